@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** A command module adds its subcommand(s) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every command, in the order `pincer --help` lists them. */
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,81 @@
+/**
+ * The only place that writes to stdout and stderr for commands.
+ *
+ * `--json` commands print exactly one JSON object on stdout. Logs and progress
+ * go to stderr, and only when stderr is a TTY or `--progress` was given.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UsageError } from './errors.js';
+
+export interface OutputOptions {
+  json?: boolean;
+  progress?: boolean;
+  verbose?: boolean;
+}
+
+/** Whether progress bars and log lines should be shown on stderr. */
+export function showProgress(opts: OutputOptions): boolean {
+  return opts.progress === true || (process.stderr.isTTY === true && opts.json !== true);
+}
+
+/** A log line on stderr (only when progress output is on, or always for warnings). */
+export function log(opts: OutputOptions, message: string): void {
+  if (showProgress(opts) || opts.verbose) process.stderr.write(`${message}\n`);
+}
+
+/** Print the command's one result: a JSON object with --json, else readable lines. */
+export function emit(opts: OutputOptions, result: Record<string, unknown>, human?: (r: Record<string, unknown>) => string): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(`${human ? human(result) : JSON.stringify(result, null, 2)}\n`);
+  }
+}
+
+/** Write a file atomically: a temp file beside it, then rename, so readers never see half a file. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** Parse a positive integer flag, naming the flag on failure. */
+export function parsePositiveInt(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) {
+      throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
+    }
+    return Number(value);
+  };
+}
+
+/** Parse a non-negative integer flag (seeds, indices), naming the flag on failure. */
+export function parseNonNegativeInt(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) {
+      throw new UsageError(`${flag} must be a non-negative integer, got '${value}'`);
+    }
+    return Number(value);
+  };
+}
+
+/** Parse a finite number flag, naming the flag on failure. */
+export function parseNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got '${value}'`);
+    return n;
+  };
+}
+
+/** Parse a flag restricted to a fixed set of words. */
+export function parseChoice<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new UsageError(`${flag} must be one of ${choices.join('|')}, got '${value}'`);
+    }
+    return value as T;
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * pincer's command line. Each command lives in `commands/<name>.ts` and
+ * registers itself on the program; this file owns argv, exit codes and the
+ * one-line error contract (no stack traces for user mistakes).
+ */
+import { Command, CommanderError } from 'commander';
+import { PincerError } from './errors.js';
+import { commands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command('pincer')
+    .description('QT-Opt-style vision-based grasping: simulate, collect, train and evaluate grasp policies')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+  for (const register of commands) register(program);
+  // Subcommands inherit exit override and one-line errors.
+  for (const sub of program.commands) {
+    sub.exitOverride().configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    for (const subsub of sub.commands) {
+      subsub.exitOverride().configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    }
+  }
+  return program;
+}
+
+/** Run the CLI; returns the process exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its one-line message (or the help text).
+    if (err.exitCode === 0) return 0;
+    return 2;
+  }
+  if (err instanceof PincerError) {
+    process.stderr.write(`pincer: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`pincer: internal error: ${message}\n`);
+  if (process.env.PINCER_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
