@@ -1,0 +1,2 @@
+export { SceneSchema, type SceneConfig, type SceneInput } from './schema.js';
+export { parseScene, loadScene, defaultScene, SceneError } from './load.js';
