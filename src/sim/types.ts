@@ -28,3 +28,37 @@ export interface SceneSnapshot {
   objects: BodyPose[];
   gripper: GripperPose;
 }
+
+/** Simulator ground truth, for validation only: the success detector never reads it. */
+export interface GroundTruth {
+  /** Lowest point of each object above the bin floor, m, in object order. */
+  objectHeights: number[];
+  /** Indices of objects whose lowest point is above `success.liftedHeight`. */
+  liftedObjects: number[];
+  /** Indices of objects touching both finger pads. */
+  objectsBetweenFingers: number[];
+}
+
+/**
+ * The physics world as `env` drives it (implemented by `GraspWorld` in this
+ * folder). The palm is moved kinematically toward a target, never teleported
+ * into objects; fingers are force-limited motors; objects are held only by
+ * contact and friction.
+ */
+export interface GraspWorldApi {
+  /** Remove old objects, drop `objects` at poses drawn from `seed`, let them settle; gripper to its start pose, open. */
+  reset(objects: readonly import('../objects/types.js').ObjectSpec[], seed: number): void;
+  /** Where the palm should go: x, y (m, world), fingertip height above the floor z (m), yaw (rad). Clamped to the workspace. */
+  setGripperTarget(position: Vec3, yaw: number): void;
+  /** Drive the fingers closed (true) or open (false), force-limited. */
+  setFingersClosed(closed: boolean): void;
+  /** Step physics for `seconds` of simulated time at the fixed timestep. */
+  advance(seconds: number): void;
+  /** Poses of every moving body. */
+  snapshot(): SceneSnapshot;
+  /** Finger-pad distance, m. */
+  aperture(): number;
+  groundTruth(): GroundTruth;
+  /** Free the Rapier world. */
+  dispose(): void;
+}

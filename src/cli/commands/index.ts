@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { registerBench } from './bench.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `pincer --help` lists them. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerBench];

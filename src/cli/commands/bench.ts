@@ -1,0 +1,18 @@
+/**
+ * `pincer bench <what>`: benchmarks that print JSON. Each benchmark lives in its
+ * own `bench-<what>.ts` and adds a subcommand here.
+ */
+import type { Command } from 'commander';
+
+export type RegisterBench = (bench: Command) => void;
+
+/** Every benchmark subcommand. */
+const benches: RegisterBench[] = [];
+
+export function registerBench(program: Command): void {
+  const bench = program
+    .command('bench')
+    .description('benchmarks and slow learning checks; each prints one JSON object with --json')
+    .addHelpText('after', '\nExamples:\n  pincer bench env --json\n  pincer bench train --json');
+  for (const register of benches) register(bench);
+}

@@ -1,0 +1,53 @@
+/**
+ * The records that flow out of `env` into `data` (datasets) and `agent`
+ * (replay). Kept free of sim and render types so those folders stay private.
+ */
+
+/** What the agent sees at one step (QT-Opt's observation: image plus gripper state). */
+export interface Observation {
+  /** Over-the-shoulder RGB, row-major from the top-left pixel. [H*W*3] uint8 */
+  image: Uint8Array;
+  /** Image width and height, px. */
+  width: number;
+  imageHeight: number;
+  /** Finger-pad distance, m. */
+  aperture: number;
+  /** Whether the fingers were commanded closed. */
+  closed: boolean;
+  /** Fingertip height above the bin floor, m (QT-Opt's height_to_bottom). */
+  height: number;
+}
+
+/**
+ * Action vector layout, ACTION_DIM = 6:
+ * [dx, dy, dz, dyaw] in [-1, 1], then close (> 0 closes, <= 0 opens), then terminate (> 0 ends the episode).
+ */
+export const ACTION_DIM = 6;
+export const ACTION_NAMES = ['dx', 'dy', 'dz', 'dyaw', 'close', 'terminate'] as const;
+
+/** One env step as stored: the observation the action was chosen from, the action, and what followed. */
+export interface StepRecord {
+  observation: Observation;
+  /** [ACTION_DIM] */
+  action: Float32Array;
+  reward: number;
+  /** The episode ended after this step (terminated or truncated). */
+  done: boolean;
+  /** The episode ended after this step with a detected successful grasp. */
+  success: boolean;
+}
+
+export interface EpisodeRecord {
+  /** Seed the episode was reset with. */
+  seed: number;
+  split: 'train' | 'test' | 'external';
+  /** Ids of the objects in the bin. */
+  objectIds: string[];
+  steps: StepRecord[];
+  /** Detected success (what the reward used). */
+  success: boolean;
+  /** Simulator ground truth, for validation only. */
+  groundTruthSuccess: boolean;
+  /** Policy name that produced the episode. */
+  policy: string;
+}
