@@ -8,7 +8,7 @@ export interface Observation {
   /** Over-the-shoulder RGB, row-major from the top-left pixel. [H*W*3] uint8 */
   image: Uint8Array;
   /** Image width and height, px. */
-  width: number;
+  imageWidth: number;
   imageHeight: number;
   /** Finger-pad distance, m. */
   aperture: number;
