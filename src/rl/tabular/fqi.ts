@@ -70,7 +70,7 @@ export async function fittedQIteration(
 ): Promise<QSolution> {
   const { tol, maxIterations } = { ...DEFAULT_ITERATION, ...options };
   const data = tableDataset(mdp);
-  let q = new Float64Array(mdp.nStates * mdp.nActions);
+  let q: Float64Array = new Float64Array(mdp.nStates * mdp.nActions);
   let residual = Infinity;
   let iterations = 0;
   while (iterations < maxIterations && residual >= tol) {

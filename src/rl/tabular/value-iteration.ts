@@ -61,7 +61,7 @@ export interface QSolution {
 /** Repeated Bellman backups from Q = 0 until the table stops changing. */
 export function valueIteration(mdp: TabularMdp, options: Partial<IterationOptions> = {}): QSolution {
   const { tol, maxIterations } = { ...DEFAULT_ITERATION, ...options };
-  let q = new Float64Array(mdp.nStates * mdp.nActions);
+  let q: Float64Array = new Float64Array(mdp.nStates * mdp.nActions);
   let residual = Infinity;
   let iterations = 0;
   while (iterations < maxIterations && residual >= tol) {
