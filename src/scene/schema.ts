@@ -56,6 +56,8 @@ export const GripperSchema = z.strictObject({
   fingerWidth: z.number().min(0.005).max(0.1).default(0.02),
   /** Finger thickness along the closing direction, m. */
   fingerThickness: z.number().min(0.002).max(0.05).default(0.01),
+  /** Height of the palm box above the fingers, m (the palm spans both open fingers along x and the pad width along y). */
+  palmHeight: z.number().min(0.005).max(0.1).default(0.03),
   /** Maximum force of each finger motor, N. */
   fingerForce: z.number().min(1).max(500).default(40),
   /** Finger closing speed, m/s. */
@@ -64,6 +66,8 @@ export const GripperSchema = z.strictObject({
   fingerFriction: z.number().min(0).max(3).default(1.2),
   /** Maximum palm speed when tracking its target, m/s. */
   maxSpeed: z.number().min(0.05).max(5).default(0.5),
+  /** Maximum palm yaw rate when tracking its target, rad/s. */
+  maxYawSpeed: z.number().min(0.1).max(20).default(3),
   /** Start height of the fingertips above the floor at reset, m. */
   startHeight: z.number().min(0.05).max(0.6).default(0.25),
   /** Height to which the gripper lifts at the end of an episode, m (fingertips above floor). */
@@ -83,6 +87,8 @@ export const ActionSchema = z.strictObject({
   maxYaw: z.number().positive().max(Math.PI).default(Math.PI / 8),
   /** Simulated time per env step, s (the gripper moves and settles within it). */
   stepDuration: z.number().min(0.02).max(2).default(0.25),
+  /** Lowest fingertip target above the floor, m (also where the height hack ends). */
+  minHeight: z.number().min(0).max(0.1).default(0.005),
 });
 
 export const CameraSchema = z.strictObject({
@@ -127,6 +133,8 @@ export const SuccessSchema = z.strictObject({
   dropPixelFraction: z.number().min(0).max(1).default(0.01),
   /** Detector: per-channel change (0-255) for a pixel to count as changed in the drop test. */
   dropPixelThreshold: z.number().int().min(1).max(255).default(24),
+  /** Detector: simulated time for a released object to fall and settle before the second image, s. */
+  dropSettleTime: z.number().min(0.05).max(3).default(0.6),
 });
 
 export const SceneSchema = z.strictObject({

@@ -1,0 +1,344 @@
+/**
+ * GraspEnv: QT-Opt's bin-grasping task behind Gymnasium's reset/step contract.
+ * Owns the physics world and the renderer (resources), and the one seeded Rng
+ * every random choice of an episode comes from.
+ */
+import type { ObjectSpec, ObjectSplit } from '../objects/types.js';
+import { Rng } from '../random/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import type { GraspWorldApi, GroundTruth, SceneSnapshot } from '../sim/types.js';
+import { actionSpace, decodeAction, nextTarget, type BoxSpace, type GripperTarget } from './action.js';
+import { changedPixels, detectorVerdict, dilate, dropTest, type DetectorVerdict } from './detector.js';
+import type { Observation } from './types.js';
+
+/** What the env needs from a renderer (src/render's Renderer satisfies it). */
+export interface FrameRenderer {
+  setObjects(objects: readonly ObjectSpec[]): void;
+  /** RGB uint8, H×W×3; the buffer may be reused by the next call. */
+  render(snapshot: SceneSnapshot): Uint8Array;
+  randomize(rng: Rng): void;
+  dispose(): void;
+}
+
+/** Draws the objects for one episode (a split of the procedural library, or an imported directory). */
+export type ObjectSource = (count: number, rng: Rng) => ObjectSpec[];
+
+/** Simulator state, for privileged policies (the scripted grasper) and validation. Never part of an observation. */
+export interface PrivilegedState {
+  snapshot: SceneSnapshot;
+  objects: readonly ObjectSpec[];
+}
+
+/** Named booleans of the end-of-episode grasp evaluation (ManiSkill's `evaluate`). */
+export interface Evaluation {
+  /** Fingers stopped on something after lifting (aperture check). */
+  isGrasped: boolean;
+  /** The drop test saw something fall from the opened fingers. */
+  dropDetected: boolean;
+  /** Detected success: isGrasped and dropDetected. What the reward uses. */
+  success: boolean;
+  /** Ground truth, validation only: an object was above success.liftedHeight before the drop. */
+  groundTruthSuccess: boolean;
+}
+
+export interface StepInfo {
+  /** Steps taken in this episode. */
+  step: number;
+  objectIds: string[];
+  privileged: PrivilegedState;
+  /** Present on the step that ends the episode. */
+  evaluation?: Evaluation;
+  detector?: DetectorVerdict;
+  groundTruth?: GroundTruth;
+}
+
+export interface ResetResult {
+  obs: Observation;
+  info: StepInfo;
+}
+
+export interface StepResult {
+  obs: Observation;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: StepInfo;
+}
+
+/** Wall-clock time spent per phase since construction (or `resetTiming`), ms; for `pincer bench env`. */
+export interface EnvTiming {
+  resetMs: number;
+  physicsMs: number;
+  physicsSeconds: number;
+  renderMs: number;
+  frames: number;
+  endOfEpisodeMs: number;
+  steps: number;
+}
+
+export interface GraspEnvOptions {
+  scene: SceneConfig;
+  split: ObjectSplit;
+  objectSource: ObjectSource;
+  world: GraspWorldApi;
+  renderer: FrameRenderer;
+}
+
+/** Where bodies go to be left out of a picture (far outside any camera frustum). */
+const AWAY: [number, number, number] = [1e4, 1e4, 1e4];
+/** Extra simulated time after a motion's nominal duration, for the controllers to settle, s. */
+const SETTLE_MARGIN = 0.2;
+/** Pixels grown around the gripper's image region, for anti-aliased edges. */
+const GRIPPER_MASK_RADIUS = 1;
+
+const now = (): number => performance.now();
+
+/**
+ * ## Action Space
+ * `Box(-1, 1, (6,))`: `[dx, dy, dz, dyaw, close, terminate]`. The first four move the
+ * gripper target by up to scene.action.{maxTranslationXY, maxTranslationXY,
+ * maxTranslationZ, maxYaw} per step (m, m, m, rad), clamped to the workspace
+ * (scene.gripper.workspace of the bin's half size; fingertips between
+ * scene.action.minHeight and scene.gripper.liftHeight). `close > 0` drives the
+ * fingers closed, `<= 0` open. `terminate > 0` ends the episode. Each step runs
+ * scene.action.stepDuration of simulated time. With scene.episode.heightHack the
+ * agent's dz is ignored and z descends linearly to minHeight at the last step.
+ *
+ * ## Observation Space
+ * | field       | type                  | units / range                         |
+ * |-------------|-----------------------|---------------------------------------|
+ * | image       | uint8 [H*W*3]         | RGB 0-255, over-the-shoulder camera   |
+ * | aperture    | number                | finger-pad distance, m, [0, maxAperture] |
+ * | closed      | boolean               | fingers commanded closed              |
+ * | height      | number                | fingertip height above bin floor, m   |
+ *
+ * ## Reward
+ * Sparse: 1 at the final step if the detector calls the grasp a success, else 0;
+ * every non-final step adds scene.episode.stepPenalty (<= 0).
+ *
+ * ## Randomizations
+ * From the env's Rng (seeded by `reset({seed})`): which scene.objects.count objects
+ * come from the split, their drop poses (the sim's seed), and the renderer's
+ * camera/lighting/colour jitter (scene.randomize).
+ *
+ * ## Success
+ * After the episode ends the gripper closes (if open) and lifts to
+ * scene.gripper.liftHeight. Detected success (QT-Opt): the aperture is above
+ * scene.success.emptyAperture AND a drop test (image holding, open, settle,
+ * image again; pixels the gripper covers are ignored) changes at least
+ * scene.success.dropPixelFraction of the pixels. Ground truth (an object's lowest
+ * point above scene.success.liftedHeight before the drop) is reported beside it
+ * in `info.evaluation.groundTruthSuccess` and never read by the detector.
+ *
+ * ## Episode End
+ * Terminated when the agent's terminate > 0; truncated after scene.episode.maxSteps
+ * steps. Both run the final grasp and give the sparse reward.
+ */
+export class GraspEnv {
+  readonly scene: SceneConfig;
+  readonly split: ObjectSplit;
+  readonly actionSpace: BoxSpace = actionSpace;
+  readonly timing: EnvTiming = { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 };
+
+  private readonly world: GraspWorldApi;
+  private readonly renderer: FrameRenderer;
+  private readonly objectSource: ObjectSource;
+  private rng: Rng | null = null;
+  private objects: ObjectSpec[] = [];
+  private target: GripperTarget = { x: 0, y: 0, z: 0, yaw: 0 };
+  private closed = false;
+  private stepIndex = 0;
+  private done = true;
+  private snapshot: SceneSnapshot | null = null;
+
+  constructor(opts: GraspEnvOptions) {
+    this.scene = opts.scene;
+    this.split = opts.split;
+    this.objectSource = opts.objectSource;
+    this.world = opts.world;
+    this.renderer = opts.renderer;
+  }
+
+  // ---- Gymnasium contract -------------------------------------------------------------
+
+  /** Start an episode. A seed re-seeds the env's Rng; without one the stream continues. */
+  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): ResetResult {
+    if (args.seed !== undefined) this.rng = new Rng(args.seed);
+    if (this.rng === null) throw new Error('GraspEnv.reset: the first reset needs a seed');
+    const t0 = now();
+    this.initializeEpisode(this.rng);
+    this.timing.resetMs += now() - t0;
+    return { obs: this.observe(), info: this.info() };
+  }
+
+  step(action: ArrayLike<number>): StepResult {
+    if (this.done) throw new Error('GraspEnv.step: the episode is over; call reset() first');
+    const act = decodeAction(action, this.scene);
+    this.target = nextTarget(this.target, act, this.scene, this.stepIndex);
+    this.closed = act.close;
+    this.world.setFingersClosed(act.close);
+    this.world.setGripperTarget([this.target.x, this.target.y, this.target.z], this.target.yaw);
+    this.advance(this.scene.action.stepDuration);
+    this.stepIndex++;
+    this.timing.steps++;
+
+    const terminated = act.terminate;
+    const truncated = !terminated && this.stepIndex >= this.scene.episode.maxSteps;
+    this.done = terminated || truncated;
+    let info: StepInfo;
+    let reward: number;
+    if (this.done) {
+      const t0 = now();
+      const { evaluation, detector, groundTruth } = this.evaluate();
+      this.timing.endOfEpisodeMs += now() - t0;
+      reward = this.reward(evaluation, true);
+      info = { ...this.info(), evaluation, detector, groundTruth };
+    } else {
+      reward = this.reward(null, false);
+      info = this.info();
+    }
+    return { obs: this.observe(), reward, terminated, truncated, info };
+  }
+
+  /** Free the physics world and the renderer. */
+  close(): void {
+    this.world.dispose();
+    this.renderer.dispose();
+  }
+
+  resetTiming(): void {
+    Object.assign(this.timing, { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 });
+  }
+
+  // ---- Task hooks, in lifecycle order ----------------------------------------------------
+
+  /** Draw objects, drop them (sim seed from the Rng), randomize the look, gripper to its start pose. */
+  private initializeEpisode(rng: Rng): void {
+    this.objects = this.objectSource(this.scene.objects.count, rng);
+    const simSeed = rng.int(0, 0x7fffffff);
+    this.world.reset(this.objects, simSeed);
+    this.renderer.setObjects(this.objects);
+    this.renderer.randomize(rng);
+    const g = this.world.snapshot().gripper;
+    this.target = { x: g.position[0], y: g.position[1], z: g.position[2], yaw: g.yaw };
+    this.closed = false;
+    this.stepIndex = 0;
+    this.done = false;
+    this.snapshot = null;
+  }
+
+  private observe(): Observation {
+    const snapshot = this.currentSnapshot();
+    const image = this.renderFrame(snapshot).slice();
+    return {
+      image,
+      imageWidth: this.scene.camera.width,
+      imageHeight: this.scene.camera.height,
+      aperture: snapshot.gripper.aperture,
+      closed: this.closed,
+      height: snapshot.gripper.position[2],
+    };
+  }
+
+  /**
+   * The final grasp and its verdict: close if open, lift, then the detector
+   * (aperture, then drop test). Ground truth is read before the drop, for `info` only.
+   */
+  private evaluate(): { evaluation: Evaluation; detector: DetectorVerdict; groundTruth: GroundTruth } {
+    const { gripper, success } = this.scene;
+    if (!this.closed) {
+      this.closed = true;
+      this.world.setFingersClosed(true);
+      this.advance(gripper.maxAperture / gripper.fingerSpeed + SETTLE_MARGIN);
+    }
+    const liftFrom = this.currentSnapshot().gripper.position[2];
+    this.target = { ...this.target, z: gripper.liftHeight };
+    this.world.setGripperTarget([this.target.x, this.target.y, this.target.z], this.target.yaw);
+    this.advance(Math.max(0, gripper.liftHeight - liftFrom) / gripper.maxSpeed + SETTLE_MARGIN);
+
+    const groundTruth = this.world.groundTruth();
+    const aperture = this.world.aperture();
+    let drop = null;
+    if (aperture > success.emptyAperture) {
+      const holdingPose = this.currentSnapshot();
+      const holding = this.renderFrame(holdingPose).slice();
+      this.closed = false;
+      this.world.setFingersClosed(false);
+      this.advance(success.dropSettleTime);
+      const releasedPose = this.currentSnapshot();
+      const released = this.renderFrame(releasedPose);
+      drop = dropTest({
+        holding,
+        released,
+        gripperMask: this.gripperMask([holdingPose, releasedPose]),
+        pixelThreshold: success.dropPixelThreshold,
+        pixelFraction: success.dropPixelFraction,
+      });
+    }
+    const detector = detectorVerdict(aperture, success.emptyAperture, drop);
+    const evaluation: Evaluation = {
+      isGrasped: detector.fingersBlocked,
+      dropDetected: drop?.dropped ?? false,
+      success: detector.success,
+      groundTruthSuccess: groundTruth.liftedObjects.length > 0,
+    };
+    return { evaluation, detector, groundTruth };
+  }
+
+  private reward(evaluation: Evaluation | null, final: boolean): number {
+    if (final) return evaluation?.success ? 1 : 0;
+    return this.scene.episode.stepPenalty;
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------
+
+  private info(): StepInfo {
+    return {
+      step: this.stepIndex,
+      objectIds: this.objects.map((o) => o.id),
+      privileged: { snapshot: this.currentSnapshot(), objects: this.objects },
+    };
+  }
+
+  private advance(seconds: number): void {
+    const t0 = now();
+    this.world.advance(seconds);
+    this.timing.physicsMs += now() - t0;
+    this.timing.physicsSeconds += seconds;
+    this.snapshot = null;
+  }
+
+  private currentSnapshot(): SceneSnapshot {
+    this.snapshot ??= this.world.snapshot();
+    return this.snapshot;
+  }
+
+  private renderFrame(snapshot: SceneSnapshot): Uint8Array {
+    const t0 = now();
+    const image = this.renderer.render(snapshot);
+    this.timing.renderMs += now() - t0;
+    this.timing.frames++;
+    return image;
+  }
+
+  /**
+   * Pixels the gripper covers (with its shadow) in any of `poses`: the gripper
+   * drawn alone against the empty bin, compared with the empty bin. Uses only the
+   * gripper's own pose and the camera, what a robot knows about itself.
+   */
+  private gripperMask(poses: SceneSnapshot[]): Uint8Array {
+    const hidden = (s: SceneSnapshot, hideGripper: boolean): SceneSnapshot => ({
+      objects: s.objects.map((o) => ({ position: AWAY, quaternion: o.quaternion })),
+      gripper: hideGripper ? { ...s.gripper, position: AWAY } : s.gripper,
+    });
+    const empty = this.renderFrame(hidden(poses[0], true)).slice();
+    const pixels = this.scene.camera.width * this.scene.camera.height;
+    const union = new Uint8Array(pixels);
+    const scratch = new Uint8Array(pixels);
+    for (const pose of poses) {
+      changedPixels(empty, this.renderFrame(hidden(pose, false)), 0, scratch);
+      for (let p = 0; p < pixels; p++) union[p] |= scratch[p];
+    }
+    return dilate(union, this.scene.camera.width, this.scene.camera.height, GRIPPER_MASK_RADIUS);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Policies that act in GraspEnv through the `Policy` contract of src/env:
+ * the random baseline and the privileged scripted grasper. Trained agents
+ * implement the same interface in their own folders.
+ */
+import type { Policy } from '../env/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import { RandomPolicy } from './random.js';
+import { ScriptedPolicy } from './scripted.js';
+
+export { RandomPolicy, RANDOM_TERMINATE_PROBABILITY } from './random.js';
+export { ScriptedPolicy, planGrasp, planForObject, nearestEquivalentYaw, type GraspPlan } from './scripted.js';
+
+export const POLICY_NAMES = ['scripted', 'random'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** A built-in policy by name. */
+export function createPolicy(name: PolicyName, scene: SceneConfig): Policy {
+  return name === 'scripted' ? new ScriptedPolicy(scene) : new RandomPolicy();
+}
