@@ -1,0 +1,280 @@
+/**
+ * The three.js mirror of the grasping scene: table, bin, objects and gripper,
+ * drawn from a `SceneSnapshot` into an RGB image. It never steps physics and
+ * knows nothing of Node: it is given a canvas (a real one in the browser, a
+ * shim around a headless `gl` context in Node; see node.ts).
+ *
+ * Frames: world metres, z up, bin floor top at z = 0 (src/scene/schema.ts).
+ * Image: H×W×3 uint8 sRGB, row-major from the top-left pixel.
+ *
+ * Geometries and materials live as long as the renderer (bin, table, gripper)
+ * or the episode (objects); drawing a frame allocates nothing.
+ */
+import {
+  AmbientLight,
+  BoxGeometry,
+  BufferGeometry,
+  Color,
+  DirectionalLight,
+  Float32BufferAttribute,
+  Group,
+  Mesh,
+  MeshLambertMaterial,
+  PerspectiveCamera,
+  Scene,
+  SRGBColorSpace,
+  WebGLRenderer,
+  WebGLRenderTarget,
+} from 'three';
+import type { ObjectSpec } from '../objects/types.js';
+import type { Rng } from '../random/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import type { SceneSnapshot, Vec3 } from '../sim/types.js';
+import { BACKGROUND_COLOR, baseAppearance, randomAppearance, type Appearance } from './appearance.js';
+import { aimCamera, projectWithCamera } from './camera.js';
+
+/** Table top size, m (large enough to fill the view around the bin). */
+const TABLE_SIZE = 2.5;
+/** Table thickness, m. */
+const TABLE_THICKNESS = 0.04;
+/** Palm box height, m (the sim's palm collider is not part of the scene file; only its look matters here). */
+const PALM_HEIGHT = 0.03;
+/** Palm depth across the closing direction, as a multiple of the finger width. */
+const PALM_DEPTH_FACTOR = 2;
+/** Distance from the scene to the key light along its direction, m (directional: only the direction matters). */
+const KEY_DISTANCE = 2;
+
+/** Where the renderer draws: a canvas, and optionally a context already created on it (headless gl). */
+export interface RenderSurface {
+  canvas: HTMLCanvasElement;
+  context?: WebGL2RenderingContext;
+  /** Called once by `dispose` after three's resources are freed (e.g. to destroy a headless context). */
+  release?: () => void;
+}
+
+/** Triangles of all convex parts of an object as one flat-shaded geometry (one draw call per object). */
+function objectGeometry(spec: ObjectSpec): BufferGeometry {
+  let triangles = 0;
+  for (const part of spec.parts) triangles += part.indices.length / 3;
+  const positions = new Float32Array(triangles * 9); // [F*3 vertices, 3]
+  let k = 0;
+  for (const part of spec.parts) {
+    const { vertices, indices } = part;
+    for (let i = 0; i < indices.length; i++) {
+      const v = indices[i] * 3;
+      positions[k++] = vertices[v];
+      positions[k++] = vertices[v + 1];
+      positions[k++] = vertices[v + 2];
+    }
+  }
+  const geometry = new BufferGeometry();
+  geometry.setAttribute('position', new Float32BufferAttribute(positions, 3));
+  // Unshared vertices give face normals: hulls read as faceted solids, not blobs.
+  geometry.computeVertexNormals();
+  return geometry;
+}
+
+function setColor(material: MeshLambertMaterial, c: Vec3): void {
+  // Scene colours are linear RGB, three's working colour space.
+  material.color.setRGB(c[0], c[1], c[2]);
+}
+
+export class Renderer {
+  /** Image width and height, px. */
+  readonly width: number;
+  readonly height: number;
+  /** The three.js renderer (for `info.memory`, or to draw on the canvas in a viewer). */
+  readonly webgl: WebGLRenderer;
+
+  private readonly config: SceneConfig;
+  private readonly surface: RenderSurface;
+  private readonly scene = new Scene();
+  private readonly camera = new PerspectiveCamera();
+  private readonly target: WebGLRenderTarget;
+  private readonly rgba: Uint8Array; // [H*W*4], bottom row first (GL order)
+  private readonly ambient = new AmbientLight(0xffffff, 1);
+  private readonly key = new DirectionalLight(0xffffff, 1);
+
+  private readonly floorMaterial = new MeshLambertMaterial();
+  private readonly wallMaterial = new MeshLambertMaterial();
+  private readonly tableMaterial = new MeshLambertMaterial();
+  private readonly gripperMaterial = new MeshLambertMaterial();
+  private readonly staticGeometries: BufferGeometry[] = [];
+
+  private readonly gripper = new Group();
+  private readonly fingers: [Mesh, Mesh];
+
+  private readonly objectRoot = new Group();
+  private objectMeshes: Mesh[] = [];
+  /** Per-object materials, kept across episodes and recoloured (grows to the largest object count seen). */
+  private readonly objectMaterials: MeshLambertMaterial[] = [];
+  private disposed = false;
+
+  constructor(config: SceneConfig, objects: readonly ObjectSpec[], surface: RenderSurface) {
+    this.config = config;
+    this.surface = surface;
+    this.width = config.camera.width;
+    this.height = config.camera.height;
+    this.webgl = new WebGLRenderer({ canvas: surface.canvas, context: surface.context, antialias: false });
+    this.webgl.setPixelRatio(1);
+    // sRGB target: the GPU encodes the linear shading result on write, like a canvas would, so images match the viewer's.
+    this.target = new WebGLRenderTarget(this.width, this.height, { depthBuffer: true });
+    this.target.texture.colorSpace = SRGBColorSpace;
+    this.rgba = new Uint8Array(this.width * this.height * 4);
+
+    this.scene.background = new Color(...BACKGROUND_COLOR);
+    this.scene.add(this.ambient, this.key, this.key.target, this.objectRoot);
+    this.buildBinAndTable();
+    this.fingers = this.buildGripper();
+    this.scene.add(this.gripper);
+
+    this.setObjects(objects);
+  }
+
+  private box(size: Vec3, center: Vec3, material: MeshLambertMaterial): Mesh {
+    const geometry = new BoxGeometry(size[0], size[1], size[2]);
+    this.staticGeometries.push(geometry);
+    const mesh = new Mesh(geometry, material);
+    mesh.position.set(center[0], center[1], center[2]);
+    return mesh;
+  }
+
+  /** Bin floor (top at z = 0), four walls outside the inner size, and the table the bin stands on. */
+  private buildBinAndTable(): void {
+    const { size, wallHeight, wallThickness: t } = this.config.bin;
+    const [sx, sy] = size;
+    const floor = this.box([sx + 2 * t, sy + 2 * t, t], [0, 0, -t / 2], this.floorMaterial);
+    // Walls along y span the full outer depth; walls along x fit between them, so no faces overlap.
+    const wallXNeg = this.box([t, sy + 2 * t, wallHeight], [-(sx + t) / 2, 0, wallHeight / 2], this.wallMaterial);
+    const wallXPos = this.box([t, sy + 2 * t, wallHeight], [(sx + t) / 2, 0, wallHeight / 2], this.wallMaterial);
+    const wallYNeg = this.box([sx, t, wallHeight], [0, -(sy + t) / 2, wallHeight / 2], this.wallMaterial);
+    const wallYPos = this.box([sx, t, wallHeight], [0, (sy + t) / 2, wallHeight / 2], this.wallMaterial);
+    const table = this.box([TABLE_SIZE, TABLE_SIZE, TABLE_THICKNESS], [0, 0, -t - TABLE_THICKNESS / 2], this.tableMaterial);
+    this.scene.add(floor, wallXNeg, wallXPos, wallYNeg, wallYPos, table);
+  }
+
+  /**
+   * Gripper in its own frame: origin at the fingertips' centre, fingers hanging
+   * from the palm along -z and closing along local x.
+   */
+  private buildGripper(): [Mesh, Mesh] {
+    const g = this.config.gripper;
+    const palm = this.box(
+      [g.maxAperture + 2 * g.fingerThickness, PALM_DEPTH_FACTOR * g.fingerWidth, PALM_HEIGHT],
+      [0, 0, g.fingerLength + PALM_HEIGHT / 2],
+      this.gripperMaterial,
+    );
+    const fingerGeometry = new BoxGeometry(g.fingerThickness, g.fingerWidth, g.fingerLength);
+    this.staticGeometries.push(fingerGeometry);
+    const left = new Mesh(fingerGeometry, this.gripperMaterial);
+    const right = new Mesh(fingerGeometry, this.gripperMaterial);
+    left.position.z = right.position.z = g.fingerLength / 2;
+    this.gripper.add(palm, left, right);
+    setColor(this.gripperMaterial, g.color);
+    return [left, right];
+  }
+
+  /**
+   * Start an episode with these objects (in sim order). With `rng`, draws this
+   * episode's camera, lighting and colour jitter from `scene.randomize`
+   * (consumes a fixed number of draws); without, the scene looks as configured.
+   */
+  setObjects(objects: readonly ObjectSpec[], rng?: Rng): void {
+    this.assertLive();
+    for (const mesh of this.objectMeshes) {
+      this.objectRoot.remove(mesh);
+      mesh.geometry.dispose();
+    }
+    while (this.objectMaterials.length < objects.length) this.objectMaterials.push(new MeshLambertMaterial());
+    this.objectMeshes = objects.map((spec, i) => {
+      const mesh = new Mesh(objectGeometry(spec), this.objectMaterials[i]);
+      this.objectRoot.add(mesh);
+      return mesh;
+    });
+    this.applyAppearance(rng ? randomAppearance(this.config, objects, rng) : baseAppearance(this.config, objects));
+  }
+
+  private applyAppearance(a: Appearance): void {
+    aimCamera(this.camera, this.config.camera, a.camera);
+    this.ambient.intensity = a.ambientIntensity;
+    this.key.intensity = a.keyIntensity;
+    this.key.position.set(a.keyDirection[0] * KEY_DISTANCE, a.keyDirection[1] * KEY_DISTANCE, a.keyDirection[2] * KEY_DISTANCE);
+    setColor(this.floorMaterial, a.floorColor);
+    setColor(this.wallMaterial, a.wallColor);
+    setColor(this.tableMaterial, a.tableColor);
+    a.objectColors.forEach((c, i) => setColor(this.objectMaterials[i], c));
+  }
+
+  /** Move the objects and gripper to `snapshot` and draw into the offscreen image (no readback). */
+  draw(snapshot: SceneSnapshot): void {
+    this.assertLive();
+    if (snapshot.objects.length !== this.objectMeshes.length) {
+      throw new Error(`Renderer.draw: snapshot has ${snapshot.objects.length} objects, setObjects was given ${this.objectMeshes.length}`);
+    }
+    for (let i = 0; i < snapshot.objects.length; i++) {
+      const { position: p, quaternion: q } = snapshot.objects[i];
+      this.objectMeshes[i].position.set(p[0], p[1], p[2]);
+      this.objectMeshes[i].quaternion.set(q[0], q[1], q[2], q[3]);
+    }
+    const { position, yaw, aperture } = snapshot.gripper;
+    this.gripper.position.set(position[0], position[1], position[2]);
+    this.gripper.rotation.set(0, 0, yaw);
+    // Finger centres sit half a thickness outside the pads, which are `aperture` apart.
+    const offset = (aperture + this.config.gripper.fingerThickness) / 2;
+    this.fingers[0].position.x = -offset;
+    this.fingers[1].position.x = offset;
+
+    this.webgl.setRenderTarget(this.target);
+    this.webgl.render(this.scene, this.camera);
+    this.webgl.setRenderTarget(null);
+  }
+
+  /** Read the last drawn image into `out` (H×W×3, top row first); allocates one if not given. */
+  read(out: Uint8Array = new Uint8Array(this.width * this.height * 3)): Uint8Array {
+    this.assertLive();
+    const { width: w, height: h, rgba } = this;
+    if (out.length !== w * h * 3) throw new Error(`Renderer.read: out has ${out.length} bytes, expected ${w * h * 3}`);
+    this.webgl.readRenderTargetPixels(this.target, 0, 0, w, h, rgba);
+    // GL rows run bottom-up; images run top-down.
+    for (let row = 0; row < h; row++) {
+      let src = (h - 1 - row) * w * 4;
+      let dst = row * w * 3;
+      for (let col = 0; col < w; col++, src += 4, dst += 3) {
+        out[dst] = rgba[src];
+        out[dst + 1] = rgba[src + 1];
+        out[dst + 2] = rgba[src + 2];
+      }
+    }
+    return out;
+  }
+
+  /** Draw `snapshot` and return its image (H×W×3 uint8, top-left first), into `out` if given. */
+  render(snapshot: SceneSnapshot, out?: Uint8Array): Uint8Array {
+    this.draw(snapshot);
+    return this.read(out);
+  }
+
+  /** [u, v] pixels of a world point in this episode's (possibly jittered) camera image. */
+  projectToPixel(point: Vec3): [number, number] {
+    return projectWithCamera(this.camera, this.width, this.height, point);
+  }
+
+  /** Free every GL resource (and the headless context, if the surface owns one). Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const mesh of this.objectMeshes) mesh.geometry.dispose();
+    this.objectMeshes = [];
+    for (const geometry of this.staticGeometries) geometry.dispose();
+    for (const material of [...this.objectMaterials, this.floorMaterial, this.wallMaterial, this.tableMaterial, this.gripperMaterial]) {
+      material.dispose();
+    }
+    this.target.dispose();
+    this.webgl.dispose();
+    this.surface.release?.();
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('Renderer used after dispose()');
+  }
+}
