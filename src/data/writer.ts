@@ -1,0 +1,104 @@
+/**
+ * Appends episodes to a dataset, one parquet file each, in index order (the
+ * global frame `index` column needs every earlier episode's length). Owns the
+ * writer lock while open. See store.ts for the crash-safety ordering.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatasetError } from './errors.js';
+import { encodeEpisode, type EpisodeEntry, type PreparedEpisode } from './episode.js';
+import type { DatasetSpec } from './features.js';
+import { episodePath } from './layout.js';
+import {
+  acquireLock,
+  appendEpisodeMeta,
+  initDataset,
+  isDataset,
+  readHeader,
+  reconcile,
+  sweepTempFiles,
+  totalsFromFooters,
+  writeAtomic,
+  type DatasetHeader,
+  type Totals,
+} from './store.js';
+
+export interface WriterOpenInfo {
+  /** Metadata was behind the episode files (an interrupted writer) and was rebuilt. */
+  rebuilt: boolean;
+  /** Temp files of an interrupted write that were removed. */
+  sweptTempFiles: number;
+}
+
+export class DatasetWriter {
+  private totals: Totals;
+  private releaseLock: (() => void) | null;
+
+  private constructor(
+    readonly dir: string,
+    readonly header: DatasetHeader,
+    totals: Totals,
+    releaseLock: () => void,
+    readonly opened: WriterOpenInfo,
+  ) {
+    this.totals = totals;
+    this.releaseLock = releaseLock;
+  }
+
+  /** Start a new dataset in `dir`, which must not exist or be empty. */
+  static create(dir: string, spec: DatasetSpec, source: Record<string, unknown>): DatasetWriter {
+    if (existsSync(dir)) {
+      if (isDataset(dir)) throw new DatasetError(`${dir} already holds a dataset (use --resume to continue it)`);
+      if (readdirSync(dir).length > 0) throw new DatasetError(`${dir} exists and is not a pincer dataset; choose an empty or new directory`);
+    }
+    const header: DatasetHeader = { format: 1, spec, source };
+    initDataset(dir, header);
+    const release = acquireLock(dir);
+    return new DatasetWriter(dir, header, { episodes: 0, frames: 0, successes: 0, stats: null }, release, { rebuilt: false, sweptTempFiles: 0 });
+  }
+
+  /** Continue an existing dataset: sweep temp files, bring metadata level with the episode files. */
+  static resume(dir: string): DatasetWriter {
+    if (!existsSync(dir)) throw new DatasetError(`${dir} does not exist; nothing to resume`);
+    if (!isDataset(dir)) throw new DatasetError(`${dir} is not a pincer dataset; nothing to resume`);
+    const header = readHeader(dir);
+    const release = acquireLock(dir);
+    try {
+      const swept = sweepTempFiles(dir);
+      const { episodes, rebuilt } = reconcile(dir, header);
+      return new DatasetWriter(dir, header, totalsFromFooters(dir, episodes), release, { rebuilt, sweptTempFiles: swept });
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  get spec(): DatasetSpec {
+    return this.header.spec;
+  }
+  get totalEpisodes(): number {
+    return this.totals.episodes;
+  }
+  get totalFrames(): number {
+    return this.totals.frames;
+  }
+  get successes(): number {
+    return this.totals.successes;
+  }
+
+  /** Write the next episode; returns its entry and the time spent (encoding + disk), ms. */
+  append(prepared: PreparedEpisode): { entry: EpisodeEntry; ms: number } {
+    if (!this.releaseLock) throw new DatasetError(`dataset writer for ${this.dir} is closed`);
+    const t0 = performance.now();
+    const index = this.totals.episodes;
+    const encoded = encodeEpisode(prepared, this.spec, index, this.totals.frames);
+    writeAtomic(join(this.dir, episodePath(index)), encoded.bytes);
+    this.totals = appendEpisodeMeta(this.dir, this.spec, encoded.entry, encoded.stats, this.totals);
+    return { entry: encoded.entry, ms: performance.now() - t0 };
+  }
+
+  close(): void {
+    this.releaseLock?.();
+    this.releaseLock = null;
+  }
+}
