@@ -1,0 +1,48 @@
+/**
+ * Q-learning core, generic over the observation type: replay (uniform, n-step,
+ * prioritized), TD targets (DQN, double, clipped double), target-network updates,
+ * losses, gradient clipping, Adam with schedules, ε-greedy, and one validated config.
+ *
+ * Typical learner step (B batch, A actions; see each function's doc):
+ *
+ *   const cfg = resolveDqnConfig({ nStep: 3, prioritized: true });          // ConfigError names a bad field
+ *   const replay = new ReplayBuffer(replayConfigFrom(cfg, { imageShape: null, vectorDim: 4, action: { kind: 'discrete', n: 2 } }));
+ *   replay.add(obs, action, reward, terminated, truncated, terminated || truncated ? finalObs : undefined);
+ *   const batch = replay.createBatch(cfg.batchSize);                       // once
+ *   replay.sample(rng, batch, betaSchedule(cfg)(learnerStep));             // fills batch in place
+ *   // y = tdTargets(rewards, discounts, doubleNextQ(onlineQ(s'), targetQ(s')))
+ *   // loss = tdLoss(cfg.loss, selectQ(onlineQ(s), actions), y, weights)
+ *   // {grads, norm} = clipByGlobalNorm(grads, cfg.maxGradNorm); setLearningRate(adam, lr(step))
+ *   replay.updatePriorities(batch.indices, tdErrors);
+ *   maybeUpdateTarget(learnerStep, cfg.targetUpdatePeriod, cfg.targetUpdateTau, targetVars, onlineVars);
+ *
+ * Subfolders owned by the tabular/CartPole/DQN engineer export below.
+ */
+export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
+export {
+  ReplayBuffer,
+  resolveReplayConfig,
+  replayConfigFrom,
+  replayBytes,
+  replayBytesPerSlot,
+  type ReplayBatch,
+  type ReplayConfig,
+  type ReplayCounters,
+  type ReplayObservation,
+} from './replay.js';
+export { SumTree, MinTree } from './sum-tree.js';
+export {
+  constantSchedule,
+  cosineSchedule,
+  exponentialSchedule,
+  linearSchedule,
+  makeSchedule,
+  type Schedule,
+  type ScheduleKind,
+} from './schedules.js';
+export { betaSchedule, createAdam, epsilonSchedule, getLearningRate, learningRateSchedule, setLearningRate } from './optimizer.js';
+export { tdTargets, selectQ, maxNextQ, doubleNextQ, hardUpdate, polyakUpdate, maybeUpdateTarget, type WeightVariable } from './targets.js';
+export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
+export { epsilonGreedy, argmax } from './explore.js';
+export * from './tabular/index.js';
+export * from './cartpole/index.js';

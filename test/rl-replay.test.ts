@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../src/random/index.js';
+import {
+  ReplayBuffer,
+  replayBytes,
+  replayBytesPerSlot,
+  resolveReplayConfig,
+  SumTree,
+  type ReplayBatch,
+  type ReplayConfig,
+} from '../src/rl/index.js';
+
+function config(over: Partial<ReplayConfig> = {}): ReplayConfig {
+  return resolveReplayConfig({
+    capacity: 16,
+    imageShape: [1, 1, 2],
+    vectorDim: 1,
+    action: { kind: 'discrete', n: 4 },
+    gamma: 0.5,
+    nStep: 1,
+    prioritized: false,
+    priorityAlpha: 0.6,
+    priorityEpsilon: 1e-6,
+    ...over,
+  });
+}
+
+/** Observation number v: image bytes [v, 255 - v], vector [v]; so any mix-up of frames shows. */
+function obs(v: number) {
+  return { image: new Uint8Array([v, 255 - v]), vector: [v] };
+}
+
+/** Add one episode whose step t observes `base + t` and whose final frame is `base + rewards.length`. */
+function addEpisode(buf: ReplayBuffer, base: number, rewards: number[], end: 'terminated' | 'truncated') {
+  for (let t = 0; t < rewards.length; t++) {
+    const last = t === rewards.length - 1;
+    buf.add(obs(base + t), t % 4, rewards[t], last && end === 'terminated', last && end === 'truncated', last ? obs(base + rewards.length) : undefined);
+  }
+}
+
+interface Row {
+  obs: number;
+  next: number;
+  reward: number;
+  discount: number;
+  steps: number;
+  action: number;
+}
+
+/** Sample many times and collect each distinct transition (keyed by its observation). */
+function collect(buf: ReplayBuffer, seed = 1, draws = 8): Map<number, Row> {
+  const rng = new Rng(seed);
+  const batch: ReplayBatch = buf.createBatch(64);
+  const rows = new Map<number, Row>();
+  for (let d = 0; d < draws; d++) {
+    buf.sample(rng, batch);
+    for (let b = 0; b < batch.size; b++) {
+      const row: Row = {
+        obs: batch.vectors[b],
+        next: batch.nextVectors[b],
+        reward: batch.rewards[b],
+        discount: batch.discounts[b],
+        steps: batch.steps[b],
+        action: batch.actions[b],
+      };
+      // The image and vector parts must come from the same frame.
+      expect([batch.images[2 * b], batch.images[2 * b + 1]]).toEqual([row.obs, 255 - row.obs]);
+      expect([batch.nextImages[2 * b], batch.nextImages[2 * b + 1]]).toEqual([row.next, 255 - row.next]);
+      const seen = rows.get(row.obs);
+      if (seen) expect(seen).toEqual(row);
+      rows.set(row.obs, row);
+    }
+  }
+  return rows;
+}
+
+describe('replay ring buffer', () => {
+  it('stores each frame once and reconstructs next observations across episode ends', () => {
+    const buf = new ReplayBuffer(config());
+    addEpisode(buf, 10, [1, 2, 3], 'terminated'); // slots 0-2 steps, slot 3 final frame 13
+    addEpisode(buf, 20, [5, 6], 'truncated'); // slots 4-5 steps, slot 6 final frame 22
+    // 5 steps + 2 final frames = 7 frames: nothing duplicated.
+    expect(buf.size).toBe(7);
+    expect(buf.validCount).toBe(5);
+    const rows = collect(buf);
+    expect([...rows.keys()].sort((a, b) => a - b)).toEqual([10, 11, 12, 20, 21]);
+    expect(rows.get(10)).toEqual({ obs: 10, next: 11, reward: 1, discount: 0.5, steps: 1, action: 0 });
+    // Terminal step: next is the stored final frame, and no bootstrap.
+    expect(rows.get(12)).toEqual({ obs: 12, next: 13, reward: 3, discount: 0, steps: 1, action: 2 });
+    // Truncated step: bootstrap from the final frame with γ.
+    expect(rows.get(21)).toEqual({ obs: 21, next: 22, reward: 6, discount: 0.5, steps: 1, action: 1 });
+  });
+
+  it('keeps next-observation pairs exact through wraparound', () => {
+    const buf = new ReplayBuffer(config({ capacity: 10 }));
+    // Episodes of 3 steps use 4 slots; 5 episodes = 20 writes, twice around a 10-slot ring.
+    for (let e = 0; e < 5; e++) addEpisode(buf, 10 * (e + 1), [e, e, e], e % 2 ? 'truncated' : 'terminated');
+    expect(buf.size).toBe(10);
+    // Episode e (0-based) occupies writes 4e+1..4e+4; the ring keeps writes 11..20:
+    // episode 2's [32, final 33], episode 3's [40, 41, 42, final 43], episode 4's [50, 51, 52, final 53].
+    // Transitions whose start and next are both retained: 32, 40, 41, 42, 50, 51, 52.
+    const rows = collect(buf);
+    expect([...rows.keys()].sort((a, b) => a - b)).toEqual([32, 40, 41, 42, 50, 51, 52]);
+    for (const row of rows.values()) expect(row.next).toBe(row.obs + 1);
+    expect(rows.get(32)?.discount).toBe(0); // episode 2 terminated
+    expect(rows.get(42)?.discount).toBe(0.5); // episode 3 truncated
+    expect(buf.validCount).toBe(7);
+  });
+
+  it('does not sample a step whose next observation has not arrived', () => {
+    const buf = new ReplayBuffer(config());
+    buf.add(obs(1), 0, 0, false, false);
+    expect(buf.validCount).toBe(0);
+    expect(() => buf.sample(new Rng(0), buf.createBatch(1))).toThrow(/no complete transitions/);
+    buf.add(obs(2), 0, 0, false, false);
+    expect(buf.validCount).toBe(1);
+  });
+
+  it('refuses a finished step without its final observation, and mis-shaped input, before writing', () => {
+    const buf = new ReplayBuffer(config());
+    expect(() => buf.add(obs(1), 0, 0, true, false)).toThrow(/finalObs is required/);
+    expect(() => buf.add({ image: new Uint8Array(3), vector: [1] }, 0, 0, false, false)).toThrow(/image must have 2 bytes/);
+    expect(() => buf.add(obs(1), 7, 0, false, false)).toThrow(/integer in \[0, 4\)/);
+    expect(buf.size).toBe(0);
+  });
+
+  it('is deterministic for a seed', () => {
+    const fill = () => {
+      const buf = new ReplayBuffer(config({ capacity: 64 }));
+      for (let e = 0; e < 8; e++) addEpisode(buf, 10 * e, [1, 0, 1, 0, 1], 'terminated');
+      return buf;
+    };
+    const a = fill().createBatch(32);
+    const b = fill().createBatch(32);
+    fill().sample(new Rng(42), a);
+    fill().sample(new Rng(42), b);
+    expect(a.indices).toEqual(b.indices);
+  });
+});
+
+describe('n-step returns', () => {
+  // γ = 0.5, n = 3, rewards r0..r3 = 1, 2, 3, 4, final frame 14.
+  //   from step 0: 1 + 0.5·2 + 0.25·3 = 2.75, k = 3, bootstrap obs 13 (step 3), discount 0.5³ = 0.125
+  //   from step 1: 2 + 0.5·3 + 0.25·4 = 4.5,  k = 3, bootstrap the final frame 14
+  //   from step 2: 3 + 0.5·4 = 5,            k = 2, bootstrap 14
+  //   from step 3: 4,                        k = 1, bootstrap 14
+  // Terminated: every chain that reaches step 3 has discount 0. Truncated: γ^k.
+  const rewards = [1, 2, 3, 4];
+
+  it('stops at termination without bootstrapping', () => {
+    const buf = new ReplayBuffer(config({ nStep: 3 }));
+    addEpisode(buf, 10, rewards, 'terminated');
+    const rows = collect(buf);
+    expect(rows.get(10)).toMatchObject({ reward: 2.75, steps: 3, next: 13, discount: 0.125 });
+    expect(rows.get(11)).toMatchObject({ reward: 4.5, steps: 3, next: 14, discount: 0 });
+    expect(rows.get(12)).toMatchObject({ reward: 5, steps: 2, next: 14, discount: 0 });
+    expect(rows.get(13)).toMatchObject({ reward: 4, steps: 1, next: 14, discount: 0 });
+  });
+
+  it('bootstraps from the final frame at truncation with γ^k', () => {
+    const buf = new ReplayBuffer(config({ nStep: 3 }));
+    addEpisode(buf, 10, rewards, 'truncated');
+    const rows = collect(buf);
+    expect(rows.get(10)).toMatchObject({ reward: 2.75, steps: 3, next: 13, discount: 0.125 });
+    expect(rows.get(11)).toMatchObject({ reward: 4.5, steps: 3, next: 14, discount: 0.125 });
+    expect(rows.get(12)).toMatchObject({ reward: 5, steps: 2, next: 14, discount: 0.25 });
+    expect(rows.get(13)).toMatchObject({ reward: 4, steps: 1, next: 14, discount: 0.5 });
+  });
+
+  it('never sums rewards across an episode boundary', () => {
+    const buf = new ReplayBuffer(config({ nStep: 3 }));
+    addEpisode(buf, 10, [1, 1], 'terminated');
+    addEpisode(buf, 20, [100, 100, 100], 'terminated');
+    const rows = collect(buf);
+    // from 11: only r = 1 (the episode ends there), not 1 + 0.5·100.
+    expect(rows.get(11)).toMatchObject({ reward: 1, steps: 1, next: 12, discount: 0 });
+    expect(rows.get(10)).toMatchObject({ reward: 1.5, steps: 2, next: 12, discount: 0 });
+  });
+
+  it('waits for n steps (or the episode end) before a transition can be sampled', () => {
+    const buf = new ReplayBuffer(config({ nStep: 3 }));
+    buf.add(obs(1), 0, 0, false, false);
+    buf.add(obs(2), 0, 0, false, false);
+    buf.add(obs(3), 0, 0, false, false);
+    expect(buf.validCount).toBe(0); // step 0 needs obs 4 to bootstrap from
+    buf.add(obs(4), 0, 0, false, false);
+    expect(buf.validCount).toBe(1);
+    buf.add(obs(5), 0, 0, false, true, obs(6)); // truncation completes every pending chain
+    expect(buf.validCount).toBe(5);
+  });
+});
+
+describe('prioritized replay', () => {
+  it('sum tree finds the leaf holding a prefix mass', () => {
+    const tree = new SumTree(5);
+    [1, 0, 2, 3, 4].forEach((p, i) => tree.set(i, p));
+    expect(tree.total()).toBe(10);
+    // Prefix sums: [0,1) → 0, [1,3) → 2 (leaf 1 is empty), [3,6) → 3, [6,10) → 4.
+    expect([0, 0.99, 1, 2.99, 3, 5.99, 6, 9.99].map((m) => tree.find(m))).toEqual([0, 0, 2, 2, 3, 3, 4, 4]);
+    // Rounding past the top still lands on a non-empty leaf.
+    expect(tree.find(10 + 1e-9)).toBe(4);
+  });
+
+  function perBuffer(alpha: number) {
+    const buf = new ReplayBuffer(config({ capacity: 32, prioritized: true, priorityAlpha: alpha }));
+    addEpisode(buf, 10, [0, 0, 0, 0], 'terminated'); // slots 0-3 steps, 4 final
+    return buf;
+  }
+
+  it('gives new transitions the max priority and updates from |δ| + ε', () => {
+    const buf = perBuffer(1);
+    for (let i = 0; i < 4; i++) expect(buf.priority(i)).toBe(1); // initial max priority 1
+    expect(buf.priority(4)).toBe(0); // a final frame is never sampled
+    buf.updatePriorities([0, 1], [-3, 0.5]);
+    expect(buf.priority(0)).toBeCloseTo(3 + 1e-6, 12);
+    expect(buf.priority(1)).toBeCloseTo(0.5 + 1e-6, 12);
+    addEpisode(buf, 20, [0], 'terminated'); // slot 5: the max seen so far, 3 + ε
+    expect(buf.priority(5)).toBeCloseTo(3 + 1e-6, 12);
+  });
+
+  it('samples in proportion to p^α and weights by (P_min / P)^β', () => {
+    const alpha = 0.5;
+    const buf = perBuffer(alpha);
+    // |δ| = 1, 4, 9, 16 → p^α ≈ 1, 2, 3, 4 → P ≈ 0.1, 0.2, 0.3, 0.4
+    buf.updatePriorities([0, 1, 2, 3], [1 - 1e-6, 4 - 1e-6, 9 - 1e-6, 16 - 1e-6]);
+    const rng = new Rng(7);
+    const batch = buf.createBatch(50);
+    const counts = [0, 0, 0, 0];
+    const draws = 400;
+    const beta = 0.4;
+    for (let d = 0; d < draws; d++) {
+      buf.sample(rng, batch, beta);
+      for (let b = 0; b < batch.size; b++) {
+        const i = batch.indices[b];
+        counts[i]++;
+        // w = (P_min / P_i)^β with P_min = 0.1
+        expect(batch.weights[b]).toBeCloseTo(Math.pow(1 / (i + 1), beta), 5);
+      }
+    }
+    const n = draws * batch.size;
+    for (let i = 0; i < 4; i++) {
+      const p = (i + 1) / 10;
+      // Stratified sampling has less variance than multinomial; 4 binomial σ is a loose bound.
+      expect(Math.abs(counts[i] / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
+    }
+  });
+
+  it('ignores priority updates for slots overwritten since sampling', () => {
+    const buf = new ReplayBuffer(config({ capacity: 6, prioritized: true, priorityAlpha: 1 }));
+    addEpisode(buf, 10, [0, 0], 'terminated'); // slots 0, 1, final 2
+    addEpisode(buf, 20, [0, 0, 0], 'terminated'); // slots 3, 4, 5, final wraps to 0
+    expect(buf.priority(0)).toBe(0); // slot 0 is now a final frame
+    buf.updatePriorities([0], [5]);
+    expect(buf.priority(0)).toBe(0);
+  });
+});
+
+describe('replay memory', () => {
+  it('allocates exactly the per-slot formula', () => {
+    for (const over of [
+      { imageShape: [8, 8, 3] as const, vectorDim: 3, action: { kind: 'continuous', dim: 6 } as const },
+      { imageShape: null, vectorDim: 4, action: { kind: 'discrete', n: 2 } as const, prioritized: true },
+    ]) {
+      const cfg = config({ capacity: 100, ...over });
+      const buf = new ReplayBuffer(cfg);
+      expect(buf.bytesAllocated()).toBe(replayBytes(cfg));
+    }
+    // 8·8·3 image + 3 floats + 6 floats + reward + flags = 192 + 12 + 24 + 4 + 1
+    expect(replayBytesPerSlot(config({ imageShape: [8, 8, 3], vectorDim: 3, action: { kind: 'continuous', dim: 6 } }))).toBe(233);
+    // PER on 100 slots: two float64 trees of 2·128 nodes = 4096 bytes on top.
+    const per = config({ capacity: 100, imageShape: null, vectorDim: 4, prioritized: true });
+    expect(replayBytes(per)).toBe(100 * (16 + 4 + 4 + 1) + 4096);
+  });
+
+  it('fits a million 64×64×3 transitions in under 14 GB', () => {
+    const perSlot = replayBytesPerSlot(
+      config({ imageShape: [64, 64, 3], vectorDim: 3, action: { kind: 'continuous', dim: 6 } }),
+    );
+    expect(perSlot).toBe(64 * 64 * 3 + 12 + 24 + 4 + 1); // 12329
+    // Episodes of at most 20 steps add one final frame per 20 transitions in the worst full-length case;
+    // shorter episodes cost more: at 10 steps it is 1.1M slots.
+    expect(1_100_000 * perSlot).toBeLessThan(14e9);
+  });
+});
+
+describe('replay config', () => {
+  it('names the bad field in a one-line error', () => {
+    expect(() => config({ gamma: 1.5 })).toThrow(/^replay config: gamma: /);
+    expect(() => config({ capacity: 2, nStep: 3 })).toThrow(/capacity: must exceed nStep \+ 1/);
+  });
+});
