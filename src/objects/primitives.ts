@@ -1,0 +1,116 @@
+/**
+ * Convex parts built directly, without a hull algorithm: boxes and surfaces of
+ * revolution (cylinders, capsules, spheres). Most library parts are these, and
+ * building them by hand is what keeps generating the 1000-object library well
+ * under a second (quickhull allocates enough to keep the GC busy).
+ */
+import type { ConvexPart } from './types.js';
+
+export type Vec3 = [number, number, number];
+
+/** Sides used for round cross-sections. */
+export const ROUND_SEGMENTS = 16;
+
+/**
+ * Corner order: index bit 0 = +x, bit 1 = +y, bit 2 = +z. Two triangles per
+ * face, counter-clockwise seen from outside.
+ */
+const BOX_TRIANGLES = Uint32Array.of(
+  0, 2, 3, 0, 3, 1, // -z
+  4, 5, 7, 4, 7, 6, // +z
+  0, 1, 5, 0, 5, 4, // -y
+  2, 6, 7, 2, 7, 3, // +y
+  0, 4, 6, 0, 6, 2, // -x
+  1, 3, 7, 1, 7, 5, // +x
+);
+
+/** An axis-aligned box with its minimum corner at `min` and sides `size`, m. */
+export function boxPart(min: Readonly<Vec3>, size: Readonly<Vec3>): ConvexPart {
+  const vertices = new Float32Array(24);
+  for (let i = 0; i < 8; i++) {
+    vertices[3 * i] = min[0] + (i & 1 ? size[0] : 0);
+    vertices[3 * i + 1] = min[1] + (i & 2 ? size[1] : 0);
+    vertices[3 * i + 2] = min[2] + (i & 4 ? size[2] : 0);
+  }
+  return { vertices, indices: BOX_TRIANGLES.slice() };
+}
+
+/**
+ * A convex surface of revolution about z. `profile` lists [z, radius] pairs
+ * with z increasing and radius a concave function of z (so the solid is
+ * convex); a zero radius at either end is an apex, a positive one a flat cap.
+ */
+export function lathePart(profile: ReadonlyArray<readonly [number, number]>, segments = ROUND_SEGMENTS): ConvexPart {
+  const vertices: number[] = [];
+  const indices: number[] = [];
+  // First vertex index of each ring; an apex ring has one vertex.
+  const rings: number[] = [];
+  for (const [z, r] of profile) {
+    rings.push(vertices.length / 3);
+    if (r === 0) {
+      vertices.push(0, 0, z);
+    } else {
+      for (let j = 0; j < segments; j++) {
+        const a = (2 * Math.PI * j) / segments;
+        vertices.push(r * Math.cos(a), r * Math.sin(a), z);
+      }
+    }
+  }
+  const at = (k: number, j: number) => (profile[k][1] === 0 ? rings[k] : rings[k] + (j % segments));
+  for (let k = 0; k + 1 < profile.length; k++) {
+    for (let j = 0; j < segments; j++) {
+      const a = at(k, j);
+      const b = at(k, j + 1);
+      const c = at(k + 1, j + 1);
+      const d = at(k + 1, j);
+      // Quad a b c d is counter-clockwise seen from outside; an apex collapses one edge.
+      if (a !== b) indices.push(a, b, c);
+      if (c !== d) indices.push(a, c, d);
+    }
+  }
+  const last = profile.length - 1;
+  if (profile[0][1] > 0) for (let j = 1; j + 1 < segments; j++) indices.push(rings[0], rings[0] + j + 1, rings[0] + j);
+  if (profile[last][1] > 0) for (let j = 1; j + 1 < segments; j++) indices.push(rings[last], rings[last] + j, rings[last] + j + 1);
+  return { vertices: Float32Array.from(vertices), indices: Uint32Array.from(indices) };
+}
+
+/** A cylinder of `radius` and `height` along z, centred on the origin. */
+export function cylinderPart(radius: number, height: number, segments = ROUND_SEGMENTS): ConvexPart {
+  return lathePart([[-height / 2, radius], [height / 2, radius]], segments);
+}
+
+/** A capsule along z: a cylinder of `length` between two hemispheres of `radius`, centred. */
+export function capsulePart(radius: number, length: number, rings = 4, segments = ROUND_SEGMENTS): ConvexPart {
+  const profile: Array<[number, number]> = [];
+  for (let k = 0; k <= rings; k++) {
+    const a = (Math.PI / 2) * (k / rings);
+    profile.push([-length / 2 - radius * Math.cos(a), k === 0 ? 0 : radius * Math.sin(a)]);
+  }
+  for (let k = rings; k >= 0; k--) {
+    const a = (Math.PI / 2) * (k / rings);
+    profile.push([length / 2 + radius * Math.cos(a), k === 0 ? 0 : radius * Math.sin(a)]);
+  }
+  return lathePart(profile, segments);
+}
+
+/** A sphere of `radius` (a capsule of length 0, without the duplicate equator ring). */
+export function spherePart(radius: number, rings = 4, segments = ROUND_SEGMENTS): ConvexPart {
+  const profile: Array<[number, number]> = [];
+  for (let k = -rings; k <= rings; k++) {
+    const a = (Math.PI / 2) * (k / rings);
+    profile.push([radius * Math.sin(a), Math.abs(k) === rings ? 0 : radius * Math.cos(a)]);
+  }
+  return lathePart(profile, segments);
+}
+
+/** `part` turned a quarter about +y, so its z axis becomes x: (x, y, z) -> (z, y, -x). A rotation keeps the winding. */
+export function zToX(part: ConvexPart): ConvexPart {
+  const v = part.vertices;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i += 3) {
+    out[i] = v[i + 2];
+    out[i + 1] = v[i + 1];
+    out[i + 2] = -v[i];
+  }
+  return { vertices: out, indices: part.indices.slice() };
+}
