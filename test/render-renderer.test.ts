@@ -124,7 +124,7 @@ describe('Renderer (64×64 default)', () => {
       // Finger centres: half a thickness outside the pads, along the palm's local x axis.
       const off = (aperture + g.fingerThickness) / 2;
       const finger = (side: number): Vec3 => [x + side * off * Math.cos(yaw), y + side * off * Math.sin(yaw), z + g.fingerLength / 2];
-      expect(changedNear([x, y, z + g.fingerLength + 0.015], 0)).toBe(true);
+      expect(changedNear([x, y, z + g.fingerLength + g.palmHeight / 2], 0)).toBe(true);
       expect(changedNear(finger(-1), 1)).toBe(true);
       expect(changedNear(finger(1), 1)).toBe(true);
       expect(changedNear([x, y, z - 0.04], 1)).toBe(false);

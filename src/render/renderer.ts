@@ -37,10 +37,6 @@ import { aimCamera, projectWithCamera } from './camera.js';
 const TABLE_SIZE = 2.5;
 /** Table thickness, m. */
 const TABLE_THICKNESS = 0.04;
-/** Palm box height, m (the sim's palm collider is not part of the scene file; only its look matters here). */
-const PALM_HEIGHT = 0.03;
-/** Palm depth across the closing direction, as a multiple of the finger width. */
-const PALM_DEPTH_FACTOR = 2;
 /** Distance from the scene to the key light along its direction, m (directional: only the direction matters). */
 const KEY_DISTANCE = 2;
 
@@ -160,8 +156,9 @@ export class Renderer {
   private buildGripper(): [Mesh, Mesh] {
     const g = this.config.gripper;
     const palm = this.box(
-      [g.maxAperture + 2 * g.fingerThickness, PALM_DEPTH_FACTOR * g.fingerWidth, PALM_HEIGHT],
-      [0, 0, g.fingerLength + PALM_HEIGHT / 2],
+      // Same box as the sim's palm: spans both open fingers along x, the pad width along y.
+      [g.maxAperture + 2 * g.fingerThickness, g.fingerWidth, g.palmHeight],
+      [0, 0, g.fingerLength + g.palmHeight / 2],
       this.gripperMaterial,
     );
     const fingerGeometry = new BoxGeometry(g.fingerThickness, g.fingerWidth, g.fingerLength);

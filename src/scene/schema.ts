@@ -19,6 +19,8 @@ export const PhysicsSchema = z.strictObject({
   gravity: z.number().max(0).min(-50).default(-9.81),
   /** Solver iterations per step (Rapier numSolverIterations). */
   solverIterations: z.number().int().min(1).max(32).default(4),
+  /** Contact stiffness as a natural frequency, Hz (Rapier's default is 30; stiffer contacts keep force-limited fingers from sinking into light objects). */
+  contactFrequency: z.number().min(10).max(1000).default(200),
   /** Simulated time to let dropped objects settle at reset, s. */
   settleTime: z.number().min(0).max(5).default(0.6),
 });
@@ -109,9 +111,9 @@ export const RandomizeSchema = z.strictObject({
   cameraPosition: z.number().min(0).max(0.2).default(0),
   /** Std of camera target jitter per episode, m. */
   cameraTarget: z.number().min(0).max(0.2).default(0),
-  /** Relative jitter of light intensity and direction per episode (0 = fixed). */
+  /** Light jitter per episode: intensities × U(1 ± lighting/2), key light azimuth ± lighting·90°, elevation ± lighting·20° (0 = fixed). */
   lighting: unit.default(0),
-  /** Jitter of object, bin and table colours per episode (0 = fixed). */
+  /** Colour jitter per episode: each RGB channel of objects, bin and table + N(0, (0.25·colors)²), clamped to [0, 1] (0 = fixed). */
   colors: unit.default(0),
 });
 
