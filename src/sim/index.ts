@@ -1,0 +1,59 @@
+/**
+ * Physics for pincer: a Rapier world with a table, a bin, dropped objects and
+ * a 4-DOF gripper (x, y, z, yaw; two force-limited parallel fingers).
+ *
+ * Usage (what `env` does each episode):
+ * ```ts
+ * const world = await createGraspWorld(scene);      // once; awaits RAPIER.init()
+ * world.reset(objects, seed);                       // fresh world, objects dropped and settled, gripper open at start pose
+ * world.setGripperTarget([x, y, z], yaw);           // clamped into world.workspace
+ * world.setFingersClosed(true);
+ * world.advance(scene.action.stepDuration);         // fixed substeps; the palm moves at <= gripper.maxSpeed
+ * const snap = world.snapshot();                    // poses for render / privileged policies
+ * world.aperture();                                 // pad-to-pad distance, m (> 0 when blocked by an object)
+ * world.groundTruth();                              // validation only
+ * world.dispose();
+ * ```
+ *
+ * Conventions (shared with `render` through geometry.ts):
+ * - World frame: metres, z up, bin floor top at z = 0, bin centred on the origin.
+ * - Gripper pose: position x, y = palm centre; z = fingertip height above the
+ *   floor; `yaw` about world z; fingers close along the palm's local x axis;
+ *   `aperture` = distance between the finger pads (inner faces). Boxes: see
+ *   `gripperGeometry(scene.gripper)` (palm above the fingers, spanning both open
+ *   fingers; fingers `fingerLength` long, `fingerThickness` along x,
+ *   `fingerWidth` along y).
+ * - Motion: targets are reached at bounded speed (`gripper.maxSpeed` m/s,
+ *   `gripper.maxYawSpeed` rad/s) over the substeps of `advance`; a target
+ *   further away than one `advance` allows is approached, not jumped to. Yaw
+ *   is not wrapped: the palm turns through the literal difference.
+ * - Workspace: x, y within `gripper.workspace` of the bin's inner half-size;
+ *   z from `MIN_TIP_HEIGHT` (just above the floor) to above the lift height.
+ *   The palm is kinematic and does not stop on contact: descending onto an
+ *   object pushes it.
+ * - Objects: `snapshot().objects[i]` is the pose of `objects[i]` given to
+ *   `reset` (any count; `scene.objects.count` is what env samples). Privileged
+ *   policies combine these poses with the specs they passed in (e.g.
+ *   `lowestPoint(spec, pose)`, `objectRadius(spec)`).
+ * - Determinism: the same scene, objects and seed give bit-identical
+ *   snapshots (a fresh Rapier world is built on every reset).
+ * - `advance` accumulates time: a duration that is not a multiple of the
+ *   timestep carries its remainder to the next call.
+ */
+export { GraspWorld, createGraspWorld } from './world.js';
+export {
+  MIN_TIP_HEIGHT,
+  clampToWorkspace,
+  dropPoses,
+  fingerCenterX,
+  gripperGeometry,
+  gripperWorkspace,
+  lowestPoint,
+  objectRadius,
+  randomQuaternion,
+  stepToward,
+  yawQuaternion,
+  type GripperGeometry,
+  type Workspace,
+} from './geometry.js';
+export type { BodyPose, GraspWorldApi, GripperPose, GroundTruth, Quat, SceneSnapshot, Vec3 } from './types.js';

@@ -1,0 +1,345 @@
+/**
+ * `GraspWorld`: the Rapier world of one grasping episode. It owns the table,
+ * the bin, the dropped objects and the 4-DOF gripper, and implements
+ * `GraspWorldApi` (see types.ts for the contract, index.ts for the guide).
+ *
+ * Bodies, in creation order (the order matters for bit-identical replays):
+ * - table and bin: fixed cuboids; the floor's top face is z = 0;
+ * - objects: dynamic, one convex-hull collider per part, CCD on;
+ * - palm: kinematic position-based, moved toward its target at bounded speed
+ *   every substep (never teleported);
+ * - two fingers: dynamic boxes on prismatic joints to the palm along its
+ *   local x, driven by force-limited velocity motors.
+ * Objects are held by contact and friction only.
+ */
+import RAPIER from '@dimforge/rapier3d-compat';
+import type { ObjectSpec } from '../objects/types.js';
+import { Rng } from '../random/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import {
+  clampToWorkspace,
+  dropPoses,
+  fingerCenterX,
+  gripperGeometry,
+  gripperWorkspace,
+  lowestPoint,
+  stepScalarToward,
+  stepToward,
+  yawQuaternion,
+  type GripperGeometry,
+  type Workspace,
+} from './geometry.js';
+import type { BodyPose, GraspWorldApi, GroundTruth, SceneSnapshot, Vec3 } from './types.js';
+
+// Collision groups: 16-bit membership << 16 | 16-bit filter.
+const STATIC = 0x1;
+const OBJECT = 0x2;
+const GRIPPER = 0x4;
+const groups = (member: number, filter: number): number => ((member << 16) | filter) >>> 0;
+const STATIC_GROUPS = groups(STATIC, OBJECT | GRIPPER);
+const OBJECT_GROUPS = groups(OBJECT, STATIC | OBJECT | GRIPPER);
+// Fingers and palm never collide with each other: the fingers may close to aperture 0.
+const GRIPPER_GROUPS = groups(GRIPPER, STATIC | OBJECT);
+
+/** Mass of each finger, kg: heavy enough that a held 0.5 kg object barely drags on the joint. */
+const FINGER_MASS = 0.2;
+/** Finger motor damping, N·s/m: high, so the motor delivers its full force limit until it reaches the commanded speed. */
+const FINGER_MOTOR_DAMPING = 2000;
+/** Table slab under the bin: thickness and margin beyond the bin's outer walls, m. */
+const TABLE_THICKNESS = 0.05;
+const TABLE_MARGIN = 0.3;
+/** A contact closer than this counts as touching, m. */
+const TOUCH_DISTANCE = 1e-3;
+
+let rapierReady: Promise<void> | null = null;
+
+/** Initialise Rapier's wasm once per process. */
+function initRapier(): Promise<void> {
+  rapierReady ??= RAPIER.init();
+  return rapierReady;
+}
+
+interface Finger {
+  body: RAPIER.RigidBody;
+  collider: RAPIER.Collider;
+  joint: RAPIER.PrismaticImpulseJoint;
+  /** +1 for the finger on the palm's +x side, -1 for the -x side. */
+  side: 1 | -1;
+}
+
+interface WorldObject {
+  spec: ObjectSpec;
+  body: RAPIER.RigidBody;
+  colliders: RAPIER.Collider[];
+}
+
+// Scratch values handed to Rapier, so the substep loop allocates nothing.
+const _v = { x: 0, y: 0, z: 0 };
+const _q = { x: 0, y: 0, z: 0, w: 1 };
+
+export class GraspWorld implements GraspWorldApi {
+  readonly scene: SceneConfig;
+  /** Gripper box dimensions (shared with the renderer through geometry.ts). */
+  readonly geometry: GripperGeometry;
+  /** Where the palm can be driven; targets are clamped into it. */
+  readonly workspace: Workspace;
+
+  private world: RAPIER.World | null = null;
+  private objects: WorldObject[] = [];
+  private palm!: RAPIER.RigidBody;
+  private fingers: Finger[] = [];
+  /** Current palm pose as driven (fingertip-height convention) and its target. */
+  private readonly palmPosition: Vec3 = [0, 0, 0];
+  private palmYaw = 0;
+  private readonly target: Vec3 = [0, 0, 0];
+  private targetYaw = 0;
+  private closed = false;
+  /** Simulated time not yet stepped, s (advance() may ask for a fraction of a timestep). */
+  private pendingTime = 0;
+  /** Physics steps taken since the last reset, settling included. */
+  stepsSinceReset = 0;
+
+  constructor(scene: SceneConfig) {
+    this.scene = scene;
+    this.geometry = gripperGeometry(scene.gripper);
+    this.workspace = gripperWorkspace(scene);
+  }
+
+  reset(objects: readonly ObjectSpec[], seed: number): void {
+    // A fresh world per episode: Rapier is deterministic only for identical
+    // histories, and this makes an episode depend on (objects, seed) alone.
+    this.world?.free();
+    const { physics } = this.scene;
+    const world = new RAPIER.World({ x: 0, y: 0, z: physics.gravity });
+    world.timestep = physics.timestep;
+    world.numSolverIterations = physics.solverIterations;
+    world.integrationParameters.contact_natural_frequency = physics.contactFrequency;
+    this.world = world;
+    this.stepsSinceReset = 0;
+    this.pendingTime = 0;
+
+    this.buildBin(world);
+    const poses = dropPoses(objects, this.scene, new Rng(seed));
+    this.objects = objects.map((spec, i) => this.addObject(world, spec, poses[i]));
+    const settleSteps = Math.round(physics.settleTime / physics.timestep);
+    for (let i = 0; i < settleSteps; i++) this.stepOnce();
+
+    // The gripper arrives after settling, so falling objects never land on it.
+    const g = this.scene.gripper;
+    this.palmPosition[0] = 0;
+    this.palmPosition[1] = 0;
+    this.palmPosition[2] = Math.min(g.startHeight, this.workspace.max[2]);
+    this.palmYaw = 0;
+    this.target[0] = this.palmPosition[0];
+    this.target[1] = this.palmPosition[1];
+    this.target[2] = this.palmPosition[2];
+    this.targetYaw = 0;
+    this.buildGripper(world);
+    this.setFingersClosed(false);
+  }
+
+  setGripperTarget(position: Vec3, yaw: number): void {
+    const p = clampToWorkspace(position, this.workspace);
+    this.target[0] = p[0];
+    this.target[1] = p[1];
+    this.target[2] = p[2];
+    this.targetYaw = yaw;
+  }
+
+  setFingersClosed(closed: boolean): void {
+    this.closed = closed;
+    const speed = this.scene.gripper.fingerSpeed;
+    for (const f of this.fingers) {
+      // Joint coordinate = finger centre x in the palm frame; closing moves each finger toward 0.
+      f.joint.configureMotorVelocity(closed ? -f.side * speed : f.side * speed, FINGER_MOTOR_DAMPING);
+    }
+    this.fingers[0]?.body.wakeUp();
+    this.fingers[1]?.body.wakeUp();
+  }
+
+  /** Whether the fingers are commanded closed. */
+  fingersClosed(): boolean {
+    return this.closed;
+  }
+
+  advance(seconds: number): void {
+    const dt = this.scene.physics.timestep;
+    this.pendingTime += seconds;
+    // Half a timestep of tolerance keeps e.g. 0.25 s at 120 Hz at exactly 30 steps.
+    while (this.pendingTime > dt / 2) {
+      this.pendingTime -= dt;
+      this.drivePalm(dt);
+      this.stepOnce();
+    }
+  }
+
+  snapshot(): SceneSnapshot {
+    return {
+      objects: this.objects.map((o) => bodyPose(o.body)),
+      gripper: {
+        position: [this.palmPosition[0], this.palmPosition[1], this.palmPosition[2]],
+        yaw: this.palmYaw,
+        aperture: this.aperture(),
+      },
+    };
+  }
+
+  aperture(): number {
+    const [a, b] = this.fingers;
+    if (!a || !b) return 0;
+    const pa = a.body.translation();
+    const pb = b.body.translation();
+    const c = Math.cos(this.palmYaw);
+    const s = Math.sin(this.palmYaw);
+    // Distance between the finger centres along the palm's x axis, minus one thickness = pad-to-pad gap.
+    const centres = Math.abs((pb.x - pa.x) * c + (pb.y - pa.y) * s);
+    return Math.max(0, centres - this.scene.gripper.fingerThickness);
+  }
+
+  groundTruth(): GroundTruth {
+    const objectHeights = this.objects.map((o) => lowestPoint(o.spec, bodyPose(o.body)));
+    const liftedObjects: number[] = [];
+    objectHeights.forEach((h, i) => {
+      if (h > this.scene.success.liftedHeight) liftedObjects.push(i);
+    });
+    const objectsBetweenFingers: number[] = [];
+    this.objects.forEach((o, i) => {
+      if (this.fingers.length === 2 && this.fingers.every((f) => this.touches(f.collider, o.colliders))) objectsBetweenFingers.push(i);
+    });
+    return { objectHeights, liftedObjects, objectsBetweenFingers };
+  }
+
+  dispose(): void {
+    this.world?.free();
+    this.world = null;
+    this.objects = [];
+    this.fingers = [];
+  }
+
+  private stepOnce(): void {
+    this.world!.step();
+    this.stepsSinceReset++;
+  }
+
+  private drivePalm(dt: number): void {
+    const g = this.scene.gripper;
+    stepToward(this.palmPosition, this.target, g.maxSpeed * dt);
+    this.palmYaw = stepScalarToward(this.palmYaw, this.targetYaw, g.maxYawSpeed * dt);
+    _v.x = this.palmPosition[0];
+    _v.y = this.palmPosition[1];
+    _v.z = this.palmPosition[2];
+    this.palm.setNextKinematicTranslation(_v);
+    _q.z = Math.sin(this.palmYaw / 2);
+    _q.w = Math.cos(this.palmYaw / 2);
+    this.palm.setNextKinematicRotation(_q);
+  }
+
+  private touches(finger: RAPIER.Collider, colliders: RAPIER.Collider[]): boolean {
+    // An exact distance query: the narrow phase's cached manifold distances can be stale.
+    return colliders.some((c) => finger.contactCollider(c, TOUCH_DISTANCE) !== null);
+  }
+
+  private buildBin(world: RAPIER.World): void {
+    const { size, wallHeight, wallThickness: t, friction } = this.scene.bin;
+    const hx = size[0] / 2;
+    const hy = size[1] / 2;
+    const fixed = (half: Vec3, centre: Vec3): void => {
+      const desc = RAPIER.ColliderDesc.cuboid(half[0], half[1], half[2])
+        .setTranslation(centre[0], centre[1], centre[2])
+        .setFriction(friction)
+        .setCollisionGroups(STATIC_GROUPS);
+      world.createCollider(desc);
+    };
+    // Table slab under the floor, then the floor (top face at z = 0), then four walls around the inner area.
+    fixed([hx + t + TABLE_MARGIN, hy + t + TABLE_MARGIN, TABLE_THICKNESS / 2], [0, 0, -t - TABLE_THICKNESS / 2]);
+    fixed([hx + t, hy + t, t / 2], [0, 0, -t / 2]);
+    fixed([t / 2, hy + t, wallHeight / 2], [-hx - t / 2, 0, wallHeight / 2]);
+    fixed([t / 2, hy + t, wallHeight / 2], [hx + t / 2, 0, wallHeight / 2]);
+    fixed([hx, t / 2, wallHeight / 2], [0, -hy - t / 2, wallHeight / 2]);
+    fixed([hx, t / 2, wallHeight / 2], [0, hy + t / 2, wallHeight / 2]);
+  }
+
+  private addObject(world: RAPIER.World, spec: ObjectSpec, pose: BodyPose): WorldObject {
+    const [x, y, z] = pose.position;
+    const [qx, qy, qz, qw] = pose.quaternion;
+    const body = world.createRigidBody(
+      RAPIER.RigidBodyDesc.dynamic().setTranslation(x, y, z).setRotation({ x: qx, y: qy, z: qz, w: qw }).setCcdEnabled(true),
+    );
+    const colliders = spec.parts.map((part, k) => {
+      const desc = RAPIER.ColliderDesc.convexHull(part.vertices);
+      if (!desc) throw new Error(`object ${spec.id}: part ${k} has no convex hull (degenerate vertices)`);
+      desc.setDensity(1).setFriction(spec.friction).setCollisionGroups(OBJECT_GROUPS);
+      return world.createCollider(desc, body);
+    });
+    // Density 1 makes each collider's mass its volume; one shared density then gives the total mass.
+    const volume = colliders.reduce((sum, c) => sum + c.volume(), 0);
+    for (const c of colliders) c.setDensity(spec.mass / volume);
+    return { spec, body, colliders };
+  }
+
+  private buildGripper(world: RAPIER.World): void {
+    const g = this.scene.gripper;
+    const geo = this.geometry;
+    const [px, py, pz] = this.palmPosition;
+    const palmRotation = quat(yawQuaternion(this.palmYaw));
+    this.palm = world.createRigidBody(
+      RAPIER.RigidBodyDesc.kinematicPositionBased().setTranslation(px, py, pz).setRotation(palmRotation),
+    );
+    const [phx, phy, phz] = geo.palmHalfExtents;
+    world.createCollider(
+      RAPIER.ColliderDesc.cuboid(phx, phy, phz)
+        .setTranslation(0, 0, geo.palmCenterZ)
+        .setFriction(g.fingerFriction)
+        .setCollisionGroups(GRIPPER_GROUPS),
+      this.palm,
+    );
+
+    const [fhx, fhy, fhz] = geo.fingerHalfExtents;
+    const fingerVolume = 8 * fhx * fhy * fhz;
+    const open = fingerCenterX(g, g.maxAperture);
+    const closedX = fingerCenterX(g, 0);
+    const c = Math.cos(this.palmYaw);
+    const s = Math.sin(this.palmYaw);
+    this.fingers = ([-1, 1] as const).map((side) => {
+      const localX = side < 0 ? open[0] : open[1];
+      const body = world.createRigidBody(
+        RAPIER.RigidBodyDesc.dynamic()
+          .setTranslation(px + c * localX, py + s * localX, pz + geo.fingerCenterZ)
+          .setRotation(palmRotation)
+          .setCcdEnabled(true)
+          .setCanSleep(false),
+      );
+      const collider = world.createCollider(
+        RAPIER.ColliderDesc.cuboid(fhx, fhy, fhz)
+          .setDensity(FINGER_MASS / fingerVolume)
+          .setFriction(g.fingerFriction)
+          .setCollisionGroups(GRIPPER_GROUPS),
+        body,
+      );
+      const params = RAPIER.JointData.prismatic({ x: 0, y: 0, z: geo.fingerCenterZ }, { x: 0, y: 0, z: 0 }, { x: 1, y: 0, z: 0 });
+      params.limitsEnabled = true;
+      params.limits = side < 0 ? [open[0], closedX[0]] : [closedX[1], open[1]];
+      const joint = world.createImpulseJoint(params, this.palm, body, true) as RAPIER.PrismaticImpulseJoint;
+      joint.setContactsEnabled(false);
+      joint.configureMotorModel(RAPIER.MotorModel.ForceBased);
+      joint.setMotorMaxForce(g.fingerForce);
+      return { body, collider, joint, side };
+    });
+  }
+}
+
+function quat(q: readonly [number, number, number, number]): RAPIER.Rotation {
+  return { x: q[0], y: q[1], z: q[2], w: q[3] };
+}
+
+function bodyPose(body: RAPIER.RigidBody): BodyPose {
+  const t = body.translation();
+  const r = body.rotation();
+  return { position: [t.x, t.y, t.z], quaternion: [r.x, r.y, r.z, r.w] };
+}
+
+/** A `GraspWorld` for `scene`, with Rapier initialised. Call `reset` before anything else. */
+export async function createGraspWorld(scene: SceneConfig): Promise<GraspWorld> {
+  await initRapier();
+  return new GraspWorld(scene);
+}
