@@ -3,11 +3,12 @@
  * own `bench-<what>.ts` and adds a subcommand here.
  */
 import type { Command } from 'commander';
+import { registerBenchRender } from './bench-render.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [];
+const benches: RegisterBench[] = [registerBenchRender];
 
 export function registerBench(program: Command): void {
   const bench = program
