@@ -13,10 +13,12 @@ import type { Observation } from './types.js';
 
 /** What the env needs from a renderer (src/render's Renderer satisfies it). */
 export interface FrameRenderer {
-  setObjects(objects: readonly ObjectSpec[]): void;
-  /** RGB uint8, H×W×3; the buffer may be reused by the next call. */
-  render(snapshot: SceneSnapshot): Uint8Array;
-  randomize(rng: Rng): void;
+  /** New episode's objects; with `rng`, also this episode's camera/lighting/colour jitter. */
+  setObjects(objects: readonly ObjectSpec[], rng?: Rng): void;
+  /** Draw off-screen, no readback. */
+  draw(snapshot: SceneSnapshot): void;
+  /** Read the last drawing into `out`, RGB uint8 H×W×3, top row first. */
+  read(out: Uint8Array): Uint8Array;
   dispose(): void;
 }
 
@@ -70,7 +72,9 @@ export interface EnvTiming {
   resetMs: number;
   physicsMs: number;
   physicsSeconds: number;
+  /** Drawing (GPU work submitted and finished by the readback's sync is counted in readbackMs). */
   renderMs: number;
+  readbackMs: number;
   frames: number;
   endOfEpisodeMs: number;
   steps: number;
@@ -138,7 +142,7 @@ export class GraspEnv {
   readonly scene: SceneConfig;
   readonly split: ObjectSplit;
   readonly actionSpace: BoxSpace = actionSpace;
-  readonly timing: EnvTiming = { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 };
+  readonly timing: EnvTiming = { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, readbackMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 };
 
   private readonly world: GraspWorldApi;
   private readonly renderer: FrameRenderer;
@@ -150,6 +154,8 @@ export class GraspEnv {
   private stepIndex = 0;
   private done = true;
   private snapshot: SceneSnapshot | null = null;
+  /** Readback buffer, reused by every frame. [H*W*3] */
+  private readonly frame: Uint8Array;
 
   constructor(opts: GraspEnvOptions) {
     this.scene = opts.scene;
@@ -157,6 +163,7 @@ export class GraspEnv {
     this.objectSource = opts.objectSource;
     this.world = opts.world;
     this.renderer = opts.renderer;
+    this.frame = new Uint8Array(opts.scene.camera.width * opts.scene.camera.height * 3);
   }
 
   // ---- Gymnasium contract -------------------------------------------------------------
@@ -207,7 +214,7 @@ export class GraspEnv {
   }
 
   resetTiming(): void {
-    Object.assign(this.timing, { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 });
+    Object.assign(this.timing, { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, readbackMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 });
   }
 
   // ---- Task hooks, in lifecycle order ----------------------------------------------------
@@ -217,8 +224,7 @@ export class GraspEnv {
     this.objects = this.objectSource(this.scene.objects.count, rng);
     const simSeed = rng.int(0, 0x7fffffff);
     this.world.reset(this.objects, simSeed);
-    this.renderer.setObjects(this.objects);
-    this.renderer.randomize(rng);
+    this.renderer.setObjects(this.objects, rng);
     const g = this.world.snapshot().gripper;
     this.target = { x: g.position[0], y: g.position[1], z: g.position[2], yaw: g.yaw };
     this.closed = false;
@@ -249,7 +255,8 @@ export class GraspEnv {
     if (!this.closed) {
       this.closed = true;
       this.world.setFingersClosed(true);
-      this.advance(gripper.maxAperture / gripper.fingerSpeed + SETTLE_MARGIN);
+      // Each finger travels half the aperture.
+      this.advance(gripper.maxAperture / 2 / gripper.fingerSpeed + SETTLE_MARGIN);
     }
     const liftFrom = this.currentSnapshot().gripper.position[2];
     this.target = { ...this.target, z: gripper.liftHeight };
@@ -266,7 +273,7 @@ export class GraspEnv {
       this.world.setFingersClosed(false);
       this.advance(success.dropSettleTime);
       const releasedPose = this.currentSnapshot();
-      const released = this.renderFrame(releasedPose);
+      const released = this.renderFrame(releasedPose).slice();
       drop = dropTest({
         holding,
         released,
@@ -315,10 +322,13 @@ export class GraspEnv {
 
   private renderFrame(snapshot: SceneSnapshot): Uint8Array {
     const t0 = now();
-    const image = this.renderer.render(snapshot);
-    this.timing.renderMs += now() - t0;
+    this.renderer.draw(snapshot);
+    const t1 = now();
+    this.renderer.read(this.frame);
+    this.timing.renderMs += t1 - t0;
+    this.timing.readbackMs += now() - t1;
     this.timing.frames++;
-    return image;
+    return this.frame;
   }
 
   /**

@@ -9,7 +9,7 @@ import { RandomPolicy } from './random.js';
 import { ScriptedPolicy } from './scripted.js';
 
 export { RandomPolicy, RANDOM_TERMINATE_PROBABILITY } from './random.js';
-export { ScriptedPolicy, planGrasp, planForObject, nearestEquivalentYaw, type GraspPlan } from './scripted.js';
+export { ScriptedPolicy, planGrasp, planForObject, plansForObject, nearestEquivalentYaw, type GraspPlan } from './scripted.js';
 
 export const POLICY_NAMES = ['scripted', 'random'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];

@@ -9,12 +9,11 @@
  * descend to a height where the fingers wrap its lower part, close, then terminate
  * (the env lifts).
  */
-import { objectFootprint, type ObjectSpec } from '../objects/index.js';
+import { objectFootprint } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { Observation, Policy, PrivilegedState, StepInfo } from '../env/index.js';
 import { ACTION_DIM, workspaceHalfExtents } from '../env/index.js';
-import type { BodyPose } from '../sim/types.js';
 
 /** Clearance kept between the open fingers and the object's sides, m. */
 const SIDE_CLEARANCE = 0.008;
@@ -32,8 +31,9 @@ const CLOSE_STEPS = 1;
 
 /** Where and how to grasp one object. */
 export interface GraspPlan {
-  /** Index of the object in the snapshot. */
+  /** Index of the object in the snapshot, and of the convex part the fingers close on. */
   objectIndex: number;
+  partIndex: number;
   /** Grasp centre, world x, y, m. */
   x: number;
   y: number;
@@ -45,91 +45,199 @@ export interface GraspPlan {
   width: number;
   /** Top of the object above the floor, m. */
   top: number;
-  /** Points of other objects inside the fingers' path (0 = clear). */
+  /** Horizontal distance of the grasp from the object's origin, m (off-centre grasps tilt when lifted). */
+  offCenter: number;
+  /** Parts the open fingers would hit on the way down (0 = clear). */
   obstruction: number;
 }
 
-/** World-frame xyz of every vertex of `spec` at `pose`. [V*3] */
-function worldVertices(spec: ObjectSpec, pose: BodyPose): Float64Array {
-  let n = 0;
-  for (const p of spec.parts) n += p.vertices.length;
-  const out = new Float64Array(n);
-  const [qx, qy, qz, qw] = pose.quaternion;
-  const [px, py, pz] = pose.position;
-  let o = 0;
-  for (const part of spec.parts) {
-    const v = part.vertices;
-    for (let i = 0; i < v.length; i += 3, o += 3) {
-      const x = v[i];
-      const y = v[i + 1];
-      const z = v[i + 2];
-      // v' = q v q* (three.js Vector3.applyQuaternion)
-      const tx = 2 * (qy * z - qz * y);
-      const ty = 2 * (qz * x - qx * z);
-      const tz = 2 * (qx * y - qy * x);
-      out[o] = px + x + qw * tx + qy * tz - qz * ty;
-      out[o + 1] = py + y + qw * ty + qz * tx - qx * tz;
-      out[o + 2] = pz + z + qw * tz + qx * ty - qy * tx;
+/** A convex part in the world: its horizontal outline (2-D hull, counter-clockwise) and height range. */
+interface PartOutline {
+  object: number;
+  part: number;
+  hull: Array<[number, number]>;
+  minZ: number;
+  maxZ: number;
+}
+
+/** Counter-clockwise convex hull of 2-D points (Andrew's monotone chain). */
+function hull2d(pts: Array<[number, number]>): Array<[number, number]> {
+  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (pts.length < 3) return pts;
+  const cross = (o: [number, number], a: [number, number], b: [number, number]): number =>
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const chain = (list: Array<[number, number]>): Array<[number, number]> => {
+    const out: Array<[number, number]> = [];
+    for (const p of list) {
+      while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], p) <= 0) out.pop();
+      out.push(p);
     }
-  }
+    return out.slice(0, -1);
+  };
+  return chain(pts).concat(chain(pts.slice().reverse()));
+}
+
+/** Every part of every object, posed in the world. */
+function partOutlines(priv: PrivilegedState): PartOutline[] {
+  const out: PartOutline[] = [];
+  priv.objects.forEach((spec, object) => {
+    const [qx, qy, qz, qw] = priv.snapshot.objects[object].quaternion;
+    const [px, py, pz] = priv.snapshot.objects[object].position;
+    spec.parts.forEach((p, part) => {
+      const v = p.vertices;
+      const pts: Array<[number, number]> = [];
+      let minZ = Infinity;
+      let maxZ = -Infinity;
+      for (let i = 0; i < v.length; i += 3) {
+        // v' = q v q* (three.js Vector3.applyQuaternion)
+        const tx = 2 * (qy * v[i + 2] - qz * v[i + 1]);
+        const ty = 2 * (qz * v[i] - qx * v[i + 2]);
+        const tz = 2 * (qx * v[i + 1] - qy * v[i]);
+        pts.push([px + v[i] + qw * tx + qy * tz - qz * ty, py + v[i + 1] + qw * ty + qz * tx - qx * tz]);
+        const z = pz + v[i + 2] + qw * tz + qx * ty - qy * tx;
+        if (z < minZ) minZ = z;
+        if (z > maxZ) maxZ = z;
+      }
+      out.push({ object, part, hull: hull2d(pts), minZ, maxZ });
+    });
+  });
   return out;
 }
 
+/** Whether a convex polygon overlaps the rectangle along ∈ [a0, a1], across ∈ [c0, c1] of the frame (origin, axis u). */
+function overlapsRect(hull: Array<[number, number]>, ox: number, oy: number, ux: number, uy: number, a0: number, a1: number, c0: number, c1: number): boolean {
+  // Separating axis theorem: rectangle axes first, then the polygon's edge normals.
+  const local = hull.map(([x, y]): [number, number] => [(x - ox) * ux + (y - oy) * uy, -(x - ox) * uy + (y - oy) * ux]);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of local) {
+    lo = Math.min(lo, p[0]);
+    hi = Math.max(hi, p[0]);
+  }
+  if (hi < a0 || lo > a1) return false;
+  lo = Infinity;
+  hi = -Infinity;
+  for (const p of local) {
+    lo = Math.min(lo, p[1]);
+    hi = Math.max(hi, p[1]);
+  }
+  if (hi < c0 || lo > c1) return false;
+  const corners: Array<[number, number]> = [[a0, c0], [a1, c0], [a1, c1], [a0, c1]];
+  for (let i = 0; i < local.length; i++) {
+    const [x0, y0] = local[i];
+    const [x1, y1] = local[(i + 1) % local.length];
+    const nx = y1 - y0;
+    const ny = x0 - x1;
+    let pMin = Infinity;
+    let pMax = -Infinity;
+    for (const p of local) {
+      const d = p[0] * nx + p[1] * ny;
+      pMin = Math.min(pMin, d);
+      pMax = Math.max(pMax, d);
+    }
+    let rMin = Infinity;
+    let rMax = -Infinity;
+    for (const c of corners) {
+      const d = c[0] * nx + c[1] * ny;
+      rMin = Math.min(rMin, d);
+      rMax = Math.max(rMax, d);
+    }
+    if (rMax < pMin || rMin > pMax) return false;
+  }
+  return true;
+}
+
 /**
- * Count vertices of the other objects that the open fingers would hit on the
- * way down: inside either finger's swept box (from the object's side out past
- * the open finger, across the finger width) and above the fingertips' grasp height.
+ * Things the open fingers would hit on the way down: bin walls (a finger corner
+ * outside the bin), and parts (of other objects, or other parts of the same
+ * object) reaching above the grasp height and overlapping either finger's path,
+ * from the grasped part's side out past the open finger.
  */
-function countObstruction(plan: Omit<GraspPlan, 'obstruction'>, others: Float64Array[], scene: SceneConfig): number {
+function countObstruction(plan: Omit<GraspPlan, 'obstruction'>, outlines: PartOutline[], scene: SceneConfig): number {
   const g = scene.gripper;
-  const cx = Math.cos(plan.yaw);
-  const cy = Math.sin(plan.yaw);
-  const inner = plan.width / 2;
+  const ux = Math.cos(plan.yaw);
+  const uy = Math.sin(plan.yaw);
+  const inner = plan.width / 2 + SIDE_CLEARANCE / 2;
   const outer = g.maxAperture / 2 + g.fingerThickness + SIDE_CLEARANCE;
-  const halfWidth = g.fingerWidth / 2 + SIDE_CLEARANCE;
+  const half = g.fingerWidth / 2 + SIDE_CLEARANCE;
+  // The open fingers must stay inside the bin's walls.
+  const wx = scene.bin.size[0] / 2 - SIDE_CLEARANCE / 2;
+  const wy = scene.bin.size[1] / 2 - SIDE_CLEARANCE / 2;
   let count = 0;
-  for (const pts of others) {
-    for (let i = 0; i < pts.length; i += 3) {
-      if (pts[i + 2] < plan.z) continue;
-      const dx = pts[i] - plan.x;
-      const dy = pts[i + 1] - plan.y;
-      const along = Math.abs(dx * cx + dy * cy);
-      const across = Math.abs(-dx * cy + dy * cx);
-      if (along >= inner && along <= outer && across <= halfWidth) count++;
+  for (const s of [-1, 1]) {
+    for (const c of [-half, half]) {
+      const px = plan.x + s * outer * ux - c * uy;
+      const py = plan.y + s * outer * uy + c * ux;
+      if (Math.abs(px) > wx || Math.abs(py) > wy) count++;
+    }
+  }
+  for (const o of outlines) {
+    if (o.object === plan.objectIndex && o.part === plan.partIndex) continue;
+    if (o.maxZ < plan.z) continue;
+    if (
+      overlapsRect(o.hull, plan.x, plan.y, ux, uy, inner, outer, -half, half) ||
+      overlapsRect(o.hull, plan.x, plan.y, ux, uy, -outer, -inner, -half, half)
+    ) {
+      count++;
     }
   }
   return count;
 }
 
-/** The grasp plan for object `index`, or null if it is wider than the open fingers or out of reach. */
-export function planForObject(index: number, priv: PrivilegedState, scene: SceneConfig, verts?: Float64Array[]): GraspPlan | null {
+/**
+ * Grasp plans for object `index`: one per convex part (the fingers close across a
+ * solid part, never across the empty inside of an L or U), skipping parts wider
+ * than the open fingers or out of reach.
+ */
+export function plansForObject(index: number, priv: PrivilegedState, scene: SceneConfig, outlines = partOutlines(priv)): GraspPlan[] {
   const spec = priv.objects[index];
   const pose = priv.snapshot.objects[index];
-  const fp = objectFootprint(spec, pose.quaternion);
-  if (fp.narrowWidth > scene.gripper.maxAperture - 2 * SIDE_CLEARANCE) return null;
-  const x = pose.position[0] + fp.center[0];
-  const y = pose.position[1] + fp.center[1];
   const [hx, hy] = workspaceHalfExtents(scene);
-  if (Math.abs(x) > hx || Math.abs(y) > hy) return null;
-  const bottom = pose.position[2] + fp.minZ;
-  const top = pose.position[2] + fp.maxZ;
-  const z = Math.max(scene.action.minHeight, bottom + GRASP_HEIGHT_FRACTION * (top - bottom), top - scene.gripper.fingerLength + PALM_CLEARANCE);
-  const base = { objectIndex: index, x, y, z, yaw: fp.yaw, width: fp.narrowWidth, top };
-  const all = verts ?? priv.objects.map((o, i) => worldVertices(o, priv.snapshot.objects[i]));
-  const others = all.filter((_, i) => i !== index);
-  return { ...base, obstruction: countObstruction(base, others, scene) };
+  const objectBottom = Math.min(...outlines.filter((o) => o.object === index).map((o) => o.minZ));
+  const plans: GraspPlan[] = [];
+  spec.parts.forEach((part, partIndex) => {
+    const fp = objectFootprint({ ...spec, parts: [part] }, pose.quaternion);
+    const x = pose.position[0] + fp.center[0];
+    const y = pose.position[1] + fp.center[1];
+    if (Math.abs(x) > hx || Math.abs(y) > hy) return;
+    const bottom = Math.max(objectBottom, pose.position[2] + fp.minZ);
+    const top = pose.position[2] + fp.maxZ;
+    const z = Math.max(scene.action.minHeight, bottom + GRASP_HEIGHT_FRACTION * (top - bottom), top - scene.gripper.fingerLength + PALM_CLEARANCE);
+    const offCenter = Math.hypot(x - pose.position[0], y - pose.position[1]);
+    // Across the narrow side, or across the wide side when that fits too (near a wall the other way may be blocked).
+    const across: Array<[number, number]> = [[fp.yaw, fp.narrowWidth], [fp.yaw + Math.PI / 2, fp.wideWidth]];
+    for (const [yaw, width] of across) {
+      if (width > scene.gripper.maxAperture - 2 * SIDE_CLEARANCE) continue;
+      const base = { objectIndex: index, partIndex, x, y, z, yaw: yaw > Math.PI / 2 ? yaw - Math.PI : yaw, width, top, offCenter };
+      plans.push({ ...base, obstruction: countObstruction(base, outlines, scene) });
+    }
+  });
+  return plans;
 }
 
-/** The best grasp in the bin: least obstructed, then the highest top. Null if nothing fits the fingers. */
-export function planGrasp(priv: PrivilegedState, scene: SceneConfig): GraspPlan | null {
-  const verts = priv.objects.map((o, i) => worldVertices(o, priv.snapshot.objects[i]));
+/** Better of two plans: unobstructed first, then high, narrow and close to the object's centre. */
+function better(a: GraspPlan, b: GraspPlan): boolean {
+  if (a.obstruction !== b.obstruction) return a.obstruction < b.obstruction;
+  const score = (p: GraspPlan): number => p.top - p.offCenter - p.width / 2;
+  return score(a) > score(b);
+}
+
+/** The best plan among `plans`, or null. */
+function bestOf(plans: GraspPlan[]): GraspPlan | null {
   let best: GraspPlan | null = null;
-  for (let i = 0; i < priv.objects.length; i++) {
-    const plan = planForObject(i, priv, scene, verts);
-    if (!plan) continue;
-    if (!best || plan.obstruction < best.obstruction || (plan.obstruction === best.obstruction && plan.top > best.top)) best = plan;
-  }
+  for (const p of plans) if (!best || better(p, best)) best = p;
   return best;
+}
+
+/** The best plan for object `index`, or null if no part of it fits the fingers. */
+export function planForObject(index: number, priv: PrivilegedState, scene: SceneConfig): GraspPlan | null {
+  return bestOf(plansForObject(index, priv, scene));
+}
+
+/** The best grasp in the bin, or null if nothing fits the fingers. */
+export function planGrasp(priv: PrivilegedState, scene: SceneConfig): GraspPlan | null {
+  const outlines = partOutlines(priv);
+  return bestOf(priv.objects.flatMap((_, i) => plansForObject(i, priv, scene, outlines)));
 }
 
 /** The yaw equivalent to `yaw` under a half turn that is closest to `current`. */
@@ -148,6 +256,7 @@ export class ScriptedPolicy implements Policy {
   readonly name = 'scripted';
   private phase: Phase = 'approach';
   private objectIndex = -1;
+  private partIndex = -1;
   private yaw = 0;
   private closeSteps = 0;
 
@@ -156,6 +265,7 @@ export class ScriptedPolicy implements Policy {
   reset(_rng: Rng): void {
     this.phase = 'approach';
     this.objectIndex = -1;
+    this.partIndex = -1;
     this.closeSteps = 0;
   }
 
@@ -167,12 +277,13 @@ export class ScriptedPolicy implements Policy {
     action[4] = -1;
     action[5] = -1;
 
-    // Lock onto one object; re-plan its grasp each step, since neighbours may push it.
-    let plan = this.objectIndex >= 0 ? planForObject(this.objectIndex, priv, this.scene) : null;
+    // Lock onto one part of one object; re-plan its grasp each step, since neighbours may push it.
+    let plan = this.objectIndex >= 0 ? (plansForObject(this.objectIndex, priv, this.scene).find((p) => p.partIndex === this.partIndex) ?? null) : null;
     if (!plan && this.phase === 'approach') {
       plan = planGrasp(priv, this.scene);
       if (plan) {
         this.objectIndex = plan.objectIndex;
+        this.partIndex = plan.partIndex;
         this.yaw = nearestEquivalentYaw(plan.yaw, g.yaw);
       }
     }
