@@ -16,6 +16,10 @@
  *   replay.updatePriorities(batch.indices, tdErrors);
  *   maybeUpdateTarget(learnerStep, cfg.targetUpdatePeriod, cfg.targetUpdateTau, targetVars, onlineVars);
  *
+ * Around it: epsilonGreedy(rng, epsilonSchedule(cfg)(envStep), A, greedyFn); QAccuracy for
+ * predicted Q(s₀, a₀) vs realized return; MetricsWriter for metrics.jsonl (`losses/td_loss`, ...);
+ * saveReplay / loadReplay for checkpoints; runSeeds + summarize for K-seed reports.
+ *
  * Subfolders owned by the tabular/CartPole/DQN engineer export below.
  */
 export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
@@ -31,6 +35,7 @@ export {
   type ReplayObservation,
 } from './replay.js';
 export { SumTree, MinTree } from './sum-tree.js';
+export { saveReplay, loadReplay, ReplayFileError } from './replay-file.js';
 export {
   constantSchedule,
   cosineSchedule,
@@ -44,5 +49,9 @@ export { betaSchedule, createAdam, epsilonSchedule, getLearningRate, learningRat
 export { tdTargets, selectQ, maxNextQ, doubleNextQ, hardUpdate, polyakUpdate, maybeUpdateTarget, type WeightVariable } from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
 export { epsilonGreedy, argmax } from './explore.js';
+export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
+export { metricsLine, parseMetrics, type MetricValue, type MetricsRow } from './metrics.js';
+export { MetricsWriter } from './metrics-writer.js';
+export { summarize, formatSummary, seedRange, runSeeds, type SeedSummary } from './seeds.js';
 export * from './tabular/index.js';
 export * from './cartpole/index.js';
