@@ -6,7 +6,7 @@
  * writer uses. Keeping all three here means they cannot drift apart.
  */
 import type { SchemaElement } from 'hyparquet-writer';
-import { ACTION_DIM, ACTION_NAMES } from '../env/types.js';
+import { ACTION_DIM, ACTION_NAMES } from '../env/index.js';
 
 /** What fixes a dataset's columns. Every episode of a dataset shares it. */
 export interface DatasetSpec {

@@ -27,3 +27,6 @@ export { isDataset, readHeader, sizeOnDisk, type DatasetHeader } from './store.j
 export { DatasetWriter } from './writer.js';
 export { DatasetReader, type ReadExpect, type Transition } from './reader.js';
 export { validateDataset, type ValidationReport } from './validate.js';
+export { parsePolicySpec, buildPolicy, PolicySpecError, type PolicySpec } from './policy-spec.js';
+export { collect, specForScene, type CollectOptions, type CollectProgress, type CollectResult } from './collect.js';
+export { summarizeDataset, contactSheet, type DatasetSummary } from './summary.js';

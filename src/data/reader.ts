@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACTION_DIM, type EpisodeRecord, type Observation, type StepRecord } from '../env/types.js';
+import { ACTION_DIM, type EpisodeRecord, type Observation, type StepRecord } from '../env/index.js';
 import { DatasetError } from './errors.js';
 import { decodePng, readEpisodeRows, type EpisodeEntry } from './episode.js';
 import { STATE_DIM, datasetFeatures, imageKey, type DatasetSpec } from './features.js';
@@ -133,15 +133,15 @@ export class DatasetReader {
 
 function checkExpect(dir: string, spec: DatasetSpec, info: DatasetInfo, expect: ReadExpect): void {
   if (expect.camera !== undefined && expect.camera !== spec.camera) {
-    throw new DatasetError(`${dir} has camera '${spec.camera}', expected '${expect.camera}'`);
+    throw new DatasetError(`${dir} has camera '${spec.camera}', expected '${expect.camera}'`, true);
   }
   const w = expect.imageWidth ?? spec.imageWidth;
   const h = expect.imageHeight ?? spec.imageHeight;
   if (w !== spec.imageWidth || h !== spec.imageHeight) {
-    throw new DatasetError(`${dir} has ${spec.imageWidth}x${spec.imageHeight} images, expected ${w}x${h}`);
+    throw new DatasetError(`${dir} has ${spec.imageWidth}x${spec.imageHeight} images, expected ${w}x${h}`, true);
   }
   const missing = (expect.features ?? []).filter((f) => !(f in info.features));
-  if (missing.length > 0) throw new DatasetError(`${dir} lacks feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length > 0) throw new DatasetError(`${dir} lacks feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, true);
   const declared = JSON.stringify(info.features);
   if (declared !== JSON.stringify(datasetFeatures(spec))) {
     throw new DatasetError(`${dir}: meta/info.json features differ from the ${imageKey(spec.camera)} dataset layout this pincer writes`);

@@ -87,7 +87,7 @@ function readJson(dir: string, rel: string): unknown {
 }
 
 export function readHeader(dir: string): DatasetHeader {
-  if (!existsSync(join(dir, INFO_PATH))) throw new DatasetError(`${dir} is not a pincer dataset (no ${INFO_PATH})`);
+  if (!existsSync(join(dir, INFO_PATH))) throw new DatasetError(`${dir} is not a pincer dataset (no ${INFO_PATH})`, true);
   const header = readJson(dir, PINCER_PATH) as DatasetHeader;
   if (header?.format !== 1 || typeof header.spec?.camera !== 'string') throw new DatasetError(`${join(dir, PINCER_PATH)}: unknown format`);
   return header;
@@ -300,7 +300,7 @@ export function acquireLock(dir: string): () => void {
   if (existsSync(path)) {
     const pid = Number(readFileSync(path, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new DatasetError(`${dir} is being written by process ${pid} (${LOCK_PATH})`);
+      throw new DatasetError(`${dir} is being written by process ${pid} (${LOCK_PATH})`, true);
     }
   }
   writeAtomic(path, `${process.pid}\n`);

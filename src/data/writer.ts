@@ -48,8 +48,8 @@ export class DatasetWriter {
   /** Start a new dataset in `dir`, which must not exist or be empty. */
   static create(dir: string, spec: DatasetSpec, source: Record<string, unknown>): DatasetWriter {
     if (existsSync(dir)) {
-      if (isDataset(dir)) throw new DatasetError(`${dir} already holds a dataset (use --resume to continue it)`);
-      if (readdirSync(dir).length > 0) throw new DatasetError(`${dir} exists and is not a pincer dataset; choose an empty or new directory`);
+      if (isDataset(dir)) throw new DatasetError(`${dir} already holds a dataset (use --resume to continue it)`, true);
+      if (readdirSync(dir).length > 0) throw new DatasetError(`${dir} exists and is not a pincer dataset; choose an empty or new directory`, true);
     }
     const header: DatasetHeader = { format: 1, spec, source };
     initDataset(dir, header);
@@ -59,8 +59,8 @@ export class DatasetWriter {
 
   /** Continue an existing dataset: sweep temp files, bring metadata level with the episode files. */
   static resume(dir: string): DatasetWriter {
-    if (!existsSync(dir)) throw new DatasetError(`${dir} does not exist; nothing to resume`);
-    if (!isDataset(dir)) throw new DatasetError(`${dir} is not a pincer dataset; nothing to resume`);
+    if (!existsSync(dir)) throw new DatasetError(`${dir} does not exist; nothing to resume`, true);
+    if (!isDataset(dir)) throw new DatasetError(`${dir} is not a pincer dataset; nothing to resume`, true);
     const header = readHeader(dir);
     const release = acquireLock(dir);
     try {

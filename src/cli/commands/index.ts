@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
+import { registerDataset } from './dataset.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `pincer --help` lists them. */
-export const commands: RegisterCommand[] = [registerBench];
+export const commands: RegisterCommand[] = [registerDataset, registerBench];
