@@ -14,7 +14,7 @@
 import type { ObjectSpec } from '../objects/types.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
-import type { Vec3 } from '../sim/types.js';
+import type { Vec3 } from '../sim/index.js';
 import { configuredPose, type CameraPose } from './camera.js';
 
 /** Table top colour, linear RGB (not in the scene file: it only needs to differ from the bin). */

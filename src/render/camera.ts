@@ -5,7 +5,7 @@
  */
 import { PerspectiveCamera, Vector3 } from 'three';
 import type { SceneConfig } from '../scene/index.js';
-import type { Vec3 } from '../sim/types.js';
+import type { Vec3 } from '../sim/index.js';
 
 export type CameraConfig = SceneConfig['camera'];
 

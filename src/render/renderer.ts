@@ -29,11 +29,11 @@ import {
 import type { ObjectSpec } from '../objects/types.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
-import type { SceneSnapshot, Vec3 } from '../sim/types.js';
+import { fingerCenterX, gripperGeometry, type SceneSnapshot, type Vec3 } from '../sim/index.js';
 import { BACKGROUND_COLOR, baseAppearance, randomAppearance, type Appearance } from './appearance.js';
 import { aimCamera, projectWithCamera } from './camera.js';
 
-/** Table top size, m (large enough to fill the view around the bin). */
+/** Table top size, m: larger than the sim's slab so it fills the view around the bin (only the part under the bin collides). */
 const TABLE_SIZE = 2.5;
 /** Table thickness, m. */
 const TABLE_THICKNESS = 0.04;
@@ -150,24 +150,22 @@ export class Renderer {
   }
 
   /**
-   * Gripper in its own frame: origin at the fingertips' centre, fingers hanging
-   * from the palm along -z and closing along local x.
+   * Gripper in its own frame (the sim's palm frame): origin at the fingertips'
+   * centre, fingers hanging from the palm along -z and closing along local x.
+   * Box sizes come from the sim's `gripperGeometry`, so what is drawn is what collides.
    */
   private buildGripper(): [Mesh, Mesh] {
-    const g = this.config.gripper;
-    const palm = this.box(
-      // Same box as the sim's palm: spans both open fingers along x, the pad width along y.
-      [g.maxAperture + 2 * g.fingerThickness, g.fingerWidth, g.palmHeight],
-      [0, 0, g.fingerLength + g.palmHeight / 2],
-      this.gripperMaterial,
-    );
-    const fingerGeometry = new BoxGeometry(g.fingerThickness, g.fingerWidth, g.fingerLength);
+    const geo = gripperGeometry(this.config.gripper);
+    const full = (half: Vec3): Vec3 => [2 * half[0], 2 * half[1], 2 * half[2]];
+    const palm = this.box(full(geo.palmHalfExtents), [0, 0, geo.palmCenterZ], this.gripperMaterial);
+    const [fx, fy, fz] = full(geo.fingerHalfExtents);
+    const fingerGeometry = new BoxGeometry(fx, fy, fz);
     this.staticGeometries.push(fingerGeometry);
     const left = new Mesh(fingerGeometry, this.gripperMaterial);
     const right = new Mesh(fingerGeometry, this.gripperMaterial);
-    left.position.z = right.position.z = g.fingerLength / 2;
+    left.position.z = right.position.z = geo.fingerCenterZ;
     this.gripper.add(palm, left, right);
-    setColor(this.gripperMaterial, g.color);
+    setColor(this.gripperMaterial, this.config.gripper.color);
     return [left, right];
   }
 
@@ -216,10 +214,9 @@ export class Renderer {
     const { position, yaw, aperture } = snapshot.gripper;
     this.gripper.position.set(position[0], position[1], position[2]);
     this.gripper.rotation.set(0, 0, yaw);
-    // Finger centres sit half a thickness outside the pads, which are `aperture` apart.
-    const offset = (aperture + this.config.gripper.fingerThickness) / 2;
-    this.fingers[0].position.x = -offset;
-    this.fingers[1].position.x = offset;
+    const [left, right] = fingerCenterX(this.config.gripper, aperture);
+    this.fingers[0].position.x = left;
+    this.fingers[1].position.x = right;
 
     this.webgl.setRenderTarget(this.target);
     this.webgl.render(this.scene, this.camera);

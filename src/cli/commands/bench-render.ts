@@ -11,7 +11,7 @@ import { sampleObjects, type ObjectSpec } from '../../objects/index.js';
 import { Rng } from '../../random/index.js';
 import { createNodeRenderer, type Renderer } from '../../render/index.js';
 import { defaultScene, type SceneConfig } from '../../scene/index.js';
-import type { SceneSnapshot } from '../../sim/types.js';
+import type { SceneSnapshot } from '../../sim/index.js';
 import { UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 
