@@ -6,6 +6,7 @@
  */
 import { Vector3 } from 'three';
 import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
+import { transformPart, translation } from './transform.js';
 import type { ConvexPart } from './types.js';
 
 /** A point set whose convex hull has no volume (too few points, all collinear or coplanar). */
@@ -160,9 +161,19 @@ export function volumeAndCentroid(part: ConvexPart): { volume: number; centroid:
   return { volume: volume / 6, centroid };
 }
 
-/** A copy of `part` moved by `offset`, m. */
-export function translatePart(part: ConvexPart, offset: readonly [number, number, number]): ConvexPart {
-  const vertices = new Float32Array(part.vertices.length);
-  for (let i = 0; i < vertices.length; i++) vertices[i] = part.vertices[i] + offset[i % 3];
-  return { vertices, indices: part.indices.slice() };
+/**
+ * `parts` moved so that their combined volume centroid (the centre of mass at
+ * uniform density) is the origin, and their total volume, m³. Overlapping
+ * parts count twice; the library's parts only touch.
+ */
+export function centerOnCentroid(parts: readonly ConvexPart[]): { parts: ConvexPart[]; volume: number } {
+  let volume = 0;
+  const c = [0, 0, 0];
+  for (const part of parts) {
+    const vc = volumeAndCentroid(part);
+    volume += vc.volume;
+    for (let k = 0; k < 3; k++) c[k] += vc.volume * vc.centroid[k];
+  }
+  const shift = translation([-c[0] / volume, -c[1] / volume, -c[2] / volume]);
+  return { parts: parts.map((part) => transformPart(part, shift)), volume };
 }

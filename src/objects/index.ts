@@ -14,3 +14,7 @@ export {
   assertSplit,
 } from './library.js';
 export { type Extents, type Footprint, objectExtents, objectFootprint } from './geometry.js';
+export { ObjectImportError } from './errors.js';
+export { loadObjectDir, loadObjectFile, DEFAULT_DENSITY } from './import.js';
+export { DEFAULT_FRICTION } from './urdf.js';
+export { parseObj, type ObjMesh, type ObjGroup } from './obj.js';

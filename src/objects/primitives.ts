@@ -4,6 +4,7 @@
  * building them by hand is what keeps generating the 1000-object library well
  * under a second (quickhull allocates enough to keep the GC busy).
  */
+import type { Affine } from './transform.js';
 import type { ConvexPart } from './types.js';
 
 export type Vec3 = [number, number, number];
@@ -103,14 +104,5 @@ export function spherePart(radius: number, rings = 4, segments = ROUND_SEGMENTS)
   return lathePart(profile, segments);
 }
 
-/** `part` turned a quarter about +y, so its z axis becomes x: (x, y, z) -> (z, y, -x). A rotation keeps the winding. */
-export function zToX(part: ConvexPart): ConvexPart {
-  const v = part.vertices;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i += 3) {
-    out[i] = v[i + 2];
-    out[i + 1] = v[i + 1];
-    out[i + 2] = -v[i];
-  }
-  return { vertices: out, indices: part.indices.slice() };
-}
+/** A quarter turn about +y, taking a part's z axis to x: (x, y, z) -> (z, y, -x). */
+export const Z_TO_X: Affine = [0, 0, 1, 0, 0, 1, 0, 0, -1, 0, 0, 0];

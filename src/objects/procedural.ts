@@ -22,8 +22,9 @@
  * friction (0.4–1.2), colour (random hue, mid saturation and value).
  */
 import { deriveSeed, Rng } from '../random/index.js';
-import { convexHull, translatePart, volumeAndCentroid } from './hull.js';
-import { boxPart, capsulePart, cylinderPart, zToX, type Vec3 } from './primitives.js';
+import { centerOnCentroid, convexHull } from './hull.js';
+import { boxPart, capsulePart, cylinderPart, Z_TO_X, type Vec3 } from './primitives.js';
+import { transformPart } from './transform.js';
 import type { ConvexPart, ObjectSpec } from './types.js';
 
 /** Number of objects in the procedural library. */
@@ -85,17 +86,8 @@ export function generateProcedural(index: number): Omit<ObjectSpec, 'split'> {
   const rng = new Rng(deriveSeed(LIBRARY_SEED, index));
   const u = rng.uniform();
   const family = FAMILIES.find(([, cum]) => u < cum)![0];
-  let parts = shapeParts(id, family, rng);
-
-  // Recentre on the volume centroid so the object frame origin is the centre of mass.
-  let volume = 0;
-  const c = [0, 0, 0];
-  for (const part of parts) {
-    const vc = volumeAndCentroid(part);
-    volume += vc.volume;
-    for (let k = 0; k < 3; k++) c[k] += vc.volume * vc.centroid[k];
-  }
-  parts = parts.map((part) => translatePart(part, [-c[0] / volume, -c[1] / volume, -c[2] / volume]));
+  // Origin at the volume centroid: the centre of mass, and what the sim rotates about.
+  const { parts, volume } = centerOnCentroid(shapeParts(id, family, rng));
 
   const density = rng.range(MIN_DENSITY, MAX_DENSITY);
   const mass = Math.min(MAX_MASS, Math.max(MIN_MASS, volume * density));
@@ -116,13 +108,13 @@ function shapeParts(id: string, family: Family, rng: Rng): ConvexPart[] {
     }
     case 'cylinder': {
       // Elongated cylinders lie along x (a rod); others stand along z.
-      if (elongated) return [zToX(cylinderPart(rng.range(0.01, 0.025), rng.range(LONG_MIN, LONG_MAX)))];
+      if (elongated) return [transformPart(cylinderPart(rng.range(0.01, 0.025), rng.range(LONG_MIN, LONG_MAX)), Z_TO_X)];
       return [cylinderPart(rng.range(0.012, 0.045), rng.range(0.02, 0.11))];
     }
     case 'capsule': {
       const r = elongated ? rng.range(0.01, 0.025) : rng.range(0.012, 0.035);
       const total = elongated ? rng.range(LONG_MIN, LONG_MAX) : rng.range(2 * r + 0.01, 0.12);
-      return [zToX(capsulePart(r, total - 2 * r))];
+      return [transformPart(capsulePart(r, total - 2 * r), Z_TO_X)];
     }
     case 'blob':
       return [convexHull(blobPoints(rng), id)];

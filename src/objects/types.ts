@@ -29,4 +29,6 @@ export interface ObjectSpec {
   friction: number;
   /** Base colour, linear RGB in [0, 1]. */
   color: [number, number, number];
+  /** External objects only: the .urdf or .obj file it was imported from. */
+  source?: string;
 }
