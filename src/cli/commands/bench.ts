@@ -4,11 +4,12 @@
  */
 import type { Command } from 'commander';
 import { registerBenchRender } from './bench-render.js';
+import { registerBenchReplay } from './bench-replay.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay];
 
 export function registerBench(program: Command): void {
   const bench = program
