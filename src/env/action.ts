@@ -3,6 +3,7 @@
  * gripper's next Cartesian target. No sim or render here, so it is testable alone.
  */
 import type { SceneConfig } from '../scene/index.js';
+import { gripperWorkspace } from '../sim/index.js';
 import { ACTION_DIM, ACTION_NAMES } from './types.js';
 
 /** Box bounds of the action space, Gymnasium's `Box(low, high, shape)` as plain data. */
@@ -65,12 +66,6 @@ export function decodeAction(action: ArrayLike<number>, scene: SceneConfig): Dec
   };
 }
 
-/** Half extents of the reachable box for the gripper centre in x and y, m. */
-export function workspaceHalfExtents(scene: SceneConfig): [number, number] {
-  const w = scene.gripper.workspace;
-  return [(scene.bin.size[0] / 2) * w, (scene.bin.size[1] / 2) * w];
-}
-
 /**
  * Fingertip height the height hack prescribes after step `stepIndex` (0-based):
  * a straight descent from the start height that reaches `action.minHeight` at the
@@ -86,13 +81,13 @@ export function heightHackZ(scene: SceneConfig, stepIndex: number): number {
 
 /** The next target: the previous target moved by the action, clamped to the workspace. */
 export function nextTarget(prev: GripperTarget, act: DecodedAction, scene: SceneConfig, stepIndex: number): GripperTarget {
-  const [hx, hy] = workspaceHalfExtents(scene);
+  const ws = gripperWorkspace(scene);
   const z = scene.episode.heightHack
     ? heightHackZ(scene, stepIndex)
     : clamp(prev.z + act.dz, scene.action.minHeight, scene.gripper.liftHeight);
   return {
-    x: clamp(prev.x + act.dx, -hx, hx),
-    y: clamp(prev.y + act.dy, -hy, hy),
+    x: clamp(prev.x + act.dx, ws.min[0], ws.max[0]),
+    y: clamp(prev.y + act.dy, ws.min[1], ws.max[1]),
     z,
     yaw: clamp(prev.yaw + act.dyaw, -YAW_LIMIT, YAW_LIMIT),
   };

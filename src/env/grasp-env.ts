@@ -6,7 +6,7 @@
 import type { ObjectSpec, ObjectSplit } from '../objects/types.js';
 import { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
-import type { GraspWorldApi, GroundTruth, SceneSnapshot } from '../sim/types.js';
+import type { GraspWorldApi, GroundTruth, SceneSnapshot } from '../sim/index.js';
 import { actionSpace, decodeAction, nextTarget, type BoxSpace, type GripperTarget } from './action.js';
 import { changedPixels, detectorVerdict, dilate, dropTest, type DetectorVerdict } from './detector.js';
 import type { Observation } from './types.js';

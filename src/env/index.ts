@@ -10,7 +10,6 @@ export {
   decodeAction,
   nextTarget,
   heightHackZ,
-  workspaceHalfExtents,
   YAW_LIMIT,
   type BoxSpace,
   type DecodedAction,
@@ -38,3 +37,4 @@ export {
   type EnvTiming,
 } from './grasp-env.js';
 export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
+export { createGraspEnv, splitObjectSource, listObjectSource } from './make.js';

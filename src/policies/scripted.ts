@@ -13,7 +13,8 @@ import { objectFootprint } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { Observation, Policy, PrivilegedState, StepInfo } from '../env/index.js';
-import { ACTION_DIM, workspaceHalfExtents } from '../env/index.js';
+import { ACTION_DIM } from '../env/index.js';
+import { gripperWorkspace } from '../sim/index.js';
 
 /** Clearance kept between the open fingers and the object's sides, m. */
 const SIDE_CLEARANCE = 0.008;
@@ -192,14 +193,14 @@ function countObstruction(plan: Omit<GraspPlan, 'obstruction'>, outlines: PartOu
 export function plansForObject(index: number, priv: PrivilegedState, scene: SceneConfig, outlines = partOutlines(priv)): GraspPlan[] {
   const spec = priv.objects[index];
   const pose = priv.snapshot.objects[index];
-  const [hx, hy] = workspaceHalfExtents(scene);
+  const ws = gripperWorkspace(scene);
   const objectBottom = Math.min(...outlines.filter((o) => o.object === index).map((o) => o.minZ));
   const plans: GraspPlan[] = [];
   spec.parts.forEach((part, partIndex) => {
     const fp = objectFootprint({ ...spec, parts: [part] }, pose.quaternion);
     const x = pose.position[0] + fp.center[0];
     const y = pose.position[1] + fp.center[1];
-    if (Math.abs(x) > hx || Math.abs(y) > hy) return;
+    if (x < ws.min[0] || x > ws.max[0] || y < ws.min[1] || y > ws.max[1]) return;
     const bottom = Math.max(objectBottom, pose.position[2] + fp.minZ);
     const top = pose.position[2] + fp.maxZ;
     const z = Math.max(scene.action.minHeight, bottom + GRASP_HEIGHT_FRACTION * (top - bottom), top - scene.gripper.fingerLength + PALM_CLEARANCE);

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerDataset } from './dataset.js';
+import { registerRender } from './render.js';
+import { registerRollout } from './rollout.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `pincer --help` lists them. */
-export const commands: RegisterCommand[] = [registerDataset, registerBench];
+export const commands: RegisterCommand[] = [registerRender, registerRollout, registerDataset, registerBench];

@@ -1,0 +1,45 @@
+/**
+ * Building a GraspEnv with the real physics world and the headless renderer,
+ * and the two ways objects reach it (a library split, or a list from a directory).
+ */
+import { sampleObjects, type ObjectSpec, type ObjectSplit } from '../objects/index.js';
+import { createNodeRenderer } from '../render/index.js';
+import type { Rng } from '../random/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import { createGraspWorld } from '../sim/index.js';
+import { GraspEnv, type ObjectSource } from './grasp-env.js';
+
+/** Distinct objects drawn from a side of the procedural library's train/test split. */
+export function splitObjectSource(split: 'train' | 'test'): ObjectSource {
+  return (count: number, rng: Rng) => sampleObjects(split, count, rng);
+}
+
+/**
+ * Objects drawn from a fixed list (e.g. an imported directory): distinct while the
+ * list is long enough, then with repeats, so a small directory still fills the bin.
+ */
+export function listObjectSource(objects: readonly ObjectSpec[]): ObjectSource {
+  if (objects.length === 0) throw new RangeError('listObjectSource: the object list is empty');
+  return (count: number, rng: Rng) => {
+    const pool = objects.slice();
+    const out: ObjectSpec[] = [];
+    for (let i = 0; i < count; i++) {
+      if (i >= pool.length) {
+        out.push(rng.pick(pool));
+        continue;
+      }
+      // Partial Fisher-Yates: draw i is uniform over the objects not drawn yet.
+      const j = rng.int(i, pool.length - 1);
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+      out.push(pool[i]);
+    }
+    return out;
+  };
+}
+
+/** A GraspEnv over the Rapier world and a headless renderer (starts Xvfb if needed). Call `close()` when done. */
+export async function createGraspEnv(opts: { scene: SceneConfig; split: ObjectSplit; objectSource: ObjectSource }): Promise<GraspEnv> {
+  const world = await createGraspWorld(opts.scene);
+  const renderer = await createNodeRenderer(opts.scene, []);
+  return new GraspEnv({ ...opts, world, renderer });
+}
