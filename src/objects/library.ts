@@ -43,10 +43,10 @@ function splitHash(text: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-let splitIds: { train: readonly string[]; test: readonly string[] } | null = null;
+let splitIds: { train: readonly string[]; test: readonly string[]; testSet: ReadonlySet<string> } | null = null;
 
 /** Ids of each side, in library order. The test side is the TEST_COUNT ids with the smallest split hash. */
-function ids(): { train: readonly string[]; test: readonly string[] } {
+function ids(): { train: readonly string[]; test: readonly string[]; testSet: ReadonlySet<string> } {
   if (splitIds) return splitIds;
   const all = Array.from({ length: PROCEDURAL_COUNT }, (_, i) => proceduralId(i));
   const byHash = all
@@ -56,6 +56,7 @@ function ids(): { train: readonly string[]; test: readonly string[] } {
   splitIds = {
     train: Object.freeze(all.filter((id) => !test.has(id))),
     test: Object.freeze(all.filter((id) => test.has(id))),
+    testSet: test,
   };
   return splitIds;
 }
@@ -68,7 +69,7 @@ function checkSplit(split: string): asserts split is LibrarySplit {
 export function splitOf(id: string): ObjectSplit {
   if (id.startsWith('ext:')) return 'external';
   if (proceduralIndex(id) < 0) throw new SplitError(`unknown object id '${id}' (expected proc-0000…proc-${PROCEDURAL_COUNT - 1} or ext:<name>)`);
-  return ids().test.includes(id) ? 'test' : 'train';
+  return ids().testSet.has(id) ? 'test' : 'train';
 }
 
 /** Ids of one side of the split, sorted. */
