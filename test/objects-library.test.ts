@@ -14,6 +14,7 @@ import {
   SplitError,
   TEST_COUNT,
   TRAIN_COUNT,
+  volumeAndCentroid,
   type ObjectSpec,
 } from '../src/objects/index.js';
 import { generateProcedural } from '../src/objects/procedural.js';
@@ -56,28 +57,30 @@ describe('procedural library', () => {
   });
 
   it('keeps sizes, masses, frictions and colours in range', () => {
+    const problems: string[] = [];
     let elongated = 0;
     for (const o of all) {
       const { size } = objectExtents(o);
       const longest = Math.max(...size);
       const shortest = Math.min(...size);
-      expect(shortest).toBeGreaterThanOrEqual(0.019);
-      expect(longest).toBeLessThanOrEqual(0.201);
+      if (shortest < 0.019) problems.push(`${o.id}: thinnest side ${shortest} m`);
       if (longest > 0.14) {
         elongated++;
         // Too long for the 14 cm aperture one way, comfortably narrow the other.
-        expect(objectFootprint(o).narrowWidth).toBeLessThan(0.06);
-      } else {
-        expect(longest).toBeLessThanOrEqual(0.125);
+        if (longest > 0.201) problems.push(`${o.id}: longest side ${longest} m`);
+        if (objectFootprint(o).narrowWidth >= 0.06) problems.push(`${o.id}: elongated but ${objectFootprint(o).narrowWidth} m wide`);
+      } else if (longest > 0.125) {
+        problems.push(`${o.id}: ${longest} m across`);
       }
-      expect(o.mass).toBeGreaterThanOrEqual(0.02);
-      expect(o.mass).toBeLessThanOrEqual(0.5);
-      expect(o.friction).toBeGreaterThanOrEqual(0.4);
-      expect(o.friction).toBeLessThanOrEqual(1.2);
-      for (const c of o.color) expect(c).toBeGreaterThanOrEqual(0), expect(c).toBeLessThanOrEqual(1);
+      if (!(o.mass >= 0.02 && o.mass <= 0.5)) problems.push(`${o.id}: mass ${o.mass}`);
+      if (!(o.friction >= 0.4 && o.friction <= 1.2)) problems.push(`${o.id}: friction ${o.friction}`);
+      if (!o.color.every((c) => c >= 0 && c <= 1)) problems.push(`${o.id}: colour ${o.color}`);
     }
+    expect(problems).toEqual([]);
     expect(elongated).toBeGreaterThanOrEqual(30);
     expect(elongated).toBeLessThanOrEqual(150);
+    // Masses spread over the range rather than piling up at the clamps.
+    expect(all.filter((o) => o.mass === 0.02 || o.mass === 0.5).length).toBeLessThan(100);
   });
 
   it('fits a 14 cm gripper across its narrow side resting on any face of its extents box', () => {
@@ -87,7 +90,8 @@ describe('procedural library', () => {
       [Math.SQRT1_2, 0, 0, Math.SQRT1_2],
       [0, Math.SQRT1_2, 0, Math.SQRT1_2],
     ];
-    for (const o of all) for (const q of rests) expect(objectFootprint(o, q).narrowWidth).toBeLessThan(0.12);
+    const tooWide = all.flatMap((o) => rests.filter((q) => objectFootprint(o, q).narrowWidth >= 0.12).map((q) => `${o.id} at ${q}`));
+    expect(tooWide).toEqual([]);
   });
 
   it('has only valid convex hulls containing their own vertices', () => {
@@ -95,9 +99,15 @@ describe('procedural library', () => {
   });
 
   it('has its centre of mass at the object origin', () => {
-    for (const o of all.slice(0, 100)) {
-      const { min, max } = objectExtents(o);
-      for (let k = 0; k < 3; k++) expect(min[k]).toBeLessThan(0), expect(max[k]).toBeGreaterThan(0);
+    for (const o of all.filter((_, i) => i % 10 === 0)) {
+      let volume = 0;
+      const c = [0, 0, 0];
+      for (const part of o.parts) {
+        const vc = volumeAndCentroid(part);
+        volume += vc.volume;
+        for (let k = 0; k < 3; k++) c[k] += vc.volume * vc.centroid[k];
+      }
+      for (let k = 0; k < 3; k++) expect(Math.abs(c[k] / volume), o.id).toBeLessThan(1e-6);
     }
   });
 
