@@ -190,6 +190,71 @@ describe('n-step returns', () => {
   });
 });
 
+describe('replay against a brute-force reference', () => {
+  it('matches every n-step transition through many wraparounds, episode ends and truncations', () => {
+    // Random episode lengths (1-7) and endings into a 37-slot ring, n = 3, γ = 0.5. The reference
+    // keeps every write in absolute time and recomputes each retained transition from scratch.
+    const C = 37;
+    const n = 3;
+    const gamma = 0.5;
+    const buf = new ReplayBuffer(config({ capacity: C, nStep: n, gamma, imageShape: null }));
+    const rng = new Rng(11);
+    type Write = { id: number; step: boolean; reward: number; terminated: boolean; truncated: boolean };
+    const writes: Write[] = [];
+    let id = 0;
+    for (let e = 0; e < 60; e++) {
+      const len = rng.int(1, 7);
+      const end = rng.bernoulli(0.5) ? 'terminated' : 'truncated';
+      for (let t = 0; t < len; t++) {
+        const last = t === len - 1;
+        const w: Write = { id: id++, step: true, reward: rng.int(0, 8), terminated: last && end === 'terminated', truncated: last && end === 'truncated' };
+        writes.push(w);
+        const finalId = last ? id++ : -1;
+        buf.add({ vector: [w.id] }, 0, w.reward, w.terminated, w.truncated, last ? { vector: [finalId] } : undefined);
+        if (last) writes.push({ id: finalId, step: false, reward: 0, terminated: false, truncated: false });
+      }
+      const expected = new Map<number, Row>();
+      for (let a = Math.max(0, writes.length - C); a < writes.length; a++) {
+        if (!writes[a].step) continue;
+        let reward = 0;
+        let g = 1;
+        let k = 0;
+        let terminated = false;
+        while (k < n) {
+          const w = writes[a + k];
+          reward += g * w.reward;
+          g *= gamma;
+          k++;
+          if (w.terminated) terminated = true;
+          if (w.terminated || w.truncated) break;
+        }
+        if (a + k >= writes.length) continue; // bootstrap frame not written yet
+        expected.set(writes[a].id, { obs: writes[a].id, next: writes[a + k].id, reward, discount: terminated ? 0 : g, steps: k, action: 0 });
+      }
+      expect(buf.validCount).toBe(expected.size);
+      if (expected.size === 0) continue;
+      const rows = new Map<number, Row>();
+      const batch = buf.createBatch(64);
+      for (let d = 0; d < 6; d++) {
+        buf.sample(rng, batch);
+        for (let b = 0; b < batch.size; b++) {
+          rows.set(batch.vectors[b], {
+            obs: batch.vectors[b],
+            next: batch.nextVectors[b],
+            reward: batch.rewards[b],
+            discount: batch.discounts[b],
+            steps: batch.steps[b],
+            action: batch.actions[b],
+          });
+        }
+      }
+      for (const [key, row] of rows) expect(row).toEqual(expected.get(key));
+      // 384 draws over at most 36 transitions: every one should have been seen.
+      expect(rows.size).toBe(expected.size);
+    }
+  });
+});
+
 describe('prioritized replay', () => {
   it('sum tree finds the leaf holding a prefix mass', () => {
     const tree = new SumTree(5);
