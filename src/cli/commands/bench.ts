@@ -5,11 +5,12 @@
 import type { Command } from 'commander';
 import { registerBenchRender } from './bench-render.js';
 import { registerBenchReplay } from './bench-replay.js';
+import { registerBenchFqi } from './bench-fqi.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi];
 
 export function registerBench(program: Command): void {
   const bench = program

@@ -22,3 +22,4 @@ export {
   type FqiDataset,
   type QRegressor,
 } from './fqi.js';
+export { neuralRegressor, DEFAULT_NEURAL_FQI, type NeuralFqiConfig, type NeuralRegressor } from './neural-fqi.js';

@@ -1,0 +1,309 @@
+/**
+ * DQN on CartPole-v1, CleanRL `dqn.py` style: the arguments, the network, the
+ * schedules, then the loop, in one file that reads top to bottom.
+ *
+ * Built from the shared Q-learning core (src/rl): replay (uniform / n-step /
+ * prioritized), TD targets (DQN max or double Q), target updates (hard or Polyak),
+ * TD losses with importance weights, global-norm clipping, Adam with an lr
+ * schedule, ε-greedy, Q-accuracy diagnostics.
+ *
+ * Shape legend: B batch, O = 4 observation floats, A = 2 actions.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, Rng } from '../../random/index.js';
+import { CartPole, CARTPOLE_ACTIONS, CARTPOLE_OBS_DIM } from '../cartpole/index.js';
+import { resolveDqnConfig, type DqnConfig, type DqnConfigInput } from '../config.js';
+import { QAccuracy, type QAccuracySummary } from '../diagnostics.js';
+import { argmax, epsilonGreedy } from '../explore.js';
+import { clipByGlobalNorm, tdLoss } from '../losses.js';
+import type { MetricValue } from '../metrics.js';
+import { betaSchedule, createAdam, epsilonSchedule, learningRateSchedule, setLearningRate } from '../optimizer.js';
+import { ReplayBuffer, replayConfigFrom, type ReplayBatch } from '../replay.js';
+import { doubleNextQ, maxNextQ, maybeUpdateTarget, selectQ, tdTargets } from '../targets.js';
+import { Mlp } from './mlp.js';
+
+// ───────────────────────────── arguments ─────────────────────────────
+
+/** Everything a CartPole DQN run depends on. */
+export interface CartPoleDqnArgs {
+  /** The Q-learning hyperparameters (γ, n-step, replay, target, double Q, loss, Adam, ε, PER, seed). */
+  dqn: DqnConfig;
+  /** Hidden layer widths of the Q-network. */
+  hidden: readonly number[];
+  /** Env steps to train for. */
+  totalSteps: number;
+  /** Use a separate, lagged target network; false bootstraps from the online net itself. */
+  useTarget: boolean;
+  /** Greedy evaluation episodes at the end of training. */
+  evalEpisodes: number;
+  /** Learner steps between metrics lines (episode lines are always written). */
+  logEvery: number;
+}
+
+/**
+ * Defaults tuned for CartPole-v1 within 100k env steps on this machine's budget
+ * (a gradient step every 2 env steps; 64-unit layers keep tfjs's per-op overhead low).
+ */
+const CARTPOLE_DQN_CONFIG: DqnConfigInput = {
+  gamma: 0.99,
+  nStep: 1,
+  replayCapacity: 100_000,
+  batchSize: 64,
+  learningStarts: 1_000,
+  trainFrequency: 2,
+  targetUpdatePeriod: 250,
+  targetUpdateTau: 1,
+  doubleQ: true,
+  loss: 'huber',
+  huberDelta: 1,
+  maxGradNorm: 10,
+  learningRate: 1e-3,
+  lrSchedule: 'linear',
+  lrEnd: 1e-5,
+  lrDecaySteps: 50_000,
+  epsilonSchedule: 'linear',
+  epsilonStart: 1,
+  epsilonEnd: 0.02,
+  epsilonDecaySteps: 20_000,
+  prioritized: false,
+  priorityBetaSteps: 50_000,
+  seed: 0,
+};
+
+export const CARTPOLE_DQN_DEFAULTS: Readonly<{ dqn: DqnConfigInput } & Omit<CartPoleDqnArgs, 'dqn'>> = Object.freeze({
+  dqn: CARTPOLE_DQN_CONFIG,
+  hidden: [64, 64],
+  totalSteps: 100_000,
+  useTarget: true,
+  evalEpisodes: 10,
+  logEvery: 500,
+});
+
+/** Resolve overrides on top of the CartPole defaults; a bad DQN value is a ConfigError naming the field. */
+export function cartPoleDqnArgs(
+  overrides: { dqn?: DqnConfigInput } & Partial<Omit<CartPoleDqnArgs, 'dqn'>> = {},
+): CartPoleDqnArgs {
+  const { dqn, ...rest } = overrides;
+  return Object.freeze({
+    ...CARTPOLE_DQN_DEFAULTS,
+    ...rest,
+    dqn: resolveDqnConfig({ ...CARTPOLE_DQN_DEFAULTS.dqn, ...dqn }, 'cartpole dqn config'),
+  });
+}
+
+// ───────────────────────────── results ─────────────────────────────
+
+export interface CartPoleDqnResult {
+  seed: number;
+  /** Mean undiscounted return of the greedy evaluation episodes. */
+  evalReturn: number;
+  evalReturns: number[];
+  envSteps: number;
+  learnerSteps: number;
+  episodes: number;
+  wallSeconds: number;
+  /** Greedy eval episodes: predicted max_a Q(s₀, a) vs realized discounted return. */
+  evalQ0: QAccuracySummary;
+  /** Training episodes of the last 10% of env steps: Q(s₀, a₀) vs realized discounted return. */
+  trainQ0: QAccuracySummary;
+}
+
+/** A metrics line: the step and grouped metric names (see rl/metrics.ts). */
+export type MetricsSink = (step: number, metrics: Record<string, MetricValue>) => void;
+
+// ───────────────────────────── the algorithm ─────────────────────────────
+
+/**
+ * Train DQN on CartPole-v1 for `args.totalSteps` env steps, then evaluate greedily.
+ * The tfjs backend must be initialised by the caller. Same args ⇒ same result, bit for bit.
+ */
+export function trainCartPoleDqn(args: CartPoleDqnArgs, onMetrics: MetricsSink = () => {}): CartPoleDqnResult {
+  const cfg = args.dqn;
+  const start = performance.now();
+  // Independent streams: env resets, exploration + replay sampling, network init, evaluation.
+  const env = new CartPole();
+  let obs = env.reset({ seed: deriveSeed(cfg.seed, 0) }).observation;
+  const rng = new Rng(deriveSeed(cfg.seed, 1));
+  const netRng = new Rng(deriveSeed(cfg.seed, 2));
+
+  const sizes = [CARTPOLE_OBS_DIM, ...args.hidden, CARTPOLE_ACTIONS];
+  const qNet = new Mlp(sizes, netRng);
+  const targetNet = args.useTarget ? new Mlp(sizes, netRng, false) : qNet;
+  if (args.useTarget) targetNet.copyFrom(qNet);
+  const optimizer = createAdam(cfg);
+  const replay = new ReplayBuffer(
+    replayConfigFrom(cfg, { imageShape: null, vectorDim: CARTPOLE_OBS_DIM, action: { kind: 'discrete', n: CARTPOLE_ACTIONS } }),
+  );
+  const batch = replay.createBatch(cfg.batchSize);
+  const epsilon = epsilonSchedule(cfg);
+  const learningRate = learningRateSchedule(cfg);
+  const beta = betaSchedule(cfg);
+
+  // Acting runs the network in plain JS on a snapshot of θ, refreshed after every gradient step.
+  let theta = qNet.snapshot();
+  const qOut = new Float32Array(CARTPOLE_ACTIONS); // [A]
+  const scratch = new Float32Array(2 * Math.max(...sizes));
+  const qValues = (o: Float32Array): Float32Array => qNet.forwardOne(theta, o, qOut, scratch);
+
+  // Q-accuracy on the last 10% of training episodes (ε is at its floor by then).
+  const trainQ0 = new QAccuracy(cfg.gamma);
+  const q0WindowStart = Math.floor(args.totalSteps * 0.9);
+  let q0Open = false;
+  let episodeReturn = 0;
+  let episodes = 0;
+  let learnerSteps = 0;
+  let episodeStart = true;
+
+  for (let step = 1; step <= args.totalSteps; step++) {
+    // ε-greedy; the greedy branch is the only network call while acting.
+    let q: Float32Array | null = null;
+    const action = epsilonGreedy(rng, epsilon(step), CARTPOLE_ACTIONS, () => argmax((q = qValues(obs))));
+    if (episodeStart && step >= q0WindowStart) {
+      trainQ0.beginEpisode((q ?? qValues(obs))[action]);
+      q0Open = true;
+    }
+    episodeStart = false;
+
+    const next = env.step(action);
+    const done = next.terminated || next.truncated;
+    replay.add({ vector: obs }, action, next.reward, next.terminated, next.truncated, done ? { vector: next.observation } : undefined);
+    episodeReturn += next.reward;
+    if (q0Open) trainQ0.addReward(next.reward);
+    obs = next.observation;
+
+    if (done) {
+      episodes++;
+      onMetrics(step, { 'charts/episodic_return': episodeReturn, 'charts/episodic_length': env.elapsedSteps, 'charts/epsilon': epsilon(step) });
+      if (q0Open) trainQ0.endEpisode();
+      q0Open = false;
+      episodeReturn = 0;
+      episodeStart = true;
+      obs = env.reset().observation;
+    }
+
+    // ── learner ──
+    if (step > cfg.learningStarts && step % cfg.trainFrequency === 0) {
+      learnerSteps++;
+      replay.sample(rng, batch, beta(learnerSteps));
+      setLearningRate(optimizer, learningRate(learnerSteps));
+      const log = learnerSteps % args.logEvery === 0;
+      const stats = learnerStep(qNet, targetNet, optimizer, batch, cfg, log);
+      if (stats.tdErrors) replay.updatePriorities(batch.indices, stats.tdErrors);
+      theta = qNet.snapshot();
+      if (args.useTarget) maybeUpdateTarget(learnerSteps, cfg.targetUpdatePeriod, cfg.targetUpdateTau, targetNet.variables, qNet.variables);
+      if (log) {
+        onMetrics(step, {
+          'losses/td_loss': stats.loss,
+          'losses/td_error_abs': stats.meanAbsTd,
+          'losses/q_values': stats.meanQ,
+          'grad/global_norm': stats.gradNorm,
+          'charts/learning_rate': learningRate(learnerSteps),
+        });
+      }
+    }
+  }
+
+  const evaluation = evaluateGreedy(qValues, cfg.gamma, deriveSeed(cfg.seed, 3), args.evalEpisodes);
+  const summaryQ0 = trainQ0.summary();
+  onMetrics(args.totalSteps, {
+    'eval/mean_return': evaluation.meanReturn,
+    'diagnostics/q0_predicted': evaluation.q0.meanPredicted,
+    'diagnostics/q0_realized': evaluation.q0.meanRealized,
+    'diagnostics/q_overestimation': evaluation.q0.overestimation,
+  });
+
+  qNet.dispose();
+  if (args.useTarget) targetNet.dispose();
+  optimizer.dispose();
+  return {
+    seed: cfg.seed,
+    evalReturn: evaluation.meanReturn,
+    evalReturns: evaluation.returns,
+    envSteps: args.totalSteps,
+    learnerSteps,
+    episodes,
+    wallSeconds: (performance.now() - start) / 1000,
+    evalQ0: evaluation.q0,
+    trainQ0: summaryQ0,
+  };
+}
+
+interface LearnerStats {
+  /** Filled only when the step was asked to report (NaN otherwise): reading tensors back costs a sync. */
+  loss: number;
+  meanAbsTd: number;
+  meanQ: number;
+  gradNorm: number;
+  /** [B] TD errors δ = Q(s, a) − y, for prioritized replay; null without it. */
+  tdErrors: Float32Array | null;
+}
+
+/**
+ * One gradient step on a sampled batch:
+ *   y = R + d · Q'(s', argmax_a' Q(s', a'))       (double Q; DQN uses max_a' Q'(s', a'))
+ *   L = mean_i w_i · huber(Q(s_i, a_i) − y_i)     (w = PER importance weights, else 1)
+ * y is computed outside the differentiated function: a semi-gradient, as in DQN.
+ */
+function learnerStep(qNet: Mlp, targetNet: Mlp, optimizer: tf.AdamOptimizer, batch: ReplayBatch, cfg: DqnConfig, report: boolean): LearnerStats {
+  const B = batch.size;
+  const out = tf.tidy(() => {
+    const s = tf.tensor2d(batch.vectors, [B, CARTPOLE_OBS_DIM]);
+    const sNext = tf.tensor2d(batch.nextVectors, [B, CARTPOLE_OBS_DIM]);
+    const actions = tf.tensor1d(batch.actions as Int32Array, 'int32');
+    const targetQNext = targetNet.apply(sNext); // [B, A]
+    const nextQ = cfg.doubleQ ? doubleNextQ(qNet.apply(sNext), targetQNext) : maxNextQ(targetQNext); // [B]
+    const y = tdTargets(tf.tensor1d(batch.rewards), tf.tensor1d(batch.discounts), nextQ); // [B]
+    const weights = cfg.prioritized ? tf.tensor1d(batch.weights) : undefined;
+    let predicted: tf.Tensor1D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      // Kept past the gradient scope: its TD errors feed the priorities and the metrics.
+      predicted = tf.keep(selectQ(qNet.apply(s), actions)); // [B]
+      return tdLoss(cfg.loss, predicted, y, weights, cfg.huberDelta);
+    }, qNet.variables);
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, cfg.maxGradNorm);
+    optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
+    const kept = predicted!;
+    const result = { td: tf.sub(kept, y), loss: value, norm, meanQ: tf.mean(kept) };
+    kept.dispose();
+    return result;
+  });
+  const tdErrors = cfg.prioritized || report ? (out.td.dataSync() as Float32Array) : null; // [B]
+  const stats: LearnerStats = {
+  loss: report ? out.loss.dataSync()[0] : NaN,
+    meanAbsTd: report ? tdErrors!.reduce((a, v) => a + Math.abs(v), 0) / B : NaN,
+    meanQ: report ? out.meanQ.dataSync()[0] : NaN,
+    gradNorm: report ? out.norm.dataSync()[0] : NaN,
+    tdErrors: cfg.prioritized ? tdErrors : null,
+  };
+  tf.dispose(out);
+  return stats;
+}
+
+/** Greedy episodes on a separately seeded env: undiscounted returns and Q(s₀) accuracy. */
+export function evaluateGreedy(
+  qValues: (obs: Float32Array) => Float32Array,
+  gamma: number,
+  seed: number,
+  episodes: number,
+): { meanReturn: number; returns: number[]; q0: QAccuracySummary } {
+  const env = new CartPole();
+  const q0 = new QAccuracy(gamma);
+  const returns: number[] = [];
+  for (let e = 0; e < episodes; e++) {
+    let obs = env.reset(e === 0 ? { seed } : {}).observation;
+    let q = qValues(obs);
+    q0.beginEpisode(Math.max(...q));
+    let total = 0;
+    for (;;) {
+      const step = env.step(argmax(q));
+      total += step.reward;
+      q0.addReward(step.reward);
+      if (step.terminated || step.truncated) break;
+      obs = step.observation;
+      q = qValues(obs);
+    }
+    q0.endEpisode();
+    returns.push(total);
+  }
+  return { meanReturn: returns.reduce((a, b) => a + b, 0) / episodes, returns, q0: q0.summary() };
+}
