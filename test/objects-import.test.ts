@@ -12,6 +12,7 @@ import {
   DEFAULT_FRICTION,
   type ObjectSpec,
 } from '../src/objects/index.js';
+import { objParts } from '../src/objects/obj.js';
 import { readUrdf } from '../src/objects/urdf.js';
 import { parseXml } from '../src/objects/xml.js';
 import { expectValidHull } from './fixtures/objects/hull-check.js';
@@ -156,6 +157,15 @@ describe('OBJ parser', () => {
     expect(mesh.groups.map((g) => g.name)).toEqual(['A_mat', 'B']);
   });
 
+  it('drops a flat group of a decomposition, but not every group', () => {
+    const tetra = (o: number) => ['v 0 0 0', 'v 1 0 0', 'v 0 1 0', 'v 0 0 1'].map((v) => v.replace(/^v (\S+)/, (_, x) => `v ${Number(x) + o}`));
+    const flat = ['v 0 0 5', 'v 1 0 5', 'v 0 1 5', 'v 1 1 5'];
+    const solid = parseObj(['o a', ...tetra(0), 'f 1 2 3', 'f 1 2 4', 'o sliver', ...flat, 'f 5 6 7', 'f 6 8 7'].join('\n'), 's.obj');
+    expect(objParts(solid, 's.obj').length).toBe(1);
+    const allFlat = parseObj(['o a', ...flat, 'f 1 2 3', 'f 2 4 3', 'o b', ...flat, 'f 5 6 7', 'f 6 8 7'].join('\n'), 'f.obj');
+    expect(() => objParts(allFlat, 'f.obj')).toThrow(/^f\.obj: degenerate mesh: group 'a': all 4 points are coplanar/);
+  });
+
   it('rejects bad references and bad numbers with file and line', () => {
     expect(() => parseObj('v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 4', 'a.obj')).toThrow(/^a\.obj: line 4: vertex reference 4 out of range/);
     expect(() => parseObj('v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 -4', 'a.obj')).toThrow(/line 4: vertex reference -4 out of range/);
@@ -202,6 +212,16 @@ describe('URDF reader', () => {
     // Yaw of 90°: x goes to y.
     expect(box.transform.map((v) => Math.round(v * 1e9) / 1e9)).toEqual([0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0.1]);
     expect(sphere.transform).toEqual([1, 0, 0, 1, 0, 1, 0, 2, 0, 0, 1, 3]);
+  });
+
+  it('reads real-world quirks: commas in xyz, a stray <origin> inside <geometry>, a single-number scale', () => {
+    const urdf = readUrdf(
+      `<robot name="q"><link name="a"><collision><origin xyz="0,0,0.2" rpy="0 0 0"/><geometry>
+        <origin xyz="9 9 9"/><mesh filename="m.obj" scale="0.01"/></geometry></collision></link></robot>`,
+      'q.urdf',
+    );
+    expect(urdf.shapes[0].geometry).toEqual({ type: 'mesh', filename: 'm.obj', scale: [0.01, 0.01, 0.01] });
+    expect(urdf.shapes[0].transform[11]).toBe(0.2);
   });
 
   it('names the element at fault', () => {

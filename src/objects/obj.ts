@@ -123,22 +123,36 @@ function checkFaceAreas(p: readonly number[], groups: readonly ObjGroup[], faceL
  * Collision parts of an OBJ mesh: one convex hull per group when there are
  * several (the usual output of a convex decomposition such as V-HACD), else
  * one hull of all vertices. Points are scaled then transformed first.
+ * V-HACD output sometimes holds a flat sliver group; it has no volume to
+ * collide with, so it is dropped while at least one solid group remains.
  */
 export function objParts(mesh: ObjMesh, file: string, scale: readonly [number, number, number] = [1, 1, 1], transform: Affine = IDENTITY): ConvexPart[] {
-  const hull = (points: number[], what: string) => {
-    try {
-      return convexHull(transformPoints(points, transform, scale), what);
-    } catch (err) {
-      if (err instanceof HullError) throw new ObjectImportError(file, `degenerate mesh: ${err.message}`);
-      throw err;
-    }
+  const hull = (points: number[], what: string) => convexHull(transformPoints(points, transform, scale), what);
+  const degenerate = (err: unknown) => {
+    if (err instanceof HullError) return new ObjectImportError(file, `degenerate mesh: ${err.message}`);
+    return err;
   };
-  if (mesh.groups.length < 2) return [hull(mesh.positions, 'vertices')];
-  return mesh.groups.map((group, g) => {
+  if (mesh.groups.length < 2) {
+    try {
+      return [hull(mesh.positions, 'vertices')];
+    } catch (err) {
+      throw degenerate(err);
+    }
+  }
+  const parts: ConvexPart[] = [];
+  let firstError: unknown;
+  mesh.groups.forEach((group, g) => {
     const used = new Set<number>();
     for (const face of group.faces) for (const i of face) used.add(i);
     const points: number[] = [];
     for (const i of used) points.push(mesh.positions[3 * i], mesh.positions[3 * i + 1], mesh.positions[3 * i + 2]);
-    return hull(points, `group ${group.name ? `'${group.name}'` : g + 1}`);
+    try {
+      parts.push(hull(points, `group ${group.name ? `'${group.name}'` : g + 1}`));
+    } catch (err) {
+      if (!(err instanceof HullError)) throw err;
+      firstError ??= err;
+    }
   });
+  if (!parts.length) throw degenerate(firstError);
+  return parts;
 }

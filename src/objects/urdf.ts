@@ -16,6 +16,8 @@ import { ObjectImportError } from './errors.js';
 import { compose, fromXyzRpy, IDENTITY, type Affine } from './transform.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
+const SHAPES = ['mesh', 'box', 'cylinder', 'sphere'];
+
 /** pybullet's default lateral friction. */
 export const DEFAULT_FRICTION = 0.8;
 
@@ -129,7 +131,8 @@ export function readUrdf(text: string, file: string): UrdfObject {
   return { name: robot.attributes.name ?? '', shapes, mass, friction: friction ?? DEFAULT_FRICTION, color };
 
   function readGeometry(geometry: XmlElement): UrdfGeometry {
-    const shape = geometry.children[0];
+    // Some exporters put stray elements (an <origin>) inside <geometry>; the shape is the first known one.
+    const shape = geometry.children.find((c) => SHAPES.includes(c.name)) ?? geometry.children[0];
     if (!shape) return fail(geometry, '<geometry> is empty');
     switch (shape.name) {
       case 'mesh': {
