@@ -406,11 +406,12 @@ export class ReplayBuffer {
     batch.rewards[b] = ret;
     batch.discounts[b] = terminated ? 0 : g;
     batch.steps[b] = k;
-    batch.actions.set(this.actions.subarray(i * A, (i + 1) * A), b * A);
-    if (V > 0) {
-      batch.vectors.set(this.vectors.subarray(i * V, (i + 1) * V), b * V);
-      batch.nextVectors.set(this.vectors.subarray(next * V, (next + 1) * V), b * V);
+    for (let a = 0; a < A; a++) batch.actions[b * A + a] = this.actions[i * A + a];
+    for (let v = 0; v < V; v++) {
+      batch.vectors[b * V + v] = this.vectors[i * V + v];
+      batch.nextVectors[b * V + v] = this.vectors[next * V + v];
     }
+    // Images go through a native copy; the subarray views are the only objects created per sample.
     if (this.frameBytes > 0) {
       batch.images.set(this.frame(i), b * this.frameBytes);
       batch.nextImages.set(this.frame(next), b * this.frameBytes);

@@ -16,6 +16,10 @@ import * as tf from '@tensorflow/tfjs';
  * target nets) the elementwise minimum is taken: y = R + d · min_j Q'_j(s', a*),
  * which counters overestimation from maximizing over noisy estimates.
  *
+ * Discrete clipped double Q: a* from the online net, then
+ *   tdTargets(r, d, targetQs.map((q) => selectQ(q, tf.argMax(onlineQNext, 1))))
+ * QT-Opt's continuous case passes each target net's Q at the CEM-chosen a*.
+ *
  * reward, discount, nextQ: [B] → y: [B]
  */
 export function tdTargets(reward: tf.Tensor1D, discount: tf.Tensor1D, nextQ: tf.Tensor1D | readonly tf.Tensor1D[]): tf.Tensor1D {
