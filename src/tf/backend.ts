@@ -1,0 +1,89 @@
+/**
+ * Backend selection for tfjs in Node.
+ *
+ * Order: `@tensorflow/tfjs-node` when it loads (an optional dependency whose
+ * install fails on many machines), else `@tensorflow/tfjs-backend-wasm`.
+ * `PINCER_BACKEND=node|wasm|cpu` forces one; a forced backend that cannot load
+ * is a one-line PincerError. The wasm backend runs with SIMD and one thread:
+ * forcing multithreading in Node made convolutions ~35x slower on this machine.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { PincerError } from '../cli/errors.js';
+import { registerWasmKernels } from './kernels.js';
+import { registerLayerKernels } from './layers.js';
+
+export type BackendName = 'node' | 'wasm' | 'cpu';
+
+const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+
+/** tfjs's own name for each of pincer's backend names. */
+const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+let ready: Promise<BackendName> | null = null;
+
+/**
+ * Select and initialise the tfjs backend once per process; later calls return
+ * the same promise. Resolves to the pincer name of the backend in use and logs
+ * it on stderr once (`PINCER_QUIET=1` silences that line).
+ */
+export function initBackend(): Promise<BackendName> {
+  ready ??= selectBackend().then((name) => {
+    if (!process.env.PINCER_QUIET) process.stderr.write(`pincer: tfjs backend ${name}\n`);
+    return name;
+  });
+  return ready;
+}
+
+/** The forced backend from `PINCER_BACKEND`, or null for automatic choice. */
+export function forcedBackend(env: NodeJS.ProcessEnv = process.env): BackendName | null {
+  const value = env.PINCER_BACKEND?.trim();
+  if (!value) return null;
+  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
+    throw new PincerError(`PINCER_BACKEND must be one of ${BACKEND_NAMES.join('|')}, got '${value}'`, 2);
+  }
+  return value as BackendName;
+}
+
+async function selectBackend(): Promise<BackendName> {
+  const forced = forcedBackend();
+  if (forced) {
+    const error = await tryBackend(forced);
+    if (error) throw new PincerError(`PINCER_BACKEND=${forced} cannot be used: ${error}`);
+    return forced;
+  }
+  for (const name of ['node', 'wasm'] as const) {
+    if ((await tryBackend(name)) === null) return name;
+  }
+  throw new PincerError('no tfjs backend could be initialised (tried node, wasm)');
+}
+
+/** Load and activate one backend; returns null on success, else why it failed. */
+async function tryBackend(name: BackendName): Promise<string | null> {
+  try {
+    if (name === 'node') {
+      // A variable specifier keeps TypeScript from requiring the optional package's types.
+      const specifier = '@tensorflow/tfjs-node';
+      await import(specifier);
+    } else if (name === 'wasm') {
+      setWasmPaths(wasmDistFolder());
+      setThreadsCount(1);
+    }
+    if (!(await tf.setBackend(TF_NAME[name]))) return `tf.setBackend('${TF_NAME[name]}') failed`;
+    await tf.ready();
+    if (name === 'wasm') registerWasmKernels();
+    registerLayerKernels();
+    return null;
+  } catch (err) {
+    return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
+  }
+}
+
+/** The folder holding the wasm backend's .wasm files, with a trailing slash as setWasmPaths expects. */
+function wasmDistFolder(): string {
+  const require = createRequire(import.meta.url);
+  // The package's main entry lives in its dist folder next to the .wasm binaries.
+  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/');
+}

@@ -1,0 +1,228 @@
+/**
+ * Kernels for tfjs-backend-wasm 4.22: the one training needs and wasm lacks
+ * (Conv2DBackpropFilter), and faster replacements for wasm kernels whose
+ * generic C++ loops dominate a training step (Conv2DBackpropInput, and
+ * BatchMatMul/_FusedMatMul with transposed operands). Each replacement is
+ * written with other wasm kernels, mostly XNNPACK convolutions and matMuls.
+ *
+ * Shape legend: N batch, H W input height/width, OH OW output height/width,
+ * KH KW filter size, CI input channels, CO output channels, S stride.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type Padding = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+interface ConvGradAttrs {
+  strides: [number, number] | number;
+  pad: Padding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: Rounding;
+}
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
+let registered = false;
+
+/**
+ * Register pincer's wasm kernels once per process. Call after the wasm backend
+ * is initialised: the replaced kernels keep calling the originals, whose
+ * setup ran at backend initialisation.
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: backpropFilterKernel as tf.KernelFunc });
+  }
+  replaceKernel('Conv2DBackpropInput', (original) => (args) => backpropInputKernel(args, original));
+  replaceKernel('BatchMatMul', (original) => (args) => matMulKernel(args, original));
+  replaceKernel('_FusedMatMul', (original) => (args) => matMulKernel(args, original));
+}
+
+function replaceKernel(name: string, wrap: (original: tf.KernelFunc) => (args: KernelArgs) => tf.TensorInfo): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) throw new Error(`wasm kernel ${name} missing`);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: wrap(original.kernelFunc) as tf.KernelFunc });
+}
+
+/** Run a tf computation inside a kernel and hand its result to the engine as the kernel's output. */
+function asOutput(compute: () => tf.Tensor): tf.TensorInfo {
+  return tf.tidy(compute);
+}
+
+// ---------------------------------------------------------------------------
+// Conv2DBackpropFilter
+
+function backpropFilterKernel(args: KernelArgs): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
+  return asOutput(() => conv2dFilterGrad(x, dy, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode));
+}
+
+/**
+ * dW[kh,kw,ci,co] = Σ_{n,i,j} x_pad[n, i·S+kh, j·S+kw, ci] · dy[n,i,j,co], which is
+ * itself a convolution: the padded input seen as CI images of N channels,
+ * convolved with dy seen as an [OH, OW, N, CO] filter at dilation S.
+ */
+export function conv2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: Padding,
+  dimRoundingMode?: Rounding,
+): tf.Tensor4D {
+  const [kh, kw, ci, co] = filterShape;
+  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
+  const { top, left } = info.padInfo;
+  const { strideHeight: sh, strideWidth: sw, inHeight, inWidth, outHeight, outWidth } = info;
+  // Pad only as far as the taps reach, so the result is exactly [CI, KH, KW, CO]
+  // ('same' can pad a row/column the forward pass never reads; 'valid' can leave one unread).
+  const bottom = kh + sh * (outHeight - 1) - inHeight - top;
+  const right = kw + sw * (outWidth - 1) - inWidth - left;
+  return tf.tidy(() => {
+    let images = tf.transpose(x, [3, 1, 2, 0]); // [CI, H, W, N]
+    if (bottom < 0 || right < 0) {
+      images = tf.slice(images, [0, 0, 0, 0], [ci, inHeight + Math.min(0, bottom), inWidth + Math.min(0, right), images.shape[3]]);
+    }
+    const filter = tf.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, CO]
+    const padding: tf.backend_util.ExplicitPadding = [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]];
+    const grad = tf.conv2d(images, filter, 1, padding, 'NHWC', [sh, sw]); // [CI, KH, KW, CO]
+    return tf.transpose(grad, [1, 2, 0, 3]) as tf.Tensor4D; // [KH, KW, CI, CO]
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Conv2DBackpropInput
+
+function backpropInputKernel(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const fast = attrs.dataFormat !== 'NCHW' && info.inHeight % info.strideHeight === 0 && info.inWidth % info.strideWidth === 0;
+  if (!fast) return original(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  return asOutput(() => conv2dInputGrad(dy, filter, info));
+}
+
+/** The filter taps that reach one output phase r of a strided convolution along one axis. */
+interface Phase {
+  /** First tap index a0 with (r + padBefore - a0) divisible by the stride. */
+  first: number;
+  /** Number of taps T: a0, a0+S, ... < K. */
+  taps: number;
+  /** Padding of dy before the phase's stride-1 correlation (may be negative: crop). */
+  before: number;
+  /** Padding of dy after it (may be negative: crop). */
+  after: number;
+}
+
+/**
+ * Input positions p = S·q + r receive dy[i] · W[a] exactly when a ≡ r + pad (mod S),
+ * so each of the S phases is a stride-1 correlation of dy with a sub-filter:
+ * dX_r[q] = Σ_t dy[q + d − t] · W[a0 + S·t], with d = (r + pad − a0)/S.
+ */
+function phasesAlongAxis(size: number, kernel: number, stride: number, padBefore: number, outSize: number): Phase[] {
+  const phases: Phase[] = [];
+  const q = size / stride; // outputs per phase (size is a multiple of the stride)
+  for (let r = 0; r < stride; r++) {
+    const first = (((r + padBefore) % stride) + stride) % stride;
+    const taps = first < kernel ? Math.ceil((kernel - first) / stride) : 0;
+    const d = (r + padBefore - first) / stride;
+    const before = taps - 1 - d;
+    const after = q - outSize - before + taps - 1;
+    phases.push({ first, taps, before, after });
+  }
+  return phases;
+}
+
+/**
+ * dX via the phase decomposition: S·S stride-1 convolutions of dy with
+ * sub-filters (XNNPACK), interleaved by depthToSpace. No multiply by an
+ * inserted zero, unlike the dilate-then-convolve formulation.
+ */
+export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, inChannels, batchSize } = info;
+  const rows = phasesAlongAxis(inHeight, kh, sh, info.padInfo.top, info.outHeight);
+  const cols = phasesAlongAxis(inWidth, kw, sw, info.padInfo.left, info.outWidth);
+  return tf.tidy(() => {
+    // Flipped taps, channels swapped: wFlip[u, v, co, ci] = W[KH-1-u, KW-1-v, ci, co].
+    const wFlip = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const parts: tf.Tensor4D[] = [];
+    for (const row of rows) {
+      for (const col of cols) {
+        if (row.taps === 0 || col.taps === 0) {
+          parts.push(tf.zeros([batchSize, inHeight / sh, inWidth / sw, inChannels]));
+          continue;
+        }
+        // Sub-filter taps a0 + S·t, flipped: indices KH-1-a0-S·(T-1) ... KH-1-a0 of wFlip, step S.
+        const r0 = kh - 1 - row.first - sh * (row.taps - 1);
+        const c0 = kw - 1 - col.first - sw * (col.taps - 1);
+        const sub = tf.stridedSlice(wFlip, [r0, c0, 0, 0], [r0 + sh * (row.taps - 1) + 1, c0 + sw * (col.taps - 1) + 1, wFlip.shape[2], wFlip.shape[3]], [sh, sw, 1, 1]) as tf.Tensor4D;
+        parts.push(phaseConv(dy, sub, row, col));
+      }
+    }
+    const phased = parts.length === 1 ? parts[0]! : tf.concat(parts, 3); // [N, H/S, W/S, S·S·CI], phases (r, c) major
+    if (sh === 1 && sw === 1) return phased;
+    // Interleave: out[n, S·i + r, S·j + c, ci] = phased[n, i, j, (r, c, ci)]. wasm's
+    // DepthToSpace is a scalar loop (~40x slower than this transpose).
+    const h = inHeight / sh;
+    const w = inWidth / sw;
+    const split = tf.reshape(phased, [batchSize, h, w, sh, sw * inChannels]); // [N, H/S, W/S, S, S·CI]
+    return tf.reshape(tf.transpose(split, [0, 1, 3, 2, 4]), [batchSize, inHeight, inWidth, inChannels]);
+  });
+}
+
+/** Correlate dy with one phase's sub-filter, padding (explicitly, inside the conv) or cropping dy as the phase needs. */
+function phaseConv(dy: tf.Tensor4D, sub: tf.Tensor4D, row: Phase, col: Phase): tf.Tensor4D {
+  const [n, h, w, c] = dy.shape;
+  const cropTop = Math.max(0, -row.before);
+  const cropBottom = Math.max(0, -row.after);
+  const cropLeft = Math.max(0, -col.before);
+  const cropRight = Math.max(0, -col.after);
+  const input =
+    cropTop || cropBottom || cropLeft || cropRight
+      ? tf.slice(dy, [0, cropTop, cropLeft, 0], [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c])
+      : dy;
+  const padding: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [Math.max(0, row.before), Math.max(0, row.after)],
+    [Math.max(0, col.before), Math.max(0, col.after)],
+    [0, 0],
+  ];
+  return tf.conv2d(input, sub, 1, padding);
+}
+
+// ---------------------------------------------------------------------------
+// BatchMatMul / _FusedMatMul
+
+/**
+ * wasm multiplies untransposed operands with XNNPACK but falls back to a plain
+ * loop when either operand is transposed (~10x slower at 2112x64, the size of
+ * the dense gradients). Transposing explicitly first is far cheaper.
+ */
+function matMulKernel(args: KernelArgs, original: tf.KernelFunc): tf.TensorInfo {
+  const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  if (!attrs.transposeA && !attrs.transposeB) return original(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  const { a, b } = args.inputs as { a: tf.Tensor; b: tf.Tensor };
+  const made: tf.Tensor[] = [];
+  const swapLast = (t: tf.Tensor): tf.Tensor => {
+    const perm = t.shape.map((_, i) => i);
+    perm.splice(-2, 2, perm.length - 1, perm.length - 2);
+    const out = tf.transpose(t, perm);
+    made.push(out);
+    return out;
+  };
+  const inputs = { ...args.inputs, a: attrs.transposeA ? swapLast(a) : a, b: attrs.transposeB ? swapLast(b) : b };
+  try {
+    return original({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } } as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}

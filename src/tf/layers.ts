@@ -1,0 +1,65 @@
+/**
+ * Layer ops with hand-written gradients, for training speed on wasm.
+ *
+ * tfjs un-fuses `tf.fused.conv2d` while gradients are being recorded (Conv2D,
+ * then Add, then Relu, each a pass over the activations), and `tf.customGrad`
+ * copies its output through an Identity kernel. Here conv+bias+ReLU is its own
+ * kernel, `PincerConv2DRelu` (the backend's FusedConv2D: one XNNPACK pass on
+ * wasm), with a registered gradient built from the kernels in kernels.ts.
+ * Gradients the tape does not need (an input image's) are never computed.
+ *
+ * Shape legend: N batch, H W input size, OH OW output size, CI CO channels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dFilterGrad, conv2dInputGrad } from './kernels.js';
+
+const CONV_RELU = 'PincerConv2DRelu';
+
+interface ConvReluAttrs {
+  strides: number;
+}
+
+const registeredFor = new Set<string>();
+
+/**
+ * Register `PincerConv2DRelu` for every backend that has FusedConv2D, and its
+ * gradient. Idempotent; initBackend calls it.
+ */
+export function registerLayerKernels(): void {
+  for (const backendName of ['wasm', 'cpu', 'tensorflow']) {
+    if (registeredFor.has(backendName)) continue;
+    const fused = tf.getKernel('FusedConv2D', backendName);
+    if (!fused) continue;
+    registeredFor.add(backendName);
+    tf.registerKernel({
+      kernelName: CONV_RELU,
+      backendName,
+      kernelFunc: (args) =>
+        fused.kernelFunc({
+          ...args,
+          attrs: { strides: (args.attrs as unknown as ConvReluAttrs).strides, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' },
+        }),
+    });
+  }
+  if (registeredFor.size > 0 && !tf.getGradient(CONV_RELU)) {
+    tf.registerGradient({ kernelName: CONV_RELU, inputsToSave: ['x', 'filter'], outputsToSave: [true], gradFunc: convReluGrad });
+  }
+}
+
+/** relu(conv2d(x, filter, stride, 'same') + bias), NHWC: [N,H,W,CI] → [N,OH,OW,CO]. */
+export function conv2dRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number): tf.Tensor4D {
+  return tf.engine().runKernel(CONV_RELU, { x, filter, bias }, { strides: stride } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+function convReluGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): Record<string, () => tf.Tensor> {
+  const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const { strides } = attrs as unknown as ConvReluAttrs;
+  // dL/d(pre-activation) is dy where y > 0. The engine disposes it with the other intermediates of backprop.
+  const dPre = tf.mul(dy as tf.Tensor4D, tf.step(y)) as tf.Tensor4D; // [N, OH, OW, CO]
+  const co = filter.shape[3];
+  return {
+    x: () => conv2dInputGrad(dPre, filter, tf.backend_util.computeConv2DInfo(x.shape, filter.shape, strides, 1, 'same')),
+    filter: () => conv2dFilterGrad(x, dPre, filter.shape, strides, 'same'),
+    bias: () => tf.sum(tf.reshape(dPre, [-1, co]), 0),
+  };
+}

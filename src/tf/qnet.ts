@@ -1,0 +1,214 @@
+/**
+ * The grasp Q-network (QT-Opt style, small): an image encoder and an action
+ * head, built so the encoder runs once per image and the head scores many
+ * candidate actions per image (what CEM needs).
+ *
+ *   image [B,H,W,C] ─ conv/ReLU × L ─ flatten [B,F] ─ dense ─► embedding [B,U]   (encode)
+ *   action [B·N,A] ─ dense/ReLU [B·N,Ua] ─ dense ─► [B·N,U] ┐
+ *                                   + embedding, per image ─┴─ ReLU ─ dense 1 ─► logit [B·N]  (head)
+ *
+ * The head's first layer acts on concat(features, action hidden); splitting its
+ * weight rows into the image part and the action part gives the same sum, so
+ * the image part is computed once per image (the embedding).
+ *
+ * Shape legend: B images, N actions per image, A action dims, F flattened
+ * conv features, U head units, Ua action units.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../random/index.js';
+import { conv2dRelu } from './layers.js';
+
+export interface ConvLayerSpec {
+  /** Output channels. */
+  readonly filters: number;
+  /** Square kernel side, pixels. */
+  readonly kernelSize: number;
+  /** Stride, pixels; padding is always 'same'. */
+  readonly stride: number;
+}
+
+export interface QNetConfig {
+  /** Input image height, pixels. */
+  readonly imageHeight: number;
+  /** Input image width, pixels. */
+  readonly imageWidth: number;
+  /** Input image channels (3 for RGB). */
+  readonly imageChannels: number;
+  /** Convolution stack, ReLU after each. */
+  readonly convs: readonly ConvLayerSpec[];
+  /** Action vector length A. */
+  readonly actionDim: number;
+  /** Width Ua of the action branch's hidden layer. */
+  readonly actionUnits: number;
+  /** Width U of the head's hidden layer. */
+  readonly headUnits: number;
+}
+
+/**
+ * The fixed reference network used to compare train-step speed with PyTorch
+ * (scripts/bench_pytorch.py builds the same one): 64×64×3 → three 32-filter
+ * convs (5×5/2, 3×3/2, 3×3/2) → 2048 features; 5-d action → 64; head 64 → 1.
+ */
+export const REFERENCE_QNET: QNetConfig = Object.freeze({
+  imageHeight: 64,
+  imageWidth: 64,
+  imageChannels: 3,
+  convs: Object.freeze([
+    { filters: 32, kernelSize: 5, stride: 2 },
+    { filters: 32, kernelSize: 3, stride: 2 },
+    { filters: 32, kernelSize: 3, stride: 2 },
+  ]),
+  actionDim: 5,
+  actionUnits: 64,
+  headUnits: 64,
+});
+
+/** Parameter count of REFERENCE_QNET. */
+export const REFERENCE_QNET_PARAMS = 156_609;
+
+/** Flattened conv feature length F for a config ('same' padding: ceil(size / stride) per layer). */
+export function featureSize(config: QNetConfig): number {
+  let h = config.imageHeight;
+  let w = config.imageWidth;
+  for (const conv of config.convs) {
+    h = Math.ceil(h / conv.stride);
+    w = Math.ceil(w / conv.stride);
+  }
+  const channels = config.convs.length > 0 ? config.convs[config.convs.length - 1]!.filters : config.imageChannels;
+  return h * w * channels;
+}
+
+/** Glorot-uniform weights from the seeded Rng (fan in/out as Keras counts them). */
+function glorot(rng: Rng, shape: number[], fanIn: number, fanOut: number): tf.Tensor {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.range(-limit, limit);
+  return tf.tensor(values, shape);
+}
+
+/** tfjs variable names must be unique per process. */
+let nextNetworkId = 0;
+
+/** A Q-network's weights (owned tf.Variables) and its forward pass. */
+export class QNetwork {
+  readonly config: QNetConfig;
+  /** Every trainable variable, in a fixed order (the order of `copyFrom` and checkpoints). */
+  readonly variables: tf.Variable[];
+  private readonly convKernels: tf.Variable<tf.Rank.R4>[] = [];
+  private readonly convBiases: tf.Variable<tf.Rank.R1>[] = [];
+  private readonly imageWeight: tf.Variable<tf.Rank.R2>; // [F, U]
+  private readonly headBias: tf.Variable<tf.Rank.R1>; // [U]
+  private readonly actionWeight: tf.Variable<tf.Rank.R2>; // [A, Ua]
+  private readonly actionBias: tf.Variable<tf.Rank.R1>; // [Ua]
+  private readonly actionToHead: tf.Variable<tf.Rank.R2>; // [Ua, U]
+  private readonly outWeight: tf.Variable<tf.Rank.R2>; // [U, 1]
+  private readonly outBias: tf.Variable<tf.Rank.R1>; // [1]
+
+  /** Initialise weights from `seed` (same seed, same weights, on every backend). */
+  constructor(config: QNetConfig, seed: number) {
+    this.config = config;
+    const rng = new Rng(seed);
+    const networkId = nextNetworkId++;
+    const variable = <R extends tf.Rank>(init: tf.Tensor, name: string): tf.Variable<R> => {
+      const v = tf.variable(init, true, `qnet${networkId}_${name}`) as tf.Variable<R>;
+      init.dispose();
+      return v;
+    };
+    let channels = config.imageChannels;
+    config.convs.forEach((conv, i) => {
+      const k = conv.kernelSize;
+      this.convKernels.push(variable(glorot(rng, [k, k, channels, conv.filters], k * k * channels, k * k * conv.filters), `conv${i}_kernel`));
+      this.convBiases.push(variable(tf.zeros([conv.filters]), `conv${i}_bias`));
+      channels = conv.filters;
+    });
+    const f = featureSize(config);
+    const concatWidth = f + config.actionUnits;
+    // The head's first layer is one [F + Ua, U] matrix split by rows: initialise it as one.
+    const headWeight = glorot(rng, [concatWidth, config.headUnits], concatWidth, config.headUnits);
+    const [imagePart, actionPart] = tf.split(headWeight, [f, config.actionUnits], 0);
+    headWeight.dispose();
+    this.imageWeight = variable(imagePart!, 'head_image_kernel');
+    this.actionToHead = variable(actionPart!, 'head_action_kernel');
+    this.headBias = variable(tf.zeros([config.headUnits]), 'head_bias');
+    this.actionWeight = variable(glorot(rng, [config.actionDim, config.actionUnits], config.actionDim, config.actionUnits), 'action_kernel');
+    this.actionBias = variable(tf.zeros([config.actionUnits]), 'action_bias');
+    this.outWeight = variable(glorot(rng, [config.headUnits, 1], config.headUnits, 1), 'out_kernel');
+    this.outBias = variable(tf.zeros([1]), 'out_bias');
+    this.variables = [
+      ...this.convKernels.flatMap((k, i) => [k, this.convBiases[i]!]),
+      this.actionWeight,
+      this.actionBias,
+      this.imageWeight,
+      this.actionToHead,
+      this.headBias,
+      this.outWeight,
+      this.outBias,
+    ];
+  }
+
+  /** Number of trainable scalars. */
+  get paramCount(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
+  /** Image embedding: float images in [0, 1], [B,H,W,C] → [B,U]. Includes the head bias. */
+  encode(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h: tf.Tensor4D = images;
+      this.config.convs.forEach((conv, i) => {
+        h = conv2dRelu(h, this.convKernels[i]!, this.convBiases[i]!, conv.stride);
+      });
+      const features = tf.reshape(h, [images.shape[0], -1]) as tf.Tensor2D; // [B, F]
+      return tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Logits for N actions per image: embedding [B,U], actions [B·N,A] (the N
+   * actions of image b are rows b·N … b·N+N−1) → [B·N]. Q = sigmoid(logit).
+   */
+  head(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const [b, u] = embedding.shape;
+      const rows = actions.shape[0];
+      if (rows % b !== 0) throw new Error(`head: ${rows} action rows is not a multiple of ${b} images`);
+      const actionHidden = tf.fused.matMul({ a: actions, b: this.actionWeight, bias: this.actionBias, activation: 'relu' }); // [B·N, Ua]
+      const actionPart = tf.matMul(actionHidden, this.actionToHead); // [B·N, U]
+      const hidden =
+        rows === b
+          ? tf.relu(tf.add(actionPart, embedding))
+          : tf.reshape(tf.relu(tf.add(tf.reshape(actionPart, [b, rows / b, u]), tf.reshape(embedding, [b, 1, u]))), [rows, u]); // [B·N, U]
+      const logits = tf.fused.matMul({ a: hidden as tf.Tensor2D, b: this.outWeight, bias: this.outBias }); // [B·N, 1]
+      return tf.reshape(logits, [rows]);
+    });
+  }
+
+  /** Logits for one action per image: images [B,H,W,C], actions [B,A] → [B]. */
+  logits(images: tf.Tensor4D, actions: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => this.head(this.encode(images), actions));
+  }
+
+  /** Q values in (0, 1) for one action per image: [B]. */
+  predict(images: tf.Tensor4D, actions: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.sigmoid(this.logits(images, actions)));
+  }
+
+  /** Q values for N candidate actions per image, encoder once per image: images [B,H,W,C], actions [B·N,A] → [B,N]. */
+  scoreActions(images: tf.Tensor4D, actions: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const b = images.shape[0];
+      return tf.reshape(tf.sigmoid(this.head(this.encode(images), actions)), [b, actions.shape[0] / b]);
+    }) as tf.Tensor2D;
+  }
+
+  /** Copy all weights from a network of the same config (hard target update). */
+  copyFrom(source: QNetwork): void {
+    if (source.variables.length !== this.variables.length) throw new Error('copyFrom: networks differ in shape');
+    tf.tidy(() => this.variables.forEach((v, i) => v.assign(tf.clone(source.variables[i]!))));
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+  }
+}
