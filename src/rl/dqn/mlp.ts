@@ -50,7 +50,8 @@ export class Mlp {
       const bound = 1 / Math.sqrt(l.fanIn);
       for (let i = l.w; i < l.b + l.fanOut; i++) init[i] = rng.range(-bound, bound);
     }
-    this.theta = tf.variable(tf.tensor1d(init), trainable);
+    // tf.variable shares the initial tensor's data; tidy frees the initial tensor's handle.
+    this.theta = tf.tidy(() => tf.variable(tf.tensor1d(init), trainable));
   }
 
   /** The variables to differentiate, update and copy: [θ]. */
