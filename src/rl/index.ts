@@ -20,6 +20,17 @@
  * predicted Q(s₀, a₀) vs realized return; MetricsWriter for metrics.jsonl (`losses/td_loss`, ...);
  * saveReplay / loadReplay for checkpoints; runSeeds + summarize for K-seed reports.
  *
+ * test/rl-core-learning.test.ts runs exactly this loop on a chain MDP with known Q*.
+ *
+ * Conventions:
+ * - Replay capacity counts frame slots: an episode of L steps takes L + 1 (its final
+ *   frame is stored once). Memory: `replayBytes(config)`; figures in docs/benchmarks.md.
+ * - `discounts` from the replay are γ^k, or 0 after termination; truncation keeps γ^k
+ *   and bootstraps from the stored final frame. Pass them straight to `tdTargets`.
+ * - ε counts env steps; the learning rate, β and target updates count learner steps.
+ * - Errors: `ConfigError` (names the field) and `ReplayFileError` (names the file) are
+ *   one-line messages; CLI commands wrap them in UsageError / PincerError.
+ *
  * Subfolders owned by the tabular/CartPole/DQN engineer export below.
  */
 export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
