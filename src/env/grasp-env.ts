@@ -67,18 +67,26 @@ export interface StepResult {
   info: StepInfo;
 }
 
-/** Wall-clock time spent per phase since construction (or `resetTiming`), ms; for `pincer bench env`. */
-export interface EnvTiming {
-  resetMs: number;
+/** Wall-clock time in one phase of the episode, ms; for `pincer bench env`. */
+export interface PhaseTiming {
+  /** Everything in the phase. */
+  totalMs: number;
+  /** Rapier stepping, and the simulated time it covered, s. */
   physicsMs: number;
   physicsSeconds: number;
-  /** Drawing (GPU work submitted and finished by the readback's sync is counted in readbackMs). */
+  /** Scene update and draw call submission. */
   renderMs: number;
+  /** Pixel readback (waits for the GPU to finish the frame). */
   readbackMs: number;
   frames: number;
-  endOfEpisodeMs: number;
-  steps: number;
+  /** Times the phase ran (episodes for reset and end, env steps for step). */
+  count: number;
 }
+
+/** Timing by phase: reset (drop and settle objects), step (the agent's steps), end (close, lift, drop test). */
+export type EnvTiming = Record<'reset' | 'step' | 'end', PhaseTiming>;
+
+const emptyPhase = (): PhaseTiming => ({ totalMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, readbackMs: 0, frames: 0, count: 0 });
 
 export interface GraspEnvOptions {
   scene: SceneConfig;
@@ -142,7 +150,9 @@ export class GraspEnv {
   readonly scene: SceneConfig;
   readonly split: ObjectSplit;
   readonly actionSpace: BoxSpace = actionSpace;
-  readonly timing: EnvTiming = { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, readbackMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 };
+  readonly timing: EnvTiming = { reset: emptyPhase(), step: emptyPhase(), end: emptyPhase() };
+  /** The phase that time is being charged to. */
+  private phase: PhaseTiming = this.timing.step;
 
   private readonly world: GraspWorldApi;
   private readonly renderer: FrameRenderer;
@@ -173,13 +183,18 @@ export class GraspEnv {
     if (args.seed !== undefined) this.rng = new Rng(args.seed);
     if (this.rng === null) throw new Error('GraspEnv.reset: the first reset needs a seed');
     const t0 = now();
+    this.phase = this.timing.reset;
     this.initializeEpisode(this.rng);
-    this.timing.resetMs += now() - t0;
-    return { obs: this.observe(), info: this.info() };
+    const result = { obs: this.observe(), info: this.info() };
+    this.phase.totalMs += now() - t0;
+    this.phase.count++;
+    return result;
   }
 
   step(action: ArrayLike<number>): StepResult {
     if (this.done) throw new Error('GraspEnv.step: the episode is over; call reset() first');
+    const t0 = now();
+    this.phase = this.timing.step;
     const act = decodeAction(action, this.scene);
     this.target = nextTarget(this.target, act, this.scene, this.stepIndex);
     this.closed = act.close;
@@ -187,24 +202,26 @@ export class GraspEnv {
     this.world.setGripperTarget([this.target.x, this.target.y, this.target.z], this.target.yaw);
     this.advance(this.scene.action.stepDuration);
     this.stepIndex++;
-    this.timing.steps++;
 
     const terminated = act.terminate;
     const truncated = !terminated && this.stepIndex >= this.scene.episode.maxSteps;
     this.done = terminated || truncated;
-    let info: StepInfo;
-    let reward: number;
+    let result: StepResult;
     if (this.done) {
-      const t0 = now();
+      this.phase.totalMs += now() - t0;
+      this.phase.count++;
+      const t1 = now();
+      this.phase = this.timing.end;
       const { evaluation, detector, groundTruth } = this.evaluate();
-      this.timing.endOfEpisodeMs += now() - t0;
-      reward = this.reward(evaluation, true);
-      info = { ...this.info(), evaluation, detector, groundTruth };
+      const obs = this.observe();
+      result = { obs, reward: this.reward(evaluation, true), terminated, truncated, info: { ...this.info(), evaluation, detector, groundTruth } };
+      this.phase.totalMs += now() - t1;
     } else {
-      reward = this.reward(null, false);
-      info = this.info();
+      result = { obs: this.observe(), reward: this.reward(null, false), terminated, truncated, info: this.info() };
+      this.phase.totalMs += now() - t0;
     }
-    return { obs: this.observe(), reward, terminated, truncated, info };
+    this.phase.count++;
+    return result;
   }
 
   /** Free the physics world and the renderer. */
@@ -214,7 +231,7 @@ export class GraspEnv {
   }
 
   resetTiming(): void {
-    Object.assign(this.timing, { resetMs: 0, physicsMs: 0, physicsSeconds: 0, renderMs: 0, readbackMs: 0, frames: 0, endOfEpisodeMs: 0, steps: 0 });
+    for (const k of ['reset', 'step', 'end'] as const) Object.assign(this.timing[k], emptyPhase());
   }
 
   // ---- Task hooks, in lifecycle order ----------------------------------------------------
@@ -310,8 +327,8 @@ export class GraspEnv {
   private advance(seconds: number): void {
     const t0 = now();
     this.world.advance(seconds);
-    this.timing.physicsMs += now() - t0;
-    this.timing.physicsSeconds += seconds;
+    this.phase.physicsMs += now() - t0;
+    this.phase.physicsSeconds += seconds;
     this.snapshot = null;
   }
 
@@ -325,9 +342,9 @@ export class GraspEnv {
     this.renderer.draw(snapshot);
     const t1 = now();
     this.renderer.read(this.frame);
-    this.timing.renderMs += t1 - t0;
-    this.timing.readbackMs += now() - t1;
-    this.timing.frames++;
+    this.phase.renderMs += t1 - t0;
+    this.phase.readbackMs += now() - t1;
+    this.phase.frames++;
     return this.frame;
   }
 

@@ -35,6 +35,7 @@ export {
   type ResetResult,
   type StepResult,
   type EnvTiming,
+  type PhaseTiming,
 } from './grasp-env.js';
 export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
 export { createGraspEnv, splitObjectSource, listObjectSource } from './make.js';

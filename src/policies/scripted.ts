@@ -27,6 +27,8 @@ const XY_TOLERANCE = 0.006;
 const YAW_TOLERANCE = 0.06;
 /** Height error under which the descent is done, m. */
 const Z_TOLERANCE = 0.006;
+/** A descent step that lowers the fingertips less than this has stalled on contact, m. */
+const STALL_DISTANCE = 0.002;
 /** Steps spent closing before terminating (fingers need about maxAperture / fingerSpeed). */
 const CLOSE_STEPS = 1;
 
@@ -260,6 +262,8 @@ export class ScriptedPolicy implements Policy {
   private partIndex = -1;
   private yaw = 0;
   private closeSteps = 0;
+  /** Fingertip height at the previous step, m (to notice a stalled descent). */
+  private lastZ = Infinity;
 
   constructor(private readonly scene: SceneConfig) {}
 
@@ -268,6 +272,7 @@ export class ScriptedPolicy implements Policy {
     this.objectIndex = -1;
     this.partIndex = -1;
     this.closeSteps = 0;
+    this.lastZ = Infinity;
   }
 
   act(_obs: Observation, info: StepInfo): Float32Array {
@@ -307,8 +312,13 @@ export class ScriptedPolicy implements Policy {
       if (this.phase === 'descend') {
         const ez = plan.z - g.position[2];
         action[2] = clampUnit(ez / a.maxTranslationZ);
-        if (Math.abs(ez) < Z_TOLERANCE && aligned) this.phase = 'close';
+        // The sim's guarded move stops the palm on contact: a stalled descent grasps where it is.
+        const stalled = this.lastZ - g.position[2] < STALL_DISTANCE && ez < -Z_TOLERANCE;
+        if ((Math.abs(ez) < Z_TOLERANCE && aligned) || stalled) this.phase = 'close';
+        this.lastZ = g.position[2];
       }
+      // Leave enough steps to close and terminate before the episode is truncated.
+      if (this.scene.episode.maxSteps - info.step <= CLOSE_STEPS + 1) this.phase = 'close';
       if (this.phase !== 'close') return action;
       action.fill(0, 0, 4);
     }

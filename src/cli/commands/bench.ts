@@ -6,11 +6,13 @@ import type { Command } from 'commander';
 import { registerBenchRender } from './bench-render.js';
 import { registerBenchReplay } from './bench-replay.js';
 import { registerBenchFqi } from './bench-fqi.js';
+import { registerBenchEnv } from './bench-env.js';
+import { registerBenchTrain } from './bench-train.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchEnv, registerBenchTrain];
 
 export function registerBench(program: Command): void {
   const bench = program

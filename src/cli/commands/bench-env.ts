@@ -1,0 +1,102 @@
+/**
+ * `pincer bench env`: env throughput with the random policy in one process,
+ * and where the time goes (reset/settle, physics substeps, draw, readback,
+ * end-of-episode grasp evaluation). CPU time is reported beside wall time
+ * because the machine is shared: cpu-based rates move less with other load.
+ */
+import type { Command } from 'commander';
+import { runEpisode, type PhaseTiming } from '../../env/index.js';
+import { RandomPolicy } from '../../policies/index.js';
+import { deriveSeed } from '../../random/index.js';
+import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { envForSplit, resolveScene } from './rollout.js';
+
+interface BenchEnvOptions extends OutputOptions {
+  scene?: string;
+  episodes: number;
+  warmup: number;
+  seed: number;
+}
+
+const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
+
+function perCount(p: PhaseTiming): Record<string, number> {
+  const n = Math.max(1, p.count);
+  return {
+    count: p.count,
+    total_ms: round(p.totalMs / n),
+    physics_ms: round(p.physicsMs / n),
+    render_ms: round(p.renderMs / n),
+    readback_ms: round(p.readbackMs / n),
+    frames: round(p.frames / n),
+  };
+}
+
+export function registerBenchEnv(bench: Command): void {
+  bench
+    .command('env')
+    .description('env steps per second with the random policy, rendering included, one process; with a per-phase time breakdown')
+    .option('--scene <file>', 'scene JSON file (default: scenes/bin.json: 64x64, 5 objects)')
+    .option('--episodes <n>', 'episodes to time', parsePositiveInt('--episodes'), 30)
+    .option('--warmup <n>', 'episodes run first and not timed (shader compile, JIT)', parseNonNegativeInt('--warmup'), 2)
+    .option('--seed <s>', 'seed', parseNonNegativeInt('--seed'), 0)
+    .option('--json', 'print one JSON object on stdout')
+    .option('--progress', 'log progress on stderr even when it is not a TTY')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pincer bench env --json
+  pincer bench env --episodes 100 --json
+  pincer bench env --scene scenes/bin-easy.json`,
+    )
+    .action(async (opts: BenchEnvOptions) => {
+      const { scene, source } = resolveScene(opts.scene);
+      const env = await envForSplit(scene, 'train', undefined);
+      const policy = new RandomPolicy();
+      try {
+        for (let i = 0; i < opts.warmup; i++) runEpisode(env, policy, deriveSeed(opts.seed + 1, i));
+        env.resetTiming();
+        let steps = 0;
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < opts.episodes; i++) {
+          steps += runEpisode(env, policy, deriveSeed(opts.seed, i)).record.steps.length;
+          log(opts, `episode ${i + 1}/${opts.episodes}`);
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        const t = env.timing;
+        const frames = t.reset.frames + t.step.frames + t.end.frames;
+        const physicsMs = t.reset.physicsMs + t.step.physicsMs + t.end.physicsMs;
+        const substeps = (t.reset.physicsSeconds + t.step.physicsSeconds + t.end.physicsSeconds) / scene.physics.timestep;
+        const accounted = t.reset.totalMs + t.step.totalMs + t.end.totalMs;
+        const result = {
+          scene: source,
+          image: [scene.camera.width, scene.camera.height],
+          objects: scene.objects.count,
+          policy: 'random',
+          episodes: opts.episodes,
+          env_steps: steps,
+          seconds: round(seconds),
+          env_steps_per_s: round(steps / seconds, 1),
+          episodes_per_s: round(opts.episodes / seconds, 2),
+          env_steps_per_cpu_s: round(steps / cpuSeconds, 1),
+          cpu_utilization: round(cpuSeconds / seconds, 2),
+          physics_ms_per_step: round(t.step.physicsMs / Math.max(1, t.step.count)),
+          physics_ms_per_substep: round(physicsMs / Math.max(1, substeps), 4),
+          render_ms_per_frame: round((t.reset.renderMs + t.step.renderMs + t.end.renderMs + t.reset.readbackMs + t.step.readbackMs + t.end.readbackMs) / Math.max(1, frames)),
+          breakdown: {
+            reset_per_episode: perCount(t.reset),
+            step_per_step: perCount(t.step),
+            end_per_episode: perCount(t.end),
+            policy_and_other_ms_per_step: round((seconds * 1000 - accounted) / Math.max(1, steps)),
+          },
+        };
+        emit(opts, result);
+      } finally {
+        env.close();
+      }
+    });
+}

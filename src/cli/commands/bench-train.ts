@@ -1,0 +1,190 @@
+/**
+ * `pincer bench train`: speed of the reference Q-network (src/tf REFERENCE_QNET)
+ * on the active tfjs backend: one Adam/Huber train step at batch 32, a forward
+ * pass, and a CEM evaluation (encoder once, head on 64 actions). With --peer,
+ * the same network in PyTorch (scripts/bench_pytorch.py) in the same run.
+ *
+ * Times are medians after warm-up. Wall time is what the brief asks for; CPU
+ * time (process.cpuUsage) is printed beside it because on a shared machine it
+ * moves far less from run to run.
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
+import { Rng } from '../../random/index.js';
+import { huberOnQ, initBackend, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, trainStep } from '../../tf/index.js';
+import { PincerError } from '../errors.js';
+import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+
+interface BenchTrainOptions extends OutputOptions {
+  iters: number;
+  warmup: number;
+  seed: number;
+  peer: boolean;
+  profile: boolean;
+}
+
+/** Batch size of the reference train step. */
+const BATCH = 32;
+/** CEM samples scored per image (QT-Opt: 64). */
+const CEM_SAMPLES = 64;
+/** Kernels listed in the profile breakdown. */
+const TOP_KERNELS = 12;
+
+const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Median wall and CPU milliseconds of `run` (which must finish its work synchronously or via the returned promise). */
+async function time(opts: BenchTrainOptions, run: () => void | Promise<void>): Promise<Timing> {
+  for (let i = 0; i < opts.warmup; i++) await run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < opts.iters; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { ms: median(wall), cpuMs: median(cpu) };
+}
+
+function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = rng.range(lo, hi);
+  return tf.tensor(values, shape);
+}
+
+/** Run the PyTorch peer if python3 with torch is installed; returns its JSON or why it was skipped. */
+function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; note?: string } {
+  const script = fileURLToPath(new URL('../../../scripts/bench_pytorch.py', import.meta.url));
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    } catch {
+      continue;
+    }
+    const out = execFileSync(python, [script, '--iters', String(opts.iters), '--warmup', String(opts.warmup)], {
+      encoding: 'utf8',
+      timeout: 30 * 60_000,
+    });
+    return { result: JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown> };
+  }
+  return { note: 'PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)' };
+}
+
+async function benchTrain(opts: BenchTrainOptions): Promise<void> {
+  const backend = await initBackend();
+  const rng = new Rng(opts.seed);
+  const net = new QNetwork(REFERENCE_QNET, opts.seed);
+  const params = net.paramCount;
+  if (params !== REFERENCE_QNET_PARAMS) throw new PincerError(`reference network has ${params} parameters, expected ${REFERENCE_QNET_PARAMS}`);
+  const { imageHeight: h, imageWidth: w, imageChannels: c, actionDim } = REFERENCE_QNET;
+  const images = uniformTensor(rng, [BATCH, h, w, c], 0, 1) as tf.Tensor4D;
+  const actions = uniformTensor(rng, [BATCH, actionDim], -1, 1) as tf.Tensor2D;
+  const targets = uniformTensor(rng, [BATCH], 0, 1) as tf.Tensor1D;
+  const oneImage = uniformTensor(rng, [1, h, w, c], 0, 1) as tf.Tensor4D;
+  const cemActions = uniformTensor(rng, [CEM_SAMPLES, actionDim], -1, 1) as tf.Tensor2D;
+  const optimizer = tf.train.adam(1e-3);
+  const loss = huberOnQ(targets);
+
+  log(opts, `bench train: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
+  const tensorsBefore = tf.memory().numTensors;
+  const step = await time(opts, () => trainStep(net, optimizer, images, actions, loss).dispose());
+  const tensorsAfter = tf.memory().numTensors;
+  const forward = await time(opts, () => tf.tidy(() => net.logits(images, actions)).dispose());
+  const grads = await time(opts, () => tf.tidy(() => void tf.variableGrads(() => loss(net.logits(images, actions)), net.variables)));
+  // The CEM score must reach JS (CEM ranks samples there), so the timing includes the read-back.
+  const cem = await time(opts, async () => {
+    const q = net.scoreActions(oneImage, cemActions);
+    await q.data();
+    q.dispose();
+  });
+
+  let kernels: Record<string, number> | undefined;
+  if (opts.profile) {
+    const profile = await tf.profile(() => trainStep(net, optimizer, images, actions, loss).dispose());
+    const byName = new Map<string, number>();
+    for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+    kernels = Object.fromEntries([...byName].sort((a, b) => b[1] - a[1]).slice(0, TOP_KERNELS).map(([name, ms]) => [name, round(ms)]));
+  }
+
+  const result: Record<string, unknown> = {
+    backend,
+    params,
+    batch: BATCH,
+    iters: opts.iters,
+    warmup: opts.warmup,
+    reference_train_step_ms: round(step.ms),
+    reference_train_step_cpu_ms: round(step.cpuMs),
+    reference_forward_ms: round(forward.ms),
+    reference_grads_ms: round(grads.ms),
+    reference_cem_eval_ms: round(cem.ms),
+    cem_samples: CEM_SAMPLES,
+    tensors_leaked_per_step: (tensorsAfter - tensorsBefore) / (opts.warmup + opts.iters),
+    loadavg_1m: round(loadavg()[0]!, 2),
+  };
+  if (kernels) result.kernel_ms = kernels;
+
+  if (opts.peer) {
+    log(opts, 'bench train: running the PyTorch peer');
+    const peer = runPeer(opts);
+    if (peer.result) {
+      const p = peer.result;
+      Object.assign(result, {
+        pytorch_train_step_ms: round(Number(p.train_step_ms)),
+        pytorch_train_step_cpu_ms: round(Number(p.train_step_cpu_ms)),
+        pytorch_forward_ms: round(Number(p.forward_ms)),
+        pytorch_cem_eval_ms: round(Number(p.cem_eval_ms)),
+        pytorch_threads: p.threads,
+        pytorch_version: p.torch_version,
+        train_step_vs_pytorch: round(step.ms / Number(p.train_step_ms), 2),
+        train_step_cpu_vs_pytorch: round(step.cpuMs / Number(p.train_step_cpu_ms), 2),
+      });
+    } else {
+      result.pytorch_note = peer.note;
+    }
+  }
+
+  for (const t of [images, actions, targets, oneImage, cemActions]) t.dispose();
+  optimizer.dispose();
+  net.dispose();
+  emit(opts, result);
+}
+
+export function registerBenchTrain(bench: Command): void {
+  bench
+    .command('train')
+    .description('train-step, forward and CEM-scoring speed of the reference Q-network (156,609 params, batch 32)')
+    .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
+    .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
+    .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)
+    .option('--peer', 'also time the same network in PyTorch (scripts/bench_pytorch.py), if python3-torch is installed', false)
+    .option('--profile', 'add per-kernel milliseconds of one train step (tf.profile)', false)
+    .option('--json', 'print one JSON object')
+    .option('--progress', 'log to stderr even when it is not a TTY')
+    .addHelpText(
+      'after',
+      `
+Backend: tfjs-node if installed, else wasm; PINCER_BACKEND=node|wasm|cpu forces one.
+
+Examples:
+  pincer bench train --json
+  pincer bench train --iters 50 --peer --json
+  PINCER_BACKEND=cpu pincer bench train --iters 3 --warmup 1
+  pincer bench train --profile --iters 5`,
+    )
+    .action((opts: BenchTrainOptions) => benchTrain(opts));
+}
