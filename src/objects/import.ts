@@ -13,9 +13,10 @@
  *
  * Geometry: an OBJ with several `o`/`g` groups becomes one convex hull per
  * group, otherwise one hull of all its vertices. Objects are recentred on
- * their volume centroid. Mass, when the URDF gives none (or for a bare OBJ),
- * is volume x DEFAULT_DENSITY. Units are metres; an OBJ in other units needs
- * a URDF with `<mesh scale>`.
+ * their volume centroid (the sim assumes uniform density, so a URDF's
+ * inertial origin and inertia tensor are not used). Mass, when the URDF gives
+ * none (or for a bare OBJ), is volume x DEFAULT_DENSITY. Units are metres; an
+ * OBJ in other units needs a URDF with `<mesh scale>`.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
@@ -135,7 +136,7 @@ function shapeParts(shape: UrdfShape, urdfFile: string): ConvexPart[] {
  * consult here, so it is looked up as `rest` beside the URDF, then as
  * `pkg/rest` and `rest` in each folder above it.
  */
-export function meshCandidates(filename: string, urdfFile: string): string[] {
+function meshCandidates(filename: string, urdfFile: string): string[] {
   const base = dirname(urdfFile);
   if (filename.startsWith('file://')) return [fileURLToPath(filename)];
   if (isAbsolute(filename)) return [filename];
