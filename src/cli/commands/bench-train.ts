@@ -101,6 +101,8 @@ async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   const loss = huberOnQ(targets);
 
   log(opts, `bench train: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
+  // Adam creates its moment slots on the first update; count tensors after that.
+  trainStep(net, optimizer, images, actions, loss).dispose();
   const tensorsBefore = tf.memory().numTensors;
   const step = await time(opts, () => trainStep(net, optimizer, images, actions, loss).dispose());
   const tensorsAfter = tf.memory().numTensors;
