@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ACTION_DIM } from '../../env/types.js';
 import { Rng } from '../../random/index.js';
-import { loadReplay, ReplayBuffer, replayBytes, replayBytesPerSlot, resolveReplayConfig, saveReplay, type ReplayConfig } from '../../rl/index.js';
+import {
+  ConfigError,
+  loadReplay,
+  ReplayBuffer,
+  replayBytes,
+  replayBytesPerSlot,
+  resolveReplayConfig,
+  saveReplay,
+  type ReplayConfig,
+} from '../../rl/index.js';
+import { UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 
 interface BenchReplayOptions extends OutputOptions {
@@ -29,7 +39,17 @@ interface BenchReplayOptions extends OutputOptions {
 const VECTOR_DIM = 3;
 const MILLION = 1_000_000;
 
+/** The flags' replay config; a value the replay refuses is a usage error (exit 2). */
 function replayConfig(opts: BenchReplayOptions, capacity: number, prioritized: boolean): ReplayConfig {
+  try {
+    return buildConfig(opts, capacity, prioritized);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function buildConfig(opts: BenchReplayOptions, capacity: number, prioritized: boolean): ReplayConfig {
   return resolveReplayConfig({
     capacity,
     imageShape: [opts.image, opts.image, 3],
