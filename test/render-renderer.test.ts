@@ -93,11 +93,17 @@ describe('Renderer (64×64 default)', () => {
     expect(projectToPixel(scene, [0, -2, 0]).every(Number.isNaN)).toBe(true);
   });
 
-  it('gives identical bytes for the same snapshot, and different bytes when the gripper moves', () => {
+  it('gives identical bytes for the same snapshot (also from a second renderer), and different bytes when the gripper moves', async () => {
     const a = renderer.render(at(0.05, 0.02));
     renderer.render(at(-0.1, 0.1));
     const b = renderer.render(at(0.05, 0.02));
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    const other = await createNodeRenderer(scene, objects);
+    try {
+      expect(Buffer.from(other.render(at(0.05, 0.02))).equals(Buffer.from(a))).toBe(true);
+    } finally {
+      other.dispose();
+    }
     const closed = renderer.render(snapshot([upright([0.05, 0.02, 0.03]), upright([-0.15, 0.12, 0.02])], { aperture: 0 }));
     expect(Buffer.from(a).equals(Buffer.from(closed))).toBe(false);
   });

@@ -4,9 +4,13 @@
  *
  * draw_ms waits for the GPU (gl.finish) so that GPU work is not billed to the
  * readback; frame_ms is `render()` as the env calls it (draw, then read).
+ * peer_ms is the smallest possible frame in the same run and context: one lit
+ * cube drawn and read back at the same size (the recipe measured at 0.4–0.9 ms
+ * for 64 px on a quiet machine), so figures from a loaded machine can be scaled.
  */
 import { loadavg } from 'node:os';
 import type { Command } from 'commander';
+import { AmbientLight, BoxGeometry, Mesh, MeshLambertMaterial, PerspectiveCamera, Scene, WebGLRenderTarget } from 'three';
 import { sampleObjects, type ObjectSpec } from '../../objects/index.js';
 import { Rng } from '../../random/index.js';
 import { createNodeRenderer, type Renderer } from '../../render/index.js';
@@ -56,6 +60,31 @@ function summary(ms: number[]): { median: number; p90: number; mean: number } {
   return { median: round(quantile(sorted, 0.5)), p90: round(quantile(sorted, 0.9)), mean: round(ms.reduce((a, b) => a + b, 0) / ms.length) };
 }
 
+/** Frame times of the peer: one cube, drawn by the same three.js renderer into a target of the same size. */
+function peerFrames(renderer: Renderer, size: number, frames: number): number[] {
+  const scene = new Scene();
+  const geometry = new BoxGeometry(1, 1, 1);
+  const material = new MeshLambertMaterial({ color: 0xff0000 });
+  scene.add(new Mesh(geometry, material), new AmbientLight(0xffffff, 1));
+  const camera = new PerspectiveCamera(50, 1, 0.1, 10);
+  camera.position.set(0, 0, 3);
+  const target = new WebGLRenderTarget(size, size);
+  const rgba = new Uint8Array(size * size * 4);
+  const ms: number[] = [];
+  for (let i = 0; i < frames + 3; i++) {
+    const t = performance.now();
+    renderer.webgl.setRenderTarget(target);
+    renderer.webgl.render(scene, camera);
+    renderer.webgl.readRenderTargetPixels(target, 0, 0, size, size, rgba);
+    if (i >= 3) ms.push(performance.now() - t);
+  }
+  renderer.webgl.setRenderTarget(null);
+  geometry.dispose();
+  material.dispose();
+  target.dispose();
+  return ms;
+}
+
 async function benchSize(size: number, opts: BenchRenderOptions): Promise<Record<string, unknown>> {
   const scene = defaultScene({ camera: { width: size, height: size } });
   const rng = new Rng(opts.seed);
@@ -68,6 +97,7 @@ async function benchSize(size: number, opts: BenchRenderOptions): Promise<Record
   const read: number[] = [];
   const frame: number[] = [];
   const setup: number[] = [];
+  let peer: number[] = [];
   try {
     for (let e = 0; e < episodes.length; e++) {
       let t = performance.now();
@@ -89,11 +119,12 @@ async function benchSize(size: number, opts: BenchRenderOptions): Promise<Record
         read.push(t2 - t1);
       }
     }
+    peer = peerFrames(renderer, size, opts.frames);
   } finally {
     renderer.dispose();
   }
   log(opts, `bench render: ${size}x${size} done`);
-  return { size, frames: draw.length, draw_ms: summary(draw), read_ms: summary(read), frame_ms: summary(frame), episode_setup_ms: summary(setup.slice(1)) };
+  return { size, frames: draw.length, draw_ms: summary(draw), read_ms: summary(read), frame_ms: summary(frame), episode_setup_ms: summary(setup.slice(1)), peer_ms: summary(peer) };
 }
 
 export function registerBenchRender(bench: Command): void {
@@ -121,7 +152,7 @@ Examples:
         (r.results as Record<string, unknown>[])
           .map((x) => {
             const m = (k: string): number => (x[k] as { median: number }).median;
-            return `${x.size}px: frame ${m('frame_ms')} ms (draw+finish ${m('draw_ms')} ms, readback ${m('read_ms')} ms), new episode ${m('episode_setup_ms')} ms`;
+            return `${x.size}px: frame ${m('frame_ms')} ms (draw+finish ${m('draw_ms')} ms, readback ${m('read_ms')} ms), new episode ${m('episode_setup_ms')} ms; peer (one cube) ${m('peer_ms')} ms`;
           })
           .join('\n'),
       );
