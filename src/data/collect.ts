@@ -1,11 +1,17 @@
 /**
- * Dataset collection with K `worker_threads`. Episode i always runs from seed
- * deriveSeed(S, i) and lands at index i, whatever K and whichever worker ran
- * it: workers finish out of order, the main thread holds finished episodes
- * until every earlier one is written, then appends them in order. Each worker
- * has at most PREFETCH episodes assigned, so that reorder buffer stays small.
+ * Dataset collection with K collector processes. Episode i always runs from
+ * seed deriveSeed(S, i) and lands at index i, whatever K and whichever
+ * collector ran it: collectors finish out of order, the parent holds finished
+ * episodes until every earlier one is written, then appends them in order.
+ * Each collector has at most PREFETCH episodes assigned, so that reorder
+ * buffer stays small.
+ *
+ * Collectors are processes, not worker_threads: `gl`'s native addon is not
+ * context-aware, so a second thread loading it fails with "Module did not
+ * self-register"; one process per GL context sidesteps that.
  */
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { SceneConfig } from '../scene/index.js';
 import { deriveSeed } from '../random/index.js';
 import { ensureDisplay } from '../render/index.js';
@@ -17,8 +23,10 @@ import { DatasetWriter } from './writer.js';
 
 /** Episodes assigned to a worker at once: one running, one queued, so it never waits on the main thread. */
 const PREFETCH = 2;
+/** How long a collector may take to free its env after 'stop' before it is killed, ms. */
+const STOP_GRACE_MS = 5000;
 
-/** What a collector thread needs to build its env and policy. */
+/** What a collector needs to build its env and policy. */
 export interface CollectWorkerConfig {
   scene: SceneConfig;
   split: 'train' | 'test';
@@ -28,10 +36,10 @@ export interface CollectWorkerConfig {
   policy: string;
 }
 
-export type ToWorker = { type: 'episode'; index: number; seed: number } | { type: 'stop' };
+export type ToWorker = { type: 'init'; config: CollectWorkerConfig } | { type: 'episode'; index: number; seed: number } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'episode'; index: number; prepared: PreparedEpisode; envMs: number; prepareMs: number }
+  | { type: 'episode'; index: number; prepared: PreparedEpisode; envMs: number; envCpuMs: number; prepareMs: number; prepareCpuMs: number; rss: number }
   | { type: 'error'; message: string };
 
 export interface CollectOptions extends CollectWorkerConfig {
@@ -67,16 +75,23 @@ export interface CollectResult {
   elapsed_s: number;
   episodes_per_s: number;
   frames_per_s: number;
-  /** Mean time per episode inside a worker: env steps and rendering, then PNG encoding. */
+  /** Mean wall and CPU time per episode in a collector: env steps and rendering, then PNG encoding. */
   env_ms_per_episode: number;
+  env_cpu_ms_per_episode: number;
   png_ms_per_episode: number;
-  /** Mean main-thread time per episode: parquet layout, file and metadata writes. */
+  png_cpu_ms_per_episode: number;
+  /** Mean wall and CPU time per episode in the writing process: parquet layout, file and metadata writes. */
   writer_ms_per_episode: number;
+  writer_cpu_ms_per_episode: number;
   size_bytes: number;
   bytes_per_1000_frames: number;
+  /** Resident memory of the writing process at start, end, and its maximum. */
   rss_start_mb: number;
   rss_end_mb: number;
   rss_max_mb: number;
+  /** Largest resident memory of any collector process, and of each at its last episode. */
+  collector_rss_max_mb: number;
+  collector_rss_end_mb: number[];
 }
 
 /** The dataset spec a scene implies. */
@@ -120,11 +135,11 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const startEpisodes = writer.totalEpisodes;
   const startFrames = writer.totalFrames;
   const t0 = performance.now();
-  let envMs = 0;
-  let pngMs = 0;
-  let writerMs = 0;
-  const workers: Worker[] = [];
+  const time = { envMs: 0, envCpuMs: 0, pngMs: 0, pngCpuMs: 0, writerMs: 0, writerCpuMs: 0 };
+  const workers: ChildProcess[] = [];
   const exits: Promise<unknown>[] = [];
+  const collectorRss: number[] = [];
+  let collectorRssMax = 0;
   let failed = false;
   try {
     const todo = Math.max(0, opts.episodes - startEpisodes);
@@ -140,35 +155,44 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
           failed = true;
           reject(err);
         };
-        const assign = (worker: Worker) => {
+        const assign = (worker: ChildProcess) => {
           if (nextToAssign >= opts.episodes) return;
           const index = nextToAssign++;
-          worker.postMessage({ type: 'episode', index, seed: deriveSeed(opts.seed, index) } satisfies ToWorker);
+          worker.send({ type: 'episode', index, seed: deriveSeed(opts.seed, index) } satisfies ToWorker);
         };
         const config: CollectWorkerConfig = { scene: opts.scene, split: opts.split, objectsDir: opts.objectsDir, policy: opts.policy };
         const count = Math.min(opts.workers, todo);
         for (let k = 0; k < count; k++) {
-          const worker = new Worker(new URL('./collect-worker.js', import.meta.url), { workerData: config });
+          // 'advanced' serialization carries typed arrays (the PNGs and columns) as they are.
+          const worker = fork(fileURLToPath(new URL('./collect-worker.js', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
           workers.push(worker);
+          collectorRss.push(0);
           exits.push(new Promise((r) => worker.once('exit', r)));
           worker.on('error', (err) => fail(err));
-          worker.on('exit', (code) => {
-            if (code !== 0 && !stopped) fail(new DatasetError(`collector thread ${k} exited with code ${code}`));
+          worker.on('exit', (code, signal) => {
+            if (!stopped) fail(new DatasetError(`collector ${k} exited early (${signal ?? `code ${code}`})`));
           });
+          worker.send({ type: 'init', config } satisfies ToWorker);
           worker.on('message', (msg: FromWorker) => {
             if (stopped) return;
-            if (msg.type === 'error') return fail(new DatasetError(`collector thread ${k}: ${msg.message}`));
+            if (msg.type === 'error') return fail(new DatasetError(`collector ${k}: ${msg.message}`));
             if (msg.type === 'ready') {
               for (let p = 0; p < PREFETCH; p++) assign(worker);
               return;
             }
-            envMs += msg.envMs;
-            pngMs += msg.prepareMs;
+            time.envMs += msg.envMs;
+            time.envCpuMs += msg.envCpuMs;
+            time.pngMs += msg.prepareMs;
+            time.pngCpuMs += msg.prepareCpuMs;
+            collectorRss[k] = msg.rss;
+            collectorRssMax = Math.max(collectorRssMax, msg.rss);
             finished.set(msg.index, msg.prepared);
             try {
               for (let prepared = finished.get(writer.totalEpisodes); prepared; prepared = finished.get(writer.totalEpisodes)) {
                 finished.delete(writer.totalEpisodes);
-                writerMs += writer.append(prepared).ms;
+                const { ms, cpuMs } = writer.append(prepared);
+                time.writerMs += ms;
+                time.writerCpuMs += cpuMs;
                 rssMax = Math.max(rssMax, process.memoryUsage().rss);
                 const elapsedS = (performance.now() - t0) / 1000;
                 opts.onProgress?.({
@@ -193,10 +217,14 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       });
     }
   } finally {
-    // A failed run stops its threads at once; a finished one lets them free their env.
+    // A failed run stops its collectors at once; a finished one lets them free their env.
     for (const w of workers) {
-      if (failed) void w.terminate();
-      else w.postMessage({ type: 'stop' } satisfies ToWorker);
+      if (w.exitCode !== null || w.signalCode !== null) continue;
+      if (failed || !w.connected) w.kill('SIGKILL');
+      else {
+        w.send({ type: 'stop' } satisfies ToWorker);
+        setTimeout(() => w.kill('SIGKILL'), STOP_GRACE_MS).unref();
+      }
     }
     await Promise.all(exits);
     writer.close();
@@ -217,13 +245,18 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     elapsed_s: Math.round(elapsedS * 100) / 100,
     episodes_per_s: written > 0 ? written / elapsedS : 0,
     frames_per_s: written > 0 ? (writer.totalFrames - startFrames) / elapsedS : 0,
-    env_ms_per_episode: per(envMs),
-    png_ms_per_episode: per(pngMs),
-    writer_ms_per_episode: per(writerMs),
+    env_ms_per_episode: per(time.envMs),
+    env_cpu_ms_per_episode: per(time.envCpuMs),
+    png_ms_per_episode: per(time.pngMs),
+    png_cpu_ms_per_episode: per(time.pngCpuMs),
+    writer_ms_per_episode: per(time.writerMs),
+    writer_cpu_ms_per_episode: per(time.writerCpuMs),
     size_bytes: size,
     bytes_per_1000_frames: writer.totalFrames > 0 ? Math.round((size / writer.totalFrames) * 1000) : 0,
     rss_start_mb: mb(rssStart),
     rss_end_mb: mb(rssEnd),
     rss_max_mb: mb(Math.max(rssMax, rssEnd)),
+    collector_rss_max_mb: mb(collectorRssMax),
+    collector_rss_end_mb: collectorRss.map(mb),
   };
 }

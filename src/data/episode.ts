@@ -195,7 +195,8 @@ export function encodeEpisode(prepared: PreparedEpisode, spec: DatasetSpec, epis
   const vectors = (flat: Float32Array, dim: number) => frames.map((t) => Array.from(flat.subarray(t * dim, (t + 1) * dim)));
   const int64 = (f: (t: number) => number) => frames.map((t) => BigInt(f(t)));
   const columnData = [
-    { name: imageKey(spec.camera), data: prepared.pngs.map((bytes) => ({ bytes, path: null })), codec: 'UNCOMPRESSED' as const, statistics: false },
+    // PNGs are already compressed and all distinct: no codec, no dictionary, no min/max.
+    { name: imageKey(spec.camera), data: prepared.pngs.map((bytes) => ({ bytes, path: null })), codec: 'UNCOMPRESSED' as const, encoding: 'PLAIN' as const, statistics: false },
     { name: 'observation.state', data: vectors(prepared.state, STATE_DIM) },
     { name: 'action', data: vectors(prepared.action, ACTION_DIM) },
     { name: 'timestamp', data: frames.map((t) => Math.fround(t / spec.fps)) },

@@ -30,6 +30,9 @@ export interface WriterOpenInfo {
   sweptTempFiles: number;
 }
 
+/** User + system CPU time of a process.cpuUsage() delta, ms. */
+export const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
 export class DatasetWriter {
   private totals: Totals;
   private releaseLock: (() => void) | null;
@@ -86,15 +89,16 @@ export class DatasetWriter {
     return this.totals.successes;
   }
 
-  /** Write the next episode; returns its entry and the time spent (encoding + disk), ms. */
-  append(prepared: PreparedEpisode): { entry: EpisodeEntry; ms: number } {
+  /** Write the next episode; returns its entry and the wall and CPU time spent (parquet layout + disk), ms. */
+  append(prepared: PreparedEpisode): { entry: EpisodeEntry; ms: number; cpuMs: number } {
     if (!this.releaseLock) throw new DatasetError(`dataset writer for ${this.dir} is closed`);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const index = this.totals.episodes;
     const encoded = encodeEpisode(prepared, this.spec, index, this.totals.frames);
     writeAtomic(join(this.dir, episodePath(index)), encoded.bytes);
     this.totals = appendEpisodeMeta(this.dir, this.spec, encoded.entry, encoded.stats, this.totals);
-    return { entry: encoded.entry, ms: performance.now() - t0 };
+    return { entry: encoded.entry, ms: performance.now() - t0, cpuMs: cpuMs(process.cpuUsage(cpu0)) };
   }
 
   close(): void {

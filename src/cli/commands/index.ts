@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
+import { registerCollect } from './collect.js';
 import { registerDataset } from './dataset.js';
 import { registerRender } from './render.js';
 import { registerRollout } from './rollout.js';
@@ -8,4 +9,4 @@ import { registerRollout } from './rollout.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `pincer --help` lists them. */
-export const commands: RegisterCommand[] = [registerRender, registerRollout, registerDataset, registerBench];
+export const commands: RegisterCommand[] = [registerRender, registerRollout, registerCollect, registerDataset, registerBench];

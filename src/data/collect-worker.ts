@@ -1,0 +1,64 @@
+/**
+ * A collector process: owns one GraspEnv and one policy, runs the episodes the
+ * parent assigns (episode i from seed deriveSeed(S, i)), PNG-encodes them and
+ * sends them back. Writing stays in the parent, in index order.
+ */
+import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../env/index.js';
+import { loadObjectDir } from '../objects/index.js';
+import { prepareEpisode } from './episode.js';
+import { cpuMs } from './writer.js';
+import { buildPolicy, parsePolicySpec } from './policy-spec.js';
+import type { CollectWorkerConfig, FromWorker, ToWorker } from './collect.js';
+
+if (!process.send) throw new Error('collect-worker runs only as a child process forked by collect()');
+
+function post(message: FromWorker): void {
+  process.send!(message);
+}
+
+async function makeEnv(config: CollectWorkerConfig): Promise<GraspEnv> {
+  const { scene, split, objectsDir } = config;
+  if (objectsDir === null) return createGraspEnv({ scene, split, objectSource: splitObjectSource(split) });
+  return createGraspEnv({ scene, split: 'external', objectSource: listObjectSource(await loadObjectDir(objectsDir)) });
+}
+
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+let env: GraspEnv | null = null;
+let policy: Policy | null = null;
+// Messages are handled one at a time, in the order they arrived.
+let queue = Promise.resolve();
+
+process.on('message', (msg: ToWorker) => {
+  queue = queue
+    .then(async () => {
+      if (msg.type === 'init') {
+        env = await makeEnv(msg.config);
+        policy = buildPolicy(parsePolicySpec(msg.config.policy), msg.config.scene);
+        post({ type: 'ready' });
+      } else if (msg.type === 'episode') {
+        if (!env || !policy) throw new Error('episode before init');
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        const { record } = runEpisode(env, policy, msg.seed);
+        const t1 = performance.now();
+        const envCpuMs = cpuMs(process.cpuUsage(cpu0));
+        const cpu1 = process.cpuUsage();
+        const prepared = await prepareEpisode(record);
+        post({
+          type: 'episode',
+          index: msg.index,
+          prepared,
+          envMs: t1 - t0,
+          envCpuMs,
+          prepareMs: performance.now() - t1,
+          prepareCpuMs: cpuMs(process.cpuUsage(cpu1)),
+          rss: process.memoryUsage().rss,
+        });
+      } else {
+        env?.close();
+        process.disconnect();
+      }
+    })
+    .catch((err: unknown) => post({ type: 'error', message: describe(err) }));
+});
