@@ -1,3 +1,18 @@
+/**
+ * Graspable objects: the seeded procedural library (`proc-0000`…`proc-0999`)
+ * with its fixed 900/100 train/test split, external objects imported from
+ * URDF/OBJ files (`ext:<name>`), convex hulls, and the sizes a grasper needs.
+ *
+ * Every ObjectSpec is plain data (typed arrays, numbers, strings), so it can
+ * be posted to a worker thread. Library objects are cached and frozen: treat
+ * them as read-only.
+ *
+ *   sampleObjects('train', 5, rng)      5 distinct training objects
+ *   objectsForSplit('test')             all 100 held-out objects
+ *   getObject('proc-0042', 'train')     one object; throws SplitError if it is a test object
+ *   loadObjectDir('assets/objects')     external objects; ObjectImportError names the bad file
+ *   objectFootprint(spec, quaternion)   narrow side and grasp yaw of a resting object
+ */
 export type { ConvexPart, ObjectSpec, ObjectSplit } from './types.js';
 export { convexHull, HullError, partVolume, volumeAndCentroid } from './hull.js';
 export { PROCEDURAL_COUNT, proceduralId } from './procedural.js';

@@ -76,7 +76,7 @@ const FAMILIES: ReadonlyArray<readonly [Family, number]> = [
 
 /**
  * Object `index` of the library, split field left to the caller (the split is
- * a property of the id, decided in split.ts). Pure: same index, same object.
+ * a property of the id, decided in library.ts). Pure: same index, same object.
  */
 export function generateProcedural(index: number): Omit<ObjectSpec, 'split'> {
   if (!Number.isInteger(index) || index < 0 || index >= PROCEDURAL_COUNT) {
