@@ -1,0 +1,153 @@
+/**
+ * The wasm kernels in src/tf against tfjs's cpu backend, which has reference
+ * implementations of every kernel. Gradients are of a non-trivial scalar
+ * (Σ c ⊙ conv(x, w) with random c), so every element of dx and dw matters.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../src/random/index.js';
+import { conv2dRelu, forcedBackend, initBackend } from '../src/tf/index.js';
+
+beforeAll(async () => {
+  expect(await initBackend()).toBe('wasm');
+});
+
+function uniform(rng: Rng, shape: number[], lo = -1, hi = 1): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: n }, () => rng.range(lo, hi));
+}
+
+/** Run `f` on named float inputs on one backend; return every output as a plain array. */
+function on(backend: 'cpu' | 'wasm', inputs: Record<string, [Float32Array, number[]]>, f: (t: Record<string, tf.Tensor>) => tf.Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  const outs = tf.tidy(() => {
+    const t = Object.fromEntries(Object.entries(inputs).map(([k, [v, s]]) => [k, tf.tensor(v, s)]));
+    return f(t);
+  });
+  const values = outs.map((o) => o.dataSync() as Float32Array);
+  tf.dispose(outs);
+  tf.setBackend('wasm');
+  return values;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const convCases: { x: number[]; w: number[]; stride: number; pad: 'same' | 'valid' }[] = [
+  { x: [2, 8, 8, 3], w: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], w: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [3, 16, 16, 3], w: [5, 5, 3, 8], stride: 2, pad: 'same' },
+  { x: [2, 12, 12, 5], w: [4, 4, 5, 3], stride: 2, pad: 'same' },
+  { x: [2, 8, 8, 3], w: [3, 3, 3, 4], stride: 1, pad: 'valid' },
+  { x: [2, 10, 10, 3], w: [3, 3, 3, 4], stride: 2, pad: 'valid' },
+  { x: [2, 12, 12, 2], w: [2, 2, 2, 3], stride: 2, pad: 'valid' },
+  { x: [4, 32, 32, 8], w: [3, 3, 8, 8], stride: 2, pad: 'same' },
+];
+
+describe('conv2d gradients on wasm (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
+  it.each(convCases)('match cpu for x=$x w=$w stride=$stride $pad', ({ x, w, stride, pad }) => {
+    const rng = new Rng(x.join('') + w.join('') + stride);
+    const xs = uniform(rng, x);
+    const ws = uniform(rng, w);
+    const probe = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, stride, pad).shape);
+    const cs = uniform(rng, probe);
+    const grads = (t: Record<string, tf.Tensor>) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(t.c!, tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad))))([t.x!, t.w!]);
+    const inputs = { x: [xs, x], w: [ws, w], c: [cs, probe] } as Record<string, [Float32Array, number[]]>;
+    const [dxCpu, dwCpu] = on('cpu', inputs, grads);
+    const [dxWasm, dwWasm] = on('wasm', inputs, grads);
+    expect(maxAbsDiff(dxCpu!, dxWasm!)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(dwCpu!, dwWasm!)).toBeLessThan(1e-4);
+    // A wrong kernel is not merely imprecise: the gradients are O(1).
+    expect(Math.max(...dwCpu!.map(Math.abs))).toBeGreaterThan(0.5);
+  });
+
+  it('conv2dRelu (fused kernel + registered gradient) equals relu(conv2d + bias) under autodiff on cpu', () => {
+    const rng = new Rng(11);
+    const x = [2, 16, 16, 4];
+    const w = [3, 3, 4, 6];
+    const inputs = { x: [uniform(rng, x), x], w: [uniform(rng, w), w], b: [uniform(rng, [6], -0.5, 0.5), [6]], c: [uniform(rng, [2, 8, 8, 6]), [2, 8, 8, 6]] } as Record<
+      string,
+      [Float32Array, number[]]
+    >;
+    const ours = (t: Record<string, tf.Tensor>) => {
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(t.c!, conv2dRelu(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D, 2)));
+      return [conv2dRelu(t.x as tf.Tensor4D, t.w as tf.Tensor4D, t.b as tf.Tensor1D, 2), ...tf.grads(f)([t.x!, t.w!, t.b!])];
+    };
+    const plain = (t: Record<string, tf.Tensor>) => {
+      const g = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), c));
+      return [g(t.x!, t.w!, t.b!), ...tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(t.c!, g(a, b, c))))([t.x!, t.w!, t.b!])];
+    };
+    const reference = on('cpu', inputs, plain);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const got = on(backend, inputs, ours);
+      got.forEach((g, i) => expect(maxAbsDiff(g, reference[i]!)).toBeLessThan(1e-4));
+    }
+  });
+});
+
+describe('other kernels training needs on wasm', () => {
+  it('transposed matMuls (dense-layer gradients) match cpu', () => {
+    const rng = new Rng(3);
+    const inputs = { a: [uniform(rng, [37, 21]), [37, 21]], b: [uniform(rng, [37, 13]), [37, 13]], bias: [uniform(rng, [21]), [21]] } as Record<string, [Float32Array, number[]]>;
+    const f = (t: Record<string, tf.Tensor>) => [
+      tf.matMul(t.a!, t.b!, true, false), // [21, 13]
+      tf.matMul(t.b!, t.a!, true, false), // [13, 21]
+      tf.matMul(tf.transpose(t.a!), t.a!, false, false),
+      tf.matMul(t.a!, t.a!, false, true), // [37, 37]
+      tf.matMul(t.a!, tf.transpose(t.a!), true, true), // [21, 21]
+      tf.fused.matMul({ a: t.b!, b: t.a!, transposeA: true, bias: t.bias!, activation: 'relu' }),
+    ];
+    const cpu = on('cpu', inputs, f);
+    const wasm = on('wasm', inputs, f);
+    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-4));
+  });
+
+  it('Adam, Huber, sigmoid cross-entropy, MSE and clip-by-global-norm steps run on wasm and match cpu', () => {
+    const rng = new Rng(5);
+    const inputs = { x: [uniform(rng, [16, 6]), [16, 6]], y: [uniform(rng, [16], 0, 1), [16]], w0: [uniform(rng, [6, 1]), [6, 1]] } as Record<string, [Float32Array, number[]]>;
+    const run = (t: Record<string, tf.Tensor>) => {
+      const w = tf.variable(t.w0!);
+      const optimizer = tf.train.adam(0.05);
+      const losses: tf.Tensor[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = tf.reshape(tf.matMul(t.x!, w), [-1]);
+          const q = tf.sigmoid(logits);
+          return tf.addN([tf.losses.huberLoss(t.y!, q), tf.losses.sigmoidCrossEntropy(t.y!, logits), tf.losses.meanSquaredError(t.y!, q)]) as tf.Scalar;
+        }, [w]);
+        // Clip by global norm 0.1: g ← g · min(1, 0.1 / ‖g‖).
+        const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+        const scale = tf.minimum(1, tf.div(0.1, tf.maximum(norm, 1e-12)));
+        optimizer.applyGradients(Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, scale)])));
+        losses.push(value);
+      }
+      const out = [tf.stack(losses), w.clone()];
+      w.dispose();
+      optimizer.dispose();
+      return out;
+    };
+    const cpu = on('cpu', inputs, run);
+    const wasm = on('wasm', inputs, run);
+    expect(cpu[0]![4]).toBeLessThan(cpu[0]![0]!);
+    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-5));
+  });
+});
+
+describe('backend selection', () => {
+  it('reads PINCER_BACKEND and rejects unknown names with a one-line error', () => {
+    expect(forcedBackend({})).toBeNull();
+    expect(forcedBackend({ PINCER_BACKEND: 'cpu' })).toBe('cpu');
+    expect(() => forcedBackend({ PINCER_BACKEND: 'gpu' })).toThrow(/PINCER_BACKEND must be one of node\|wasm\|cpu/);
+  });
+
+  it('initBackend is idempotent', async () => {
+    expect(await initBackend()).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+});
