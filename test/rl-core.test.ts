@@ -33,6 +33,7 @@ import {
   runSeeds,
   selectQ,
   setLearningRate,
+  shiftLaggedTargets,
   summarize,
   tdLoss,
   tdTargets,
@@ -180,6 +181,16 @@ describe('target updates', () => {
     expect(values(target[0])).toEqual([1, 2]);
     online[0].assign(tf.tensor1d([5, 5])); // a copy, not an alias
     expect(values(target[0])).toEqual([1, 2]);
+  });
+
+  it('shifts a chain of lagged targets, oldest first', () => {
+    const online = [tf.variable(tf.tensor1d([1]))];
+    const chain = [[tf.variable(tf.tensor1d([0]))], [tf.variable(tf.tensor1d([5]))]];
+    shiftLaggedTargets(chain, online); // delayed_2 ← delayed (0), delayed ← online (1)
+    expect(chain.map((t) => values(t[0])[0])).toEqual([1, 0]);
+    online[0].assign(tf.tensor1d([2]));
+    shiftLaggedTargets(chain, online, 0.5); // delayed_2 ← 1; delayed ← 0.5·2 + 0.5·1 = 1.5
+    expect(chain.map((t) => values(t[0])[0])).toEqual([1.5, 1]);
   });
 
   it('hard copy between layers-API models, without leaking tensors', () => {

@@ -57,7 +57,17 @@ export {
   type ScheduleKind,
 } from './schedules.js';
 export { betaSchedule, createAdam, epsilonSchedule, getLearningRate, learningRateSchedule, setLearningRate } from './optimizer.js';
-export { tdTargets, selectQ, maxNextQ, doubleNextQ, hardUpdate, polyakUpdate, maybeUpdateTarget, type WeightVariable } from './targets.js';
+export {
+  tdTargets,
+  selectQ,
+  maxNextQ,
+  doubleNextQ,
+  hardUpdate,
+  polyakUpdate,
+  shiftLaggedTargets,
+  maybeUpdateTarget,
+  type WeightVariable,
+} from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
 export { epsilonGreedy, argmax } from './explore.js';
 export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
@@ -66,3 +76,4 @@ export { MetricsWriter } from './metrics-writer.js';
 export { summarize, formatSummary, seedRange, runSeeds, type SeedSummary } from './seeds.js';
 export * from './tabular/index.js';
 export * from './cartpole/index.js';
+export * from './dqn/index.js';

@@ -84,6 +84,17 @@ export function polyakUpdate(target: readonly WeightVariable[], online: readonly
 }
 
 /**
+ * A chain of lagged target nets for clipped double Q, newest first (tf_agents' QT-Opt
+ * agent keeps `target_q_network_delayed` and `_delayed_2`; QT-Opt §4.2 takes the min
+ * over two lagged targets). Each call shifts the chain by one: targets[k] ← targets[k−1]
+ * from the oldest down, then targets[0] ← online (Polyak with τ; a copy when τ = 1).
+ */
+export function shiftLaggedTargets(targets: readonly (readonly WeightVariable[])[], online: readonly WeightVariable[], tau = 1): void {
+  for (let k = targets.length - 1; k >= 1; k--) hardUpdate(targets[k], targets[k - 1]);
+  if (targets.length > 0) polyakUpdate(targets[0], online, tau);
+}
+
+/**
  * The configured target update at learner step `step` (counted from 1): every
  * `period` steps, a Polyak update with weight `tau` (a hard copy when tau = 1).
  * Returns whether an update happened.
