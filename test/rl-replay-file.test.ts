@@ -9,7 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pincer-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A prioritized, n-step, image + vector buffer that has wrapped around, with some priorities updated. */
-function filled(): ReplayBuffer {
+function filled(pageBytes?: number): ReplayBuffer {
   const buf = new ReplayBuffer(
     resolveReplayConfig({
       capacity: 50,
@@ -22,6 +22,7 @@ function filled(): ReplayBuffer {
       priorityAlpha: 0.6,
       priorityEpsilon: 1e-6,
     }),
+    pageBytes,
   );
   const rng = new Rng(5);
   const obs = () => ({ image: Uint8Array.from({ length: 48 }, () => rng.int(0, 255)), vector: [rng.normal(), rng.normal()] });
@@ -39,13 +40,17 @@ function filled(): ReplayBuffer {
 }
 
 describe('replay save and load', () => {
-  it('round-trips every byte, the counters, and the sampling', () => {
-    const a = filled();
+  it.each([
+    ['one image page', undefined],
+    ['image pages of 7 frames', 7 * 48],
+  ])('round-trips every byte, the counters, and the sampling (%s)', (_, pageBytes) => {
+    const a = filled(pageBytes);
     const path = join(dir, 'replay.bin');
     saveReplay(a, path);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]); // the temp file was renamed
     const b = loadReplay(path);
     expect(b.config).toEqual(a.config);
+    expect(b.pageBytes).toBe(a.pageBytes);
     expect(b.getCounters()).toEqual(a.getCounters());
     const sa = a.sections();
     const sb = b.sections();

@@ -91,8 +91,11 @@ describe('replay ring buffer', () => {
     expect(rows.get(21)).toEqual({ obs: 21, next: 22, reward: 6, discount: 0.5, steps: 1, action: 1 });
   });
 
-  it('keeps next-observation pairs exact through wraparound', () => {
-    const buf = new ReplayBuffer(config({ capacity: 10 }));
+  it.each([
+    ['one image page', undefined],
+    ['pages of 3 frames', 6],
+  ])('keeps next-observation pairs exact through wraparound (%s)', (_, pageBytes) => {
+    const buf = new ReplayBuffer(config({ capacity: 10 }), pageBytes);
     // Episodes of 3 steps use 4 slots; 5 episodes = 20 writes, twice around a 10-slot ring.
     for (let e = 0; e < 5; e++) addEpisode(buf, 10 * (e + 1), [e, e, e], e % 2 ? 'truncated' : 'terminated');
     expect(buf.size).toBe(10);
@@ -322,6 +325,7 @@ describe('prioritized replay', () => {
 
 describe('replay memory', () => {
   it('allocates exactly the per-slot formula', () => {
+    expect(new ReplayBuffer(config({ capacity: 10 }), 6).bytesAllocated()).toBe(replayBytes(config({ capacity: 10 })));
     for (const over of [
       { imageShape: [8, 8, 3] as const, vectorDim: 3, action: { kind: 'continuous', dim: 6 } as const },
       { imageShape: null, vectorDim: 4, action: { kind: 'discrete', n: 2 } as const, prioritized: true },

@@ -35,6 +35,7 @@ const HeaderSchema = z.strictObject({
     validCount: z.number().int().min(0),
     maxPriority: z.number().positive(),
   }),
+  pageBytes: z.number().int().positive(),
   sectionBytes: z.array(z.number().int().min(0)),
 });
 
@@ -52,7 +53,12 @@ function writeAll(fd: number, data: Uint8Array, crc: number): number {
 export function saveReplay(buffer: ReplayBuffer, path: string): void {
   const sections = buffer.sections();
   const header = Buffer.from(
-    JSON.stringify({ config: buffer.config, counters: buffer.getCounters(), sectionBytes: sections.map((s) => s.length) }),
+    JSON.stringify({
+      config: buffer.config,
+      counters: buffer.getCounters(),
+      pageBytes: buffer.pageBytes,
+      sectionBytes: sections.map((s) => s.length),
+    }),
     'utf8',
   );
   const preamble = Buffer.alloc(PREAMBLE);
@@ -116,7 +122,7 @@ export function loadReplay(path: string): ReplayBuffer {
     }
     let buffer: ReplayBuffer;
     try {
-      buffer = new ReplayBuffer(resolveReplayConfig(header.config));
+      buffer = new ReplayBuffer(resolveReplayConfig(header.config), header.pageBytes);
     } catch (err) {
       throw new ReplayFileError(path, `bad replay config in header (${(err as Error).message})`);
     }

@@ -35,8 +35,8 @@ const TERMINATED = 2; // the episode ended at this step in a terminal state
 const TRUNCATED = 4; // the episode was cut off after this step (time limit)
 const VALID = 8; // the slot's n-step chain is complete: it can be sampled
 
-/** Largest byte length of one image chunk: Node 20 caps a typed array at 4 GiB, so frames are paged. */
-const MAX_CHUNK_BYTES = 1 << 30;
+/** Default largest byte length of one image page: Node 20 caps a typed array at 4 GiB, so frames are paged. */
+const PAGE_BYTES = 1 << 30;
 
 const ReplayConfigSchema = z.strictObject({
   /** Frame slots (an episode of L steps uses L + 1). */
@@ -182,12 +182,13 @@ export class ReplayBuffer {
   private readonly minTree: MinTree | null;
   private counters: ReplayCounters = { cursor: 0, size: 0, added: 0, validCount: 0, maxPriority: 1 };
 
-  constructor(config: ReplayConfig) {
+  /** `pageBytes` bounds each image page (default 1 GiB; at least one frame per page). */
+  constructor(config: ReplayConfig, pageBytes = PAGE_BYTES) {
     this.config = resolveReplayConfig(config);
     const c = this.config;
     const cap = c.capacity;
     this.frameBytes = frameBytes(c);
-    this.framesPerChunk = this.frameBytes > 0 ? Math.max(1, Math.floor(MAX_CHUNK_BYTES / this.frameBytes)) : cap;
+    this.framesPerChunk = this.frameBytes > 0 ? Math.max(1, Math.floor(pageBytes / this.frameBytes)) : cap;
     this.imageChunks = [];
     if (this.frameBytes > 0) {
       for (let first = 0; first < cap; first += this.framesPerChunk) {
@@ -200,6 +201,11 @@ export class ReplayBuffer {
     this.flags = new Uint8Array(cap);
     this.sumTree = c.prioritized ? new SumTree(cap) : null;
     this.minTree = c.prioritized ? new MinTree(cap) : null;
+  }
+
+  /** Bytes per image page as constructed (what `new ReplayBuffer(config, pageBytes)` needs to get the same sections). */
+  get pageBytes(): number {
+    return this.frameBytes > 0 ? this.framesPerChunk * this.frameBytes : PAGE_BYTES;
   }
 
   /** Slots written so far (steps and final frames), capped at capacity. */
