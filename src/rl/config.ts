@@ -1,9 +1,10 @@
 /**
  * `DqnConfig`: every hyperparameter of the Q-learning core, one line of doc
  * each with units, Dopamine style. The defaults follow Quillen et al. 2018's
- * simulated grasping comparison where it states them (γ 0.9 is a per-task
- * choice and left to the caller; Adam 1e-3, Huber, target update every 50
- * steps, ε to 0.05 over 100k steps) and CleanRL's dqn.py otherwise.
+ * simulated grasping comparison where it states them (Adam 1e-3, Huber, target
+ * update every 50 steps, ε to 0.05 over 100k steps) and CleanRL's dqn.py
+ * otherwise (γ 0.99: Quillen's 0.9 suits their 15-step grasps, so the grasping
+ * agent sets it).
  *
  * `resolveDqnConfig(partial)` fills defaults, validates, and freezes; a bad
  * value is a one-line `ConfigError` naming the field.
