@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.js';
+import { registerQuickstart } from './quickstart.js';
 import { registerCollect } from './collect.js';
 import { registerDataset } from './dataset.js';
 import { registerRender } from './render.js';
@@ -9,4 +10,6 @@ import { registerRollout } from './rollout.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `pincer --help` lists them. */
-export const commands: RegisterCommand[] = [registerRender, registerRollout, registerCollect, registerDataset, registerBench];
+export const commands: RegisterCommand[] = [
+  registerQuickstart,
+  registerRender, registerRollout, registerCollect, registerDataset, registerBench];
