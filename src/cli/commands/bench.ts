@@ -6,13 +6,14 @@ import type { Command } from 'commander';
 import { registerBenchRender } from './bench-render.js';
 import { registerBenchReplay } from './bench-replay.js';
 import { registerBenchFqi } from './bench-fqi.js';
+import { registerBenchCartPole } from './bench-cartpole.js';
 import { registerBenchEnv } from './bench-env.js';
 import { registerBenchTrain } from './bench-train.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchEnv, registerBenchTrain];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain];
 
 export function registerBench(program: Command): void {
   const bench = program

@@ -9,3 +9,4 @@ export {
   type CartPoleDqnResult,
   type MetricsSink,
 } from './dqn.js';
+export { runCartPoleSeeds, type ParallelOptions } from './parallel.js';
