@@ -24,6 +24,9 @@ async function makeEnv(config: CollectWorkerConfig): Promise<GraspEnv> {
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+// The parent is gone (finished, or killed): nothing is left to collect for.
+process.on('disconnect', () => process.exit(0));
+
 let env: GraspEnv | null = null;
 let policy: Policy | null = null;
 // Messages are handled one at a time, in the order they arrived.
