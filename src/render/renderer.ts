@@ -11,17 +11,16 @@
  * or the episode (objects); drawing a frame allocates nothing.
  */
 import {
-  AmbientLight,
   BoxGeometry,
   BufferGeometry,
   Color,
-  DirectionalLight,
   Float32BufferAttribute,
   Group,
+  LinearSRGBColorSpace,
   Mesh,
-  MeshLambertMaterial,
   PerspectiveCamera,
   Scene,
+  ShaderMaterial,
   SRGBColorSpace,
   WebGLRenderer,
   WebGLRenderTarget,
@@ -32,13 +31,12 @@ import type { SceneConfig } from '../scene/index.js';
 import { fingerCenterX, gripperGeometry, type SceneSnapshot, type Vec3 } from '../sim/index.js';
 import { BACKGROUND_COLOR, baseAppearance, randomAppearance, type Appearance } from './appearance.js';
 import { aimCamera, projectWithCamera } from './camera.js';
+import { createLighting, createSurfaceMaterial, setAlbedo, type Lighting } from './material.js';
 
 /** Table top size, m: larger than the sim's slab so it fills the view around the bin (only the part under the bin collides). */
 const TABLE_SIZE = 2.5;
 /** Table thickness, m. */
 const TABLE_THICKNESS = 0.04;
-/** Distance from the scene to the key light along its direction, m (directional: only the direction matters). */
-const KEY_DISTANCE = 2;
 
 /** Where the renderer draws: a canvas, and optionally a context already created on it (headless gl). */
 export interface RenderSurface {
@@ -70,9 +68,10 @@ function objectGeometry(spec: ObjectSpec): BufferGeometry {
   return geometry;
 }
 
-function setColor(material: MeshLambertMaterial, c: Vec3): void {
-  // Scene colours are linear RGB, three's working colour space.
-  material.color.setRGB(c[0], c[1], c[2]);
+/** `linear` RGB as the sRGB-encoded values our shader writes, wrapped so three passes them through unchanged. */
+function encodedBackground(linear: Vec3): Color {
+  const srgb = new Color().setRGB(linear[0], linear[1], linear[2], LinearSRGBColorSpace).getRGB({ r: 0, g: 0, b: 0 }, SRGBColorSpace);
+  return new Color().setRGB(srgb.r, srgb.g, srgb.b, LinearSRGBColorSpace);
 }
 
 export class Renderer {
@@ -88,13 +87,12 @@ export class Renderer {
   private readonly camera = new PerspectiveCamera();
   private readonly target: WebGLRenderTarget;
   private readonly rgba: Uint8Array; // [H*W*4], bottom row first (GL order)
-  private readonly ambient = new AmbientLight(0xffffff, 1);
-  private readonly key = new DirectionalLight(0xffffff, 1);
+  private readonly lighting: Lighting = createLighting();
 
-  private readonly floorMaterial = new MeshLambertMaterial();
-  private readonly wallMaterial = new MeshLambertMaterial();
-  private readonly tableMaterial = new MeshLambertMaterial();
-  private readonly gripperMaterial = new MeshLambertMaterial();
+  private readonly floorMaterial = createSurfaceMaterial(this.lighting);
+  private readonly wallMaterial = createSurfaceMaterial(this.lighting);
+  private readonly tableMaterial = createSurfaceMaterial(this.lighting);
+  private readonly gripperMaterial = createSurfaceMaterial(this.lighting);
   private readonly staticGeometries: BufferGeometry[] = [];
 
   private readonly gripper = new Group();
@@ -103,7 +101,7 @@ export class Renderer {
   private readonly objectRoot = new Group();
   private objectMeshes: Mesh[] = [];
   /** Per-object materials, kept across episodes and recoloured (grows to the largest object count seen). */
-  private readonly objectMaterials: MeshLambertMaterial[] = [];
+  private readonly objectMaterials: ShaderMaterial[] = [];
   private disposed = false;
 
   constructor(config: SceneConfig, objects: readonly ObjectSpec[], surface: RenderSurface) {
@@ -113,13 +111,13 @@ export class Renderer {
     this.height = config.camera.height;
     this.webgl = new WebGLRenderer({ canvas: surface.canvas, context: surface.context, antialias: false });
     this.webgl.setPixelRatio(1);
-    // sRGB target: the GPU encodes the linear shading result on write, like a canvas would, so images match the viewer's.
+    // Our shader writes sRGB itself (material.ts); three must not convert again, on a canvas or in a target.
+    this.webgl.outputColorSpace = LinearSRGBColorSpace;
     this.target = new WebGLRenderTarget(this.width, this.height, { depthBuffer: true });
-    this.target.texture.colorSpace = SRGBColorSpace;
     this.rgba = new Uint8Array(this.width * this.height * 4);
 
-    this.scene.background = new Color(...BACKGROUND_COLOR);
-    this.scene.add(this.ambient, this.key, this.key.target, this.objectRoot);
+    this.scene.background = encodedBackground(BACKGROUND_COLOR);
+    this.scene.add(this.objectRoot);
     this.buildBinAndTable();
     this.fingers = this.buildGripper();
     this.scene.add(this.gripper);
@@ -127,7 +125,7 @@ export class Renderer {
     this.setObjects(objects);
   }
 
-  private box(size: Vec3, center: Vec3, material: MeshLambertMaterial): Mesh {
+  private box(size: Vec3, center: Vec3, material: ShaderMaterial): Mesh {
     const geometry = new BoxGeometry(size[0], size[1], size[2]);
     this.staticGeometries.push(geometry);
     const mesh = new Mesh(geometry, material);
@@ -165,7 +163,7 @@ export class Renderer {
     const right = new Mesh(fingerGeometry, this.gripperMaterial);
     left.position.z = right.position.z = geo.fingerCenterZ;
     this.gripper.add(palm, left, right);
-    setColor(this.gripperMaterial, this.config.gripper.color);
+    setAlbedo(this.gripperMaterial, this.config.gripper.color);
     return [left, right];
   }
 
@@ -180,7 +178,7 @@ export class Renderer {
       this.objectRoot.remove(mesh);
       mesh.geometry.dispose();
     }
-    while (this.objectMaterials.length < objects.length) this.objectMaterials.push(new MeshLambertMaterial());
+    while (this.objectMaterials.length < objects.length) this.objectMaterials.push(createSurfaceMaterial(this.lighting));
     this.objectMeshes = objects.map((spec, i) => {
       const mesh = new Mesh(objectGeometry(spec), this.objectMaterials[i]);
       this.objectRoot.add(mesh);
@@ -191,13 +189,13 @@ export class Renderer {
 
   private applyAppearance(a: Appearance): void {
     aimCamera(this.camera, this.config.camera, a.camera);
-    this.ambient.intensity = a.ambientIntensity;
-    this.key.intensity = a.keyIntensity;
-    this.key.position.set(a.keyDirection[0] * KEY_DISTANCE, a.keyDirection[1] * KEY_DISTANCE, a.keyDirection[2] * KEY_DISTANCE);
-    setColor(this.floorMaterial, a.floorColor);
-    setColor(this.wallMaterial, a.wallColor);
-    setColor(this.tableMaterial, a.tableColor);
-    a.objectColors.forEach((c, i) => setColor(this.objectMaterials[i], c));
+    this.lighting.ambient.value = a.ambientIntensity;
+    this.lighting.key.value = a.keyIntensity;
+    this.lighting.keyDirection.value.set(a.keyDirection[0], a.keyDirection[1], a.keyDirection[2]);
+    setAlbedo(this.floorMaterial, a.floorColor);
+    setAlbedo(this.wallMaterial, a.wallColor);
+    setAlbedo(this.tableMaterial, a.tableColor);
+    a.objectColors.forEach((c, i) => setAlbedo(this.objectMaterials[i], c));
   }
 
   /** Move the objects and gripper to `snapshot` and draw into the offscreen image (no readback). */
