@@ -21,8 +21,8 @@ export const PhysicsSchema = z.strictObject({
   solverIterations: z.number().int().min(1).max(32).default(4),
   /** Contact stiffness as a natural frequency, Hz (Rapier's default is 30; stiffer contacts keep force-limited fingers from sinking into light objects). */
   contactFrequency: z.number().min(10).max(1000).default(200),
-  /** Simulated time to let dropped objects settle at reset, s. */
-  settleTime: z.number().min(0).max(5).default(0.6),
+  /** Longest simulated time to let dropped objects settle at reset, s (settling ends early once every object is at rest). */
+  settleTime: z.number().min(0).max(5).default(2),
 });
 
 export const BinSchema = z.strictObject({

@@ -50,6 +50,15 @@ const TABLE_THICKNESS = 0.05;
 const TABLE_MARGIN = 0.3;
 /** A contact closer than this counts as touching, m. */
 const TOUCH_DISTANCE = 1e-3;
+/** Settling stops once every object moves slower than this, m/s and rad/s. */
+const REST_SPEED = 0.005;
+const REST_SPIN = 0.1;
+/** Physics steps between at-rest checks while settling. */
+const SETTLE_CHECK_STEPS = 6;
+/** The palm stops descending this far above an upward-facing surface under any gripper box, m. */
+const GUARD_GAP = 5e-4;
+/** A surface whose normal has at least this z component blocks the descent (a floor or an object top, not a side). */
+const GUARD_MIN_NORMAL_Z = 0.5;
 
 let rapierReady: Promise<void> | null = null;
 
@@ -67,6 +76,13 @@ interface Finger {
   side: 1 | -1;
 }
 
+/** A gripper box checked by the guarded descent: its shape and its centre's height above its body origin. */
+interface GuardedBox {
+  body: RAPIER.RigidBody;
+  shape: RAPIER.Cuboid;
+  offsetZ: number;
+}
+
 interface WorldObject {
   spec: ObjectSpec;
   body: RAPIER.RigidBody;
@@ -76,6 +92,8 @@ interface WorldObject {
 // Scratch values handed to Rapier, so the substep loop allocates nothing.
 const _v = { x: 0, y: 0, z: 0 };
 const _q = { x: 0, y: 0, z: 0, w: 1 };
+const _p = { x: 0, y: 0, z: 0 };
+const DOWN = { x: 0, y: 0, z: -1 };
 
 export class GraspWorld implements GraspWorldApi {
   readonly scene: SceneConfig;
@@ -88,6 +106,7 @@ export class GraspWorld implements GraspWorldApi {
   private objects: WorldObject[] = [];
   private palm!: RAPIER.RigidBody;
   private fingers: Finger[] = [];
+  private guarded: GuardedBox[] = [];
   /** Current palm pose as driven (fingertip-height convention) and its target. */
   private readonly palmPosition: Vec3 = [0, 0, 0];
   private palmYaw = 0;
@@ -121,8 +140,7 @@ export class GraspWorld implements GraspWorldApi {
     this.buildBin(world);
     const poses = dropPoses(objects, this.scene, new Rng(seed));
     this.objects = objects.map((spec, i) => this.addObject(world, spec, poses[i]));
-    const settleSteps = Math.round(physics.settleTime / physics.timestep);
-    for (let i = 0; i < settleSteps; i++) this.stepOnce();
+    this.settle();
 
     // The gripper arrives after settling, so falling objects never land on it.
     const g = this.scene.gripper;
@@ -214,6 +232,20 @@ export class GraspWorld implements GraspWorldApi {
     this.world = null;
     this.objects = [];
     this.fingers = [];
+    this.guarded = [];
+  }
+
+  /**
+   * Step until every object is at rest (checked every `SETTLE_CHECK_STEPS`) or
+   * `physics.settleTime` has passed. Stacks and rolling objects need over a
+   * second; most episodes are still in well under one.
+   */
+  private settle(): void {
+    const maxSteps = Math.round(this.scene.physics.settleTime / this.scene.physics.timestep);
+    for (let i = 1; i <= maxSteps; i++) {
+      this.stepOnce();
+      if (i % SETTLE_CHECK_STEPS === 0 && this.objects.every((o) => atRest(o.body))) return;
+    }
   }
 
   private stepOnce(): void {
@@ -223,7 +255,10 @@ export class GraspWorld implements GraspWorldApi {
 
   private drivePalm(dt: number): void {
     const g = this.scene.gripper;
+    const [x0, y0, z0] = this.palmPosition;
     stepToward(this.palmPosition, this.target, g.maxSpeed * dt);
+    const drop = z0 - this.palmPosition[2];
+    if (drop > 0) this.palmPosition[2] = z0 - this.clearanceBelow(drop, this.palmPosition[0] - x0, this.palmPosition[1] - y0);
     this.palmYaw = stepScalarToward(this.palmYaw, this.targetYaw, g.maxYawSpeed * dt);
     _v.x = this.palmPosition[0];
     _v.y = this.palmPosition[1];
@@ -232,6 +267,25 @@ export class GraspWorld implements GraspWorldApi {
     _q.z = Math.sin(this.palmYaw / 2);
     _q.w = Math.cos(this.palmYaw / 2);
     this.palm.setNextKinematicRotation(_q);
+  }
+
+  /**
+   * How far (at most `drop`) the gripper may descend after shifting by (dx, dy)
+   * before one of its boxes meets an upward-facing surface: a guarded move, as
+   * a robot with a force sensor stops on contact. Without it the kinematic palm
+   * would press objects through the floor.
+   */
+  private clearanceBelow(drop: number, dx: number, dy: number): number {
+    let allowed = drop;
+    for (const box of this.guarded) {
+      const t = box.body.translation();
+      _p.x = t.x + dx;
+      _p.y = t.y + dy;
+      _p.z = t.z + box.offsetZ;
+      const hit = this.world!.castShape(_p, box.body.rotation(), DOWN, box.shape, GUARD_GAP, allowed, false, undefined, GRIPPER_GROUPS);
+      if (hit && hit.normal1.z >= GUARD_MIN_NORMAL_Z) allowed = Math.min(allowed, hit.time_of_impact);
+    }
+    return allowed;
   }
 
   private touches(finger: RAPIER.Collider, colliders: RAPIER.Collider[]): boolean {
@@ -325,7 +379,18 @@ export class GraspWorld implements GraspWorldApi {
       joint.setMotorMaxForce(g.fingerForce);
       return { body, collider, joint, side };
     });
+    this.guarded = [
+      { body: this.palm, shape: new RAPIER.Cuboid(phx, phy, phz), offsetZ: geo.palmCenterZ },
+      ...this.fingers.map((f) => ({ body: f.body, shape: new RAPIER.Cuboid(fhx, fhy, fhz), offsetZ: 0 })),
+    ];
   }
+}
+
+function atRest(body: RAPIER.RigidBody): boolean {
+  if (body.isSleeping()) return true;
+  const v = body.linvel();
+  const w = body.angvel();
+  return v.x * v.x + v.y * v.y + v.z * v.z < REST_SPEED * REST_SPEED && w.x * w.x + w.y * w.y + w.z * w.z < REST_SPIN * REST_SPIN;
 }
 
 function quat(q: readonly [number, number, number, number]): RAPIER.Rotation {
