@@ -136,11 +136,15 @@ Examples:
 
       const rng = new Rng(opts.seed);
       const results: Record<string, unknown>[] = [];
+      // Both buffers stay referenced until the end: if the first were collected while the
+      // second is allocated, the arrayBuffers growth would net out the freed bytes.
+      const live: ReplayBuffer[] = [];
       for (const prioritized of [false, true]) {
         const cfg = replayConfig(opts, opts.capacity, prioritized);
         const before = process.memoryUsage().arrayBuffers;
         const buf = new ReplayBuffer(cfg);
         const allocated = process.memoryUsage().arrayBuffers - before;
+        live.push(buf);
         log(opts, `bench replay: filling ${opts.capacity} slots (prioritized ${prioritized})`);
         const addsPerS = fill(buf, opts, rng);
         const timing = timeSampling(buf, opts, rng);
@@ -172,6 +176,7 @@ Examples:
         }
         results.push(row);
       }
+      log(opts, `bench replay: measured ${live.length} buffers`);
       emit(
         opts,
         {
