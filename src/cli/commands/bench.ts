@@ -9,11 +9,13 @@ import { registerBenchFqi } from './bench-fqi.js';
 import { registerBenchCartPole } from './bench-cartpole.js';
 import { registerBenchEnv } from './bench-env.js';
 import { registerBenchTrain } from './bench-train.js';
+import { registerBenchSim } from './bench-sim.js';
+import { registerBenchData } from './bench-data.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData];
 
 export function registerBench(program: Command): void {
   const bench = program
