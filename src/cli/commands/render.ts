@@ -7,12 +7,11 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createGraspEnv, listObjectSource, splitObjectSource, type ObjectSource } from '../../env/index.js';
-import { loadObjectDir } from '../../objects/index.js';
 import { encodePng } from '../../render/index.js';
-import { defaultScene, loadScene, parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
+import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
 import { UsageError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
+import { envForSplit, resolveScene } from './rollout.js';
 
 /** Image side limits, px (the scene schema's camera limits). */
 const MIN_SIZE = 16;
@@ -27,32 +26,21 @@ interface RenderOptions extends OutputOptions {
   objects?: string;
 }
 
-/** The scene file (or the defaults) with --size applied; any problem is a usage error naming the file or flag. */
-function sceneFor(opts: RenderOptions): SceneConfig {
+/** The scene (as `pincer rollout` resolves it) with --size applied. */
+function sceneFor(opts: RenderOptions): { scene: SceneConfig; source: string } {
+  const { scene, source } = resolveScene(opts.scene);
+  if (opts.size === undefined) return { scene, source };
   try {
-    const scene = opts.scene === undefined ? defaultScene() : loadScene(opts.scene);
-    if (opts.size === undefined) return scene;
-    return parseScene({ ...scene, camera: { ...scene.camera, width: opts.size, height: opts.size } }, '--size');
+    return { scene: parseScene({ ...scene, camera: { ...scene.camera, width: opts.size, height: opts.size } }, '--size'), source };
   } catch (err) {
     if (err instanceof SceneError) throw new UsageError(err.message);
     throw err;
   }
 }
 
-function objectSourceFor(opts: RenderOptions): ObjectSource {
-  if (opts.objects === undefined) return splitObjectSource(opts.split);
-  try {
-    return listObjectSource(loadObjectDir(opts.objects));
-  } catch (err) {
-    throw new UsageError(`--objects ${opts.objects}: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
 async function render(opts: RenderOptions): Promise<Record<string, unknown>> {
-  const scene = sceneFor(opts);
-  const objectSource = objectSourceFor(opts);
-  const split = opts.objects === undefined ? opts.split : 'external';
-  const env = await createGraspEnv({ scene, split, objectSource });
+  const { scene, source } = sceneFor(opts);
+  const env = await envForSplit(scene, opts.split, opts.objects);
   try {
     const { obs, info } = env.reset({ seed: opts.seed });
     const png = await encodePng(obs.image, obs.imageWidth, obs.imageHeight);
@@ -63,8 +51,8 @@ async function render(opts: RenderOptions): Promise<Record<string, unknown>> {
       height: obs.imageHeight,
       bytes: png.length,
       seed: opts.seed,
-      split,
-      scene: opts.scene ?? '(defaults)',
+      split: opts.objects === undefined ? opts.split : 'external',
+      scene: source,
       objects: info.objectIds,
     };
   } finally {
@@ -77,7 +65,7 @@ export function registerRender(program: Command): void {
     .command('render')
     .description("write a PNG of an episode's first observation: objects settled in the bin, gripper at its start pose")
     .requiredOption('--out <file>', 'PNG file to write')
-    .option('--scene <file>', 'scene JSON file (default: the built-in defaults)')
+    .option('--scene <file>', 'scene JSON file (default: scenes/bin.json)')
     .option('--seed <s>', 'episode seed: picks the objects, their drop poses and any randomized look', parseNonNegativeInt('--seed'), 0)
     .option('--size <px>', `image width and height, px (${MIN_SIZE}-${MAX_SIZE}; default: the scene's camera size)`, (v: string) => {
       const size = parsePositiveInt('--size')(v);
