@@ -6,6 +6,19 @@
 import { Command, CommanderError } from 'commander';
 import { PincerError } from './errors.js';
 import { commands } from './commands/index.js';
+import { DatasetError, PolicySpecError } from '../data/index.js';
+import { HullError, ObjectImportError, SplitError } from '../objects/index.js';
+import { DisplayError } from '../render/index.js';
+import { ConfigError, ReplayFileError } from '../rl/index.js';
+import { SceneError } from '../scene/index.js';
+
+/**
+ * Library errors that describe the user's input (a file, a flag, a config value):
+ * shown as one line with exit code 2, wherever a command lets them through.
+ */
+const USAGE_ERRORS = [SceneError, ObjectImportError, SplitError, DatasetError, PolicySpecError, ConfigError, ReplayFileError];
+/** Library errors about the machine or a failed run: one line, exit code 1. */
+const RUNTIME_ERRORS = [DisplayError, HullError];
 
 export function buildProgram(): Command {
   const program = new Command('pincer')
@@ -43,6 +56,11 @@ export function reportError(err: unknown): number {
   if (err instanceof PincerError) {
     process.stderr.write(`pincer: ${err.message}\n`);
     return err.exitCode;
+  }
+  const usage = USAGE_ERRORS.some((cls) => err instanceof cls);
+  if (usage || RUNTIME_ERRORS.some((cls) => err instanceof cls)) {
+    process.stderr.write(`pincer: ${(err as Error).message.split('\n')[0]}\n`);
+    return usage ? 2 : 1;
   }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`pincer: internal error: ${message}\n`);
