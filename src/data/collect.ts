@@ -92,6 +92,8 @@ export interface CollectResult {
   /** Largest resident memory of any collector process, and of each at its last episode. */
   collector_rss_max_mb: number;
   collector_rss_end_mb: number[];
+  /** Memory over the run, about 20 samples: [episodes in the dataset, writer RSS MiB, largest collector RSS MiB]. */
+  rss_samples: [number, number, number][];
 }
 
 /** The dataset spec a scene implies. */
@@ -139,6 +141,8 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const workers: ChildProcess[] = [];
   const exits: Promise<unknown>[] = [];
   const collectorRss: number[] = [];
+  const rssSamples: [number, number, number][] = [];
+  const sampleEvery = Math.max(1, Math.ceil((opts.episodes - startEpisodes) / 20));
   let collectorRssMax = 0;
   let failed = false;
   try {
@@ -193,7 +197,9 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
                 const { ms, cpuMs } = writer.append(prepared);
                 time.writerMs += ms;
                 time.writerCpuMs += cpuMs;
-                rssMax = Math.max(rssMax, process.memoryUsage().rss);
+                const rss = process.memoryUsage().rss;
+                rssMax = Math.max(rssMax, rss);
+                if ((writer.totalEpisodes - startEpisodes) % sampleEvery === 0) rssSamples.push([writer.totalEpisodes, mb(rss), mb(Math.max(...collectorRss))]);
                 const elapsedS = (performance.now() - t0) / 1000;
                 opts.onProgress?.({
                   episodes: writer.totalEpisodes,
@@ -258,5 +264,6 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     rss_max_mb: mb(Math.max(rssMax, rssEnd)),
     collector_rss_max_mb: mb(collectorRssMax),
     collector_rss_end_mb: collectorRss.map(mb),
+    rss_samples: rssSamples,
   };
 }
