@@ -284,6 +284,7 @@ describe('prioritized replay', () => {
     expect(buf.priority(1)).toBeCloseTo(0.5 + 1e-6, 12);
     addEpisode(buf, 20, [0], 'terminated'); // slot 5: the max seen so far, 3 + ε
     expect(buf.priority(5)).toBeCloseTo(3 + 1e-6, 12);
+    expect(() => buf.updatePriorities([2], [NaN])).toThrow(/TD error NaN at row 0 is not finite/);
   });
 
   it('samples in proportion to p^α and weights by (P_min / P)^β', () => {

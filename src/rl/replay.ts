@@ -426,7 +426,8 @@ export class ReplayBuffer {
 
   /**
    * Set priorities from TD errors: p_i = |δ_i| + ε, stored as p_i^α. Slots that were
-   * overwritten since they were sampled are skipped. No-op without prioritized replay.
+   * overwritten since they were sampled are skipped; a non-finite δ throws (the learner
+   * diverged). No-op without prioritized replay.
    */
   updatePriorities(indices: ArrayLike<number>, tdErrors: ArrayLike<number>): void {
     if (!this.sumTree) return;
@@ -435,6 +436,8 @@ export class ReplayBuffer {
       const i = indices[b];
       if (!(this.flags[i] & VALID)) continue;
       const p = Math.abs(tdErrors[b]) + c.priorityEpsilon;
+      // One NaN would poison every sum above it and silently break all later sampling.
+      if (!Number.isFinite(p)) throw new Error(`ReplayBuffer.updatePriorities: TD error ${tdErrors[b]} at row ${b} is not finite`);
       if (p > this.counters.maxPriority) this.counters.maxPriority = p;
       this.setPriority(i, Math.pow(p, c.priorityAlpha));
     }
