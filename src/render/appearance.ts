@@ -11,7 +11,7 @@
  * - colors C: every RGB channel of every surface (objects, bin, table) moves by
  *   N(0, (0.25·C)²), clamped to [0, 1].
  */
-import type { ObjectSpec } from '../objects/types.js';
+import type { ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { Vec3 } from '../sim/index.js';

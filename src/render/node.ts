@@ -2,7 +2,7 @@
  * The Node side of rendering: an X display (display.ts), a headless WebGL2
  * context from `gl`, and a canvas-shaped object around it for three.js.
  */
-import type { ObjectSpec } from '../objects/types.js';
+import type { ObjectSpec } from '../objects/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { DisplayError, ensureDisplay } from './display.js';
 import { Renderer } from './renderer.js';

@@ -25,7 +25,7 @@ import {
   WebGLRenderer,
   WebGLRenderTarget,
 } from 'three';
-import type { ObjectSpec } from '../objects/types.js';
+import type { ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { fingerCenterX, gripperGeometry, type SceneSnapshot, type Vec3 } from '../sim/index.js';
