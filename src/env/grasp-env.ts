@@ -144,7 +144,9 @@ const now = (): number => performance.now();
  *
  * ## Episode End
  * Terminated when the agent's terminate > 0; truncated after scene.episode.maxSteps
- * steps. Both run the final grasp and give the sparse reward.
+ * steps. Both run the final grasp and give the sparse reward; the final step's
+ * `info` carries `evaluation`, `detector` and `groundTruth`, and its observation
+ * shows the scene after the drop test (gripper lifted and open).
  */
 export class GraspEnv {
   readonly scene: SceneConfig;
@@ -235,6 +237,7 @@ export class GraspEnv {
   }
 
   // ---- Task hooks, in lifecycle order ----------------------------------------------------
+  // loadScene happens once, in createGraspEnv: the world and the renderer are built for the scene.
 
   /** Draw objects, drop them (sim seed from the Rng), randomize the look, gripper to its start pose. */
   private initializeEpisode(rng: Rng): void {

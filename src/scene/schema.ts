@@ -131,10 +131,10 @@ export const SuccessSchema = z.strictObject({
   liftedHeight: z.number().min(0.01).max(0.5).default(0.1),
   /** Detector: the fingers count as closed on nothing below this aperture, m. */
   emptyAperture: z.number().min(0).max(0.05).default(0.004),
-  /** Detector: fraction of the pixels outside the gripper that must change in the drop test (0.0015 ≈ 6 px at 64x64: a small object falling into the bin). */
-  dropPixelFraction: z.number().min(0).max(1).default(0.0015),
-  /** Detector: per-channel change (0-255) for a pixel to count as changed in the drop test. */
-  dropPixelThreshold: z.number().int().min(1).max(255).default(16),
+  /** Detector: fraction of the pixels outside the gripper that must change in the drop test (0.0008 ≈ 3 px at 64x64: a 2 cm object landing in the bin). */
+  dropPixelFraction: z.number().min(0).max(1).default(0.0008),
+  /** Detector: per-channel change (0-255) for a pixel to count as changed in the drop test (renders are noise-free; 8 still separates floor-coloured objects). */
+  dropPixelThreshold: z.number().int().min(1).max(255).default(8),
   /** Detector: simulated time for a released object to fall and settle before the second image, s. */
   dropSettleTime: z.number().min(0.05).max(3).default(0.6),
 });
