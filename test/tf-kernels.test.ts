@@ -151,3 +151,27 @@ describe('backend selection', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 });
+
+describe('JsAdam', () => {
+  it('makes the same updates as tf.train.adam', async () => {
+    const { JsAdam } = await import('../src/tf/index.js');
+    const rng = new Rng(8);
+    const x = tf.tensor(uniform(rng, [16, 6]), [16, 6]);
+    const y = tf.tensor(uniform(rng, [16, 1]), [16, 1]);
+    const w0 = uniform(rng, [6, 1]);
+    const fit = (optimizer: tf.Optimizer) => {
+      const w = tf.variable(tf.tensor(w0, [6, 1]));
+      for (let i = 0; i < 20; i++) optimizer.minimize(() => tf.losses.huberLoss(y, tf.matMul(x, w)) as tf.Scalar, false, [w]);
+      const out = w.dataSync() as Float32Array;
+      w.dispose();
+      optimizer.dispose();
+      return out;
+    };
+    const ours = fit(new JsAdam({ learningRate: 0.05 }));
+    const theirs = fit(tf.train.adam(0.05));
+    expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-5);
+    // 20 steps of 0.05 moved the weights well beyond that tolerance.
+    expect(maxAbsDiff(ours, w0)).toBeGreaterThan(0.1);
+    tf.dispose([x, y]);
+  });
+});

@@ -7,7 +7,8 @@
  * the wasm kernels. Import tfjs itself as `@tensorflow/tfjs`.
  */
 export { initBackend, forcedBackend, type BackendName } from './backend.js';
-export { conv2dFilterGrad, conv2dInputGrad } from './kernels.js';
+export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec } from './qnet.js';
 export { trainStep, huberOnQ } from './train.js';
+export { JsAdam, DEFAULT_ADAM, type AdamConfig } from './adam.js';
 export { conv2dRelu } from './layers.js';

@@ -39,6 +39,7 @@ export function registerWasmKernels(): void {
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: backpropFilterKernel as tf.KernelFunc });
   }
+  tf.registerKernel({ kernelName: RELU_BIAS_GRAD, backendName: 'wasm', kernelFunc: reluBiasGradKernel as unknown as tf.KernelFunc });
   replaceKernel('Conv2DBackpropInput', (original) => (args) => backpropInputKernel(args, original));
   replaceKernel('BatchMatMul', (original) => (args) => matMulKernel(args, original));
   replaceKernel('_FusedMatMul', (original) => (args) => matMulKernel(args, original));
@@ -197,6 +198,57 @@ function phaseConv(dy: tf.Tensor4D, sub: tf.Tensor4D, row: Phase, col: Phase): t
     [0, 0],
   ];
   return tf.conv2d(input, sub, 1, padding);
+}
+
+// ---------------------------------------------------------------------------
+// ReLU mask and bias gradient in one pass
+
+const RELU_BIAS_GRAD = 'PincerReluBiasGrad';
+
+/** The parts of tfjs-backend-wasm's BackendWasm a JS kernel needs. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * For y = relu(z + b) with upstream gradient dy [..., C]: dZ = dy·[y > 0] and
+ * dB[c] = Σ dZ[..., c]. wasm's Step+Multiply+Sum take three passes, and its Sum
+ * over a leading axis transposes first; this is one pass in JS over the wasm
+ * heap (no copies), ~10x faster at [32,32,32,32].
+ */
+export function reluBiasGrad(dy: tf.Tensor, y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+  if (tf.getKernel(RELU_BIAS_GRAD, tf.getBackend())) {
+    const [dz, db] = tf.engine().runKernel(RELU_BIAS_GRAD, { dy, y }) as unknown as [tf.Tensor, tf.Tensor1D];
+    return [dz, db];
+  }
+  return tf.tidy(() => {
+    const dz = tf.mul(dy, tf.step(y));
+    return [dz, tf.sum(tf.reshape(dz, [-1, dy.shape[dy.rank - 1]!]), 0) as tf.Tensor1D];
+  });
+}
+
+function reluBiasGradKernel(args: { inputs: { dy: tf.TensorInfo; y: tf.TensorInfo }; backend: WasmHeap }): tf.TensorInfo[] {
+  const { dy, y } = args.inputs;
+  const heap = args.backend;
+  const c = dy.shape[dy.shape.length - 1]!;
+  const dzInfo = heap.makeOutput(dy.shape, 'float32');
+  const dbInfo = heap.makeOutput([c], 'float32');
+  // Views only after every allocation: growing the wasm memory detaches earlier views.
+  const dyv = heap.typedArrayFromHeap(dy);
+  const yv = heap.typedArrayFromHeap(y);
+  const dz = heap.typedArrayFromHeap(dzInfo);
+  const db = heap.typedArrayFromHeap(dbInfo);
+  const sums = new Float64Array(c);
+  for (let base = 0; base < dyv.length; base += c) {
+    for (let k = 0; k < c; k++) {
+      const g = yv[base + k]! > 0 ? dyv[base + k]! : 0;
+      dz[base + k] = g;
+      sums[k] += g;
+    }
+  }
+  db.set(sums);
+  return [dzInfo, dbInfo];
 }
 
 // ---------------------------------------------------------------------------

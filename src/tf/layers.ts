@@ -11,7 +11,7 @@
  * Shape legend: N batch, H W input size, OH OW output size, CI CO channels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dFilterGrad, conv2dInputGrad } from './kernels.js';
+import { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 
 const CONV_RELU = 'PincerConv2DRelu';
 
@@ -54,12 +54,11 @@ export function conv2dRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1
 function convReluGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): Record<string, () => tf.Tensor> {
   const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
   const { strides } = attrs as unknown as ConvReluAttrs;
-  // dL/d(pre-activation) is dy where y > 0. The engine disposes it with the other intermediates of backprop.
-  const dPre = tf.mul(dy as tf.Tensor4D, tf.step(y)) as tf.Tensor4D; // [N, OH, OW, CO]
-  const co = filter.shape[3];
+  // dL/d(pre-activation) is dy where y > 0; the engine disposes it with backprop's other intermediates.
+  const [dPre, dBias] = reluBiasGrad(dy as tf.Tensor, y) as [tf.Tensor4D, tf.Tensor1D]; // [N, OH, OW, CO], [CO]
   return {
     x: () => conv2dInputGrad(dPre, filter, tf.backend_util.computeConv2DInfo(x.shape, filter.shape, strides, 1, 'same')),
     filter: () => conv2dFilterGrad(x, dPre, filter.shape, strides, 'same'),
-    bias: () => tf.sum(tf.reshape(dPre, [-1, co]), 0),
+    bias: () => dBias,
   };
 }

@@ -1,9 +1,6 @@
 /**
- * One gradient step of a QNetwork.
- *
- * The optimizer is tfjs's own Adam: an Adam over one flat concatenated vector
- * (fewer, larger kernels) measured 2x slower per update on wasm here, because
- * the concat and split copy every weight twice (docs/benchmarks.md, Train step).
+ * One gradient step of a QNetwork, with any tf.Optimizer (JsAdam from adam.ts
+ * is the fast one on wasm; tf.train.adam gives the same update).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { QNetwork } from './qnet.js';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { Rng } from '../../random/index.js';
-import { huberOnQ, initBackend, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, trainStep } from '../../tf/index.js';
+import { huberOnQ, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, trainStep } from '../../tf/index.js';
 import { PincerError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 
@@ -24,6 +24,7 @@ interface BenchTrainOptions extends OutputOptions {
   seed: number;
   peer: boolean;
   profile: boolean;
+  tfAdam: boolean;
 }
 
 /** Batch size of the reference train step. */
@@ -97,7 +98,7 @@ async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   const targets = uniformTensor(rng, [BATCH], 0, 1) as tf.Tensor1D;
   const oneImage = uniformTensor(rng, [1, h, w, c], 0, 1) as tf.Tensor4D;
   const cemActions = uniformTensor(rng, [CEM_SAMPLES, actionDim], -1, 1) as tf.Tensor2D;
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = opts.tfAdam ? tf.train.adam(1e-3) : new JsAdam({ learningRate: 1e-3 });
   const loss = huberOnQ(targets);
 
   log(opts, `bench train: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
@@ -125,6 +126,7 @@ async function benchTrain(opts: BenchTrainOptions): Promise<void> {
 
   const result: Record<string, unknown> = {
     backend,
+    optimizer: opts.tfAdam ? 'tf.train.adam' : 'JsAdam',
     params,
     batch: BATCH,
     iters: opts.iters,
@@ -175,6 +177,7 @@ export function registerBenchTrain(bench: Command): void {
     .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)
     .option('--peer', 'also time the same network in PyTorch (scripts/bench_pytorch.py), if python3-torch is installed', false)
     .option('--profile', 'add per-kernel milliseconds of one train step (tf.profile)', false)
+    .option('--tf-adam', "use tf.train.adam instead of pincer's JsAdam (for comparison)", false)
     .option('--json', 'print one JSON object')
     .option('--progress', 'log to stderr even when it is not a TTY')
     .addHelpText(
@@ -186,7 +189,8 @@ Examples:
   pincer bench train --json
   pincer bench train --iters 50 --peer --json
   PINCER_BACKEND=cpu pincer bench train --iters 3 --warmup 1
-  pincer bench train --profile --iters 5`,
+  pincer bench train --profile --iters 5
+  pincer bench train --tf-adam --json`,
     )
     .action((opts: BenchTrainOptions) => benchTrain(opts));
 }
