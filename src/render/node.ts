@@ -19,7 +19,9 @@ export async function createNodeRenderer(scene: SceneConfig, objects: readonly O
   const { width, height } = scene.camera;
   const gl = createGL(width, height, { createWebGL2Context: true, preserveDrawingBuffer: true, antialias: false });
   if (!gl) {
-    throw new DisplayError(`could not create a headless WebGL2 context on DISPLAY=${process.env.DISPLAY} (is the X server usable, and did gl build its native addon?)`);
+    throw new DisplayError(
+      `could not create a headless WebGL2 context on DISPLAY=${process.env.DISPLAY}: is that X server reachable? (unset DISPLAY to let pincer start its own Xvfb)`,
+    );
   }
   // three only needs these members of a canvas when it is handed a context.
   const canvas = {
