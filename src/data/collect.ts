@@ -8,13 +8,15 @@
  *
  * Collectors are processes, not worker_threads: `gl`'s native addon is not
  * context-aware, so a second thread loading it fails with "Module did not
- * self-register"; one process per GL context sidesteps that.
+ * self-register"; one process per GL context sidesteps that. Without a
+ * DISPLAY each collector starts its own Xvfb (render's ensureDisplay), which
+ * quits with it: a server shared from here would quit when its last client
+ * (a collector) disconnects, under the next collection in the same process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SceneConfig } from '../scene/index.js';
 import { deriveSeed } from '../random/index.js';
-import { ensureDisplay } from '../render/index.js';
 import { DatasetError } from './errors.js';
 import type { PreparedEpisode } from './episode.js';
 import { DEFAULT_CAMERA, DEFAULT_TASK, ROBOT_TYPE, type DatasetSpec } from './features.js';
@@ -148,7 +150,6 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   try {
     const todo = Math.max(0, opts.episodes - startEpisodes);
     if (todo > 0) {
-      await ensureDisplay();
       await new Promise<void>((resolve, reject) => {
         let nextToAssign = startEpisodes;
         const finished = new Map<number, PreparedEpisode>();
