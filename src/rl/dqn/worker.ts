@@ -12,5 +12,5 @@ const port = parentPort;
 const post = (message: WorkerMessage) => port.postMessage(message);
 await initBackend();
 const { args } = workerData as { args: CartPoleDqnArgs };
-const result = trainCartPoleDqn(args, (step, metrics) => post({ kind: 'metrics', seed: args.dqn.seed, step, metrics }));
+const result = trainCartPoleDqn(args, (step, metrics) => post({ kind: 'metrics', step, metrics }));
 post({ kind: 'result', result });
