@@ -113,7 +113,11 @@ async function rollout(opts: RolloutOptions): Promise<Record<string, unknown>> {
   const env = await envForSplit(scene, opts.split, opts.objects);
   const policy = createPolicy(opts.policy, scene);
   const bar = showProgress(opts)
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'rollout [{bar}] {value}/{total} episodes | successes {successes}' }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar(
+        // noTTYOutput: --progress asks for the bar even when stderr is a file or pipe.
+        { stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2000, format: 'rollout [{bar}] {value}/{total} episodes | successes {successes}' },
+        cliProgress.Presets.shades_classic,
+      )
     : null;
   bar?.start(opts.episodes, 0, { successes: 0 });
   const records: Pick<EpisodeRecord, 'success' | 'groundTruthSuccess'>[] = [];
