@@ -40,6 +40,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: backpropFilterKernel as tf.KernelFunc });
   }
   tf.registerKernel({ kernelName: RELU_BIAS_GRAD, backendName: 'wasm', kernelFunc: reluBiasGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: INTERLEAVE, backendName: 'wasm', kernelFunc: interleaveKernel as unknown as tf.KernelFunc });
   replaceKernel('Conv2DBackpropInput', (original) => (args) => backpropInputKernel(args, original));
   replaceKernel('BatchMatMul', (original) => (args) => matMulKernel(args, original));
   replaceKernel('_FusedMatMul', (original) => (args) => matMulKernel(args, original));
@@ -145,7 +146,7 @@ function phasesAlongAxis(size: number, kernel: number, stride: number, padBefore
 
 /**
  * dX via the phase decomposition: S·S stride-1 convolutions of dy with
- * sub-filters (XNNPACK), interleaved by depthToSpace. No multiply by an
+ * sub-filters (XNNPACK), then interleaved. No multiply by an
  * inserted zero, unlike the dilate-then-convolve formulation.
  */
 export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
@@ -169,15 +170,54 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.b
         parts.push(phaseConv(dy, sub, row, col));
       }
     }
-    const phased = parts.length === 1 ? parts[0]! : tf.concat(parts, 3); // [N, H/S, W/S, S·S·CI], phases (r, c) major
-    if (sh === 1 && sw === 1) return phased;
-    // Interleave: out[n, S·i + r, S·j + c, ci] = phased[n, i, j, (r, c, ci)]. wasm's
-    // DepthToSpace is a scalar loop (~40x slower than this transpose).
-    const h = inHeight / sh;
-    const w = inWidth / sw;
-    const split = tf.reshape(phased, [batchSize, h, w, sh, sw * inChannels]); // [N, H/S, W/S, S, S·CI]
-    return tf.reshape(tf.transpose(split, [0, 1, 3, 2, 4]), [batchSize, inHeight, inWidth, inChannels]);
+    if (parts.length === 1) return parts[0]!;
+    return interleavePhases(parts, sh, sw);
   });
+}
+
+const INTERLEAVE = 'PincerInterleavePhases';
+
+/**
+ * out[n, S·i + r, S·j + c, :] = parts[r·Sw + c][n, i, j, :] for S·S phase images
+ * of shape [N, h, w, C]. On wasm one JS pass over the heap; elsewhere a concat
+ * and a transpose (wasm's Concat along channels and its DepthToSpace are slow loops).
+ */
+function interleavePhases(parts: tf.Tensor4D[], sh: number, sw: number): tf.Tensor4D {
+  const [n, h, w, c] = parts[0]!.shape;
+  if (tf.getKernel(INTERLEAVE, tf.getBackend())) {
+    const inputs = Object.fromEntries(parts.map((p, i) => [`p${i}`, p]));
+    return tf.engine().runKernel(INTERLEAVE, inputs, { sh, sw } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
+  const phased = tf.concat(parts, 3); // [N, h, w, (r, c, C)]
+  const split = tf.reshape(phased, [n, h, w, sh, sw * c]); // [N, h, w, S, S·C]
+  return tf.reshape(tf.transpose(split, [0, 1, 3, 2, 4]), [n, h * sh, w * sw, c]);
+}
+
+function interleaveKernel(args: { inputs: Record<string, tf.TensorInfo>; backend: WasmHeap; attrs: { sh: number; sw: number } }): tf.TensorInfo {
+  const { sh, sw } = args.attrs;
+  const infos = Array.from({ length: sh * sw }, (_, i) => args.inputs[`p${i}`]!);
+  const [n, h, w, c] = infos[0]!.shape as [number, number, number, number];
+  const outInfo = args.backend.makeOutput([n, h * sh, w * sw, c], 'float32');
+  const parts = infos.map((t) => args.backend.typedArrayFromHeap(t));
+  const out = args.backend.typedArrayFromHeap(outInfo);
+  const rowOut = w * sw * c;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let r = 0; r < sh; r++) {
+        const outRow = ((b * h + i) * sh + r) * rowOut;
+        for (let col = 0; col < sw; col++) {
+          const src = parts[r * sw + col]!;
+          const srcRow = (b * h + i) * w * c;
+          for (let j = 0; j < w; j++) {
+            const o = outRow + (j * sw + col) * c;
+            const q = srcRow + j * c;
+            for (let k = 0; k < c; k++) out[o + k] = src[q + k]!;
+          }
+        }
+      }
+    }
+  }
+  return outInfo;
 }
 
 /** Correlate dy with one phase's sub-filter, padding (explicitly, inside the conv) or cropping dy as the phase needs. */
