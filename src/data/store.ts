@@ -28,7 +28,7 @@ import {
 import { dirname, join } from 'node:path';
 import { DatasetError } from './errors.js';
 import { readEpisodeFooter, type EpisodeEntry, type EpisodeFooter } from './episode.js';
-import type { DatasetSpec } from './features.js';
+import { datasetFeatures, type DatasetSpec } from './features.js';
 import {
   CODEBASE_VERSION,
   EPISODES_PATH,
@@ -45,7 +45,6 @@ import {
   type DatasetInfo,
 } from './layout.js';
 import { foldStats, statsToJson, type EpisodeStats } from './stats.js';
-import { datasetFeatures } from './features.js';
 
 /** Temp files carry this infix, so an interrupted write can be recognised and swept. */
 const TMP_INFIX = '.tmp-';
