@@ -77,6 +77,10 @@ export interface CollectResult {
   elapsed_s: number;
   episodes_per_s: number;
   frames_per_s: number;
+  /** Seconds until the first episode was written (collector start-up: env, Xvfb, first episode). */
+  startup_s: number;
+  /** Rate after start-up: episodes written after the first, per second since it was written. */
+  steady_episodes_per_s: number;
   /** Mean wall and CPU time per episode in a collector: env steps and rendering, then PNG encoding. */
   env_ms_per_episode: number;
   env_cpu_ms_per_episode: number;
@@ -139,6 +143,8 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const startEpisodes = writer.totalEpisodes;
   const startFrames = writer.totalFrames;
   const t0 = performance.now();
+  let tFirst: number | null = null;
+  let tLast = 0;
   const time = { envMs: 0, envCpuMs: 0, pngMs: 0, pngCpuMs: 0, writerMs: 0, writerCpuMs: 0 };
   const workers: ChildProcess[] = [];
   const exits: Promise<unknown>[] = [];
@@ -196,6 +202,8 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
               for (let prepared = finished.get(writer.totalEpisodes); prepared; prepared = finished.get(writer.totalEpisodes)) {
                 finished.delete(writer.totalEpisodes);
                 const { ms, cpuMs } = writer.append(prepared);
+                tLast = performance.now();
+                tFirst ??= tLast;
                 time.writerMs += ms;
                 time.writerCpuMs += cpuMs;
                 const rss = process.memoryUsage().rss;
@@ -252,6 +260,8 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     elapsed_s: Math.round(elapsedS * 100) / 100,
     episodes_per_s: written > 0 ? written / elapsedS : 0,
     frames_per_s: written > 0 ? (writer.totalFrames - startFrames) / elapsedS : 0,
+    startup_s: tFirst === null ? 0 : Math.round(tFirst - t0) / 1000,
+    steady_episodes_per_s: tFirst !== null && written > 1 ? ((written - 1) * 1000) / (tLast - tFirst) : 0,
     env_ms_per_episode: per(time.envMs),
     env_cpu_ms_per_episode: per(time.envCpuMs),
     png_ms_per_episode: per(time.pngMs),

@@ -22,6 +22,7 @@ interface BenchDataOptions extends OutputOptions {
   scene?: string;
   seed: number;
   rewrites: number;
+  repeats: number;
 }
 
 /** Every file under `dir`, relative path -> bytes. */
@@ -49,6 +50,8 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 function rateSummary(r: CollectResult) {
   return {
     episodes_per_s: round(r.episodes_per_s, 3),
+    steady_episodes_per_s: round(r.steady_episodes_per_s, 3),
+    startup_s: r.startup_s,
     frames_per_s: round(r.frames_per_s, 2),
     elapsed_s: r.elapsed_s,
     env_cpu_ms_per_episode: r.env_cpu_ms_per_episode,
@@ -64,15 +67,28 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
   try {
     const base = { episodes: opts.episodes, seed: opts.seed, resume: false, policy: opts.policy, scene, split: 'train' as const, objectsDir: null };
     const load0 = loadavg()[0];
-    log(opts, `collecting ${opts.episodes} episodes with 1 collector`);
-    const one = await collect({ ...base, dir: join(root, 'k1'), workers: 1 });
-    log(opts, `collecting ${opts.episodes} episodes with 2 collectors`);
-    const two = await collect({ ...base, dir: join(root, 'k2'), workers: 2 });
-    const identical = sameFiles(join(root, 'k1'), join(root, 'k2'));
+    // Alternate 1 and 2 collectors so a change in the machine's load hits both alike.
+    const ones: CollectResult[] = [];
+    const twos: CollectResult[] = [];
+    // Every run uses the same seed, so every dataset must equal the first byte for byte.
+    let identical = true;
+    for (let r = 0; r < opts.repeats; r++) {
+      for (const k of [1, 2]) {
+        log(opts, `run ${r + 1}/${opts.repeats}: ${opts.episodes} episodes with ${k} collector(s)`);
+        const dir = join(root, `k${k}-${r}`);
+        (k === 1 ? ones : twos).push(await collect({ ...base, dir, workers: k }));
+        if (r > 0 || k === 2) {
+          identical &&= sameFiles(join(root, 'k1-0'), dir);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+    const two = twos[0];
+    const mean = (rs: CollectResult[], f: (r: CollectResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
 
     // The writer alone: PNG encoding and parquet/metadata writes of the same episodes, no env.
     log(opts, `re-writing them ${opts.rewrites}x without the env`);
-    const reader = DatasetReader.open(join(root, 'k1'));
+    const reader = DatasetReader.open(join(root, 'k1-0'));
     const records = [];
     for await (const ep of reader.episodes()) records.push(ep);
     let pngMs = 0;
@@ -107,9 +123,11 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
       frames,
       mean_episode_length: round(frames / opts.episodes, 2),
       load_average_1min: [round(load0), round(loadavg()[0])],
-      workers_1: rateSummary(one),
-      workers_2: rateSummary(two),
-      speedup_2_over_1: round(two.episodes_per_s / one.episodes_per_s, 2),
+      workers_1: ones.map(rateSummary),
+      workers_2: twos.map(rateSummary),
+      /** Mean over the repeats, end to end (start-up included) and after start-up. */
+      speedup_2_over_1: round(mean(twos, (r) => r.episodes_per_s) / mean(ones, (r) => r.episodes_per_s), 2),
+      steady_speedup_2_over_1: round(mean(twos, (r) => r.steady_episodes_per_s) / mean(ones, (r) => r.steady_episodes_per_s), 2),
       identical_across_workers: identical,
       writer_only: {
         episodes: written,
@@ -176,6 +194,7 @@ export function registerBenchData(bench: Command): void {
     .option('--scene <file>', 'scene JSON file (default: scenes/bin.json)')
     .option('--seed <s>', 'collection seed', parseNonNegativeInt('--seed'), 0)
     .option('--rewrites <n>', 'times the collected episodes are re-written to time the writer alone', parsePositiveInt('--rewrites'), 5)
+    .option('--repeats <n>', 'alternating 1- and 2-collector runs of each', parsePositiveInt('--repeats'), 2)
     .option('--json', 'print one JSON object on stdout')
     .option('--progress', 'log stages on stderr even when it is not a TTY')
     .addHelpText('after', '\nExamples:\n  pincer bench data --json\n  pincer bench data --episodes 40 --policy random --json')
