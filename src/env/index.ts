@@ -1,3 +1,21 @@
+/**
+ * The grasping environment: GraspEnv (Gymnasium's reset/step contract over the
+ * sim and the renderer), the action space, the QT-Opt success detector, the
+ * `Policy` contract and the episode runner that produces `EpisodeRecord`s.
+ *
+ * Usage:
+ * ```ts
+ * const env = await createGraspEnv({ scene, split: 'train', objectSource: splitObjectSource('train') });
+ * let { obs, info } = env.reset({ seed });            // same seed => same episode, bit for bit
+ * const r = env.step(action);                         // Float32Array(ACTION_DIM) in [-1, 1]
+ * // r.terminated (agent's terminate > 0) | r.truncated (maxSteps); on the last step
+ * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess }
+ * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
+ * env.close();
+ * ```
+ * `info.privileged` (simulator poses and object specs) is for privileged policies
+ * (the scripted grasper) and validation only; learned agents must not read it.
+ */
 export {
   ACTION_DIM,
   ACTION_NAMES,
