@@ -14,7 +14,18 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { Rng } from '../../random/index.js';
-import { huberOnQ, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, trainStep } from '../../tf/index.js';
+import {
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  huberOnQ,
+  initBackend,
+  JsAdam,
+  QNetwork,
+  REFERENCE_QNET,
+  REFERENCE_QNET_PARAMS,
+  reluBiasGrad,
+  trainStep,
+} from '../../tf/index.js';
 import { PincerError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 
@@ -25,6 +36,7 @@ interface BenchTrainOptions extends OutputOptions {
   peer: boolean;
   profile: boolean;
   tfAdam: boolean;
+  breakdown: boolean;
 }
 
 /** Batch size of the reference train step. */
@@ -60,6 +72,45 @@ async function time(opts: BenchTrainOptions, run: () => void | Promise<void>): P
     cpu.push((c.user + c.system) / 1000);
   }
   return { ms: median(wall), cpuMs: median(cpu) };
+}
+
+/**
+ * CPU milliseconds of each piece of the reference train step, timed alone on
+ * inputs of the real shapes: per conv layer the forward kernel, the ReLU
+ * mask + bias gradient, the filter gradient and the input gradient; then the
+ * dense layers and the optimizer update.
+ */
+async function breakdown(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const cpu = async (name: string, f: () => tf.TensorContainer) => {
+    out[name] = round((await time(opts, () => tf.dispose(f()))).cpuMs);
+  };
+  let [h, w, c] = [REFERENCE_QNET.imageHeight, REFERENCE_QNET.imageWidth, REFERENCE_QNET.imageChannels];
+  for (const [i, conv] of REFERENCE_QNET.convs.entries()) {
+    const filterShape: [number, number, number, number] = [conv.kernelSize, conv.kernelSize, c, conv.filters];
+    const x = uniformTensor(rng, [BATCH, h, w, c], 0, 1) as tf.Tensor4D;
+    const filter = uniformTensor(rng, filterShape, -0.1, 0.1) as tf.Tensor4D;
+    const bias = tf.zeros([conv.filters]) as tf.Tensor1D;
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, conv.stride, 1, 'same');
+    const dy = uniformTensor(rng, [BATCH, info.outHeight, info.outWidth, conv.filters], -1, 1) as tf.Tensor4D;
+    await cpu(`conv${i}_forward`, () => tf.fused.conv2d({ x, filter, bias, strides: conv.stride, pad: 'same', activation: 'relu' }));
+    await cpu(`conv${i}_relu_bias_grad`, () => reluBiasGrad(dy, dy));
+    await cpu(`conv${i}_filter_grad`, () => conv2dFilterGrad(x, dy, filterShape, conv.stride, 'same'));
+    // The first layer's input is the image: its gradient is never computed in training.
+    if (i > 0) await cpu(`conv${i}_input_grad`, () => conv2dInputGrad(dy, filter, info));
+    tf.dispose([x, filter, bias, dy]);
+    [h, w, c] = [info.outHeight, info.outWidth, conv.filters];
+  }
+  const features = uniformTensor(rng, [BATCH, h * w * c], 0, 1);
+  const weight = uniformTensor(rng, [h * w * c, REFERENCE_QNET.headUnits], -0.1, 0.1);
+  const dz = uniformTensor(rng, [BATCH, REFERENCE_QNET.headUnits], -1, 1);
+  await cpu('dense_image_forward', () => tf.matMul(features, weight));
+  await cpu('dense_image_grads', () => [tf.matMul(dz, weight, false, true), tf.matMul(features, dz, true, false)]);
+  tf.dispose([features, weight, dz]);
+  const grads = Object.fromEntries(net.variables.map((v) => [v.name, tf.zerosLike(v)]));
+  await cpu('optimizer_update', () => optimizer.applyGradients(grads));
+  tf.dispose(Object.values(grads));
+  return out;
 }
 
 function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
@@ -124,6 +175,8 @@ async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     kernels = Object.fromEntries([...byName].sort((a, b) => b[1] - a[1]).slice(0, TOP_KERNELS).map(([name, ms]) => [name, round(ms)]));
   }
 
+  const parts = opts.breakdown ? await breakdown(opts, rng, net, optimizer) : undefined;
+
   const result: Record<string, unknown> = {
     backend,
     optimizer: opts.tfAdam ? 'tf.train.adam' : 'JsAdam',
@@ -141,6 +194,7 @@ async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     loadavg_1m: round(loadavg()[0]!, 2),
   };
   if (kernels) result.kernel_ms = kernels;
+  if (parts) result.breakdown_cpu_ms = parts;
 
   if (opts.peer) {
     log(opts, 'bench train: running the PyTorch peer');
@@ -177,6 +231,7 @@ export function registerBenchTrain(bench: Command): void {
     .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)
     .option('--peer', 'also time the same network in PyTorch (scripts/bench_pytorch.py), if python3-torch is installed', false)
     .option('--profile', 'add per-kernel milliseconds of one train step (tf.profile)', false)
+    .option('--breakdown', 'add CPU milliseconds of each piece of the step (per-layer forward, gradients, optimizer)', false)
     .option('--tf-adam', "use tf.train.adam instead of pincer's JsAdam (for comparison)", false)
     .option('--json', 'print one JSON object')
     .option('--progress', 'log to stderr even when it is not a TTY')
@@ -190,6 +245,7 @@ Examples:
   pincer bench train --iters 50 --peer --json
   PINCER_BACKEND=cpu pincer bench train --iters 3 --warmup 1
   pincer bench train --profile --iters 5
+  pincer bench train --breakdown --iters 11 --json
   pincer bench train --tf-adam --json`,
     )
     .action((opts: BenchTrainOptions) => benchTrain(opts));
