@@ -7,9 +7,9 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DisplayError, encodePng } from '../../render/index.js';
+import { encodePng } from '../../render/index.js';
 import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
-import { PincerError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
 import { envForSplit, resolveScene } from './rollout.js';
 
@@ -40,10 +40,7 @@ function sceneFor(opts: RenderOptions): { scene: SceneConfig; source: string } {
 
 async function render(opts: RenderOptions): Promise<Record<string, unknown>> {
   const { scene, source } = sceneFor(opts);
-  const env = await envForSplit(scene, opts.split, opts.objects).catch((err: unknown) => {
-    // No X display or no GL context: a runtime failure the user can fix, not an internal error.
-    throw err instanceof DisplayError ? new PincerError(err.message) : err;
-  });
+  const env = await envForSplit(scene, opts.split, opts.objects);
   try {
     const { obs, info } = env.reset({ seed: opts.seed });
     const png = await encodePng(obs.image, obs.imageWidth, obs.imageHeight);
