@@ -1,14 +1,31 @@
 /**
- * pincer's neural-network layer over tfjs: backend selection, the wasm kernels
- * training needs, and the grasp Q-network builder.
+ * pincer's neural-network layer over tfjs: backend selection, the kernels
+ * training needs on wasm, the grasp Q-network builder and a train step.
  *
- * Call `await initBackend()` once before building networks; it picks
- * tfjs-node, else wasm (PINCER_BACKEND=node|wasm|cpu forces one) and registers
- * the wasm kernels. Import tfjs itself as `@tensorflow/tfjs`.
+ * Usage (import tfjs itself as `@tensorflow/tfjs`):
+ *
+ *   await initBackend();                       // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
+ *   const net = new QNetwork(REFERENCE_QNET, seed);
+ *   const target = new QNetwork(REFERENCE_QNET, seed + 1); target.copyFrom(net);
+ *   const optimizer = new JsAdam({ learningRate: 1e-3 });   // or tf.train.adam(1e-3): same update
+ *   const loss = trainStep(net, optimizer, images, actions, huberOnQ(targets)); loss.dispose();
+ *   // CEM: encoder once per image, head on N candidates per image
+ *   const embedding = net.encode(images);      // [B, U]
+ *   const logits = net.head(embedding, candidates);   // candidates [B·N, A] → [B·N]
+ *   const q = net.scoreActions(images, candidates);   // sigmoid, [B, N]
+ *
+ * Images are float32 [B, H, W, C] in [0, 1] (convert uint8 replay frames with
+ * tf.div(tf.cast(u8, 'float32'), 255)). Q = sigmoid(logit); losses get logits
+ * so log loss can use tf.losses.sigmoidCrossEntropy on them directly.
+ *
+ * On wasm, initBackend registers Conv2DBackpropFilter (missing in
+ * tfjs-backend-wasm 4.22) and replaces Conv2DBackpropInput and transposed
+ * BatchMatMul/_FusedMatMul with faster compositions, so plain tf.conv2d /
+ * tf.layers gradients work and are fast too.
  */
 export { initBackend, forcedBackend, type BackendName } from './backend.js';
 export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
-export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec } from './qnet.js';
-export { trainStep, huberOnQ } from './train.js';
-export { JsAdam, DEFAULT_ADAM, type AdamConfig } from './adam.js';
 export { conv2dRelu } from './layers.js';
+export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec } from './qnet.js';
+export { JsAdam, DEFAULT_ADAM, type AdamConfig } from './adam.js';
+export { trainStep, huberOnQ } from './train.js';
