@@ -151,6 +151,12 @@ function phasesAlongAxis(size: number, kernel: number, stride: number, padBefore
  */
 export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight, inWidth, inChannels, batchSize } = info;
+  if (inHeight % sh !== 0 || inWidth % sw !== 0) {
+    // Phases of unequal length: the backend's own kernel (on wasm, its C++ loop).
+    const { top, bottom, left, right } = info.padInfo;
+    const attrs = { strides: [sh, sw], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', inputShape: info.inShape };
+    return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   const rows = phasesAlongAxis(inHeight, kh, sh, info.padInfo.top, info.outHeight);
   const cols = phasesAlongAxis(inWidth, kw, sw, info.padInfo.left, info.outWidth);
   return tf.tidy(() => {
