@@ -21,6 +21,10 @@ export const PhysicsSchema = z.strictObject({
   solverIterations: z.number().int().min(1).max(32).default(4),
   /** Contact stiffness as a natural frequency, Hz (Rapier's default is 30; stiffer contacts keep force-limited fingers from sinking into light objects). */
   contactFrequency: z.number().min(10).max(1000).default(200),
+  /** Typical object size for Rapier's tolerances, m (allowed penetration 1 mm × this; at 1, many-sided hulls resting on a face jitter and sink mm-deep). */
+  lengthUnit: z.number().min(0.01).max(1).default(0.1),
+  /** Angular damping of objects, 1/s: a stand-in for rolling resistance, which Rapier lacks (without it a cylinder on its side rolls for seconds). */
+  angularDamping: z.number().min(0).max(10).default(0.5),
   /** Longest simulated time to let dropped objects settle at reset, s (settling ends early once every object is at rest). */
   settleTime: z.number().min(0).max(5).default(2),
 });

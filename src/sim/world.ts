@@ -53,8 +53,9 @@ const TOUCH_DISTANCE = 1e-3;
 /** Settling stops once every object moves slower than this, m/s and rad/s. */
 const REST_SPEED = 0.005;
 const REST_SPIN = 0.1;
-/** Physics steps between at-rest checks while settling. */
+/** Physics steps between at-rest checks while settling, and how many checks in a row must pass. */
 const SETTLE_CHECK_STEPS = 6;
+const SETTLE_REST_CHECKS = 3;
 /** The palm stops descending this far above an upward-facing surface under any gripper box, m. */
 const GUARD_GAP = 5e-4;
 /** A surface whose normal has at least this z component blocks the descent (a floor or an object top, not a side). */
@@ -133,6 +134,7 @@ export class GraspWorld implements GraspWorldApi {
     world.timestep = physics.timestep;
     world.numSolverIterations = physics.solverIterations;
     world.integrationParameters.contact_natural_frequency = physics.contactFrequency;
+    world.lengthUnit = physics.lengthUnit;
     this.world = world;
     this.stepsSinceReset = 0;
     this.pendingTime = 0;
@@ -236,15 +238,19 @@ export class GraspWorld implements GraspWorldApi {
   }
 
   /**
-   * Step until every object is at rest (checked every `SETTLE_CHECK_STEPS`) or
-   * `physics.settleTime` has passed. Stacks and rolling objects need over a
-   * second; most episodes are still in well under one.
+   * Step until every object has been at rest for `SETTLE_REST_CHECKS`
+   * consecutive checks, `SETTLE_CHECK_STEPS` apart (one check alone also
+   * passes at the top of a wobble), or until `physics.settleTime` has passed.
+   * Stacks and rolling objects need over a second; most episodes far less.
    */
   private settle(): void {
     const maxSteps = Math.round(this.scene.physics.settleTime / this.scene.physics.timestep);
+    let restChecks = 0;
     for (let i = 1; i <= maxSteps; i++) {
       this.stepOnce();
-      if (i % SETTLE_CHECK_STEPS === 0 && this.objects.every((o) => atRest(o.body))) return;
+      if (i % SETTLE_CHECK_STEPS !== 0) continue;
+      restChecks = this.objects.every((o) => atRest(o.body)) ? restChecks + 1 : 0;
+      if (restChecks === SETTLE_REST_CHECKS) return;
     }
   }
 
@@ -317,7 +323,7 @@ export class GraspWorld implements GraspWorldApi {
     const [x, y, z] = pose.position;
     const [qx, qy, qz, qw] = pose.quaternion;
     const body = world.createRigidBody(
-      RAPIER.RigidBodyDesc.dynamic().setTranslation(x, y, z).setRotation({ x: qx, y: qy, z: qz, w: qw }).setCcdEnabled(true),
+      RAPIER.RigidBodyDesc.dynamic().setTranslation(x, y, z).setRotation({ x: qx, y: qy, z: qz, w: qw }).setCcdEnabled(true).setAngularDamping(this.scene.physics.angularDamping),
     );
     const colliders = spec.parts.map((part, k) => {
       const desc = RAPIER.ColliderDesc.convexHull(part.vertices);
