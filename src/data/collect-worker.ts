@@ -28,6 +28,8 @@ const describe = (err: unknown) => (err instanceof Error ? err.message : String(
 process.on('disconnect', () => process.exit(0));
 
 let env: GraspEnv | null = null;
+/** When the previous episode was sent back: the gap to the next one's start is time spent waiting for work. */
+let lastSent: number | null = null;
 let policy: Policy | null = null;
 // Messages are handled one at a time, in the order they arrived.
 let queue = Promise.resolve();
@@ -42,6 +44,7 @@ process.on('message', (msg: ToWorker) => {
       } else if (msg.type === 'episode') {
         if (!env || !policy) throw new Error('episode before init');
         const t0 = performance.now();
+        const waitMs = lastSent === null ? 0 : t0 - lastSent;
         const cpu0 = process.cpuUsage();
         const { record } = runEpisode(env, policy, msg.seed);
         const t1 = performance.now();
@@ -56,8 +59,10 @@ process.on('message', (msg: ToWorker) => {
           envCpuMs,
           prepareMs: performance.now() - t1,
           prepareCpuMs: cpuMs(process.cpuUsage(cpu1)),
+          waitMs,
           rss: process.memoryUsage().rss,
         });
+        lastSent = performance.now();
       } else {
         env?.close();
         process.disconnect();

@@ -41,7 +41,7 @@ export interface CollectWorkerConfig {
 export type ToWorker = { type: 'init'; config: CollectWorkerConfig } | { type: 'episode'; index: number; seed: number } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'episode'; index: number; prepared: PreparedEpisode; envMs: number; envCpuMs: number; prepareMs: number; prepareCpuMs: number; rss: number }
+  | { type: 'episode'; index: number; prepared: PreparedEpisode; envMs: number; envCpuMs: number; prepareMs: number; prepareCpuMs: number; waitMs: number; rss: number }
   | { type: 'error'; message: string };
 
 export interface CollectOptions extends CollectWorkerConfig {
@@ -89,6 +89,8 @@ export interface CollectResult {
   /** Mean wall and CPU time per episode in the writing process: parquet layout, file and metadata writes. */
   writer_ms_per_episode: number;
   writer_cpu_ms_per_episode: number;
+  /** Mean time a collector sat waiting for its next episode; near 0 when the writer keeps up. */
+  collector_wait_ms_per_episode: number;
   size_bytes: number;
   bytes_per_1000_frames: number;
   /** Resident memory of the writing process at start, end, and its maximum. */
@@ -145,7 +147,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const t0 = performance.now();
   let tFirst: number | null = null;
   let tLast = 0;
-  const time = { envMs: 0, envCpuMs: 0, pngMs: 0, pngCpuMs: 0, writerMs: 0, writerCpuMs: 0 };
+  const time = { envMs: 0, envCpuMs: 0, pngMs: 0, pngCpuMs: 0, writerMs: 0, writerCpuMs: 0, waitMs: 0 };
   const workers: ChildProcess[] = [];
   const exits: Promise<unknown>[] = [];
   const collectorRss: number[] = [];
@@ -195,6 +197,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
             time.envCpuMs += msg.envCpuMs;
             time.pngMs += msg.prepareMs;
             time.pngCpuMs += msg.prepareCpuMs;
+            time.waitMs += msg.waitMs;
             collectorRss[k] = msg.rss;
             collectorRssMax = Math.max(collectorRssMax, msg.rss);
             finished.set(msg.index, msg.prepared);
@@ -268,6 +271,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     png_cpu_ms_per_episode: per(time.pngCpuMs),
     writer_ms_per_episode: per(time.writerMs),
     writer_cpu_ms_per_episode: per(time.writerCpuMs),
+    collector_wait_ms_per_episode: per(time.waitMs),
     size_bytes: size,
     bytes_per_1000_frames: writer.totalFrames > 0 ? Math.round((size / writer.totalFrames) * 1000) : 0,
     rss_start_mb: mb(rssStart),

@@ -58,6 +58,7 @@ function rateSummary(r: CollectResult) {
     png_cpu_ms_per_episode: r.png_cpu_ms_per_episode,
     writer_cpu_ms_per_episode: r.writer_cpu_ms_per_episode,
     writer_ms_per_episode: r.writer_ms_per_episode,
+    collector_wait_ms_per_episode: r.collector_wait_ms_per_episode,
   };
 }
 
