@@ -23,6 +23,7 @@ import {
   gripperGeometry,
   gripperWorkspace,
   lowestPoint,
+  objectRadius,
   stepScalarToward,
   stepToward,
   yawQuaternion,
@@ -86,6 +87,8 @@ interface GuardedBox {
 
 interface WorldObject {
   spec: ObjectSpec;
+  /** Bounding-sphere radius about the body origin, m. */
+  radius: number;
   body: RAPIER.RigidBody;
   colliders: RAPIER.Collider[];
 }
@@ -264,7 +267,7 @@ export class GraspWorld implements GraspWorldApi {
     const [x0, y0, z0] = this.palmPosition;
     stepToward(this.palmPosition, this.target, g.maxSpeed * dt);
     const drop = z0 - this.palmPosition[2];
-    if (drop > 0) this.palmPosition[2] = z0 - this.clearanceBelow(drop, this.palmPosition[0] - x0, this.palmPosition[1] - y0);
+    if (drop > 0) this.palmPosition[2] = z0 - this.clearanceBelow(z0, drop, this.palmPosition[0] - x0, this.palmPosition[1] - y0);
     this.palmYaw = stepScalarToward(this.palmYaw, this.targetYaw, g.maxYawSpeed * dt);
     _v.x = this.palmPosition[0];
     _v.y = this.palmPosition[1];
@@ -276,12 +279,17 @@ export class GraspWorld implements GraspWorldApi {
   }
 
   /**
-   * How far (at most `drop`) the gripper may descend after shifting by (dx, dy)
+   * How far (at most `drop`) the gripper, fingertips at `tipZ`, may descend after shifting by (dx, dy)
    * before one of its boxes meets an upward-facing surface: a guarded move, as
    * a robot with a force sensor stops on contact. Without it the kinematic palm
    * would press objects through the floor.
    */
-  private clearanceBelow(drop: number, dx: number, dy: number): number {
+  private clearanceBelow(tipZ: number, drop: number, dx: number, dy: number): number {
+    // Shape casts are the costliest part of a substep: skip them while the
+    // fingertips stay above the wall tops and every object's bounding sphere.
+    let top = this.scene.bin.wallHeight;
+    for (const o of this.objects) top = Math.max(top, o.body.translation().z + o.radius);
+    if (tipZ - drop > top + GUARD_GAP) return drop;
     let allowed = drop;
     for (const box of this.guarded) {
       const t = box.body.translation();
@@ -334,7 +342,7 @@ export class GraspWorld implements GraspWorldApi {
     // Density 1 makes each collider's mass its volume; one shared density then gives the total mass.
     const volume = colliders.reduce((sum, c) => sum + c.volume(), 0);
     for (const c of colliders) c.setDensity(spec.mass / volume);
-    return { spec, body, colliders };
+    return { spec, radius: objectRadius(spec), body, colliders };
   }
 
   private buildGripper(world: RAPIER.World): void {
