@@ -27,10 +27,26 @@
  *   `gripper.maxYawSpeed` rad/s) over the substeps of `advance`; a target
  *   further away than one `advance` allows is approached, not jumped to. Yaw
  *   is not wrapped: the palm turns through the literal difference.
- * - Workspace: x, y within `gripper.workspace` of the bin's inner half-size;
- *   z from `MIN_TIP_HEIGHT` (just above the floor) to above the lift height.
- *   The palm is kinematic and does not stop on contact: descending onto an
- *   object pushes it.
+ * - Workspace (`world.workspace`, `gripperWorkspace(scene)`): x, y within
+ *   `gripper.workspace` of the bin's inner half-size (the open fingers reach
+ *   maxAperture/2 + fingerThickness further, so near a wall they can land on
+ *   its top); z from `MIN_TIP_HEIGHT` (just above the floor) to 5 cm above
+ *   the higher of start and lift height.
+ * - Guarded descent: the palm is kinematic, but it stops descending when any
+ *   gripper box would meet an upward-facing surface (an object top, a wall top,
+ *   the floor), as a robot with a force sensor would; sideways it pushes
+ *   objects. So the fingertip height can stay above the commanded z.
+ * - Fingers: force-limited (`gripper.fingerForce`) velocity motors at
+ *   `gripper.fingerSpeed` per finger. Closed on an object, `aperture()` is its
+ *   width minus well under 1 mm per pad for 0.1–0.5 kg objects (contacts are
+ *   stiff: `physics.contactFrequency`); closed on nothing, 0. A held object
+ *   hangs by friction only (pad friction `gripper.fingerFriction`, averaged
+ *   with the object's).
+ * - Reset: a fresh Rapier world; objects dropped at `dropPoses(...)` (seeded),
+ *   then stepped until all have been at rest for 3 checks or
+ *   `physics.settleTime` runs out; then the gripper is added, open, at
+ *   (0, 0, `gripper.startHeight`), yaw 0. `stepsSinceReset` counts the
+ *   physics steps (settling included), for profiling.
  * - Objects: `snapshot().objects[i]` is the pose of `objects[i]` given to
  *   `reset` (any count; `scene.objects.count` is what env samples). Privileged
  *   policies combine these poses with the specs they passed in (e.g.
