@@ -38,8 +38,9 @@
  *   objects. So the fingertip height can stay above the commanded z.
  * - Fingers: force-limited (`gripper.fingerForce`) velocity motors at
  *   `gripper.fingerSpeed` per finger. Closed on an object, `aperture()` is its
- *   width minus well under 1 mm per pad for 0.1–0.5 kg objects (contacts are
- *   stiff: `physics.contactFrequency`); closed on nothing, 0. A held object
+ *   width minus the pads' sink into it: ~0.3 mm per pad at 0.2–0.5 kg, ~1.2 mm
+ *   at 0.02 kg (contact stiffness: `physics.contactFrequency`); closed on
+ *   nothing, 0. A held object
  *   hangs by friction only (pad friction `gripper.fingerFriction`, averaged
  *   with the object's).
  * - Reset: a fresh Rapier world; objects dropped at `dropPoses(...)` (seeded),
