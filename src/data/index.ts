@@ -1,12 +1,21 @@
 /**
  * Grasp datasets in the LeRobot v2.1 layout: write episodes crash-safely,
- * collect them with worker threads, validate, and read them back.
+ * collect them with K collector processes, validate, and read them back.
  *
  *   const w = DatasetWriter.create(dir, spec, source);   // or DatasetWriter.resume(dir)
- *   w.append(await prepareEpisode(record)); w.close();
- *   const r = DatasetReader.open(dir, { imageWidth: 64, imageHeight: 64 });
- *   for await (const t of r.transitions()) ...
- *   const report = await validateDataset(dir);
+ *   w.append(await prepareEpisode(record)); w.close();   // episode files in index order
+ *   const r = DatasetReader.open(dir, { imageWidth: 64, imageHeight: 64 });  // DatasetError if not
+ *   for await (const t of r.transitions()) ...           // one episode file in memory at a time
+ *   await fillReplay(r, replayBuffer);                   // offline training (src/rl ReplayBuffer)
+ *   const report = await validateDataset(dir);           // { ok, errors: one line per bad file }
+ *   await collect({ dir, episodes, seed, workers, policy: 'scripted+eps:0.2', scene, ... });
+ *
+ * Layout: meta/{info.json, episodes.jsonl, tasks.jsonl, episodes_stats.jsonl, stats.json},
+ * data/chunk-NNN/episode_NNNNNN.parquet, plus meta/pincer.json (spec and collect
+ * settings, checked on resume) and meta/writer.lock while a writer is open. Each
+ * parquet file also carries its own episodes.jsonl entry and stats, so meta/ can be
+ * rebuilt from the data files after a crash (DatasetReader.open, validate and resume do).
+ * State and reward are stored as float32, as LeRobot does.
  */
 export { DatasetError } from './errors.js';
 export {
