@@ -3,6 +3,7 @@
  * registers itself on the program; this file owns argv, exit codes and the
  * one-line error contract (no stack traces for user mistakes).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PincerError } from './errors.js';
 import { commands } from './commands/index.js';
@@ -11,6 +12,8 @@ import { HullError, ObjectImportError, SplitError } from '../objects/index.js';
 import { DisplayError } from '../render/index.js';
 import { ConfigError, ReplayFileError } from '../rl/index.js';
 import { SceneError } from '../scene/index.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Library errors that describe the user's input (a file, a flag, a config value):
@@ -23,8 +26,21 @@ const RUNTIME_ERRORS = [DisplayError, HullError];
 export function buildProgram(): Command {
   const program = new Command('pincer')
     .description('QT-Opt-style vision-based grasping: simulate, collect, train and evaluate grasp policies')
+    .version(PACKAGE_VERSION)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pincer quickstart                                   # a small end-to-end run
+  pincer render --seed 7 --size 256 --out bin.png     # look at the scene
+  pincer rollout --policy scripted --split test --episodes 100 --json
+  pincer collect --policy scripted+eps:0.2 --episodes 1000 --out data/grasps --workers 2
+  pincer bench env --json
+
+Run 'pincer <command> --help' for a command's flags and examples.`,
+    );
   for (const register of commands) register(program);
   // Subcommands inherit exit override and one-line errors.
   for (const sub of program.commands) {
