@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ACTION_DIM, type EpisodeRecord, type StepRecord } from '../env/index.js';
+import { encodePng } from '../render/index.js';
 import { DatasetError } from './errors.js';
 import { STATE_DIM, datasetFeatures, huggingfaceMetadata, imageKey, parquetSchema, type DatasetSpec } from './features.js';
 import { StatsAccumulator, statsFromJson, statsToJson, type EpisodeStats } from './stats.js';
@@ -50,12 +51,6 @@ export interface PreparedEpisode {
   /** Per-channel stats of the raw images, scaled to [0, 1]. */
   imageStats: EpisodeStats[string];
   record: Pick<EpisodeRecord, 'seed' | 'split' | 'objectIds' | 'success' | 'groundTruthSuccess' | 'policy'>;
-}
-
-/** PNG encoding of one RGB frame; zlib level 6 is sharp's default and deterministic. */
-export async function encodePng(pixels: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  const buf = await sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 /** PNG -> RGB pixels, checking the size; throws DatasetError naming `where`. */

@@ -30,7 +30,7 @@ export {
   type FeatureInfo,
 } from './features.js';
 export { CODEBASE_VERSION, CHUNKS_SIZE, episodePath, type DatasetInfo } from './layout.js';
-export { prepareEpisode, decodePng, encodePng, type EpisodeEntry, type PreparedEpisode } from './episode.js';
+export { prepareEpisode, decodePng, type EpisodeEntry, type PreparedEpisode } from './episode.js';
 export { type FeatureStats, type EpisodeStats } from './stats.js';
 export { isDataset, readHeader, sizeOnDisk, type DatasetHeader } from './store.js';
 export { DatasetWriter } from './writer.js';
