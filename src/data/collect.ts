@@ -157,6 +157,8 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   let failed = false;
   try {
     const todo = Math.max(0, opts.episodes - startEpisodes);
+    // A first report before the collectors' start-up (env, Xvfb), which takes seconds.
+    opts.onProgress?.({ episodes: startEpisodes, target: opts.episodes, successes: writer.successes, frames: startFrames, elapsedS: 0, episodesPerS: 0 });
     if (todo > 0) {
       await new Promise<void>((resolve, reject) => {
         let nextToAssign = startEpisodes;

@@ -80,7 +80,8 @@ async function runCollect(flags: CollectFlags): Promise<CollectResult> {
   }
   const bar = showProgress(opts(flags))
     ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'collect [{bar}] {value}/{total} episodes | {successes} successes | {rate} episodes/s' },
+        // noTTYOutput: --progress asks for the bar on a non-TTY stderr too (redrawn every second).
+        { stream: process.stderr, format: 'collect [{bar}] {value}/{total} episodes | {successes} successes | {rate} episodes/s', noTTYOutput: true, notTTYSchedule: 1000 },
         cliProgress.Presets.shades_classic,
       )
     : null;
