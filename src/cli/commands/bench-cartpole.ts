@@ -240,7 +240,7 @@ async function writeAblation(
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'env steps' },
       y: { field: 'mean', type: 'quantitative', title: 'episodic return', scale: { domain: [0, 500] } },
-      color: { field: 'variant', type: 'nominal' },
+      color: { field: 'variant', type: 'nominal', legend: { labelLimit: 300 } },
     },
   });
   const q0Data = perVariant.flatMap((v) => [
@@ -255,8 +255,9 @@ async function writeAblation(
     encoding: {
       x: { field: 'variant', type: 'nominal', title: null },
       xOffset: { field: 'kind' },
-      y: { field: 'value', type: 'quantitative', title: 'discounted return (γ = 0.99)' },
-      color: { field: 'kind', type: 'nominal', title: null },
+      // Symlog: a diverged variant (Q in the thousands) must not flatten the others.
+      y: { field: 'value', type: 'quantitative', title: 'discounted return (γ = 0.99), symlog', scale: { type: 'symlog' } },
+      color: { field: 'kind', type: 'nominal', title: null, legend: { labelLimit: 300, orient: 'bottom' } },
     },
     width: 420,
     height: 260,
