@@ -73,7 +73,8 @@ export function reportError(err: unknown): number {
     process.stderr.write(`pincer: ${err.message}\n`);
     return err.exitCode;
   }
-  const usage = USAGE_ERRORS.some((cls) => err instanceof cls);
+  // A DatasetError says itself whether the request (exit 2) or the data (exit 1) is at fault.
+  const usage = err instanceof DatasetError ? err.usage : USAGE_ERRORS.some((cls) => err instanceof cls);
   if (usage || RUNTIME_ERRORS.some((cls) => err instanceof cls)) {
     process.stderr.write(`pincer: ${(err as Error).message.split('\n')[0]}\n`);
     return usage ? 2 : 1;
