@@ -165,7 +165,7 @@ async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
   }
   const command = `pincer bench cartpole --ablate ${opts.ablate} --seeds ${opts.seeds} --seed ${opts.seed} --steps ${opts.steps}` +
     (opts.nStep !== undefined ? ` --n-step ${opts.nStep}` : '') + (opts.per ? ' --per' : '');
-  const files = await writeAblation(opts.ablate, command, perVariant, curves, opts);
+  const files = await writeAblation(opts.ablate, command, perVariant, curves, opts, all[0].dqn.nStep);
   emit(
     opts,
     {
@@ -212,6 +212,7 @@ async function writeAblation(
   perVariant: { variant: Variant; summary: Record<string, unknown> }[],
   curves: [number, number][][],
   opts: BenchCartPoleOptions,
+  nStep: number,
 ): Promise<string[]> {
   const s = (v: { summary: Record<string, unknown> }, key: string) => v.summary[key] as number;
   const rows = perVariant.map(
@@ -262,8 +263,10 @@ async function writeAblation(
     width: 420,
     height: 260,
   });
-  const files = [join(dir, 'cartpole.md'), join(dir, 'cartpole-returns.png'), join(dir, 'cartpole-q0.png')];
-  writeFileAtomic(files[0], `${table}\n![learning curves](cartpole-returns.png)\n\n![Q(s0)](cartpole-q0.png)\n`);
+  // Named by n so that ablations with different returns can sit side by side.
+  const name = `cartpole-nstep${nStep}`;
+  const files = [join(dir, `${name}.md`), join(dir, `${name}-returns.png`), join(dir, `${name}-q0.png`)];
+  writeFileAtomic(files[0], `${table}\n![learning curves](${name}-returns.png)\n\n![Q(s0)](${name}-q0.png)\n`);
   writeFileAtomic(files[1], returns);
   writeFileAtomic(files[2], q0);
   return files;
