@@ -23,12 +23,17 @@ const USAGE_ERRORS = [SceneError, ObjectImportError, SplitError, DatasetError, P
 /** Library errors about the machine or a failed run: one line, exit code 1. */
 const RUNTIME_ERRORS = [DisplayError, HullError];
 
+/** Commander's own errors (unknown command or option, missing value) in pincer's one-line form. */
+function oneLineError(str: string, write: (s: string) => void): void {
+  write(`pincer: ${str.split('\n')[0].replace(/^error: /, '')}\n`);
+}
+
 export function buildProgram(): Command {
   const program = new Command('pincer')
     .description('QT-Opt-style vision-based grasping: simulate, collect, train and evaluate grasp policies')
     .version(PACKAGE_VERSION)
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
+    .configureOutput({ outputError: oneLineError })
     .addHelpText(
       'after',
       `
@@ -44,9 +49,9 @@ Run 'pincer <command> --help' for a command's flags and examples.`,
   for (const register of commands) register(program);
   // Subcommands inherit exit override and one-line errors.
   for (const sub of program.commands) {
-    sub.exitOverride().configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    sub.exitOverride().configureOutput({ outputError: oneLineError });
     for (const subsub of sub.commands) {
-      subsub.exitOverride().configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+      subsub.exitOverride().configureOutput({ outputError: oneLineError });
     }
   }
   return program;
