@@ -143,18 +143,21 @@ describe('Renderer (64×64 default)', () => {
     expect(() => renderer.draw(snapshot([upright([0, 0, 0.03])]))).toThrow(/1 objects/);
   });
 
-  it('keeps GPU geometries flat over many episodes', () => {
+  it('keeps GPU geometries flat over many episodes drawing from the same objects', () => {
+    const library = Array.from({ length: 5 }, (_, k) => box(`b${k}`, [0.03 + 0.01 * k, 0.04, 0.05], RED));
+    renderer.setObjects(library);
+    renderer.render(snapshot(library.map((_, k) => upright([0.05 * k - 0.1, 0, 0.03]))));
     renderer.setObjects(objects);
     renderer.render(at(0, 0));
     const before = renderer.webgl.info.memory.geometries;
     for (let i = 0; i < 40; i++) {
-      const n = 1 + (i % 5);
-      const specs = Array.from({ length: n }, (_, k) => box(`b${k}`, [0.03 + 0.01 * k, 0.04, 0.05], RED));
+      const specs = library.slice(i % 5, 1 + (i % 5) + (i % 3));
       renderer.setObjects(specs, new Rng(i));
       renderer.render(snapshot(specs.map((_, k) => upright([0.05 * k - 0.1, 0, 0.03]))));
     }
     renderer.setObjects(objects);
     renderer.render(at(0, 0));
+    // One geometry per distinct object, uploaded once and reused by later episodes.
     expect(renderer.webgl.info.memory.geometries).toBe(before);
     expect(renderer.webgl.info.memory.textures).toBe(1);
   });

@@ -71,18 +71,47 @@ describe('object geometry', () => {
     expect(meanW).toBeCloseTo(4 / (3 * Math.PI), 1);
   });
 
-  it('drops objects in the drop area with bounding spheres apart, deterministically', () => {
+  it('lays objects on the floor on a broad face, apart or stacked with bounding spheres apart, deterministically', () => {
     const specs = Array.from({ length: 12 }, (_, i) => boxSpec(0.02 + 0.008 * i, 0.03, 0.04));
     const poses = dropPoses(specs, scene, new Rng(5));
     expect(dropPoses(specs, scene, new Rng(5))).toEqual(poses);
     const half = (scene.bin.size[0] / 2) * scene.objects.dropArea;
+    // World x, y, z of every vertex of object i at its pose.
+    const worldVertices = (i: number): Vec3[] => {
+      const [qx, qy, qz, qw] = poses[i].quaternion;
+      const v = specs[i].parts[0].vertices;
+      const out: Vec3[] = [];
+      for (let k = 0; k < v.length; k += 3) {
+        const [x, y, z] = [v[k], v[k + 1], v[k + 2]];
+        // v + 2w(q×v) + 2q×(q×v)
+        const t = [2 * (qy * z - qz * y), 2 * (qz * x - qx * z), 2 * (qx * y - qy * x)];
+        out.push([
+          x + qw * t[0] + qy * t[2] - qz * t[1] + poses[i].position[0],
+          y + qw * t[1] + qz * t[0] - qx * t[2] + poses[i].position[1],
+          z + qw * t[2] + qx * t[1] - qy * t[0] + poses[i].position[2],
+        ]);
+      }
+      return out;
+    };
+    const footprint = (i: number): number => Math.max(...worldVertices(i).map((w) => Math.hypot(w[0] - poses[i].position[0], w[1] - poses[i].position[1])));
+    let onFloor = 0;
     poses.forEach((p, i) => {
       expect(Math.abs(p.position[0])).toBeLessThanOrEqual(half);
-      expect(lowestPoint(specs[i], p)).toBeGreaterThan(0);
+      const low = lowestPoint(specs[i], p);
+      expect(low).toBeGreaterThan(0);
+      // A face down: four vertices at the lowest height.
+      expect(worldVertices(i).filter((w) => w[2] < low + 1e-6).length).toBe(4);
+      // Broad faces only: the centre at most 1.2x as high as when lying on the broadest face.
+      const halves = [0, 1, 2].map((k) => Math.max(...Array.from(specs[i].parts[0].vertices).filter((_, n) => n % 3 === k)));
+      expect(p.position[2] - low).toBeLessThanOrEqual(1.2 * Math.min(...halves) + 1e-6);
+      if (low < 0.003) onFloor++;
       for (let j = 0; j < i; j++) {
+        const dxy = Math.hypot(p.position[0] - poses[j].position[0], p.position[1] - poses[j].position[1]);
         const d = Math.hypot(...p.position.map((v, k) => v - poses[j].position[k]));
-        expect(d).toBeGreaterThan(objectRadius(specs[i]) + objectRadius(specs[j]));
+        expect(dxy >= footprint(i) + footprint(j) || d > objectRadius(specs[i]) + objectRadius(specs[j])).toBe(true);
       }
     });
+    // The first objects find free floor; only a crowded bin stacks.
+    expect(onFloor).toBeGreaterThanOrEqual(5);
   });
 });

@@ -7,8 +7,9 @@
  * Frames: world metres, z up, bin floor top at z = 0 (src/scene/schema.ts).
  * Image: H×W×3 uint8 sRGB, row-major from the top-left pixel.
  *
- * Geometries and materials live as long as the renderer (bin, table, gripper)
- * or the episode (objects); drawing a frame allocates nothing.
+ * Geometries and materials live as long as the renderer (bin, table, gripper,
+ * and object geometries, cached by spec up to `GEOMETRY_CACHE_LIMIT`); drawing a
+ * frame allocates nothing.
  */
 import {
   BoxGeometry,
@@ -37,6 +38,9 @@ import { createLighting, createSurfaceMaterial, setAlbedo, type Lighting } from 
 const TABLE_SIZE = 2.5;
 /** Table thickness, m. */
 const TABLE_THICKNESS = 0.04;
+
+/** Object geometries kept at most; beyond it the cache starts over (a caller minting new specs every episode must not leak). */
+const GEOMETRY_CACHE_LIMIT = 4096;
 
 /** Where the renderer draws: a canvas, and optionally a context already created on it (headless gl). */
 export interface RenderSurface {
@@ -100,6 +104,8 @@ export class Renderer {
 
   private readonly objectRoot = new Group();
   private objectMeshes: Mesh[] = [];
+  /** Object geometries by spec, kept for the renderer's life: a library object reappears in later episodes, and re-uploading its buffers costs more than keeping them (the library is ~1k small meshes). */
+  private readonly objectGeometries = new Map<ObjectSpec, BufferGeometry>();
   /** Per-object materials, kept across episodes and recoloured (grows to the largest object count seen). */
   private readonly objectMaterials: ShaderMaterial[] = [];
   private disposed = false;
@@ -174,13 +180,19 @@ export class Renderer {
    */
   setObjects(objects: readonly ObjectSpec[], rng?: Rng): void {
     this.assertLive();
-    for (const mesh of this.objectMeshes) {
-      this.objectRoot.remove(mesh);
-      mesh.geometry.dispose();
+    for (const mesh of this.objectMeshes) this.objectRoot.remove(mesh);
+    if (this.objectGeometries.size + objects.length > GEOMETRY_CACHE_LIMIT) {
+      for (const geometry of this.objectGeometries.values()) geometry.dispose();
+      this.objectGeometries.clear();
     }
     while (this.objectMaterials.length < objects.length) this.objectMaterials.push(createSurfaceMaterial(this.lighting));
     this.objectMeshes = objects.map((spec, i) => {
-      const mesh = new Mesh(objectGeometry(spec), this.objectMaterials[i]);
+      let geometry = this.objectGeometries.get(spec);
+      if (!geometry) {
+        geometry = objectGeometry(spec);
+        this.objectGeometries.set(spec, geometry);
+      }
+      const mesh = new Mesh(geometry, this.objectMaterials[i]);
       this.objectRoot.add(mesh);
       return mesh;
     });
@@ -255,7 +267,8 @@ export class Renderer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const mesh of this.objectMeshes) mesh.geometry.dispose();
+    for (const geometry of this.objectGeometries.values()) geometry.dispose();
+    this.objectGeometries.clear();
     this.objectMeshes = [];
     for (const geometry of this.staticGeometries) geometry.dispose();
     for (const material of [...this.objectMaterials, this.floorMaterial, this.wallMaterial, this.tableMaterial, this.gripperMaterial]) {

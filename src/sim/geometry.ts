@@ -8,7 +8,7 @@
  * `GripperPose`: position x, y of the palm centre, z = fingertip height above
  * the bin floor, rotated by `yaw` about world z.
  */
-import type { ObjectSpec } from '../objects/types.js';
+import { volumeAndCentroid, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { BodyPose, Quat, Vec3 } from './types.js';
@@ -17,8 +17,6 @@ import type { BodyPose, Quat, Vec3 } from './types.js';
 export const MIN_TIP_HEIGHT = 0.004;
 /** Head room above the higher of the start and lift heights, m. */
 const WORKSPACE_TOP_MARGIN = 0.05;
-/** Vertical gap between the bounding spheres of objects dropped above each other, m. */
-const DROP_GAP = 0.01;
 
 export interface GripperGeometry {
   /** Palm box half extents (x along the closing direction), m. */
@@ -144,29 +142,215 @@ export function lowestPoint(spec: ObjectSpec, pose: BodyPose): number {
   return pose.position[2] + lowest;
 }
 
+/** Gap left under an object placed on the floor (or above the objects under it), m: it lands within a few substeps. */
+const DROP_CLEARANCE = 0.002;
+/** Random xy positions tried per object before it is stacked on the others instead. */
+const PLACEMENT_TRIES = 30;
+/** Resting poses whose centre of mass is within this factor of the lowest one's height are drawn among (a near-cube lies on any face, a flat box only on its broad face). */
+const STABLE_HEIGHT_FACTOR = 1.2;
+/** Vertices this close to the supporting plane touch the floor, m. */
+const CONTACT_TOLERANCE = 1e-4;
+/** The centre of mass must project this far inside the contact polygon for a pose to count as stable, m. */
+const STABILITY_MARGIN = 1e-3;
+
+/** A way for an object to lie on the floor: which object-frame direction points down, and its extents that way. */
+interface RestingPose {
+  /** Unit vector, object frame, that points straight down. */
+  down: Vec3;
+  /** Height of the object origin above the floor, m. */
+  originHeight: number;
+  /** Height of the centre of mass above the floor, m (lower is more stable). */
+  comHeight: number;
+  /** Largest horizontal distance of a vertex from the origin's vertical, m. */
+  footprint: number;
+}
+
+const restingCache = new WeakMap<ObjectSpec, RestingPose[]>();
+
+/** Centre of mass of the union of parts at uniform density (part volumes may overlap slightly; close enough for stability). */
+function centreOfMass(spec: ObjectSpec): Vec3 {
+  let volume = 0;
+  const c: Vec3 = [0, 0, 0];
+  for (const part of spec.parts) {
+    const p = volumeAndCentroid(part);
+    volume += p.volume;
+    for (let k = 0; k < 3; k++) c[k] += p.volume * p.centroid[k];
+  }
+  return volume > 0 ? [c[0] / volume, c[1] / volume, c[2] / volume] : [0, 0, 0];
+}
+
+/** Whether the origin of the plane lies inside the convex hull of `points` ([u, w] pairs) by at least `margin`. */
+function insideHull2d(points: [number, number][], margin: number): boolean {
+  if (points.length < 3) return false;
+  // Andrew's monotone chain, counter-clockwise.
+  const pts = points.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const cross = (o: [number, number], a: [number, number], b: [number, number]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const p of pts) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    lower.push(p);
+  }
+  const upper: [number, number][] = [];
+  for (let i = pts.length - 1; i >= 0; i--) {
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], pts[i]) <= 0) upper.pop();
+    upper.push(pts[i]);
+  }
+  const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];
+  if (hull.length < 3) return false;
+  for (let i = 0; i < hull.length; i++) {
+    const a = hull[i];
+    const b = hull[(i + 1) % hull.length];
+    const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
+    // Signed distance of the origin to the left of edge a→b.
+    if (cross(a, b, [0, 0]) / len < margin) return false;
+  }
+  return true;
+}
+
 /**
- * Drop poses for `specs`, in order: x, y uniform in the centred drop area,
- * uniformly random orientation, and heights stacked so that no two bounding
- * spheres overlap (an object whose footprint circle overlaps an earlier one's
- * goes above it). Consumes a fixed number of draws per object.
+ * The statically stable ways `spec` can lie on a flat floor. Candidate down
+ * directions are the object axes and every hull face normal; a candidate is
+ * stable when the centre of mass projects inside the polygon of the vertices
+ * touching the supporting plane. Cached per spec.
+ */
+function restingPoses(spec: ObjectSpec): RestingPose[] {
+  const cached = restingCache.get(spec);
+  if (cached) return cached;
+  const com = centreOfMass(spec);
+  const candidates = new Map<string, Vec3>();
+  const add = (n: Vec3): void => {
+    const len = Math.hypot(n[0], n[1], n[2]);
+    if (len < 1e-12) return;
+    const u: Vec3 = [n[0] / len, n[1] / len, n[2] / len];
+    candidates.set(`${Math.round(u[0] * 1e3)},${Math.round(u[1] * 1e3)},${Math.round(u[2] * 1e3)}`, u);
+  };
+  for (const axis of [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]] as Vec3[]) add(axis);
+  for (const part of spec.parts) {
+    const v = part.vertices;
+    const t = part.indices;
+    for (let f = 0; f < t.length; f += 3) {
+      const a = 3 * t[f];
+      const b = 3 * t[f + 1];
+      const c = 3 * t[f + 2];
+      const e1: Vec3 = [v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]];
+      const e2: Vec3 = [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]];
+      // Counter-clockwise from outside: e1 × e2 points outward, i.e. down when the face is on the floor.
+      add([e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]]);
+    }
+  }
+  // Support height along every candidate first; the stability test (the costly part) runs in order of
+  // centre-of-mass height and stops once the remaining candidates are too tall to be drawn.
+  const ranked = [...candidates.values()].map((n) => {
+    let support = -Infinity;
+    for (const part of spec.parts) {
+      const v = part.vertices;
+      for (let i = 0; i < v.length; i += 3) support = Math.max(support, v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2]);
+    }
+    return { n, support, comHeight: support - (com[0] * n[0] + com[1] * n[1] + com[2] * n[2]) };
+  });
+  ranked.sort((a, b) => a.comHeight - b.comHeight);
+  const broad: RestingPose[] = [];
+  for (const { n, support, comHeight } of ranked) {
+    if (broad.length > 0 && comHeight > broad[0].comHeight * STABLE_HEIGHT_FACTOR) break;
+    // Plane basis (u, w) perpendicular to n.
+    const helper: Vec3 = Math.abs(n[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
+    const u = normalize(crossVec(n, helper));
+    const w = crossVec(n, u);
+    const contacts: [number, number][] = [];
+    let f2 = 0;
+    for (const part of spec.parts) {
+      const v = part.vertices;
+      for (let i = 0; i < v.length; i += 3) {
+        const d = v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2];
+        const r2 = v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2];
+        f2 = Math.max(f2, r2 - d * d);
+        if (d < support - CONTACT_TOLERANCE) continue;
+        const x = v[i] - com[0];
+        const y = v[i + 1] - com[1];
+        const z = v[i + 2] - com[2];
+        contacts.push([x * u[0] + y * u[1] + z * u[2], x * w[0] + y * w[1] + z * w[2]]);
+      }
+    }
+    if (!insideHull2d(contacts, STABILITY_MARGIN)) continue;
+    broad.push({ down: n, originHeight: support, comHeight, footprint: Math.sqrt(Math.max(0, f2)) });
+  }
+  if (broad.length === 0) {
+    // No stable face found (degenerate input): lie on -z and let physics settle it.
+    broad.push({ down: [0, 0, -1], originHeight: -lowestPoint(spec, { position: [0, 0, 0], quaternion: [0, 0, 0, 1] }), comHeight: 0, footprint: objectRadius(spec) });
+  }
+  restingCache.set(spec, broad);
+  return broad;
+}
+
+function crossVec(a: Vec3, b: Vec3): Vec3 {
+  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}
+
+function normalize(a: Vec3): Vec3 {
+  const len = Math.hypot(a[0], a[1], a[2]);
+  return [a[0] / len, a[1] / len, a[2] / len];
+}
+
+/** Shortest rotation taking unit vector `from` to straight down (0, 0, -1). */
+function downQuaternion(from: Vec3): Quat {
+  // q = [from × d, 1 + from·d] normalised, d = (0, 0, -1).
+  const dot = -from[2];
+  if (dot < -1 + 1e-9) return [1, 0, 0, 0];
+  const x = -from[1];
+  const y = from[0];
+  const w = 1 + dot;
+  const len = Math.hypot(x, y, w);
+  return [x / len, y / len, 0, w / len];
+}
+
+/** Hamilton product a·b (rotate by b, then by a). */
+function multiplyQuat(a: Quat, b: Quat): Quat {
+  const [ax, ay, az, aw] = a;
+  const [bx, by, bz, bw] = b;
+  return [aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz];
+}
+
+/**
+ * Drop poses for `specs`, in order, chosen so that objects start at rest and
+ * settling takes a few dozen substeps instead of a second of falling and
+ * tumbling. Orientation: one of the object's statically stable resting poses
+ * (see `restingPoses`; broad faces only, never balanced on a thin end), then a
+ * uniform yaw. Position: x, y uniform in the centred drop area, redrawn until
+ * the footprint circle clears every earlier object's; z puts the lowest point
+ * `DROP_CLEARANCE` above the floor. When the bin is too crowded for that, the
+ * object goes above the earlier ones whose footprint it overlaps (bounding
+ * spheres apart) and falls onto them.
  */
 export function dropPoses(specs: readonly ObjectSpec[], scene: SceneConfig, rng: Rng): BodyPose[] {
   const ax = (scene.bin.size[0] / 2) * scene.objects.dropArea;
   const ay = (scene.bin.size[1] / 2) * scene.objects.dropArea;
   const poses: BodyPose[] = [];
+  const footprints: number[] = [];
   const radii: number[] = [];
   for (const spec of specs) {
+    const options = restingPoses(spec);
+    const rest = options[rng.int(0, options.length - 1)];
+    const quaternion = multiplyQuat(yawQuaternion(rng.uniform() * 2 * Math.PI), downQuaternion(rest.down));
     const r = objectRadius(spec);
-    const x = rng.range(-ax, ax);
-    const y = rng.range(-ay, ay);
-    const quaternion = randomQuaternion(rng);
-    let z = Math.max(scene.objects.dropHeight, r + DROP_GAP);
-    for (let j = 0; j < poses.length; j++) {
-      const [px, py, pz] = poses[j].position;
-      const reach = r + radii[j] + DROP_GAP;
-      if ((px - x) ** 2 + (py - y) ** 2 < reach * reach) z = Math.max(z, pz + reach);
+
+    let x = 0;
+    let y = 0;
+    let clear = false;
+    for (let t = 0; t < PLACEMENT_TRIES && !clear; t++) {
+      x = rng.range(-ax, ax);
+      y = rng.range(-ay, ay);
+      clear = poses.every((p, j) => (p.position[0] - x) ** 2 + (p.position[1] - y) ** 2 >= (rest.footprint + footprints[j] + DROP_CLEARANCE) ** 2);
+    }
+    let z = rest.originHeight + DROP_CLEARANCE;
+    if (!clear) {
+      for (let j = 0; j < poses.length; j++) {
+        const [px, py, pz] = poses[j].position;
+        const reach = r + radii[j] + DROP_CLEARANCE;
+        if ((px - x) ** 2 + (py - y) ** 2 < reach * reach) z = Math.max(z, pz + reach);
+      }
     }
     poses.push({ position: [x, y, z], quaternion });
+    footprints.push(rest.footprint);
     radii.push(r);
   }
   return poses;

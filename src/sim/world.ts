@@ -55,7 +55,7 @@ const TOUCH_DISTANCE = 1e-3;
 const REST_SPEED = 0.005;
 const REST_SPIN = 0.1;
 /** Physics steps between at-rest checks while settling, and how many checks in a row must pass. */
-const SETTLE_CHECK_STEPS = 6;
+const SETTLE_CHECK_STEPS = 4;
 const SETTLE_REST_CHECKS = 3;
 /** The palm stops descending this far above an upward-facing surface under any gripper box, m. */
 const GUARD_GAP = 5e-4;
