@@ -9,7 +9,6 @@ import {
   gripperWorkspace,
   lowestPoint,
   objectRadius,
-  randomQuaternion,
   stepToward,
   type Vec3,
 } from '../src/sim/index.js';
@@ -57,18 +56,6 @@ describe('object geometry', () => {
     // 90° about y: the 10 cm side stands vertical.
     const s = Math.SQRT1_2;
     expect(lowestPoint(box, { position: [0, 0, 0.5], quaternion: [0, s, 0, s] })).toBeCloseTo(0.45, 6);
-  });
-
-  it('draws unit quaternions covering all orientations', () => {
-    const rng = new Rng(3);
-    let meanW = 0;
-    for (let i = 0; i < 2000; i++) {
-      const q = randomQuaternion(rng);
-      expect(Math.hypot(...q)).toBeCloseTo(1, 9);
-      meanW += Math.abs(q[3]) / 2000;
-    }
-    // Uniform on the unit 3-sphere: w has density ∝ √(1 − w²), so E|w| = (1/3) / (π/4) = 4 / (3π) ≈ 0.424.
-    expect(meanW).toBeCloseTo(4 / (3 * Math.PI), 1);
   });
 
   it('lays objects on the floor on a broad face, apart or stacked with bounding spheres apart, deterministically', () => {

@@ -71,7 +71,7 @@ export interface StepResult {
 export interface PhaseTiming {
   /** Everything in the phase. */
   totalMs: number;
-  /** Rapier stepping, and the simulated time it covered, s. */
+  /** Rapier stepping, and the simulated time it covered, s. For reset: building the world, placing and settling the objects (settling time not counted in physicsSeconds). */
   physicsMs: number;
   physicsSeconds: number;
   /** Scene update and draw call submission. */
@@ -243,7 +243,9 @@ export class GraspEnv {
   private initializeEpisode(rng: Rng): void {
     this.objects = this.objectSource(this.scene.objects.count, rng);
     const simSeed = rng.int(0, 0x7fffffff);
+    const t0 = now();
     this.world.reset(this.objects, simSeed);
+    this.phase.physicsMs += now() - t0;
     this.renderer.setObjects(this.objects, rng);
     const g = this.world.snapshot().gripper;
     this.target = { x: g.position[0], y: g.position[1], z: g.position[2], yaw: g.yaw };

@@ -107,16 +107,6 @@ export function yawQuaternion(yaw: number): Quat {
   return [0, 0, Math.sin(yaw / 2), Math.cos(yaw / 2)];
 }
 
-/** Uniformly distributed random rotation (Shoemake 1992, "Uniform random rotations"). */
-export function randomQuaternion(rng: Rng): Quat {
-  const u1 = rng.uniform();
-  const u2 = rng.uniform() * 2 * Math.PI;
-  const u3 = rng.uniform() * 2 * Math.PI;
-  const a = Math.sqrt(1 - u1);
-  const b = Math.sqrt(u1);
-  return [a * Math.sin(u2), a * Math.cos(u2), b * Math.sin(u3), b * Math.cos(u3)];
-}
-
 /** Radius of the smallest origin-centred sphere holding every part vertex, m. */
 export function objectRadius(spec: ObjectSpec): number {
   let r2 = 0;

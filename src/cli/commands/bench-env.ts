@@ -6,8 +6,12 @@
  */
 import type { Command } from 'commander';
 import { runEpisode, type PhaseTiming } from '../../env/index.js';
+import { sampleObjects } from '../../objects/index.js';
 import { RandomPolicy } from '../../policies/index.js';
-import { deriveSeed } from '../../random/index.js';
+import { deriveSeed, Rng } from '../../random/index.js';
+import { createNodeRenderer } from '../../render/index.js';
+import type { SceneConfig } from '../../scene/index.js';
+import { createGraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { envForSplit, resolveScene } from './rollout.js';
 
@@ -32,6 +36,57 @@ function perCount(p: PhaseTiming): Record<string, number> {
   };
 }
 
+/** Back-to-back repetitions timed by each peer. */
+const PEER_FRAMES = 100;
+const PEER_SPIN_MS = 200;
+/** Where the spin peer's result goes, so the loop cannot be optimised away. */
+export let spinSink = 0;
+
+/** Wall and CPU ms of `fn`, per repetition. */
+function timed(reps: number, fn: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) fn();
+  const c = process.cpuUsage(c0);
+  return { wall: round((performance.now() - t0) / reps), cpu: round((c.user + c.system) / 1000 / reps) };
+}
+
+/**
+ * Peers timed in the same run, just before the episodes, so a result can be
+ * read against the machine's state: frames drawn and read back to back (no
+ * physics between them, so the GL threads stay awake; compare with the
+ * episodes' draw + readback per frame), and a pure-JS spin whose CPU/wall
+ * ratio is the share of a core this process got.
+ */
+async function measurePeers(scene: SceneConfig): Promise<Record<string, unknown>> {
+  const objects = sampleObjects('train', scene.objects.count, new Rng(1));
+  const world = await createGraspWorld(scene);
+  const renderer = await createNodeRenderer(scene, objects);
+  try {
+    world.reset(objects, 1);
+    const snapshot = world.snapshot();
+    const image = new Uint8Array(scene.camera.width * scene.camera.height * 3);
+    const draw = (): void => void renderer.render(snapshot, image);
+    // An untimed first round: shader compile and JIT.
+    timed(PEER_FRAMES, draw);
+    const frame = timed(PEER_FRAMES, draw);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let x = 0;
+    while (performance.now() - t0 < PEER_SPIN_MS) for (let i = 0; i < 10_000; i++) x = (x * 1.000001 + i) % 1e9;
+    spinSink = x;
+    const c = process.cpuUsage(c0);
+    return {
+      frame_back_to_back_ms: frame,
+      substeps_per_env_step: Math.round(scene.action.stepDuration / scene.physics.timestep),
+      core_share: round((c.user + c.system) / 1000 / (performance.now() - t0), 2),
+    };
+  } finally {
+    renderer.dispose();
+    world.dispose();
+  }
+}
+
 export function registerBenchEnv(bench: Command): void {
   bench
     .command('env')
@@ -52,6 +107,8 @@ Examples:
     )
     .action(async (opts: BenchEnvOptions) => {
       const { scene, source } = resolveScene(opts.scene);
+      // Peers first: a second GL context alive beside the env's slows both (measured: 0.8 → 1.5 ms per frame).
+      const peer = await measurePeers(scene);
       const env = await envForSplit(scene, 'train', undefined);
       const policy = new RandomPolicy();
       try {
@@ -69,8 +126,9 @@ Examples:
         const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         const t = env.timing;
         const frames = t.reset.frames + t.step.frames + t.end.frames;
-        const physicsMs = t.reset.physicsMs + t.step.physicsMs + t.end.physicsMs;
-        const substeps = (t.reset.physicsSeconds + t.step.physicsSeconds + t.end.physicsSeconds) / scene.physics.timestep;
+        // Reset's physics time includes building the world; only stepped phases give a per-substep cost.
+        const physicsMs = t.step.physicsMs + t.end.physicsMs;
+        const substeps = (t.step.physicsSeconds + t.end.physicsSeconds) / scene.physics.timestep;
         const accounted = t.reset.totalMs + t.step.totalMs + t.end.totalMs;
         const result = {
           scene: source,
@@ -93,6 +151,7 @@ Examples:
             end_per_episode: perCount(t.end),
             policy_and_other_ms_per_step: round((seconds * 1000 - accounted) / Math.max(1, steps)),
           },
+          peer,
         };
         emit(opts, result);
       } finally {
