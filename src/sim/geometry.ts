@@ -133,7 +133,7 @@ export function lowestPoint(spec: ObjectSpec, pose: BodyPose): number {
 }
 
 /** Gap left under an object placed on the floor (or above the objects under it), m: it lands within a few substeps. */
-const DROP_CLEARANCE = 0.002;
+const DROP_CLEARANCE = 0.0005;
 /** Random xy positions tried per object before it is stacked on the others instead. */
 const PLACEMENT_TRIES = 30;
 /** Resting poses whose centre of mass is within this factor of the lowest one's height are drawn among (a near-cube lies on any face, a flat box only on its broad face). */
