@@ -1,1 +1,2 @@
 export { wilsonInterval } from './wilson.js';
+export { roundTo, quantile, median } from './stats.js';

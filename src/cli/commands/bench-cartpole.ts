@@ -21,6 +21,10 @@ import {
 import { initBackend } from '../../tf/index.js';
 import { UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
+import { roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 2): number => roundTo(x, digits);
 
 interface BenchCartPoleOptions extends OutputOptions {
   seeds: number;
@@ -38,7 +42,6 @@ interface BenchCartPoleOptions extends OutputOptions {
 
 /** The acceptance threshold on the greedy evaluation return. */
 const SOLVED = 475;
-const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Which of double Q and the target network a run uses. */
 interface Variant {

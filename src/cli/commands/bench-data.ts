@@ -15,6 +15,10 @@ import type { Command } from 'commander';
 import { DatasetReader, DatasetWriter, collect, prepareEpisode, type CollectResult } from '../../data/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { resolveScene } from './rollout.js';
+import { roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 2): number => roundTo(x, digits);
 
 interface BenchDataOptions extends OutputOptions {
   episodes: number;
@@ -45,7 +49,6 @@ function sameFiles(a: string, b: string): boolean {
   return fa.size === fb.size && [...fa].every(([rel, bytes]) => fb.get(rel)?.equals(bytes) === true);
 }
 
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function rateSummary(r: CollectResult) {
   return {

@@ -14,6 +14,10 @@ import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { envForSplit, resolveScene } from './rollout.js';
+import { roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 3): number => roundTo(x, digits);
 
 interface BenchEnvOptions extends OutputOptions {
   scene?: string;
@@ -22,7 +26,6 @@ interface BenchEnvOptions extends OutputOptions {
   seed: number;
 }
 
-const round = (v: number, digits = 3): number => Number(v.toFixed(digits));
 
 function perCount(p: PhaseTiming): Record<string, number> {
   const n = Math.max(1, p.count);

@@ -8,6 +8,10 @@ import { fittedQIteration, gridworld, linearLeastSquares, maxAbsDiff, neuralRegr
 import { initBackend } from '../../tf/index.js';
 import { emit, log, parseNonNegativeInt, parseNumber, parsePositiveInt, type OutputOptions } from '../io.js';
 import { UsageError } from '../errors.js';
+import { roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 6): number => roundTo(x, digits);
 
 interface BenchFqiOptions extends OutputOptions {
   slip: number;
@@ -19,7 +23,6 @@ interface BenchFqiOptions extends OutputOptions {
 
 /** Stop FQI when successive fitted tables differ by less than this. */
 const FQI_TOL = 1e-4;
-const round = (x: number, digits = 6): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function benchFqi(opts: BenchFqiOptions): Promise<void> {
   if (!(opts.slip >= 0 && opts.slip <= 0.5)) throw new UsageError(`--slip must be in [0, 0.5], got ${opts.slip}`);

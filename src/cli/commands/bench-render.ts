@@ -18,6 +18,7 @@ import { defaultScene, type SceneConfig } from '../../scene/index.js';
 import type { SceneSnapshot } from '../../sim/index.js';
 import { UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { quantile, roundTo } from '../../report/index.js';
 
 interface BenchRenderOptions extends OutputOptions {
   sizes: number[];
@@ -50,14 +51,10 @@ function benchSnapshot(scene: SceneConfig, objects: readonly ObjectSpec[], rng: 
   };
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 /** min is what an idle machine gives: on shared cores the rasterizer's threads are often descheduled mid-frame. */
 function summary(ms: number[]): { min: number; median: number; p90: number; mean: number } {
   const sorted = ms.slice().sort((a, b) => a - b);
-  const round = (x: number): number => Math.round(x * 1000) / 1000;
+  const round = (x: number): number => roundTo(x, 3);
   return {
     min: round(sorted[0]),
     median: round(quantile(sorted, 0.5)),

@@ -24,6 +24,10 @@ import {
 } from '../../rl/index.js';
 import { UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { median, roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 3): number => roundTo(x, digits);
 
 interface BenchReplayOptions extends OutputOptions {
   capacity: number;
@@ -63,12 +67,7 @@ function buildConfig(opts: BenchReplayOptions, capacity: number, prioritized: bo
   });
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Fill the buffer with episodes of `steps` steps, cycling through a pool of random frames. */
 function fill(buf: ReplayBuffer, opts: BenchReplayOptions, rng: Rng): number {

@@ -15,6 +15,10 @@ import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld, type GraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { resolveScene } from './rollout.js';
+import { roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 4): number => roundTo(x, digits);
 
 interface BenchSimOptions extends OutputOptions {
   scene?: string;
@@ -40,7 +44,6 @@ function addSince(acc: Clock, start: Clock): void {
   acc.cpu += t.cpu - start.cpu;
 }
 
-const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const per = (c: Clock, n: number) => ({ wall: round(c.wall / n), cpu: round(c.cpu / n) });
 
 /** Random gripper motion for `steps` env steps; returns the physics steps taken. */

@@ -28,6 +28,10 @@ import {
 } from '../../tf/index.js';
 import { PincerError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { median, roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 3): number => roundTo(x, digits);
 
 interface BenchTrainOptions extends OutputOptions {
   iters: number;
@@ -46,12 +50,7 @@ const CEM_SAMPLES = 64;
 /** Kernels listed in the profile breakdown. */
 const TOP_KERNELS = 12;
 
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 interface Timing {
   ms: number;
