@@ -7,21 +7,29 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PincerError } from './errors.js';
 import { commands } from './commands/index.js';
-import { DatasetError, PolicySpecError } from '../data/index.js';
-import { HullError, ObjectImportError, SplitError } from '../objects/index.js';
-import { DisplayError } from '../render/index.js';
-import { ConfigError, ReplayFileError } from '../rl/index.js';
-import { SceneError } from '../scene/index.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
- * Library errors that describe the user's input (a file, a flag, a config value):
- * shown as one line with exit code 2, wherever a command lets them through.
+ * The library errors a command may let through, sorted into those that describe
+ * the user's input (a file, a flag, a config value: exit 2) and those about the
+ * machine or a failed run (exit 1); both are shown as one line. Loaded only when
+ * an error happens, so that starting the CLI does not load tfjs, three or Rapier.
  */
-const USAGE_ERRORS = [SceneError, ObjectImportError, SplitError, DatasetError, PolicySpecError, ConfigError, ReplayFileError];
-/** Library errors about the machine or a failed run: one line, exit code 1. */
-const RUNTIME_ERRORS = [DisplayError, HullError];
+async function libraryErrorClasses() {
+  const [data, objects, render, rl, scene] = await Promise.all([
+    import('../data/index.js'),
+    import('../objects/index.js'),
+    import('../render/index.js'),
+    import('../rl/index.js'),
+    import('../scene/index.js'),
+  ]);
+  return {
+    DatasetError: data.DatasetError,
+    usage: [scene.SceneError, objects.ObjectImportError, objects.SplitError, data.PolicySpecError, rl.ConfigError, rl.ReplayFileError],
+    runtime: [render.DisplayError, objects.HullError],
+  };
+}
 
 /** Commander's own errors (unknown command or option, missing value) in pincer's one-line form. */
 function oneLineError(str: string, write: (s: string) => void): void {
@@ -68,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export function reportError(err: unknown): number {
+export async function reportError(err: unknown): Promise<number> {
   if (err instanceof CommanderError) {
     // Commander already printed its one-line message (or the help text).
     if (err.exitCode === 0) return 0;
@@ -78,9 +86,10 @@ export function reportError(err: unknown): number {
     process.stderr.write(`pincer: ${err.message}\n`);
     return err.exitCode;
   }
+  const known = await libraryErrorClasses();
   // A DatasetError says itself whether the request (exit 2) or the data (exit 1) is at fault.
-  const usage = err instanceof DatasetError ? err.usage : USAGE_ERRORS.some((cls) => err instanceof cls);
-  if (usage || RUNTIME_ERRORS.some((cls) => err instanceof cls)) {
+  const usage = err instanceof known.DatasetError ? err.usage : known.usage.some((cls) => err instanceof cls);
+  if (usage || err instanceof known.DatasetError || known.runtime.some((cls) => err instanceof cls)) {
     process.stderr.write(`pincer: ${(err as Error).message.split('\n')[0]}\n`);
     return usage ? 2 : 1;
   }

@@ -1,0 +1,221 @@
+/**
+ * `pincer bench train`: speed of the reference Q-network (src/tf REFERENCE_QNET)
+ * on the active tfjs backend: one Adam/Huber train step at batch 32, a forward
+ * pass, and a CEM evaluation (encoder once, head on 64 actions). With --peer,
+ * the same network in PyTorch (scripts/bench_pytorch.py) in the same run.
+ *
+ * Times are medians after warm-up. Wall time is what the brief asks for; CPU
+ * time (process.cpuUsage) is printed beside it because on a shared machine it
+ * moves far less from run to run.
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../random/index.js';
+import {
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  huberOnQ,
+  initBackend,
+  JsAdam,
+  QNetwork,
+  REFERENCE_QNET,
+  REFERENCE_QNET_PARAMS,
+  reluBiasGrad,
+  trainStep,
+} from '../../tf/index.js';
+import { PincerError } from '../errors.js';
+import { emit, log, type OutputOptions } from '../io.js';
+import { median, roundTo } from '../../report/index.js';
+
+/** Decimals kept in this benchmark's JSON. */
+const round = (x: number, digits = 3): number => roundTo(x, digits);
+
+export interface BenchTrainOptions extends OutputOptions {
+  iters: number;
+  warmup: number;
+  seed: number;
+  peer: boolean;
+  profile: boolean;
+  tfAdam: boolean;
+  breakdown: boolean;
+}
+
+/** Batch size of the reference train step. */
+const BATCH = 32;
+/** CEM samples scored per image (QT-Opt: 64). */
+const CEM_SAMPLES = 64;
+/** Kernels listed in the profile breakdown. */
+const TOP_KERNELS = 12;
+
+
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Median wall and CPU milliseconds of `run` (which must finish its work synchronously or via the returned promise). */
+async function time(opts: BenchTrainOptions, run: () => void | Promise<void>): Promise<Timing> {
+  for (let i = 0; i < opts.warmup; i++) await run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < opts.iters; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { ms: median(wall), cpuMs: median(cpu) };
+}
+
+/**
+ * CPU milliseconds of each piece of the reference train step, timed alone on
+ * inputs of the real shapes: per conv layer the forward kernel, the ReLU
+ * mask + bias gradient, the filter gradient and the input gradient; then the
+ * dense layers and the optimizer update.
+ */
+async function breakdown(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const cpu = async (name: string, f: () => tf.TensorContainer) => {
+    out[name] = round((await time(opts, () => tf.dispose(f()))).cpuMs);
+  };
+  let [h, w, c] = [REFERENCE_QNET.imageHeight, REFERENCE_QNET.imageWidth, REFERENCE_QNET.imageChannels];
+  for (const [i, conv] of REFERENCE_QNET.convs.entries()) {
+    const filterShape: [number, number, number, number] = [conv.kernelSize, conv.kernelSize, c, conv.filters];
+    const x = uniformTensor(rng, [BATCH, h, w, c], 0, 1) as tf.Tensor4D;
+    const filter = uniformTensor(rng, filterShape, -0.1, 0.1) as tf.Tensor4D;
+    const bias = tf.zeros([conv.filters]) as tf.Tensor1D;
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, conv.stride, 1, 'same');
+    const dy = uniformTensor(rng, [BATCH, info.outHeight, info.outWidth, conv.filters], -1, 1) as tf.Tensor4D;
+    await cpu(`conv${i}_forward`, () => tf.fused.conv2d({ x, filter, bias, strides: conv.stride, pad: 'same', activation: 'relu' }));
+    await cpu(`conv${i}_relu_bias_grad`, () => reluBiasGrad(dy, dy));
+    await cpu(`conv${i}_filter_grad`, () => conv2dFilterGrad(x, dy, filterShape, conv.stride, 'same'));
+    // The first layer's input is the image: its gradient is never computed in training.
+    if (i > 0) await cpu(`conv${i}_input_grad`, () => conv2dInputGrad(dy, filter, info));
+    tf.dispose([x, filter, bias, dy]);
+    [h, w, c] = [info.outHeight, info.outWidth, conv.filters];
+  }
+  const features = uniformTensor(rng, [BATCH, h * w * c], 0, 1);
+  const weight = uniformTensor(rng, [h * w * c, REFERENCE_QNET.headUnits], -0.1, 0.1);
+  const dz = uniformTensor(rng, [BATCH, REFERENCE_QNET.headUnits], -1, 1);
+  await cpu('dense_image_forward', () => tf.matMul(features, weight));
+  await cpu('dense_image_grads', () => [tf.matMul(dz, weight, false, true), tf.matMul(features, dz, true, false)]);
+  tf.dispose([features, weight, dz]);
+  const grads = Object.fromEntries(net.variables.map((v) => [v.name, tf.zerosLike(v)]));
+  await cpu('optimizer_update', () => optimizer.applyGradients(grads));
+  tf.dispose(Object.values(grads));
+  return out;
+}
+
+function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = rng.range(lo, hi);
+  return tf.tensor(values, shape);
+}
+
+/** Run the PyTorch peer if python3 with torch is installed; returns its JSON or why it was skipped. */
+function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; note?: string } {
+  const script = fileURLToPath(new URL('../../../scripts/bench_pytorch.py', import.meta.url));
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    } catch {
+      continue;
+    }
+    const out = execFileSync(python, [script, '--iters', String(opts.iters), '--warmup', String(opts.warmup)], {
+      encoding: 'utf8',
+      timeout: 30 * 60_000,
+    });
+    return { result: JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown> };
+  }
+  return { note: 'PyTorch peer skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)' };
+}
+
+export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
+  const backend = await initBackend();
+  const rng = new Rng(opts.seed);
+  const net = new QNetwork(REFERENCE_QNET, opts.seed);
+  const params = net.paramCount;
+  if (params !== REFERENCE_QNET_PARAMS) throw new PincerError(`reference network has ${params} parameters, expected ${REFERENCE_QNET_PARAMS}`);
+  const { imageHeight: h, imageWidth: w, imageChannels: c, actionDim } = REFERENCE_QNET;
+  const images = uniformTensor(rng, [BATCH, h, w, c], 0, 1) as tf.Tensor4D;
+  const actions = uniformTensor(rng, [BATCH, actionDim], -1, 1) as tf.Tensor2D;
+  const targets = uniformTensor(rng, [BATCH], 0, 1) as tf.Tensor1D;
+  const oneImage = uniformTensor(rng, [1, h, w, c], 0, 1) as tf.Tensor4D;
+  const cemActions = uniformTensor(rng, [CEM_SAMPLES, actionDim], -1, 1) as tf.Tensor2D;
+  const optimizer = opts.tfAdam ? tf.train.adam(1e-3) : new JsAdam({ learningRate: 1e-3 });
+  const loss = huberOnQ(targets);
+
+  log(opts, `bench train: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
+  // Adam creates its moment slots on the first update; count tensors after that.
+  trainStep(net, optimizer, images, actions, loss).dispose();
+  const tensorsBefore = tf.memory().numTensors;
+  const step = await time(opts, () => trainStep(net, optimizer, images, actions, loss).dispose());
+  const tensorsAfter = tf.memory().numTensors;
+  const forward = await time(opts, () => tf.tidy(() => net.logits(images, actions)).dispose());
+  const grads = await time(opts, () => tf.tidy(() => void tf.variableGrads(() => loss(net.logits(images, actions)), net.variables)));
+  // The CEM score must reach JS (CEM ranks samples there), so the timing includes the read-back.
+  const cem = await time(opts, async () => {
+    const q = net.scoreActions(oneImage, cemActions);
+    await q.data();
+    q.dispose();
+  });
+
+  let kernels: Record<string, number> | undefined;
+  if (opts.profile) {
+    const profile = await tf.profile(() => trainStep(net, optimizer, images, actions, loss).dispose());
+    const byName = new Map<string, number>();
+    for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+    kernels = Object.fromEntries([...byName].sort((a, b) => b[1] - a[1]).slice(0, TOP_KERNELS).map(([name, ms]) => [name, round(ms)]));
+  }
+
+  const parts = opts.breakdown ? await breakdown(opts, rng, net, optimizer) : undefined;
+
+  const result: Record<string, unknown> = {
+    backend,
+    optimizer: opts.tfAdam ? 'tf.train.adam' : 'JsAdam',
+    params,
+    batch: BATCH,
+    iters: opts.iters,
+    warmup: opts.warmup,
+    reference_train_step_ms: round(step.ms),
+    reference_train_step_cpu_ms: round(step.cpuMs),
+    reference_forward_ms: round(forward.ms),
+    reference_grads_ms: round(grads.ms),
+    reference_cem_eval_ms: round(cem.ms),
+    cem_samples: CEM_SAMPLES,
+    tensors_leaked_per_step: (tensorsAfter - tensorsBefore) / (opts.warmup + opts.iters),
+    loadavg_1m: round(loadavg()[0]!, 2),
+  };
+  if (kernels) result.kernel_ms = kernels;
+  if (parts) result.breakdown_cpu_ms = parts;
+
+  if (opts.peer) {
+    log(opts, 'bench train: running the PyTorch peer');
+    const peer = runPeer(opts);
+    if (peer.result) {
+      const p = peer.result;
+      Object.assign(result, {
+        pytorch_train_step_ms: round(Number(p.train_step_ms)),
+        pytorch_train_step_cpu_ms: round(Number(p.train_step_cpu_ms)),
+        pytorch_forward_ms: round(Number(p.forward_ms)),
+        pytorch_cem_eval_ms: round(Number(p.cem_eval_ms)),
+        pytorch_threads: p.threads,
+        pytorch_version: p.torch_version,
+        train_step_vs_pytorch: round(step.ms / Number(p.train_step_ms), 2),
+        train_step_cpu_vs_pytorch: round(step.cpuMs / Number(p.train_step_cpu_ms), 2),
+      });
+    } else {
+      result.pytorch_note = peer.note;
+    }
+  }
+
+  for (const t of [images, actions, targets, oneImage, cemActions]) t.dispose();
+  optimizer.dispose();
+  net.dispose();
+  emit(opts, result);
+}
