@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pincer-cli-errors-'));
 function file(name: string, text: string): string {
@@ -15,20 +15,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-/** Run the CLI in-process; returns exit code and what went to stdout and stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
-afterEach(() => vi.restoreAllMocks());
 
 function expectOneLineError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {
   expect(r.code).not.toBe(0);
@@ -41,19 +28,19 @@ function expectOneLineError(r: { code: number; stdout: string; stderr: string },
 
 describe('CLI bad input', () => {
   it('malformed scene JSON', async () => {
-    const r = await cli('rollout', '--scene', file('bad.json', '{"objects": {'), '--episodes', '1', '--json');
+    const r = await runCli('rollout', '--scene', file('bad.json', '{"objects": {'), '--episodes', '1', '--json');
     expectOneLineError(r, /bad\.json: malformed JSON/);
     expect(r.code).toBe(2);
   });
 
   it('an out-of-range scene value, naming the field', async () => {
-    const r = await cli('rollout', '--scene', file('range.json', '{"episode": {"maxSteps": 0}}'), '--json');
+    const r = await runCli('rollout', '--scene', file('range.json', '{"episode": {"maxSteps": 0}}'), '--json');
     expectOneLineError(r, /episode\.maxSteps/);
     expect(r.code).toBe(2);
   });
 
   it('a missing scene file', async () => {
-    const r = await cli('bench', 'env', '--scene', join(dir, 'missing.json'), '--json');
+    const r = await runCli('bench', 'env', '--scene', join(dir, 'missing.json'), '--json');
     expectOneLineError(r, /scene file not found: .*missing\.json/);
     expect(r.code).toBe(2);
   });
@@ -63,24 +50,24 @@ describe('CLI bad input', () => {
     mkdirSync(objects, { recursive: true });
     // Four coplanar vertices: no volume, no convex hull.
     writeFileSync(join(objects, 'flat.obj'), 'v 0 0 0\nv 0.05 0 0\nv 0 0.05 0\nv 0.05 0.05 0\nf 1 2 3\nf 2 4 3\n');
-    const r = await cli('rollout', '--objects', objects, '--episodes', '1', '--json');
+    const r = await runCli('rollout', '--objects', objects, '--episodes', '1', '--json');
     expectOneLineError(r, /--objects .*flat\.obj/);
     expect(r.code).toBe(2);
   });
 
   it('a non-numeric --episodes', async () => {
-    const r = await cli('rollout', '--episodes', 'ten', '--json');
+    const r = await runCli('rollout', '--episodes', 'ten', '--json');
     expectOneLineError(r, /--episodes must be a positive integer, got 'ten'/);
     expect(r.code).toBe(2);
   });
 
   it('an unknown policy or split', async () => {
-    expectOneLineError(await cli('rollout', '--policy', 'psychic'), /--policy must be one of scripted\|random/);
-    expectOneLineError(await cli('rollout', '--split', 'val'), /--split must be one of train\|test/);
+    expectOneLineError(await runCli('rollout', '--policy', 'psychic'), /--policy must be one of scripted\|random/);
+    expectOneLineError(await runCli('rollout', '--split', 'val'), /--split must be one of train\|test/);
   });
 
   it('an unknown command', async () => {
-    const r = await cli('frobnicate');
+    const r = await runCli('frobnicate');
     expectOneLineError(r, /unknown command 'frobnicate'/);
     expect(r.code).toBe(2);
   });

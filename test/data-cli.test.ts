@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.js';
 import { DatasetWriter, episodePath, prepareEpisode, type DatasetSpec } from '../src/data/index.js';
 import { synthEpisode } from './data-synth.js';
 
@@ -19,23 +19,10 @@ beforeAll(async () => {
   w.close();
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('pincer dataset', () => {
   it('info --json prints one object with counts, rates and size', async () => {
-    const r = await run(['dataset', 'info', dataset, '--json']);
+    const r = await runCli('dataset', 'info', dataset, '--json');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -45,7 +32,7 @@ describe('pincer dataset', () => {
   });
 
   it('validate passes a good dataset and names a truncated file, exit 1, one JSON object', async () => {
-    const good = await run(['dataset', 'validate', dataset, '--json']);
+    const good = await runCli('dataset', 'validate', dataset, '--json');
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, episodes: 3, errors: [] });
 
@@ -54,7 +41,7 @@ describe('pincer dataset', () => {
     for (let i = 0; i < 2; i++) w.append(await prepareEpisode(synthEpisode(500 + i, 3)));
     w.close();
     truncateSync(join(bad, episodePath(1)), 100);
-    const r = await run(['dataset', 'validate', bad, '--json']);
+    const r = await runCli('dataset', 'validate', bad, '--json');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.ok).toBe(false);
@@ -65,7 +52,7 @@ describe('pincer dataset', () => {
 
   it('sample writes every frame as PNG plus a contact sheet', async () => {
     const out = join(root, 'sample');
-    const r = await run(['dataset', 'sample', dataset, '--episode', '2', '--out', out, '--columns', '3', '--json']);
+    const r = await runCli('dataset', 'sample', dataset, '--episode', '2', '--out', out, '--columns', '3', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ episode: 2, frames: 6 });
     const files = readdirSync(out).sort();
@@ -90,7 +77,7 @@ describe('pincer dataset', () => {
       [['dataset', 'sample', dataset, '--episode', '0', '--out', plain], 2, /exists and is not empty/],
     ];
     for (const [args, code, pattern] of cases) {
-      const r = await run(args);
+      const r = await runCli(...args);
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);

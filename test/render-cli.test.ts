@@ -2,31 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/index.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pincer-render-cli-'));
 
-/** Run the CLI in-process; returns exit code and what went to stdout and stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
-afterEach(() => vi.restoreAllMocks());
 
 describe('pincer render', () => {
   it('writes a PNG of the settled scene and prints one JSON object', async () => {
     const out = join(dir, 'bin.png');
-    const r = await cli('render', '--seed', '7', '--size', '96', '--out', out, '--json');
+    const r = await runCli('render', '--seed', '7', '--size', '96', '--out', out, '--json');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -45,14 +31,14 @@ describe('pincer render', () => {
       ['--scene', join(dir, 'nope.json')],
       ['--split', 'validation'],
     ]) {
-      const r = await cli('render', '--out', join(dir, 'x.png'), ...argv);
+      const r = await runCli('render', '--out', join(dir, 'x.png'), ...argv);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ camera: { fov: 500 } }));
-    const r = await cli('render', '--out', join(dir, 'x.png'), '--scene', bad);
+    const r = await runCli('render', '--out', join(dir, 'x.png'), '--scene', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/camera\.fov/);
   });
