@@ -39,4 +39,4 @@ export { validateDataset, type ValidationReport } from './validate.js';
 export { parsePolicySpec, buildPolicy, PolicySpecError, type PolicySpec } from './policy-spec.js';
 export { collect, specForScene, type CollectOptions, type CollectProgress, type CollectResult } from './collect.js';
 export { summarizeDataset, contactSheet, type DatasetSummary } from './summary.js';
-export { fillReplay, replayShapeOf, toReplayObservation } from './replay.js';
+export { addEpisode, fillReplay, replayShapeOf, toReplayObservation } from './replay.js';

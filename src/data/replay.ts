@@ -8,7 +8,7 @@
  * dataset has none after the last action, so the last observation stands in:
  * with termination its discount is 0 and the frame never enters a target.
  */
-import type { Observation } from '../env/index.js';
+import type { EpisodeRecord, Observation } from '../env/index.js';
 import type { ReplayBuffer, ReplayConfig, ReplayObservation } from '../rl/index.js';
 import { ACTION_DIM } from '../env/index.js';
 import { DatasetError } from './errors.js';
@@ -43,13 +43,18 @@ export async function fillReplay(
   let episodes = 0;
   let transitions = 0;
   for await (const episode of reader.episodes(range.from, range.to)) {
-    const last = episode.steps.length - 1;
-    episode.steps.forEach((step, t) => {
-      const obs = toReplayObservation(step.observation);
-      replay.add(obs, step.action, step.reward, step.done, false, t === last ? obs : undefined);
-    });
+    addEpisode(replay, episode);
     episodes++;
     transitions += episode.steps.length;
   }
   return { episodes, transitions };
+}
+
+/** One episode into `replay`, its last step terminal (see the file comment); online training adds episodes this way too. */
+export function addEpisode(replay: ReplayBuffer, episode: Pick<EpisodeRecord, 'steps'>): void {
+  const last = episode.steps.length - 1;
+  episode.steps.forEach((step, t) => {
+    const obs = toReplayObservation(step.observation);
+    replay.add(obs, step.action, step.reward, step.done, false, t === last ? obs : undefined);
+  });
 }

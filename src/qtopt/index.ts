@@ -1,0 +1,17 @@
+/**
+ * The QT-Opt grasping agent and its training pipeline.
+ *
+ * Pipeline (train.ts, link.ts, run.ts, evaluate.ts, trained-policy.ts):
+ *   const config = buildRunConfig({ file, source, scene, seed, datasets, steps, collectors });
+ *   const result = await train({ out: 'runs/NAME', config, resume: false, onProgress });
+ *   const { policy } = loadTrainedPolicy('runs/NAME');            // best checkpoint on validation
+ *   const { episodes, policyMsPerStep } = runEvaluation(env, policy, { episodes: 200, seed: 1 });
+ *   summarizeEvaluation(episodes, policyMsPerStep);              // success, Wilson CI, calibration, ...
+ */
+export { train, buildRunConfig, resolveRunSettings, configHash, RunSettingsSchema, type RunConfig, type RunConfigInput, type RunSettings, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+export { openLink, weightsOf, applyWeights, Collector, type CollectorLink, type CollectedEpisode, type EpisodeRequest, type PolicyWeights, type LinkOptions } from './link.js';
+export { RunDir, RunError, differingKeys, checkpointName, writeDurable } from './run.js';
+export { runEvaluation, summarizeEvaluation, calibrationTable, detectorCounts, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type DetectorCounts, type PredictingPolicy } from './evaluate.js';
+export { loadTrainedPolicy, resolveCheckpoint, type TrainedPolicy } from './trained-policy.js';
+export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';
+export { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.js';

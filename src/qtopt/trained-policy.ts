@@ -1,0 +1,51 @@
+/**
+ * A trained policy by path: a run folder (its best checkpoint on validation,
+ * else its newest) or a checkpoint folder. The CEM settings come from the
+ * run's config.json when the checkpoint sits in a run, else the defaults.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { SceneConfig } from '../scene/index.js';
+import type { QNetwork } from '../tf/index.js';
+import { CheckpointError, loadCheckpoint } from './checkpoint.js';
+import { QTOPT_DEFAULTS, resolveQtOptConfig, type QtOptConfig } from './config.js';
+import { CemPolicy } from './policy.js';
+import { CONFIG_FILE, RunDir, RunError } from './run.js';
+
+export interface TrainedPolicy {
+  policy: CemPolicy;
+  net: QNetwork;
+  config: QtOptConfig;
+  /** The run's scene when the checkpoint belongs to a run. */
+  scene: SceneConfig | null;
+  checkpoint: string;
+  step: number;
+  /** The run folder the checkpoint belongs to, if any. */
+  runDir: string | null;
+}
+
+/** The checkpoint a path names: `RUN` → its best (or newest) checkpoint; a checkpoint folder → itself. */
+export function resolveCheckpoint(path: string): { checkpoint: string; run: RunDir | null } {
+  if (!existsSync(path)) throw new CheckpointError(`${path} does not exist (expected a run folder or a checkpoint folder)`);
+  if (existsSync(join(path, CONFIG_FILE))) {
+    const run = RunDir.open(path);
+    const best = run.readBest();
+    const steps = run.checkpointSteps();
+    const step = best?.step ?? steps[steps.length - 1];
+    if (step === undefined) throw new RunError(`${path} has no checkpoint yet`);
+    return { checkpoint: run.checkpointDir(step), run };
+  }
+  // checkpoints/step-N inside a run folder: the run's config gives the CEM settings.
+  const runDir = dirname(dirname(path));
+  const inRun = basename(dirname(path)) === 'checkpoints' && existsSync(join(runDir, CONFIG_FILE));
+  return { checkpoint: path, run: inRun ? RunDir.open(runDir) : null };
+}
+
+export function loadTrainedPolicy(path: string): TrainedPolicy {
+  const { checkpoint, run } = resolveCheckpoint(path);
+  const saved = run?.readConfig() as { qtopt?: unknown; scene?: SceneConfig } | undefined;
+  const base = saved?.qtopt !== undefined ? resolveQtOptConfig(saved.qtopt, join(run!.dir, CONFIG_FILE)) : QTOPT_DEFAULTS;
+  const { net, meta } = loadCheckpoint(checkpoint, saved?.qtopt !== undefined ? base.network : undefined);
+  const config: QtOptConfig = { ...base, network: net.config };
+  return { policy: new CemPolicy(net, config, { epsilon: 0, noiseStd: 0 }), net, config, scene: saved?.scene ?? null, checkpoint, step: meta.step, runDir: run?.dir ?? null };
+}
