@@ -18,6 +18,13 @@ describe('--policy parser', () => {
       ],
     });
     expect(parsePolicySpec('scripted+eps:0.2')).toEqual({ kind: 'epsilon', base: 'scripted', epsilon: 0.2 });
+    expect(parsePolicySpec('mixture:scripted+eps:0.2=0.8,random=0.2')).toEqual({
+      kind: 'mixture',
+      components: [
+        { name: 'scripted', weight: 0.8, epsilon: 0.2 },
+        { name: 'random', weight: 0.2 },
+      ],
+    });
     expect(parsePolicySpec('checkpoint:runs/a/ckpt')).toEqual({ kind: 'checkpoint', path: 'runs/a/ckpt' });
   });
 
@@ -27,6 +34,7 @@ describe('--policy parser', () => {
       ['mixture:scripted=0.3,random=0.6', /weights must sum to 1/],
       ['mixture:scripted=0.5,scripted=0.5', /names a policy twice/],
       ['mixture:scripted', /must be NAME=WEIGHT/],
+      ['mixture:scripted+eps:2=0.5,random=0.5', /eps must be a number in \[0, 1\]/],
       ['scripted+eps:1.5', /eps must be a number in \[0, 1\]/],
       ['scripted+eps:', /eps must be a number/],
       ['Scripted!', /--policy must be/],

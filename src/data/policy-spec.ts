@@ -3,6 +3,7 @@
  *
  *   scripted | random                      a built-in policy
  *   mixture:scripted=0.3,random=0.7        per episode, one built-in drawn by weight
+ *   mixture:scripted+eps:0.2=0.8,random=0.2   components may carry their own ε
  *   scripted+eps:0.2                       per step, a random action with probability 0.2
  *   checkpoint:PATH                        a trained agent (not supported yet)
  *
@@ -16,7 +17,7 @@ import type { SceneConfig } from '../scene/index.js';
 
 export type PolicySpec =
   | { kind: 'builtin'; name: PolicyName }
-  | { kind: 'mixture'; components: { name: PolicyName; weight: number }[] }
+  | { kind: 'mixture'; components: { name: PolicyName; weight: number; epsilon?: number }[] }
   | { kind: 'epsilon'; base: PolicyName; epsilon: number }
   | { kind: 'checkpoint'; path: string };
 
@@ -53,11 +54,12 @@ export function parsePolicySpec(text: string): PolicySpec {
   if (s.startsWith('mixture:')) {
     const parts = s.slice('mixture:'.length).split(',');
     const components = parts.map((part) => {
-      const m = /^([a-z]+)=(.*)$/.exec(part.trim());
-      if (!m) throw new PolicySpecError(`mixture component '${part}' must be NAME=WEIGHT in '${text}'`);
-      return { name: builtin(m[1], text), weight: probability(m[2], `weight of ${m[1]}`, text) };
+      const m = /^([a-z]+)(?:\+eps:([^=]*))?=(.*)$/.exec(part.trim());
+      if (!m) throw new PolicySpecError(`mixture component '${part}' must be NAME=WEIGHT or NAME+eps:E=WEIGHT in '${text}'`);
+      const component = { name: builtin(m[1], text), weight: probability(m[3], `weight of ${m[1]}`, text) };
+      return m[2] === undefined ? component : { ...component, epsilon: probability(m[2], 'eps', text) };
     });
-    const names = components.map((c) => c.name);
+    const names = components.map((c) => (c.epsilon === undefined ? c.name : `${c.name}+eps:${c.epsilon}`));
     if (new Set(names).size !== names.length) throw new PolicySpecError(`mixture names a policy twice in '${text}'`);
     const total = components.reduce((sum, c) => sum + c.weight, 0);
     if (Math.abs(total - 1) > 1e-9) throw new PolicySpecError(`mixture weights must sum to 1, got ${total} in '${text}'`);
@@ -137,7 +139,9 @@ export function buildPolicy(spec: PolicySpec, scene: SceneConfig): Policy {
     case 'builtin':
       return createPolicy(spec.name, scene);
     case 'mixture':
-      return new MixturePolicy(spec.components.map((c) => ({ policy: createPolicy(c.name, scene), weight: c.weight })));
+      return new MixturePolicy(
+        spec.components.map((c) => ({ policy: c.epsilon === undefined ? createPolicy(c.name, scene) : new EpsilonPolicy(createPolicy(c.name, scene), c.epsilon), weight: c.weight })),
+      );
     case 'epsilon':
       return new EpsilonPolicy(createPolicy(spec.base, scene), spec.epsilon);
     case 'checkpoint':

@@ -7,8 +7,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Policy } from '../../env/index.js';
 import { POLICY_NAMES, createPolicy, type PolicyName } from '../../policies/index.js';
-import { loadTrainedPolicy, RunDir, runEvaluation, summarizeEvaluation, type CalibrationBin, type EvalSummary } from '../../qtopt/index.js';
-import { initBackend } from '../../tf/index.js';
+import type { CalibrationBin, EvalSummary, TrainedPolicy } from '../../qtopt/index.js';
 import { UsageError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { envForSplit, resolveScene } from './rollout.js';
@@ -54,11 +53,13 @@ Examples:
 }
 
 async function evaluate(flags: EvalFlags, out: OutputOptions): Promise<Record<string, unknown>> {
+  const { loadTrainedPolicy, RunDir, runEvaluation, summarizeEvaluation } = await import('../../qtopt/index.js');
   let policy: Policy;
-  let trained: ReturnType<typeof loadTrainedPolicy> | null = null;
+  let trained: TrainedPolicy | null = null;
   if ((POLICY_NAMES as readonly string[]).includes(flags.policy)) {
     policy = createPolicy(flags.policy as PolicyName, resolveScene(flags.scene).scene);
   } else {
+    const { initBackend } = await import('../../tf/index.js');
     await initBackend();
     trained = loadTrainedPolicy(flags.policy);
     policy = trained.policy;

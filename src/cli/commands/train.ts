@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { DatasetError } from '../../data/index.js';
-import { CheckpointError, RunError, buildRunConfig, train, type TrainProgress, type TrainResult } from '../../qtopt/index.js';
+import type { TrainProgress, TrainResult } from '../../qtopt/index.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { resolveScene } from './rollout.js';
@@ -22,11 +21,16 @@ interface TrainFlags extends OutputOptions {
   resume?: boolean;
 }
 
-/** Errors of the training library as one-line CLI errors: exit 2 for the user's input, 1 for a failed run. */
+/**
+ * Errors of the training library as one-line CLI errors: exit 2 for the user's
+ * input, 1 for a failed run. The library (tfjs and all) loads only when a
+ * training or evaluation command runs, so `pincer --help` stays fast.
+ */
 export async function asCli<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    const [{ RunError, CheckpointError }, { DatasetError }] = await Promise.all([import('../../qtopt/index.js'), import('../../data/index.js')]);
     if (err instanceof RunError) throw err.usage ? new UsageError(err.message) : new PincerError(err.message);
     if (err instanceof DatasetError) throw err.usage ? new UsageError(err.message) : new PincerError(err.message);
     if (err instanceof CheckpointError) throw new UsageError(err.message);
@@ -90,6 +94,7 @@ Examples:
 }
 
 async function runTrain(flags: TrainFlags, out: OutputOptions): Promise<TrainResult> {
+  const { buildRunConfig, train } = await import('../../qtopt/index.js');
   const { scene } = resolveScene(flags.scene);
   const config = buildRunConfig({
     file: flags.config === undefined ? {} : readConfigFile(flags.config),
