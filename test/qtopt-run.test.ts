@@ -7,19 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { calibrationTable, detectorCounts } from '../src/qtopt/evaluate.js';
-import { RunDir, RunError, checkpointName, differingKeys } from '../src/qtopt/run.js';
+import { RunDir, RunError, checkpointName } from '../src/qtopt/run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-describe('differingKeys', () => {
-  it('names every differing leaf by its dotted path, and keys on one side only', () => {
-    const a = { seed: 1, qtopt: { optimizer: { lr: 1e-3 }, cem: { samples: 64 } }, scene: { camera: { width: 64 } }, datasets: ['a'] };
-    const b = { seed: 1, qtopt: { optimizer: { lr: 1e-4 }, cem: { samples: 64 }, extra: 1 }, scene: { camera: { width: 32 } }, datasets: ['a', 'b'] };
-    expect(differingKeys(a, b)).toEqual(['datasets', 'qtopt.extra', 'qtopt.optimizer.lr', 'scene.camera.width']);
-    expect(differingKeys(a, structuredClone(a))).toEqual([]);
-  });
-});
 
 describe('RunDir', () => {
   it('refuses to create into a non-empty folder and to resume with another config, naming the keys; the folder is unchanged', () => {

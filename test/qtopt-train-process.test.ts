@@ -20,7 +20,7 @@ const scene = join(root, 'tiny-scene.json');
 writeFileSync(scene, JSON.stringify(TINY_SCENE));
 const config = join(root, 'tiny.json');
 // 400 steps, a checkpoint every 40: room to be killed mid-run.
-writeFileSync(config, JSON.stringify({ ...TINY, train: { ...TINY.train, onlineSteps: 400, evalPeriod: 200 }, run: { ...TINY.run, checkpointPeriod: 40 } }));
+writeFileSync(config, JSON.stringify({ ...TINY, train: { ...TINY.train, onlineSteps: 400, evalPeriod: 200, checkpointPeriod: 40 } }));
 
 function newestMtime(dir: string): number {
   let t = 0;

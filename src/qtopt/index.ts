@@ -8,10 +8,11 @@
  *   const { episodes, policyMsPerStep } = runEvaluation(env, policy, { episodes: 200, seed: 1 });
  *   summarizeEvaluation(episodes, policyMsPerStep);              // success, Wilson CI, calibration, ...
  */
-export { train, buildRunConfig, resolveRunSettings, configHash, RunSettingsSchema, type RunConfig, type RunConfigInput, type RunSettings, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+export { train, buildRunConfig, type RunConfig, type RunConfigInput, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 export { openLink, weightsOf, applyWeights, Collector, type CollectorLink, type CollectedEpisode, type EpisodeRequest, type PolicyWeights, type LinkOptions } from './link.js';
-export { RunDir, RunError, differingKeys, checkpointName, writeDurable } from './run.js';
+export { RunDir, RunError, checkpointName, writeDurable } from './run.js';
 export { runEvaluation, summarizeEvaluation, calibrationTable, detectorCounts, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type DetectorCounts, type PredictingPolicy } from './evaluate.js';
 export { loadTrainedPolicy, resolveCheckpoint, type TrainedPolicy } from './trained-policy.js';
 export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';
-export { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export { CheckpointError } from './checkpoint-format.js';

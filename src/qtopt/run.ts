@@ -15,6 +15,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseMetrics, type MetricsRow } from '../rl/index.js';
+import { configDifferences } from './config.js';
 
 /** A run folder that cannot be used as asked; the message is one line naming the file or the keys. */
 export class RunError extends Error {
@@ -68,19 +69,6 @@ function stepOfName(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/**
- * Dotted paths where two JSON values differ (`qtopt.optimizer.lr`, `scene.camera.width`);
- * a key present on one side only counts as differing. Arrays compare whole.
- */
-export function differingKeys(a: unknown, b: unknown, prefix = ''): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObject(a) && isObject(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => differingKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(root)'];
-}
-
 export class RunDir {
   private constructor(readonly dir: string) {}
 
@@ -119,7 +107,7 @@ export class RunDir {
     const run = new RunDir(dir);
     if (!existsSync(run.configPath)) throw new RunError(`${dir} is not a training run (no ${CONFIG_FILE}); nothing to resume`);
     const saved = run.readConfig();
-    const differing = differingKeys(saved, JSON.parse(JSON.stringify(config)));
+    const differing = configDifferences(saved, JSON.parse(JSON.stringify(config)));
     if (differing.length > 0) {
       const shown = differing.slice(0, 6).join(', ') + (differing.length > 6 ? `, … (${differing.length} keys)` : '');
       throw new RunError(`${run.configPath} differs from this command's config in ${shown}; resume with the same flags and --config`);

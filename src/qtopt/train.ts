@@ -1,35 +1,37 @@
 /**
  * QT-Opt training, top to bottom (CleanRL style): the run folder and its
  * resolved config, the learner and the replay, offline data (given datasets,
- * or a bootstrap collection from the scripted grasper and random actions),
- * the offline phase, then the online phase with collectors, with periodic
- * validation, checkpoints and metrics throughout.
+ * or a bootstrap collection: the scripted grasper with action noise, and
+ * random actions biased downward), the offline phase, then the online phase
+ * with collectors; periodic validation, checkpoints and metrics throughout.
  *
  * Counting: `step` is the gradient step (the learner's clock: learning rate,
  * target updates, weight syncs, evaluation, checkpoints); online env steps
- * count the frames the collectors sent back (ε decays over them).
+ * count the frames the collectors sent back (ε decays over them). Online,
+ * the learner keeps pace with the data: at most train.gradientSteps gradient
+ * steps per train.trainFrequency env steps, for any number of collectors.
  *
- * Held-out discipline: collectors use the 'train' split and periodic
- * evaluation the 'validation' split (splits.ts); no path here can name 'test'.
+ * Held-out discipline: collectors and the bootstrap use the 'train' split,
+ * periodic evaluation the 'validation' split (splits.ts); nothing here can
+ * name 'test', and an offline dataset with test objects is refused.
  *
- * Resume: the newest checkpoint gives the weights and the gradient step; the
- * replay is refilled from the offline datasets and the run's own episodes/
- * (every online episode is kept, those after the checkpoint too). Metrics
- * after the checkpoint's step are dropped and redone. Adam's moments and the
- * lagged target networks restart from the checkpoint's weights.
+ * Resume: the newest checkpoint gives the online weights and the gradient
+ * step; the replay is refilled from the offline data and the run's own
+ * episodes/ (every online episode is kept, those after the checkpoint too);
+ * metrics after the checkpoint's step are dropped and redone. Adam's moments
+ * and the lagged target nets restart from the checkpoint's weights.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { DatasetReader, DatasetWriter, addEpisode, collect, fillReplay, imageKey, DEFAULT_CAMERA, replayShapeOf, specForScene } from '../data/index.js';
+import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fillReplay, imageKey, replayShapeOf, specForScene } from '../data/index.js';
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
-import { ConfigError, MetricsWriter, ReplayBuffer, makeSchedule, replayConfig, type ReplayBatch } from '../rl/index.js';
+import { ConfigError, MetricsWriter, ReplayBuffer, hardUpdate, linearSchedule, makeSchedule, resolveReplayConfig } from '../rl/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { initBackend } from '../tf/index.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { configHash, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
 import { QtOptLearner } from './learner.js';
@@ -38,62 +40,28 @@ import { CemPolicy } from './policy.js';
 import { RunDir, RunError, checkpointName } from './run.js';
 import { createTrainingEnv } from './splits.js';
 
-// ---- Settings of the run around the agent (the agent's own are QtOptConfig) ----------------------
-
-export const RunSettingsSchema = z.strictObject({
-  /** Bootstrap data collected into runs/NAME/bootstrap/ when no --dataset is given. */
-  bootstrap: z
-    .strictObject({
-      /** Episodes to collect (0: none, train online from scratch). */
-      episodes: z.number().int().min(0).default(400),
-      /**
-       * Policy spec (pincer collect's --policy). Data near 46% success trains
-       * well; near-optimal data (89%) did not: the Q-function needs failures to
-       * contrast against. Measured on 60 episodes (seed 5): scripted+eps:0.2
-       * succeeds 52% on scenes/bin.json, random 0%, so this mix gives ~41%; on
-       * scenes/bin-easy.json the same mix gives 77%, and 0.55/0.45 suits it better.
-       */
-      policy: z.string().default('mixture:scripted+eps:0.2=0.8,random=0.2'),
-    })
-    .prefault({}),
-  /** Gradient steps between checkpoints (evaluations checkpoint too). */
-  checkpointPeriod: z.number().int().min(1).default(1000),
-  /** Gradient steps between metrics lines. */
-  logPeriod: z.number().int().min(1).default(20),
-  /** Online episodes the recent success rate (charts/success_rate) averages over. */
-  successWindow: z.number().int().min(1).default(100),
-});
-export type RunSettings = z.output<typeof RunSettingsSchema>;
-
-export function resolveRunSettings(input: unknown, source: string): RunSettings {
-  const parsed = RunSettingsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = ['run', ...issue.path.map(String)].join('.');
-    throw new ConfigError(`${source}: ${issue.code === 'unrecognized_keys' ? `unknown key ${path}.${(issue as { keys: string[] }).keys[0]}` : `${path}: ${issue.message}`}`);
-  }
-  return parsed.data;
-}
+/** Gradient steps between metrics lines. */
+const LOG_PERIOD = 10;
+/** Online episodes that charts/success_rate averages over. */
+const SUCCESS_WINDOW = 100;
+/** Independent random streams of a run, all derived from its seed. */
+const STREAM = { learner: 1, replay: 2, online: 3, validation: 4, bootstrapScripted: 5, bootstrapRandom: 6 } as const;
 
 /** Everything that fixes a run; written to config.json, compared on --resume. */
 export interface RunConfig {
   format: 1;
-  seed: number;
-  /** Offline datasets (empty: bootstrap). */
-  datasets: string[];
   scene: SceneConfig;
-  run: RunSettings;
   qtopt: QtOptConfig;
 }
 
 export interface RunConfigInput {
-  /** The --config file's JSON: QtOptConfig fields, plus an optional "run" section (RunSettings). */
+  /** The --config file's JSON: QtOptConfig fields to change. */
   file: unknown;
   /** Where `file` came from, for error messages. */
   source: string;
   scene: SceneConfig;
-  seed: number;
-  datasets: string[];
+  seed?: number;
+  datasets?: string[];
   /** Total gradient steps: offline steps as configured (capped at this), the rest online. */
   steps?: number;
   collectors?: number;
@@ -106,17 +74,19 @@ export interface RunConfigInput {
 export function buildRunConfig(input: RunConfigInput): RunConfig {
   const { file, source, scene } = input;
   if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${source}: must be a JSON object`);
-  const { run, ...agent } = file as Record<string, unknown> & { network?: Record<string, unknown>; train?: Record<string, unknown> };
+  const agent = file as { network?: Record<string, unknown>; train?: Record<string, unknown> };
   const network = { imageWidth: scene.camera.width, imageHeight: scene.camera.height, ...(agent.network ?? {}) };
   const first = resolveQtOptConfig({ ...agent, network }, source);
-  const trainOverrides: Record<string, number> = {};
-  if (input.collectors !== undefined) trainOverrides.collectors = input.collectors;
+  const flags: Record<string, unknown> = {};
+  if (input.seed !== undefined) flags.seed = input.seed;
+  if (input.datasets !== undefined && input.datasets.length > 0) flags.datasets = input.datasets;
+  if (input.collectors !== undefined) flags.collectors = input.collectors;
   if (input.steps !== undefined) {
-    trainOverrides.offlineSteps = Math.min(first.train.offlineSteps, input.steps);
-    trainOverrides.onlineSteps = input.steps - trainOverrides.offlineSteps;
+    flags.offlineSteps = Math.min(first.train.offlineSteps, input.steps);
+    flags.onlineSteps = input.steps - (flags.offlineSteps as number);
   }
-  const qtopt = Object.keys(trainOverrides).length === 0 ? first : resolveQtOptConfig({ ...agent, network, train: { ...(agent.train ?? {}), ...trainOverrides } }, source);
-  return { format: 1, seed: input.seed, datasets: input.datasets, scene, run: resolveRunSettings(run, source), qtopt };
+  const qtopt = Object.keys(flags).length === 0 ? first : resolveQtOptConfig({ ...agent, network, train: { ...(agent.train ?? {}), ...flags } }, source);
+  return { format: 1, scene, qtopt };
 }
 
 export interface TrainProgress {
@@ -124,11 +94,11 @@ export interface TrainProgress {
   step: number;
   totalSteps: number;
   envSteps: number;
-  /** Detected success over the last successWindow online episodes (null before the first). */
+  /** Detected success over the last online episodes (or of the bootstrap so far); null before any. */
   recentSuccess: number | null;
   loss: number | null;
   stepsPerS: number;
-  /** The bootstrap collection's episodes so far, during the bootstrap phase. */
+  /** Bootstrap episodes collected so far, during the bootstrap phase. */
   bootstrapEpisodes?: number;
 }
 
@@ -139,11 +109,15 @@ export interface TrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** One-line notes for the log (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Aborted (Ctrl-C): the loop stops after the current gradient step and checkpoints it. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
   dir: string;
   steps: number;
+  /** True when stopped by the signal before the configured steps. */
+  interrupted: boolean;
   online_env_steps: number;
   online_episodes: number;
   offline: { datasets: string[]; episodes: number; transitions: number; success_rate: number };
@@ -151,13 +125,6 @@ export interface TrainResult {
   best: { step: number; validation_success: number } | null;
   last_validation: EvalSummary | null;
   elapsed_s: number;
-}
-
-/** Independent random streams of a run, all derived from its seed. */
-const STREAM = { learner: 1, replay: 2, online: 3, validation: 4, bootstrap: 5 } as const;
-
-export function configHash(config: RunConfig): string {
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
 }
 
 /** The dataset features offline training reads. */
@@ -168,7 +135,8 @@ const NEEDED_FEATURES = [imageKey(DEFAULT_CAMERA), 'observation.state', 'action'
  * features, or with episodes on a held-out split (one line naming the dataset).
  */
 function openOfflineDataset(dir: string, config: QtOptConfig): DatasetReader {
-  const reader = DatasetReader.open(dir, { imageWidth: config.network.imageWidth, imageHeight: config.network.imageHeight, camera: DEFAULT_CAMERA, features: NEEDED_FEATURES });
+  const { imageWidth, imageHeight } = config.network;
+  const reader = DatasetReader.open(dir, { imageWidth, imageHeight, camera: DEFAULT_CAMERA, features: NEEDED_FEATURES });
   for (const entry of reader.entries) {
     const heldOut = entry.split === 'test' || entry.object_ids.some((id) => !id.startsWith('ext:') && splitOf(id) === 'test');
     if (heldOut) throw new RunError(`${dir}: episode ${entry.episode_index} uses test-split objects; training never reads the test split`);
@@ -179,43 +147,53 @@ function openOfflineDataset(dir: string, config: QtOptConfig): DatasetReader {
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const { config } = opts;
-  const { qtopt, scene, run: settings, seed } = config;
+  const { qtopt, scene } = config;
+  const t = qtopt.train;
   const log = opts.log ?? (() => {});
-  const schedule = trainSchedule(qtopt);
-  if (scene.camera.width !== qtopt.network.imageWidth || scene.camera.height !== qtopt.network.imageHeight) {
-    throw new ConfigError(
-      `network.imageWidth/imageHeight ${qtopt.network.imageWidth}x${qtopt.network.imageHeight} do not match the scene's camera ${scene.camera.width}x${scene.camera.height}`,
-    );
+  const totalSteps = t.offlineSteps + t.onlineSteps;
+  const { imageWidth, imageHeight } = qtopt.network;
+  if (scene.camera.width !== imageWidth || scene.camera.height !== imageHeight) {
+    throw new ConfigError(`network.imageWidth/imageHeight ${imageWidth}x${imageHeight} do not match the scene's camera ${scene.camera.width}x${scene.camera.height}`);
   }
-  for (const dir of config.datasets) openOfflineDataset(dir, qtopt); // bad datasets fail before anything is written
+  for (const dir of t.datasets) openOfflineDataset(dir, qtopt); // a bad dataset fails before anything is written
 
   // ---- 1. The run folder: config.json first, so a resume can check it ------------------------
   const run = opts.resume ? RunDir.resume(opts.out, config) : RunDir.create(opts.out, config);
   const hash = configHash(config);
+  const checkpoints = run.checkpointSteps();
+  const resumedFrom = opts.resume && checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
+  // A checkpoint that does not fit the run fails here, before anything in the folder changes.
+  const restored = resumedFrom === null ? null : loadCheckpoint(run.checkpointDir(resumedFrom), qtopt.network);
 
   // ---- 2. Learner (online net, lagged targets, optimizer) and replay ---------------------------
   await initBackend();
-  const learner = new QtOptLearner(qtopt, deriveSeed(seed, STREAM.learner));
+  const learner = new QtOptLearner(qtopt, deriveSeed(t.seed, STREAM.learner));
   let step = 0;
-  let resumedFrom: number | null = null;
-  const checkpoints = run.checkpointSteps();
-  if (opts.resume && checkpoints.length > 0) {
-    resumedFrom = checkpoints[checkpoints.length - 1];
-    const { net, meta } = loadCheckpoint(run.checkpointDir(resumedFrom), qtopt.network);
-    applyWeights(learner.online, weightsOf(net, meta.step));
-    net.dispose();
-    step = meta.step;
-    run.truncateMetrics(step);
+  if (restored) {
+    applyWeights(learner.online, weightsOf(restored.net, restored.meta.step));
+    for (const target of [learner.target, ...learner.delayed]) if (target) hardUpdate(target.variables, learner.online.variables);
+    restored.net.dispose();
+    step = restored.meta.step;
     log(`resuming from ${run.checkpointDir(step)} (gradient step ${step})`);
-  } else if (opts.resume) {
-    run.truncateMetrics(-1);
   }
+  if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
+  const r = qtopt.replay;
   const replay = new ReplayBuffer(
-    replayConfig({ ...replayShapeOf(specForScene(scene)), capacity: qtopt.replay.capacity, gamma: qtopt.bellman.gamma, nStep: qtopt.bellman.nStep, prioritized: qtopt.replay.prioritized }),
+    resolveReplayConfig({
+      ...replayShapeOf(specForScene(scene)),
+      capacity: r.capacity,
+      gamma: qtopt.bellman.gamma,
+      nStep: qtopt.bellman.nStep,
+      prioritized: r.prioritized,
+      priorityAlpha: r.priorityAlpha,
+      priorityEpsilon: r.priorityEpsilon,
+    }),
   );
-  const batch: ReplayBatch = replay.createBatch(qtopt.replay.batchSize);
+  const batch = replay.createBatch(r.batchSize);
+  const beta = linearSchedule(r.priorityBetaStart, 1, r.priorityBetaSteps);
+  const epsilon = makeSchedule('linear', qtopt.exploration.epsilonStart, qtopt.exploration.epsilonEnd, qtopt.exploration.epsilonDecaySteps);
   // Re-seeded from the step on resume, so a resumed run samples the same way each time.
-  const replayRng = new Rng(deriveSeed(deriveSeed(seed, STREAM.replay), step));
+  const replayRng = new Rng(deriveSeed(deriveSeed(t.seed, STREAM.replay), step));
   const metrics = new MetricsWriter(run.metricsPath);
   const recent: boolean[] = [];
   let lastLoss: number | null = null;
@@ -225,41 +203,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let best = run.readBest();
   let link: CollectorLink | null = null;
   let episodesWriter: DatasetWriter | null = null;
-  let tRate = performance.now();
-  let stepAtRate = step;
-  let stepsPerS = 0;
+  let onlineEnvSteps = 0;
+  let onlineEpisodes = 0;
+  const rate = { t: performance.now(), step, perS: 0 };
 
-  const progress = (phase: TrainProgress['phase'], envSteps: number) => {
+  const progress = (phase: TrainProgress['phase']) => {
     const now = performance.now();
-    if (now - tRate > 2000) {
-      stepsPerS = ((step - stepAtRate) * 1000) / (now - tRate);
-      tRate = now;
-      stepAtRate = step;
+    if (now - rate.t > 2000) {
+      rate.perS = ((step - rate.step) * 1000) / (now - rate.t);
+      rate.t = now;
+      rate.step = step;
     }
-    opts.onProgress?.({ phase, step, totalSteps: schedule.totalSteps, envSteps, recentSuccess: recentRate(recent), loss: lastLoss, stepsPerS });
+    opts.onProgress?.({ phase, step, totalSteps, envSteps: onlineEnvSteps, recentSuccess: successRate(recent), loss: lastLoss, stepsPerS: rate.perS });
   };
 
   try {
-    // ---- 3. Offline data: the given datasets, or a bootstrap collection ------------------------
-    let datasets = config.datasets;
-    if (datasets.length === 0 && settings.bootstrap.episodes > 0) {
-      log(`bootstrap: collecting ${settings.bootstrap.episodes} episodes with ${settings.bootstrap.policy} into ${run.bootstrapDir}`);
-      opts.onProgress?.({ phase: 'bootstrap', step, totalSteps: schedule.totalSteps, envSteps: 0, recentSuccess: null, loss: null, stepsPerS: 0, bootstrapEpisodes: 0 });
-      await collect({
-        dir: run.bootstrapDir,
-        episodes: settings.bootstrap.episodes,
-        seed: deriveSeed(seed, STREAM.bootstrap),
-        workers: Math.max(1, schedule.collectors),
-        resume: existsSync(run.bootstrapDir),
-        policy: settings.bootstrap.policy,
-        scene,
-        split: 'train',
-        objectsDir: null,
-        onProgress: (p) =>
-          opts.onProgress?.({ phase: 'bootstrap', step, totalSteps: schedule.totalSteps, envSteps: 0, recentSuccess: p.episodes > 0 ? p.successes / p.episodes : null, loss: null, stepsPerS: 0, bootstrapEpisodes: p.episodes }),
-      });
-      datasets = [run.bootstrapDir];
-    }
+    // ---- 3. Offline data: the given datasets, or a bootstrap collection on the train split -----
+    const datasets = t.datasets.length > 0 ? t.datasets : await bootstrap(run, qtopt, scene, opts.onProgress, log);
     const offline = { datasets, episodes: 0, transitions: 0, successes: 0 };
     for (const dir of datasets) {
       const reader = openOfflineDataset(dir, qtopt);
@@ -272,26 +232,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (offline.episodes > 0) log(`offline data: ${offline.episodes} episodes, ${offline.transitions} transitions, ${(offlineSuccess * 100).toFixed(1)}% detected success`);
 
     // The run's own online episodes from before a resume go back into the replay too.
-    episodesWriter = existsSync(run.episodesDir) ? DatasetWriter.resume(run.episodesDir) : DatasetWriter.create(run.episodesDir, specForScene(scene), { command: 'train', config: hash });
-    let onlineEnvSteps = episodesWriter.totalFrames;
-    let onlineEpisodes = episodesWriter.totalEpisodes;
-    if (onlineEpisodes > 0) {
-      episodesWriter.close();
-      await fillReplay(DatasetReader.open(run.episodesDir), replay);
+    if (existsSync(run.episodesDir)) {
+      const own = await fillReplay(DatasetReader.open(run.episodesDir), replay);
+      if (own.episodes > 0) log(`replay refilled with the run's ${own.episodes} online episodes`);
       episodesWriter = DatasetWriter.resume(run.episodesDir);
-      log(`replay refilled with the run's ${onlineEpisodes} online episodes`);
+    } else {
+      episodesWriter = DatasetWriter.create(run.episodesDir, specForScene(scene), { command: 'train', config: hash });
     }
-    if (step === 0 && resumedFrom === null) {
+    onlineEnvSteps = episodesWriter.totalFrames;
+    onlineEpisodes = episodesWriter.totalEpisodes;
+    if (resumedFrom === null) {
       metrics.write(0, { 'charts/offline_episodes': offline.episodes, 'charts/offline_transitions': offline.transitions, 'charts/offline_success_rate': offlineSuccess });
     }
 
     // ---- The learner's step, and what happens at its periods -----------------------------------
     const learnStep = async (phase: 'offline' | 'online') => {
-      replay.sample(replayRng, batch);
-      const stats = learner.step(batch, step);
+      replay.sample(replayRng, batch, beta(step));
+      const stats = learner.step(batch, step + 1);
+      if (r.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
       step++;
       lastLoss = stats.loss;
-      if (step % settings.logPeriod === 0) {
+      if (step % LOG_PERIOD === 0) {
         metrics.write(step, {
           'losses/td_loss': stats.loss,
           'losses/q_values': stats.qMean,
@@ -302,20 +263,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'charts/phase': phase,
           'charts/env_steps': onlineEnvSteps,
           'charts/episodes': onlineEpisodes,
-          'charts/success_rate': recentRate(recent),
-          'charts/epsilon': schedule.epsilon(onlineEnvSteps),
+          'charts/success_rate': successRate(recent),
+          'charts/epsilon': epsilon(onlineEnvSteps),
           'charts/replay_size': replay.validCount,
           'perf/num_tensors': tf.memory().numTensors,
-          'perf/steps_per_s': stepsPerS,
+          'perf/steps_per_s': rate.perS,
           'perf/elapsed_s': (performance.now() - t0) / 1000,
         });
       }
-      if (link && step % schedule.weightSyncPeriod === 0) link.sendWeights(weightsOf(learner.online, step));
-      const evaluate = step % schedule.evalPeriod === 0 || step === schedule.totalSteps;
+      if (link && step % t.weightSyncPeriod === 0) link.sendWeights(weightsOf(learner.online, step));
+      const evaluate = t.evalPeriod > 0 && (step % t.evalPeriod === 0 || step === totalSteps);
       if (evaluate) {
         validation.env ??= await createTrainingEnv(scene, 'validation');
-        const policy = new CemPolicy(learner.online, qtopt, { epsilon: 0, noiseStd: 0 });
-        const { episodes, policyMsPerStep } = runEvaluation(validation.env, policy, { episodes: schedule.evalEpisodes, seed: deriveSeed(seed, STREAM.validation) });
+        const policy = new CemPolicy(learner.online, qtopt);
+        const { episodes, policyMsPerStep } = runEvaluation(validation.env, policy, { episodes: t.evalEpisodes, seed: deriveSeed(t.seed, STREAM.validation) });
         lastValidation = summarizeEvaluation(episodes, policyMsPerStep);
         run.writeEval(checkpointName(step), { split: 'validation', step, env_steps: onlineEnvSteps, ...lastValidation });
         metrics.write(step, {
@@ -326,8 +287,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'perf/policy_ms_per_step': policyMsPerStep,
         });
       }
-      if (evaluate || step % settings.checkpointPeriod === 0) {
-        saveCheckpoint(run.checkpointDir(step), learner.online, {
+      const stopping = opts.signal?.aborted === true;
+      if (evaluate || stopping || step % t.checkpointPeriod === 0 || step === totalSteps) {
+        await saveCheckpoint(run.checkpointDir(step), learner.online, {
           step,
           envSteps: onlineEnvSteps,
           validationSuccess: evaluate ? lastValidation!.success_rate : null,
@@ -339,27 +301,29 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           best = { step, validationSuccess: lastValidation!.success_rate };
           run.writeBest(step, best.validationSuccess);
         }
-        run.pruneCheckpoints(schedule.keepCheckpoints);
+        run.pruneCheckpoints(t.keepCheckpoints);
       }
-      progress(phase, onlineEnvSteps);
+      progress(phase);
     };
+    const interrupted = () => opts.signal?.aborted === true;
 
     // ---- 4. Offline phase: gradient steps on the fixed data -------------------------------------
-    const canLearn = () => replay.validCount >= Math.max(qtopt.replay.batchSize, schedule.learningStarts);
-    if (step < schedule.offlineSteps && !canLearn()) {
-      throw new RunError(`the offline data holds ${replay.validCount} transitions, fewer than the ${Math.max(qtopt.replay.batchSize, schedule.learningStarts)} a gradient step needs`);
+    const needed = Math.max(r.batchSize, t.learningStarts);
+    const canLearn = () => replay.validCount >= needed;
+    if (step < t.offlineSteps && !canLearn()) {
+      throw new RunError(`the offline data holds ${replay.validCount} transitions; train.learningStarts needs ${needed} before the first gradient step`);
     }
-    while (step < schedule.offlineSteps) await learnStep('offline');
+    while (step < t.offlineSteps && !interrupted()) await learnStep('offline');
 
     // ---- 5. Online phase: collectors run the current policy; the learner keeps pace ------------
-    if (step < schedule.totalSteps) {
-      const onlineRng = deriveSeed(seed, STREAM.online);
+    if (step < totalSteps && !interrupted()) {
+      const onlineSeed = deriveSeed(t.seed, STREAM.online);
       let requested = onlineEpisodes;
       const nextEpisode = (): EpisodeRequest => {
         const index = requested++;
-        return { index, seed: deriveSeed(onlineRng, index), epsilon: schedule.epsilon(onlineEnvSteps) };
+        return { index, seed: deriveSeed(onlineSeed, index), epsilon: epsilon(onlineEnvSteps) };
       };
-      link = await openLink({ config: qtopt, scene, collectors: schedule.collectors, nextEpisode, weights: weightsOf(learner.online, step) });
+      link = await openLink({ config: qtopt, scene, collectors: t.collectors, nextEpisode, weights: weightsOf(learner.online, step) });
       const take = (arrived: CollectedEpisode[]) => {
         for (const episode of arrived) {
           addEpisode(replay, episode.record);
@@ -367,26 +331,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           onlineEnvSteps += episode.record.steps.length;
           onlineEpisodes++;
           recent.push(episode.record.success);
-          if (recent.length > settings.successWindow) recent.shift();
+          if (recent.length > SUCCESS_WINDOW) recent.shift();
         }
       };
-      // Gradient steps are paced by data: at most gradientStepsPerEnvStep per online env step.
-      const onlineStart = schedule.offlineSteps;
-      while (step < schedule.totalSteps) {
-        const allowed = canLearn() && step - onlineStart < schedule.gradientStepsPerEnvStep * onlineEnvSteps;
+      const onlineStart = Math.max(t.offlineSteps, 0);
+      // Env steps the online phase had when it (re)started count too: a resumed run keeps its pace.
+      while (step < totalSteps && !interrupted()) {
+        const allowed = canLearn() && (step - onlineStart) * t.trainFrequency < t.gradientSteps * onlineEnvSteps;
         if (allowed) {
           await learnStep('online');
           take(link.poll());
         } else {
           take(await link.receive());
-          progress('online', onlineEnvSteps);
+          progress('online');
         }
       }
     }
-    progress('done', onlineEnvSteps);
+    progress('done');
     return {
       dir: run.dir,
       steps: step,
+      interrupted: step < totalSteps,
       online_env_steps: onlineEnvSteps,
       online_episodes: onlineEpisodes,
       offline: { datasets, episodes: offline.episodes, transitions: offline.transitions, success_rate: offlineSuccess },
@@ -404,24 +369,58 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
-function recentRate(recent: readonly boolean[]): number | null {
-  return recent.length === 0 ? null : recent.filter(Boolean).length / recent.length;
+/**
+ * The default offline data, collected into the run folder (resumable): the
+ * scripted grasper with Gaussian action noise, and the random policy moving
+ * down with randomDownProbability. Data near 46% success trains well, and
+ * near-optimal data (89%) did not: the Q-function needs failures to contrast.
+ */
+async function bootstrap(
+  run: RunDir,
+  config: QtOptConfig,
+  scene: SceneConfig,
+  onProgress: TrainOptions['onProgress'],
+  log: (line: string) => void,
+): Promise<string[]> {
+  const t = config.train;
+  const parts = [
+    { name: 'scripted', episodes: t.bootstrapScriptedEpisodes, policy: `scripted+noise:${t.bootstrapScriptedNoise}`, stream: STREAM.bootstrapScripted },
+    { name: 'random', episodes: t.bootstrapRandomEpisodes, policy: `random+down:${config.exploration.randomDownProbability}`, stream: STREAM.bootstrapRandom },
+  ].filter((p) => p.episodes > 0);
+  let before = 0;
+  const dirs: string[] = [];
+  for (const part of parts) {
+    const dir = join(run.bootstrapDir, part.name);
+    log(`bootstrap: ${part.episodes} episodes of ${part.policy} into ${dir}`);
+    const result = await collect({
+      dir,
+      episodes: part.episodes,
+      seed: deriveSeed(t.seed, part.stream),
+      workers: Math.max(1, t.collectors),
+      resume: existsSync(dir),
+      policy: part.policy,
+      scene,
+      split: 'train',
+      objectsDir: null,
+      onProgress: (p) =>
+        onProgress?.({
+          phase: 'bootstrap',
+          step: 0,
+          totalSteps: t.offlineSteps + t.onlineSteps,
+          envSteps: 0,
+          recentSuccess: p.episodes > 0 ? p.successes / p.episodes : null,
+          loss: null,
+          stepsPerS: 0,
+          bootstrapEpisodes: before + p.episodes,
+        }),
+    });
+    log(`bootstrap: ${part.policy} succeeded in ${result.successes}/${result.episodes} episodes`);
+    before += result.episodes;
+    dirs.push(dir);
+  }
+  return dirs;
 }
 
-/** The loop's clocks, read once from the agent's config. */
-function trainSchedule(config: QtOptConfig) {
-  const t = config.train;
-  const e = config.exploration;
-  return {
-    offlineSteps: t.offlineSteps,
-    totalSteps: t.offlineSteps + t.onlineSteps,
-    learningStarts: t.learningStarts,
-    gradientStepsPerEnvStep: t.gradientStepsPerEnvStep,
-    weightSyncPeriod: t.weightSyncPeriod,
-    evalPeriod: t.evalPeriod,
-    evalEpisodes: t.evalEpisodes,
-    keepCheckpoints: t.keepCheckpoints,
-    collectors: t.collectors,
-    epsilon: makeSchedule(e.epsilonSchedule, e.epsilonStart, e.epsilonEnd, e.epsilonDecaySteps),
-  };
+function successRate(recent: readonly boolean[]): number | null {
+  return recent.length === 0 ? null : recent.filter(Boolean).length / recent.length;
 }

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SceneConfig } from '../scene/index.js';
 import type { QNetwork } from '../tf/index.js';
-import { CheckpointError, loadCheckpoint } from './checkpoint.js';
-import { QTOPT_DEFAULTS, resolveQtOptConfig, type QtOptConfig } from './config.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { CheckpointError } from './checkpoint-format.js';
+import { resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { CemPolicy } from './policy.js';
 import { CONFIG_FILE, RunDir, RunError } from './run.js';
 
@@ -43,9 +44,11 @@ export function resolveCheckpoint(path: string): { checkpoint: string; run: RunD
 
 export function loadTrainedPolicy(path: string): TrainedPolicy {
   const { checkpoint, run } = resolveCheckpoint(path);
-  const saved = run?.readConfig() as { qtopt?: unknown; scene?: SceneConfig } | undefined;
-  const base = saved?.qtopt !== undefined ? resolveQtOptConfig(saved.qtopt, join(run!.dir, CONFIG_FILE)) : QTOPT_DEFAULTS;
-  const { net, meta } = loadCheckpoint(checkpoint, saved?.qtopt !== undefined ? base.network : undefined);
-  const config: QtOptConfig = { ...base, network: net.config };
+  const saved = run?.readConfig() as { qtopt?: Record<string, unknown>; scene?: SceneConfig } | undefined;
+  const source = run ? join(run.dir, CONFIG_FILE) : checkpoint;
+  // Inside a run, the checkpoint must fit the run's network; a bare checkpoint brings its own.
+  const expected = saved?.qtopt !== undefined ? resolveQtOptConfig(saved.qtopt, source).network : undefined;
+  const { net, meta } = loadCheckpoint(checkpoint, expected);
+  const config: QtOptConfig = resolveQtOptConfig({ ...(saved?.qtopt ?? {}), network: { ...net.config, convs: [...net.config.convs] } }, source);
   return { policy: new CemPolicy(net, config, { epsilon: 0, noiseStd: 0 }), net, config, scene: saved?.scene ?? null, checkpoint, step: meta.step, runDir: run?.dir ?? null };
 }
