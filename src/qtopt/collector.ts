@@ -14,6 +14,8 @@ function post(message: FromCollector): void {
 
 // The learner is gone (finished, or killed): nothing is left to collect for.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches the whole process group; the learner decides when collectors stop (it checkpoints first).
+process.on('SIGINT', () => {});
 
 let collector: Collector | null = null;
 // Messages are handled one at a time, in arrival order, so weights sent before an episode request apply to it.

@@ -162,11 +162,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const hash = configHash(config);
   const checkpoints = run.checkpointSteps();
   const resumedFrom = opts.resume && checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
+  await initBackend();
   // A checkpoint that does not fit the run fails here, before anything in the folder changes.
   const restored = resumedFrom === null ? null : loadCheckpoint(run.checkpointDir(resumedFrom), qtopt.network);
 
   // ---- 2. Learner (online net, lagged targets, optimizer) and replay ---------------------------
-  await initBackend();
   const learner = new QtOptLearner(qtopt, deriveSeed(t.seed, STREAM.learner));
   let step = 0;
   if (restored) {
@@ -287,23 +287,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'perf/policy_ms_per_step': policyMsPerStep,
         });
       }
-      const stopping = opts.signal?.aborted === true;
-      if (evaluate || stopping || step % t.checkpointPeriod === 0 || step === totalSteps) {
-        await saveCheckpoint(run.checkpointDir(step), learner.online, {
-          step,
-          envSteps: onlineEnvSteps,
-          validationSuccess: evaluate ? lastValidation!.success_rate : null,
-          libraryVersion: LIBRARY_VERSION,
-          configHash: hash,
-        });
-        // Ties go to the later checkpoint: it has seen more data.
-        if (evaluate && (best === null || lastValidation!.success_rate >= best.validationSuccess)) {
-          best = { step, validationSuccess: lastValidation!.success_rate };
-          run.writeBest(step, best.validationSuccess);
-        }
-        run.pruneCheckpoints(t.keepCheckpoints);
-      }
+      if (evaluate || step % t.checkpointPeriod === 0 || step === totalSteps) await checkpoint(evaluate ? lastValidation!.success_rate : null);
       progress(phase);
+    };
+    let checkpointed = resumedFrom ?? -1;
+    const checkpoint = async (validationSuccess: number | null) => {
+      await saveCheckpoint(run.checkpointDir(step), learner.online, { step, envSteps: onlineEnvSteps, validationSuccess, libraryVersion: LIBRARY_VERSION, configHash: hash });
+      checkpointed = step;
+      // Ties go to the later checkpoint: it has seen more data.
+      if (validationSuccess !== null && (best === null || validationSuccess >= best.validationSuccess)) {
+        best = { step, validationSuccess };
+        run.writeBest(step, validationSuccess);
+      }
+      run.pruneCheckpoints(t.keepCheckpoints);
     };
     const interrupted = () => opts.signal?.aborted === true;
 
@@ -347,6 +343,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
       }
     }
+    // Stopped by Ctrl-C: keep every step taken.
+    if (interrupted() && checkpointed !== step && step > 0) await checkpoint(null);
     progress('done');
     return {
       dir: run.dir,

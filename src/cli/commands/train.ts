@@ -82,6 +82,7 @@ Examples:
         const t = r as unknown as TrainResult;
         const v = t.last_validation;
         return [
+          t.interrupted ? `interrupted at gradient step ${t.steps} (checkpointed); add --resume to continue` : '',
           `${t.dir}: ${t.steps} gradient steps, ${t.online_episodes} online episodes (${t.online_env_steps} env steps) in ${t.elapsed_s.toFixed(0)} s`,
           `offline data: ${t.offline.episodes} episodes, ${t.offline.transitions} transitions, ${(t.offline.success_rate * 100).toFixed(1)}% success`,
           v ? `last validation: ${v.successes}/${v.episodes} = ${v.success_rate.toFixed(3)} (95% CI ${v.success_ci95[0].toFixed(3)}-${v.success_ci95[1].toFixed(3)})` : 'no validation yet',
@@ -130,9 +131,18 @@ async function runTrain(flags: TrainFlags, out: OutputOptions): Promise<TrainRes
     started = true;
     bar.update(p.step, payload);
   };
+  // Ctrl-C: finish the current gradient step, checkpoint it, and return; a second Ctrl-C quits at once.
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    process.stderr.write('\npincer: stopping after this gradient step (Ctrl-C again to quit now; --resume continues either way)\n');
+  };
+  process.on('SIGINT', onInterrupt);
   try {
-    return await train({ out: flags.out, config, resume: flags.resume === true, onProgress, log: (line) => log(out, line) });
+    return await train({ out: flags.out, config, resume: flags.resume === true, onProgress, log: (line) => log(out, line), signal: controller.signal });
   } finally {
+    process.off('SIGINT', onInterrupt);
     bar?.stop();
   }
 }
