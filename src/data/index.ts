@@ -7,6 +7,7 @@
  *   const r = DatasetReader.open(dir, { imageWidth: 64, imageHeight: 64 });  // DatasetError if not
  *   for await (const t of r.transitions()) ...           // one episode file in memory at a time
  *   await fillReplay(r, replayBuffer);                   // offline training (src/rl ReplayBuffer)
+ *   addEpisode(replayBuffer, runEpisode(env, policy, seed).record);   // online: the same transitions
  *   const report = await validateDataset(dir);           // { ok, errors: one line per bad file }
  *   await collect({ dir, episodes, seed, workers, policy: 'scripted+eps:0.2', scene, ... });
  *
