@@ -28,7 +28,7 @@ import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fill
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
-import { ConfigError, MetricsWriter, ReplayBuffer, hardUpdate, linearSchedule, makeSchedule, resolveReplayConfig } from '../rl/index.js';
+import { ConfigError, MetricsWriter, ReplayBuffer, hardUpdate, linearSchedule, makeSchedule, replayConfig } from '../rl/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { initBackend } from '../tf/index.js';
 import { configHash, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -179,7 +179,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
   const r = qtopt.replay;
   const replay = new ReplayBuffer(
-    resolveReplayConfig({
+    replayConfig({
       ...replayShapeOf(specForScene(scene)),
       capacity: r.capacity,
       gamma: qtopt.bellman.gamma,
