@@ -182,7 +182,7 @@ describe('bad input: one line, exit 2, nothing of the run lost', () => {
     const r = await runCli('train', '--out', runA, '--config', cfg, '--scene', sceneFile, '--seed', '5', '--resume');
     expect(r.code).toBe(2);
     oneLine(r.stderr);
-    expect(r.stderr).toMatch(/differs from this command's config in qtopt\.cem\.samples, seed;/);
+    expect(r.stderr).toMatch(/differs from this command's config in qtopt\.cem\.samples, qtopt\.train\.seed;/);
     expect(snapshot(runA)).toEqual(before);
   });
 
