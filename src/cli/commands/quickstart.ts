@@ -69,9 +69,9 @@ Examples:
 
       const trainRun = join(opts.out, 'train');
       if (existsSync(trainRun)) rmSync(trainRun, { recursive: true, force: true });
-      // Offline only, with a short validation at the end, so it takes about a minute.
+      // Offline only (--steps caps the offline phase), a small dataset, a short validation at the end: about a minute.
       const trainConfig = join(opts.out, 'train-config.json');
-      writeFileSync(trainConfig, `${JSON.stringify({ train: { evalEpisodes: 5 } }, null, 2)}\n`);
+      writeFileSync(trainConfig, `${JSON.stringify({ train: { learningStarts: 32, evalEpisodes: 5 } }, null, 2)}\n`);
       await run(`QT-Opt on that dataset for ${QUICK_TRAIN_STEPS} gradient steps (about a minute)`, [
         'train', '--out', trainRun, '--dataset', dataset, '--config', trainConfig, '--steps', String(QUICK_TRAIN_STEPS), '--collectors', '0', '--seed', '1',
       ]);
