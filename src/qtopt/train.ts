@@ -289,6 +289,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       if (evaluate || step % t.checkpointPeriod === 0 || step === totalSteps) await checkpoint(evaluate ? lastValidation!.success_rate : null);
       progress(phase);
+      // Let the event loop run: collectors' messages, Ctrl-C and the progress bar's redraws wait for it.
+      await new Promise((resolve) => setImmediate(resolve));
     };
     let checkpointed = resumedFrom ?? -1;
     const checkpoint = async (validationSuccess: number | null) => {
