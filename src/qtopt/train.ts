@@ -15,27 +15,27 @@
  * periodic evaluation the 'validation' split (splits.ts); nothing here can
  * name 'test', and an offline dataset with test objects is refused.
  *
- * Resume: the newest checkpoint gives the online weights and the gradient
- * step; the replay is refilled from the offline data and the run's own
- * episodes/ (every online episode is kept, those after the checkpoint too);
- * metrics after the checkpoint's step are dropped and redone. Adam's moments
- * and the lagged target nets restart from the checkpoint's weights.
+ * Resume: the newest checkpoint gives the learner back whole (online net,
+ * target chain, Adam's moments) and the gradient step; the replay is refilled
+ * from the offline data and the run's own episodes/ (every online episode is
+ * kept, those after the checkpoint too); metrics after the checkpoint's step
+ * are dropped and redone. What is lost is the steps since that checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fillReplay, imageKey, replayShapeOf, specForScene } from '../data/index.js';
+import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fillReplay, imageKey, specForScene } from '../data/index.js';
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
-import { ConfigError, MetricsWriter, ReplayBuffer, hardUpdate, linearSchedule, makeSchedule, replayConfig } from '../rl/index.js';
+import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { initBackend } from '../tf/index.js';
-import { configHash, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { resolveQtOptConfig, type QtOptConfig } from './config.js';
+import { configHash, restoreLearner, saveCheckpoint } from './checkpoint.js';
+import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
 import { QtOptLearner } from './learner.js';
-import { applyWeights, openLink, weightsOf, type CollectedEpisode, type CollectorLink, type EpisodeRequest } from './link.js';
+import { openLink, weightsOf, type CollectedEpisode, type CollectorLink, type EpisodeRequest } from './link.js';
 import { CemPolicy } from './policy.js';
 import { RunDir, RunError, checkpointName } from './run.js';
 import { createTrainingEnv } from './splits.js';
@@ -163,32 +163,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const checkpoints = run.checkpointSteps();
   const resumedFrom = opts.resume && checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
   await initBackend();
-  // A checkpoint that does not fit the run fails here, before anything in the folder changes.
-  const restored = resumedFrom === null ? null : loadCheckpoint(run.checkpointDir(resumedFrom), qtopt.network);
 
   // ---- 2. Learner (online net, lagged targets, optimizer) and replay ---------------------------
   const learner = new QtOptLearner(qtopt, deriveSeed(t.seed, STREAM.learner));
   let step = 0;
-  if (restored) {
-    applyWeights(learner.online, weightsOf(restored.net, restored.meta.step));
-    for (const target of [learner.target, ...learner.delayed]) if (target) hardUpdate(target.variables, learner.online.variables);
-    restored.net.dispose();
-    step = restored.meta.step;
+  if (resumedFrom !== null) {
+    // A checkpoint that does not fit the run fails here, before anything in the folder changes.
+    try {
+      step = (await restoreLearner(run.checkpointDir(resumedFrom), learner)).step;
+    } catch (err) {
+      learner.dispose();
+      throw err;
+    }
     log(`resuming from ${run.checkpointDir(step)} (gradient step ${step})`);
   }
   if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
   const r = qtopt.replay;
-  const replay = new ReplayBuffer(
-    replayConfig({
-      ...replayShapeOf(specForScene(scene)),
-      capacity: r.capacity,
-      gamma: qtopt.bellman.gamma,
-      nStep: qtopt.bellman.nStep,
-      prioritized: r.prioritized,
-      priorityAlpha: r.priorityAlpha,
-      priorityEpsilon: r.priorityEpsilon,
-    }),
-  );
+  const replay = new ReplayBuffer(qtoptReplayConfig(qtopt));
   const batch = replay.createBatch(r.batchSize);
   const beta = linearSchedule(r.priorityBetaStart, 1, r.priorityBetaSteps);
   const epsilon = makeSchedule('linear', qtopt.exploration.epsilonStart, qtopt.exploration.epsilonEnd, qtopt.exploration.epsilonDecaySteps);
@@ -294,7 +285,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
     let checkpointed = resumedFrom ?? -1;
     const checkpoint = async (validationSuccess: number | null) => {
-      await saveCheckpoint(run.checkpointDir(step), learner.online, { step, envSteps: onlineEnvSteps, validationSuccess, libraryVersion: LIBRARY_VERSION, configHash: hash });
+      await saveCheckpoint(run.checkpointDir(step), learner.online, { step, envSteps: onlineEnvSteps, validationSuccess, libraryVersion: LIBRARY_VERSION, configHash: hash }, { learner });
       checkpointed = step;
       // Ties go to the later checkpoint: it has seen more data.
       if (validationSuccess !== null && (best === null || validationSuccess >= best.validationSuccess)) {
