@@ -136,6 +136,7 @@ describe('pincer train', () => {
       expect(e.split).toBe('train');
       expect(e.object_ids.some((id) => test.has(id))).toBe(false);
     }
+    for (const name of readdirSync(join(runA, 'eval'))) expect(JSON.parse(readFileSync(join(runA, 'eval', name), 'utf8')).split).toBe('validation');
     const r = await runCli('train', '--out', join(root, 'run-test-data'), '--config', tinyConfig, '--scene', sceneFile, '--dataset', datasetTest);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/data-test: episode 0 uses test-split objects/);
