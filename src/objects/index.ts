@@ -30,7 +30,7 @@ export {
   sampleObjects,
   assertSplit,
 } from './library.js';
-export { type Extents, type Footprint, objectExtents, objectFootprint } from './geometry.js';
+export { type Extents, type Footprint, convexHull2d, objectExtents, objectFootprint } from './geometry.js';
 export { ObjectImportError } from './errors.js';
 export { loadObjectDir, loadObjectFile, DEFAULT_DENSITY } from './import.js';
 export { DEFAULT_FRICTION } from './urdf.js';

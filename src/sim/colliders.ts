@@ -18,12 +18,14 @@
  */
 import RAPIER from '@dimforge/rapier3d-compat';
 import type { ConvexPart, Primitive } from '../objects/index.js';
+import { multiplyQuat } from './geometry.js';
+import type { Quat } from './types.js';
 
 /** Border radius of rounded cylinders, m (at most a quarter of the radius or half the half-height). */
 const CYLINDER_BORDER = 0.001;
 
 /** Rapier's round shapes have their axis along y; ours along z. A quarter turn about x takes y to z. */
-const Y_TO_Z = { x: Math.SQRT1_2, y: 0, z: 0, w: Math.SQRT1_2 };
+const Y_TO_Z: Quat = [Math.SQRT1_2, 0, 0, Math.SQRT1_2];
 
 /** What a collider of an object part touches: everything, only the gripper, or everything but the gripper. */
 export type PartContact = 'all' | 'gripper' | 'environment';
@@ -76,18 +78,17 @@ function primitiveDesc({ shape, pose }: Primitive): RAPIER.ColliderDesc {
       break;
   }
   const q = rotationOf(pose);
+  const [x, y, z, w] = alongY ? multiplyQuat(q, Y_TO_Z) : q;
   desc.setTranslation(pose[3], pose[7], pose[11]);
-  desc.setRotation(alongY ? multiply(q, Y_TO_Z) : q);
+  desc.setRotation({ x, y, z, w });
   return desc;
 }
 
-type Quaternion = { x: number; y: number; z: number; w: number };
-
-/** The unit quaternion of the rotation part of a row-major 3x4 rigid transform (Shepperd's method). */
-function rotationOf(m: readonly number[]): Quaternion {
+/** The unit quaternion [x, y, z, w] of the rotation part of a row-major 3x4 rigid transform (Shepperd's method). */
+function rotationOf(m: readonly number[]): Quat {
   const [r00, r01, r02, , r10, r11, r12, , r20, r21, r22] = m;
   const trace = r00 + r11 + r22;
-  let q: Quaternion;
+  let q: { x: number; y: number; z: number; w: number };
   if (trace > 0) {
     const s = 2 * Math.sqrt(1 + trace);
     q = { w: s / 4, x: (r21 - r12) / s, y: (r02 - r20) / s, z: (r10 - r01) / s };
@@ -102,15 +103,5 @@ function rotationOf(m: readonly number[]): Quaternion {
     q = { w: (r10 - r01) / s, x: (r02 + r20) / s, y: (r12 + r21) / s, z: s / 4 };
   }
   const len = Math.hypot(q.x, q.y, q.z, q.w);
-  return { x: q.x / len, y: q.y / len, z: q.z / len, w: q.w / len };
-}
-
-/** Hamilton product a·b (rotate by b, then by a). */
-function multiply(a: Quaternion, b: Quaternion): Quaternion {
-  return {
-    w: a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
-    x: a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-    y: a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-    z: a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
-  };
+  return [q.x / len, q.y / len, q.z / len, q.w / len];
 }
