@@ -6,18 +6,17 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Policy } from '../../env/index.js';
+import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, createPolicy, type PolicyName } from '../../policies/index.js';
 import type { CalibrationBin, EvalSummary, TrainedPolicy } from '../../qtopt/index.js';
 import { UsageError } from '../errors.js';
-import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
-import { envForSplit, resolveScene } from './rollout.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
+import { SPLIT_FLAG, envForSplit, resolveScene } from '../scene-env.js';
 import { asCli } from './train.js';
-
-const SPLITS = ['train', 'validation', 'test'] as const;
 
 interface EvalFlags extends OutputOptions {
   policy: string;
-  split: (typeof SPLITS)[number];
+  split: LibrarySplit;
   objects?: string;
   scene?: string;
   episodes: number;
@@ -29,7 +28,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate a policy: success with its Wilson 95% interval, detector agreement, speed, failures by kind and family, calibration of predicted success')
     .requiredOption('--policy <policy>', 'a run folder (its best checkpoint on validation), a checkpoint folder, scripted or random')
-    .option('--split <split>', `object split: ${SPLITS.join('|')}`, parseChoice('--split', SPLITS), 'test')
+    .option(...SPLIT_FLAG, 'test')
     .option('--objects <dir>', 'use the OBJ/URDF objects in this directory instead of a library split')
     .option('--scene <file>', "scene JSON file (default: the run's scene, else scenes/bin.json)")
     .option('--episodes <n>', 'episodes to run', parsePositiveInt('--episodes'), 100)

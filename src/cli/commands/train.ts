@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { TrainProgress, TrainResult } from '../../qtopt/index.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
-import { resolveScene } from './rollout.js';
+import { resolveScene } from '../scene-env.js';
 
 interface TrainFlags extends OutputOptions {
   out: string;
