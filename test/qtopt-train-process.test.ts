@@ -4,15 +4,15 @@
  * the steps since that checkpoint; and a short online run with one collector
  * process goes end to end.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetReader } from '../src/data/index.js';
+import { cli, ensureBuilt, repo } from './built-cli.js';
 import { TINY, TINY_SCENE } from './qtopt-tiny.js';
 
-const repo = join(import.meta.dirname, '..');
 const root = mkdtempSync(join(tmpdir(), 'pincer-train-proc-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -22,26 +22,8 @@ const config = join(root, 'tiny.json');
 // 400 steps, a checkpoint every 40: room to be killed mid-run.
 writeFileSync(config, JSON.stringify({ ...TINY, train: { ...TINY.train, onlineSteps: 400, evalPeriod: 200, checkpointPeriod: 40 } }));
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  // The CLI and its collector processes run from dist/; rebuild when src/ is newer (a direct vitest run).
-  const built = join(repo, 'dist/qtopt/collector.js');
-  if (!existsSync(built) || newestMtime(join(repo, 'src')) > statSync(built).mtimeMs) {
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, stdio: 'ignore' });
-  }
-}, 180_000);
-
-function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, encoding: 'utf8' });
-}
+// The CLI and its collector processes run from dist/.
+beforeAll(() => ensureBuilt('dist/qtopt/collector.js', ['src']), 180_000);
 
 const metrics = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
