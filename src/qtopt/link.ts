@@ -26,6 +26,14 @@ import type { QtOptConfig } from './config.js';
 import { CemPolicy } from './policy.js';
 import { createTrainingEnv } from './splits.js';
 
+/** A collector process failed or exited early; the message names it. */
+export class CollectorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CollectorError';
+  }
+}
+
 /** The online network's weights at a gradient step, by variable name. */
 export interface PolicyWeights {
   step: number;
@@ -184,11 +192,11 @@ class ProcessLink implements CollectorLink {
     this.exits.push(new Promise((r) => child.once('exit', r)));
     child.on('error', (err) => this.fail(err));
     child.on('exit', (code, signal) => {
-      if (!this.stopping) this.fail(new Error(`collector ${k} exited early (${signal ?? `code ${code}`})`));
+      if (!this.stopping) this.fail(new CollectorError(`collector ${k} exited early (${signal ?? `code ${code}`})`));
     });
     child.on('message', (msg: FromCollector) => {
       if (this.stopping) return;
-      if (msg.type === 'error') return this.fail(new Error(`collector ${k}: ${msg.message}`));
+      if (msg.type === 'error') return this.fail(new CollectorError(`collector ${k}: ${msg.message}`));
       if (msg.type === 'ready') {
         for (let p = 0; p < PREFETCH; p++) this.assign(child);
         return;

@@ -30,10 +30,11 @@ export async function asCli<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    const [{ RunError, CheckpointError }, { DatasetError }] = await Promise.all([import('../../qtopt/index.js'), import('../../data/index.js')]);
+    const [{ RunError, CheckpointError, CollectorError }, { DatasetError }] = await Promise.all([import('../../qtopt/index.js'), import('../../data/index.js')]);
     if (err instanceof RunError) throw err.usage ? new UsageError(err.message) : new PincerError(err.message);
     if (err instanceof DatasetError) throw err.usage ? new UsageError(err.message) : new PincerError(err.message);
     if (err instanceof CheckpointError) throw new UsageError(err.message);
+    if (err instanceof CollectorError) throw new PincerError(err.message);
     throw err;
   }
 }
