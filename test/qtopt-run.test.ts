@@ -29,7 +29,8 @@ describe('RunDir', () => {
   it('keeps the last K checkpoints plus the best, and sweeps temp folders', () => {
     const run = RunDir.create(join(root, 'b'), {});
     for (const s of [10, 20, 30, 40, 50]) mkdirSync(run.checkpointDir(s), { recursive: true });
-    mkdirSync(join(run.checkpointsDir, `${checkpointName(60)}.tmp-123`));
+    mkdirSync(join(run.checkpointsDir, `${checkpointName(60)}.tmp-123-0`));
+    mkdirSync(join(run.checkpointsDir, `${checkpointName(30)}.old-123-1`));
     run.writeBest(20, 0.5);
     run.pruneCheckpoints(2);
     expect(readdirSync(run.checkpointsDir).sort()).toEqual(['best.json', checkpointName(20), checkpointName(40), checkpointName(50)]);

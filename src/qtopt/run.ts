@@ -160,8 +160,8 @@ export class RunDir {
   }
 
   /**
-   * Delete checkpoints beyond the newest `keep`, sparing the best one. Temp
-   * folders left by a checkpoint write that was killed go too.
+   * Delete checkpoints beyond the newest `keep`, sparing the best one. Folders
+   * left by a checkpoint write that was killed go too.
    */
   pruneCheckpoints(keep: number): void {
     if (!existsSync(this.checkpointsDir)) return;
@@ -170,7 +170,8 @@ export class RunDir {
     const drop = steps.slice(0, Math.max(0, steps.length - keep)).filter((s) => s !== best);
     for (const s of drop) rmSync(this.checkpointDir(s), { recursive: true, force: true });
     for (const name of readdirSync(this.checkpointsDir)) {
-      if (name.includes('.tmp-')) rmSync(join(this.checkpointsDir, name), { recursive: true, force: true });
+      // saveCheckpoint's temp folders, and the old copy it moves aside when overwriting, if a kill left them.
+      if (/\.(tmp|old)-/.test(name)) rmSync(join(this.checkpointsDir, name), { recursive: true, force: true });
     }
   }
 
