@@ -4,8 +4,6 @@
  * `--json` commands print exactly one JSON object on stdout. Logs and progress
  * go to stderr, and only when stderr is a TTY or `--progress` was given.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { UsageError } from './errors.js';
 
 export interface OutputOptions {
@@ -31,14 +29,6 @@ export function emit(opts: OutputOptions, result: Record<string, unknown>, human
   } else {
     process.stdout.write(`${human ? human(result) : JSON.stringify(result, null, 2)}\n`);
   }
-}
-
-/** Write a file atomically: a temp file beside it, then rename, so readers never see half a file. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** Parse a positive integer flag, naming the flag on failure. */

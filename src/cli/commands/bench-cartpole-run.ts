@@ -19,7 +19,8 @@ import {
 } from '../../rl/index.js';
 import { initBackend } from '../../tf/index.js';
 import { UsageError } from '../errors.js';
-import { emit, log, writeFileAtomic, type OutputOptions } from '../io.js';
+import { emit, log, type OutputOptions } from '../io.js';
+import { writeFileAtomic } from '../../fsutil/index.js';
 import { roundTo } from '../../report/index.js';
 
 /** Decimals kept in this benchmark's JSON. */

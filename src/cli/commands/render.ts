@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { encodePng } from '../../render/index.js';
 import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
 import { UsageError } from '../errors.js';
-import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
+import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { writeFileAtomic } from '../../fsutil/index.js';
 import { envForSplit, resolveScene } from './rollout.js';
 
 /** Image side limits, px (the scene schema's camera limits). */
