@@ -4,6 +4,7 @@
  * `--json` commands print exactly one JSON object on stdout. Logs and progress
  * go to stderr, and only when stderr is a TTY or `--progress` was given.
  */
+import type { Logger } from '../log/index.js';
 import { UsageError } from './errors.js';
 
 export interface OutputOptions {
@@ -20,6 +21,14 @@ export function showProgress(opts: OutputOptions): boolean {
 /** A log line on stderr (only when progress output is on, or always for warnings). */
 export function log(opts: OutputOptions, message: string): void {
   if (showProgress(opts) || opts.verbose) process.stderr.write(`${message}\n`);
+}
+
+/** The Logger a command gives to lower layers: info as `log` (progress output only), warnings always, on stderr. */
+export function commandLogger(opts: OutputOptions): Logger {
+  return {
+    info: (message) => log(opts, message),
+    warn: (message) => void process.stderr.write(`pincer: warning: ${message}\n`),
+  };
 }
 
 /** Print the command's one result: a JSON object with --json, else readable lines. */

@@ -4,7 +4,7 @@
  *
  * Usage (import tfjs itself as `@tensorflow/tfjs`):
  *
- *   await initBackend();                       // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
+ *   await initBackend(logger);                 // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
  *   const net = new QNetwork(REFERENCE_QNET, seed);
  *   const target = new QNetwork(REFERENCE_QNET, seed + 1); target.copyFrom(net);
  *   const optimizer = new JsAdam({ learningRate: 1e-3 });   // or tf.train.adam(1e-3): same update
@@ -23,7 +23,7 @@
  * BatchMatMul/_FusedMatMul with faster compositions, so plain tf.conv2d /
  * tf.layers gradients work and are fast too.
  */
-export { initBackend, forcedBackend, type BackendName } from './backend.js';
+export { BackendError, initBackend, forcedBackend, type BackendName } from './backend.js';
 export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 export { conv2dRelu } from './layers.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec } from './qnet.js';

@@ -19,7 +19,7 @@ import {
 } from '../../rl/index.js';
 import { initBackend } from '../../tf/index.js';
 import { UsageError } from '../errors.js';
-import { emit, log, type OutputOptions } from '../io.js';
+import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { writeFileAtomic } from '../../fsutil/index.js';
 import { roundTo } from '../../report/index.js';
 
@@ -123,7 +123,7 @@ function configOf(opts: BenchCartPoleOptions, args: CartPoleDqnArgs): Record<str
 export async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
   const variants = opts.ablate ? ABLATIONS : [{ name: 'selected', double: opts.double, target: opts.target }];
   const runsByVariant = variants.map((v) => makeRuns(opts, v));
-  const backend = await initBackend();
+  const backend = await initBackend(commandLogger(opts));
   const all = runsByVariant.flat();
   log(opts, `cartpole dqn: ${all.length} runs x ${opts.steps} steps on ${opts.workers || 'no'} workers; config ${JSON.stringify(all[0])}`);
   const writers = new Map<string, MetricsWriter>();

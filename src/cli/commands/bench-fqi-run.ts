@@ -5,7 +5,7 @@
  */
 import { fittedQIteration, gridworld, linearLeastSquares, maxAbsDiff, neuralRegressor, oneHotFeatures, valueIteration } from '../../rl/index.js';
 import { initBackend } from '../../tf/index.js';
-import { emit, log, type OutputOptions } from '../io.js';
+import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { UsageError } from '../errors.js';
 import { roundTo } from '../../report/index.js';
 
@@ -26,7 +26,7 @@ const FQI_TOL = 1e-4;
 export async function benchFqi(opts: BenchFqiOptions): Promise<void> {
   if (!(opts.slip >= 0 && opts.slip <= 0.5)) throw new UsageError(`--slip must be in [0, 0.5], got ${opts.slip}`);
   if (!(opts.gamma >= 0 && opts.gamma < 1)) throw new UsageError(`--gamma must be in [0, 1), got ${opts.gamma}`);
-  const backend = await initBackend();
+  const backend = await initBackend(commandLogger(opts));
   const mdp = gridworld({ slip: opts.slip, gamma: opts.gamma });
   const vi = valueIteration(mdp, { tol: 1e-10 });
   const exact = await fittedQIteration(mdp, linearLeastSquares(mdp, oneHotFeatures(mdp)), { tol: 1e-10 });

@@ -26,7 +26,7 @@ import {
   trainStep,
 } from '../../tf/index.js';
 import { PincerError } from '../errors.js';
-import { emit, log, type OutputOptions } from '../io.js';
+import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { median, roundTo } from '../../report/index.js';
 
 /** Decimals kept in this benchmark's JSON. */
@@ -136,7 +136,7 @@ function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; n
 }
 
 export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
-  const backend = await initBackend();
+  const backend = await initBackend(commandLogger(opts));
   const rng = new Rng(opts.seed);
   const net = new QNetwork(REFERENCE_QNET, opts.seed);
   const params = net.paramCount;
