@@ -13,7 +13,7 @@ import { createNodeRenderer } from '../../render/index.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
-import { envForSplit, resolveScene } from './rollout.js';
+import { envForSplit, resolveScene } from '../scene-env.js';
 import { clock, round, since, trackLoad } from '../bench-measure.js';
 
 interface BenchEnvOptions extends OutputOptions {
