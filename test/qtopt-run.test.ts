@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { calibrationTable, detectorCounts } from '../src/qtopt/evaluate.js';
+import { calibrationTable } from '../src/qtopt/evaluate.js';
 import { RunDir, RunError, checkpointName } from '../src/qtopt/run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-run-'));
@@ -62,15 +62,5 @@ describe('evaluation tables', () => {
     expect(table[4].mean_predicted).toBeCloseTo(0.9166666666666666, 12);
     expect(table[1].realized).toBeNull();
     expect(calibrationTable([e(null, true)])).toEqual([]);
-  });
-
-  it('counts detector agreement with ground truth', () => {
-    const c = detectorCounts([
-      { success: true, groundTruthSuccess: true },
-      { success: true, groundTruthSuccess: false },
-      { success: false, groundTruthSuccess: false },
-      { success: false, groundTruthSuccess: true },
-    ]);
-    expect(c).toEqual({ tp: 1, fp: 1, tn: 1, fn: 1, agreement: 0.5 });
   });
 });

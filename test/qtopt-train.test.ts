@@ -230,6 +230,10 @@ describe('pincer eval', () => {
     expect(out.success_ci95).toHaveLength(2);
     expect(out.calibration.reduce((n: number, b: { episodes: number }) => n + b.episodes, 0)).toBe(3);
     expect(out.policy_ms_per_step).toBeGreaterThan(0);
+    // src/env's taxonomy: every ground-truth failure is one of missed/slipped/blocked; families cover every episode.
+    const f = out.failures;
+    expect(f.missed + f.slipped + f.blocked).toBe(out.episodes - out.ground_truth_successes);
+    expect(Object.values(out.by_family as Record<string, { episodes: number }>).reduce((n, v) => n + v.episodes, 0)).toBe(3);
     const scripted = JSON.parse((await runCli('eval', '--policy', 'scripted', '--scene', sceneFile, '--split', 'validation', '--episodes', '3', '--seed', '2', '--json')).stdout);
     expect(scripted.calibration).toEqual([]);
     expect(readdirSync(join(runA, 'eval'))).toContain(`validation-step-${out.step}-seed-2-n-3.json`);

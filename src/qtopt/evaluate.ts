@@ -8,7 +8,7 @@
  * realized success of those episodes. A calibrated Q-function puts each bin's
  * realized rate inside its interval around the bin's mean prediction.
  */
-import { runEpisode, type EpisodeOutcome, type GraspEnv, type Observation, type Policy, type StepInfo } from '../env/index.js';
+import { detectorCounts, outcomeBreakdown, runEpisode, type DetectorCounts, type EpisodeOutcome, type GraspEnv, type Observation, type OutcomeBreakdown, type Policy, type StepInfo } from '../env/index.js';
 import { deriveSeed, type Rng } from '../random/index.js';
 import { wilsonInterval } from '../report/index.js';
 
@@ -38,15 +38,6 @@ export interface CalibrationBin {
   realized_ci95: [number, number] | null;
 }
 
-export interface DetectorCounts {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-  /** Fraction of episodes where the detector agreed with simulator ground truth. */
-  agreement: number;
-}
-
 export interface EvalSummary {
   episodes: number;
   successes: number;
@@ -57,6 +48,10 @@ export interface EvalSummary {
   detector: DetectorCounts;
   /** Mean wall time of one policy.act call, ms. */
   policy_ms_per_step: number;
+  /** Why grasps failed, from ground truth (src/env's taxonomy: missed, slipped, blocked; detector disagreed). */
+  failures: OutcomeBreakdown['failures'];
+  /** Success by the family of the object grasped at. */
+  by_family: OutcomeBreakdown['by_family'];
   calibration: CalibrationBin[];
 }
 
@@ -115,17 +110,6 @@ export function runEvaluation(
   return { episodes: out, policyMsPerStep: observed.calls > 0 ? observed.ms / observed.calls : 0 };
 }
 
-export function detectorCounts(episodes: readonly Pick<EvalEpisode, 'success' | 'groundTruthSuccess'>[]): DetectorCounts {
-  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
-  for (const e of episodes) {
-    if (e.success && e.groundTruthSuccess) c.tp++;
-    else if (e.success) c.fp++;
-    else if (e.groundTruthSuccess) c.fn++;
-    else c.tn++;
-  }
-  return { ...c, agreement: episodes.length === 0 ? 0 : (c.tp + c.tn) / episodes.length };
-}
-
 /** Episodes with a first-step prediction, binned into `bins` equal-width bins over [0, 1]. */
 export function calibrationTable(episodes: readonly Pick<EvalEpisode, 'success' | 'predictedSuccess'>[], bins = CALIBRATION_BINS): CalibrationBin[] {
   const predicted = episodes.filter((e) => e.predictedSuccess !== null);
@@ -162,6 +146,7 @@ export function summarizeEvaluation(episodes: readonly EvalEpisode[], policyMsPe
     mean_steps: n > 0 ? episodes.reduce((s, e) => s + e.steps, 0) / n : 0,
     detector: detectorCounts(episodes),
     policy_ms_per_step: policyMsPerStep,
+    ...outcomeBreakdown(episodes.map((e) => e.outcome.finalInfo)),
     calibration: calibrationTable(episodes),
   };
 }

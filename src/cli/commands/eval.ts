@@ -111,6 +111,8 @@ function human(r: Record<string, unknown>): string {
     `${s.policy} on ${s.split}: ${s.successes}/${s.episodes} successes = ${s.success_rate.toFixed(3)} (95% CI ${s.success_ci95[0].toFixed(3)}-${s.success_ci95[1].toFixed(3)}), ${s.mean_steps.toFixed(1)} steps per episode`,
     `detector vs ground truth: agreement ${s.detector.agreement.toFixed(3)} (tp ${s.detector.tp}, fp ${s.detector.fp}, tn ${s.detector.tn}, fn ${s.detector.fn})`,
     `policy: ${s.policy_ms_per_step.toFixed(2)} ms per step`,
+    `failures (ground truth): missed ${s.failures.missed}, slipped ${s.failures.slipped}, blocked ${s.failures.blocked}; detector disagreed ${s.failures.detector_disagreed}`,
+    `by family: ${Object.entries(s.by_family).map(([k, v]) => `${k} ${v.successes}/${v.episodes}`).join(', ')}`,
   ];
   if (s.calibration.length > 0) {
     lines.push('calibration (predicted success at the first step vs realized):', '  bin         episodes  predicted  realized  95% CI');
