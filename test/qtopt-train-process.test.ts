@@ -1,8 +1,8 @@
 /**
  * `pincer train` through the built CLI, as separate processes: a run killed
  * with SIGKILL resumes from its newest checkpoint and finishes, losing at most
- * the steps since that checkpoint; and a short online run with one collector
- * process goes end to end.
+ * the steps since that checkpoint; Ctrl-C loses nothing; and a short online
+ * run with one collector process goes end to end.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +61,26 @@ describe('pincer train (processes)', () => {
     // Logged once per 10 steps, no step twice, none missing: the steps after the checkpoint were redone.
     expect(stepsLogged).toEqual(Array.from({ length: 40 }, (_, i) => (i + 1) * 10));
     expect(checkpoints(dir)).toContain('step-00000400');
+  });
+
+  it('stops on Ctrl-C after the current gradient step, checkpointed, and --resume finishes', async () => {
+    const dir = join(root, 'interrupt');
+    const args = ['train', '--out', dir, '--config', config, '--scene', scene, '--seed', '1', '--collectors', '0', '--json'];
+    const child = spawn(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    for (let i = 0; i < 1200 && checkpoints(dir).length < 1 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.interrupted).toBe(true);
+    expect(out.steps).toBeLessThan(400);
+    // The steps taken are all kept: a checkpoint at the very step it stopped.
+    expect(checkpoints(dir)).toContain(`step-${String(out.steps).padStart(8, '0')}`);
+    const resumed = cli([...args, '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed_from_step: out.steps, steps: 400, interrupted: false });
   });
 
   it('runs online with one collector process end to end', () => {
