@@ -88,14 +88,15 @@ const CemSchema = z.strictObject({
   minVariance: z.number().min(0).default(1e-4),
 });
 
-/** The Bellman target y = R + γ^k · min(Q̄₁, Q̄₂)(s′, a*) (bellman.ts). */
+/**
+ * The Bellman target y = R + γ^k · min(Q̄₁, Q̄₂)(s′, a*) (bellman.ts). A step penalty
+ * is the scene's (scene.episode.stepPenalty): it reaches R through the replay's rewards.
+ */
 const BellmanSchema = z.strictObject({
   /** Discount per env step (Quillen 0.9: 20-step grasps; the reward comes at the end). */
   gamma: unit.default(0.9),
   /** Steps in the n-step return (QT-Opt and tf_agents: 1). */
   nStep: z.number().int().min(1).max(20).default(1),
-  /** Reward subtracted per env step before the end, in reward units (0: QT-Opt's sparse reward only). */
-  stepPenalty: z.number().min(0).default(0),
   /** Clipped double Q: the value is the min over two delayed target nets (QT-Opt; tf_agents). Needs targetNetworks. */
   clippedDoubleQ: z.boolean().default(true),
   /** Lagged target nets; false lets the online net pick and evaluate a* (ablation). */
