@@ -46,7 +46,7 @@ const ConvLayerSchema = z.strictObject({
  * batch 32 on wasm (load 1.3), so a 2-hour budget buys ~1.6× the gradient steps
  * for 4% fewer parameters (150,785 vs 156,609 without the state input).
  */
-const NetworkSchema = z.strictObject({
+export const NetworkSchema = z.strictObject({
   /** Input image height, px (the scene camera's). */
   imageHeight: positiveInt.default(64),
   /** Input image width, px. */
@@ -63,7 +63,7 @@ const NetworkSchema = z.strictObject({
       { filters: 32, kernelSize: 3, stride: 2 },
     ]),
   /** Gripper-state inputs: 3 = [aperture m, closed 0/1, height m] (the observation's order); 0 = none. */
-  stateDim: z.number().int().min(0).default(3),
+  stateDim: z.union([z.literal(0), z.literal(3)]).default(3),
   /** Action inputs A: must be ACTION_DIM (6: dx, dy, dz, dyaw, close, terminate). */
   actionDim: positiveInt.default(ACTION_DIM),
   /** Width of the action branch's hidden layer. */
