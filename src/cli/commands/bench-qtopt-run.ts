@@ -1,0 +1,161 @@
+/**
+ * `pincer bench qtopt` (flags in bench-qtopt.ts). Medians of wall and CPU
+ * milliseconds after warm-up; CPU time moves far less than wall time on a
+ * shared machine, so both are printed, with the 1-minute load average.
+ *
+ * - policy: CemPolicy.act on one observation (encode once, CEM's iterations
+ *   through the head, read back), no exploration;
+ * - learner: QtOptLearner.step on a batch sampled from a replay of random
+ *   20-step episodes, split into the Bellman targets alone (the target chain's
+ *   encoders and CEM on the next images) and the whole step.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
+import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
+import { Rng } from '../../random/index.js';
+import { ConfigError, ReplayBuffer, resolveReplayConfig, type ReplayBatch } from '../../rl/index.js';
+import { initBackend } from '../../tf/index.js';
+import { median, roundTo } from '../../report/index.js';
+import { UsageError } from '../errors.js';
+import { emit, log, type OutputOptions } from '../io.js';
+
+export interface BenchQtOptOptions extends OutputOptions {
+  config?: string;
+  iters: number;
+  warmup: number;
+  seed: number;
+}
+
+/** Random episodes in the benchmark's replay, of EPISODE_STEPS steps each. */
+const EPISODES = 40;
+const EPISODE_STEPS = 20;
+
+function readConfig(path: string | undefined): QtOptConfig {
+  if (!path) return resolveQtOptConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--config ${path}: cannot read the file`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--config ${path}: not valid JSON`);
+  }
+  try {
+    return resolveQtOptConfig(json, path);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Median wall and CPU ms of `run` over opts.iters calls, after opts.warmup. */
+function measure(opts: BenchQtOptOptions, run: () => void): { ms: number; cpuMs: number } {
+  for (let i = 0; i < opts.warmup; i++) run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < opts.iters; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    run();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { ms: roundTo(median(wall), 3), cpuMs: roundTo(median(cpu), 3) };
+}
+
+function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = config.network;
+  const replay = new ReplayBuffer(
+    resolveReplayConfig({
+      capacity: EPISODES * (EPISODE_STEPS + 1),
+      imageShape: [h, w, c],
+      vectorDim: stateDim,
+      action: { kind: 'continuous', dim: actionDim },
+      gamma: config.bellman.gamma,
+      nStep: config.bellman.nStep,
+      prioritized: config.replay.prioritized,
+      priorityAlpha: config.replay.priorityAlpha,
+      priorityEpsilon: config.replay.priorityEpsilon,
+    }),
+  );
+  const obs = () => ({ image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), vector: Array.from({ length: stateDim }, () => rng.range(0, 0.2)) });
+  for (let e = 0; e < EPISODES; e++) {
+    for (let t = 0; t < EPISODE_STEPS; t++) {
+      const last = t === EPISODE_STEPS - 1;
+      const action = Array.from({ length: actionDim }, () => rng.range(-1, 1));
+      replay.add(obs(), action, last && rng.bernoulli(0.3) ? 1 : 0, last, false, last ? obs() : undefined);
+    }
+  }
+  return replay;
+}
+
+export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
+  const config = readConfig(opts.config);
+  const backend = await initBackend();
+  const rng = new Rng(opts.seed);
+  log(opts, `bench qtopt: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
+  const learner = new QtOptLearner(config, opts.seed);
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim } = config.network;
+
+  const policy = new CemPolicy(learner.online, config);
+  policy.reset(new Rng(opts.seed + 1));
+  const observation: Observation = { image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), imageWidth: w, imageHeight: h, aperture: 0.08, closed: false, height: 0.12 };
+  const info = { step: 0, objectIds: [] } as unknown as StepInfo;
+  const policyTensors = tf.memory().numTensors;
+  const act = measure(opts, () => void policy.act(observation, info));
+  const policyLeaks = tf.memory().numTensors - policyTensors;
+
+  const replay = randomReplay(config, rng);
+  const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
+  const n = batch.size;
+  const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
+  const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem };
+  const cemRng = new Rng(opts.seed + 2);
+  const targets = measure(opts, () => {
+    replay.sample(rng, batch);
+    const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
+    const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * stateDim), [n, stateDim]);
+    bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, nets, settings, cemRng, actionSpace);
+    tf.dispose([nextImages, nextState]);
+  });
+  let step = 0;
+  const learn = () => {
+    replay.sample(rng, batch);
+    learner.step(batch, ++step);
+  };
+  learn(); // Adam's moment slots appear on the first update
+  const stepTensors = tf.memory().numTensors;
+  const gradient = measure(opts, learn);
+  const stepLeaks = tf.memory().numTensors - stepTensors;
+  const params = learner.online.paramCount;
+  learner.dispose();
+
+  emit(opts, {
+    backend,
+    params,
+    image: `${w}x${h}x${c}`,
+    convs: config.network.convs.map((k) => `${k.filters}@${k.kernelSize}x${k.kernelSize}/${k.stride}`).join(','),
+    cem: `${config.cem.samples}/${config.cem.elites}/${config.cem.iterations}`,
+    bellman_argmax: config.bellman.argmax,
+    value_nets: nets.values.length,
+    batch: n,
+    iters: opts.iters,
+    warmup: opts.warmup,
+    policy_ms_per_step: act.ms,
+    policy_cpu_ms_per_step: act.cpuMs,
+    bellman_targets_ms: targets.ms,
+    bellman_targets_cpu_ms: targets.cpuMs,
+    learner_step_ms: gradient.ms,
+    learner_step_cpu_ms: gradient.cpuMs,
+    learner_steps_per_s: roundTo(1000 / gradient.ms, 2),
+    tensors_leaked: policyLeaks + stepLeaks,
+    loadavg_1m: roundTo(loadavg()[0]!, 2),
+  });
+}
