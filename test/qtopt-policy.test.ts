@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Observation, StepInfo } from '../src/env/index.js';
 import { resolveQtOptConfig } from '../src/qtopt/config.js';
-import { CemPolicy, explorationAction } from '../src/qtopt/policy.js';
+import { randomAction } from '../src/policies/index.js';
+import { CemPolicy } from '../src/qtopt/policy.js';
 import { Rng } from '../src/random/index.js';
 import { initBackend, QNetwork, type QNetConfig } from '../src/tf/index.js';
 
@@ -108,11 +109,16 @@ describe('CemPolicy', () => {
     expect(() => policy.act(observation(1, 32), NO_PRIVILEGED)).toThrow('CemPolicy: the observation is 32×32 px, the network takes 16×16');
   });
 
-  it('explorationAction draws a fixed number of values (the Rng stream does not depend on outcomes)', () => {
-    const r1 = new Rng(3);
-    const r2 = new Rng(3);
-    explorationAction(r1, { ...CONFIG.exploration, randomDownProbability: 1 });
-    explorationAction(r2, { ...CONFIG.exploration, randomDownProbability: 0 });
+  it('randomAction draws as many values whatever the outcomes, and as the old RandomPolicy without the down bias', () => {
+    const [r1, r2, r3] = [new Rng(3), new Rng(3), new Rng(3)];
+    randomAction(r1, 0.05, 1);
+    randomAction(r2, 0.05, 1e-9);
     expect(r1.uniform()).toBe(r2.uniform());
+    // Without the bias: five uniforms, then the terminate draw (RandomPolicy's stream before the option existed).
+    const a = randomAction(r3, 0.05, 0);
+    const ref = new Rng(3);
+    const expected = [0, 1, 2, 3, 4].map(() => ref.range(-1, 1));
+    expect(Array.from(a.subarray(0, 5))).toEqual(expected.map((v) => Math.fround(v)));
+    expect(a[5]).toBe(ref.bernoulli(0.05) ? 1 : -1);
   });
 });

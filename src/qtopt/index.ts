@@ -41,7 +41,7 @@ export {
 export { cem, randomShooting, type ActionBox, type BatchScore, type CemConfig, type CemResult } from './cem.js';
 export { bellmanTargets, type BellmanInputs, type BellmanNets, type BellmanSettings, type BellmanTargets, type QScorer } from './bellman.js';
 export { QtOptLearner, type LearnStats } from './learner.js';
-export { CemPolicy, explorationAction, type CemPolicyOptions } from './policy.js';
+export { CemPolicy, type CemPolicyOptions } from './policy.js';
 export { imagesTensor, stateVector } from './inputs.js';
 export {
   CheckpointError,

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM, actionSpace, type Observation, type Policy, type StepInfo } from '../env/index.js';
+import { randomAction } from '../policies/index.js';
 import { Rng } from '../random/index.js';
 import type { QNetwork } from '../tf/index.js';
 import { cem } from './cem.js';
@@ -18,30 +19,15 @@ import type { QtOptConfig } from './config.js';
 import { imagesTensor, stateVector } from './inputs.js';
 
 export interface CemPolicyOptions {
-  /** Probability of a random action instead of CEM's (exploration.random* shape it). Default 0. */
+  /**
+   * Probability of a random action instead of CEM's: src/policies' randomAction with
+   * exploration.randomDownProbability (Quillen's dz = −1) and randomTerminateProbability. Default 0.
+   */
   epsilon?: number;
   /** Std of Gaussian noise added to CEM's choice, action units, then clipped to the box. Default 0. */
   noiseStd?: number;
   /** Name in episode records. Default 'cem'. */
   name?: string;
-}
-
-const DZ = 2;
-const TERMINATE = 5;
-
-/**
- * The exploration policy's random action (Quillen et al. 2018): dx, dy, dyaw and
- * close uniform in [-1, 1]; dz = −1 (straight down) with probability
- * `randomDownProbability`, else uniform; terminate fires with probability
- * `randomTerminateProbability` (a uniform terminate would end half the episodes
- * at the first step, far above the bin). Draws in a fixed order: 6 uniforms.
- */
-export function explorationAction(rng: Rng, exploration: QtOptConfig['exploration']): Float32Array {
-  const action = new Float32Array(ACTION_DIM);
-  for (let d = 0; d < TERMINATE; d++) action[d] = rng.range(-1, 1);
-  if (rng.uniform() < exploration.randomDownProbability) action[DZ] = -1;
-  action[TERMINATE] = rng.uniform() < exploration.randomTerminateProbability ? 1 : -1;
-  return action;
 }
 
 export class CemPolicy implements Policy {
@@ -82,7 +68,8 @@ export class CemPolicy implements Policy {
         tf.tidy(() => tf.sigmoid(this.net.head(embedding, tf.tensor2d(candidates, [candidates.length / a, a]))).dataSync() as Float32Array); // [N]
       this.lastWasRandom = this.epsilon > 0 && this.rng.uniform() < this.epsilon;
       if (this.lastWasRandom) {
-        const action = explorationAction(this.rng, this.config.exploration);
+        const { randomTerminateProbability, randomDownProbability } = this.config.exploration;
+        const action = randomAction(this.rng, randomTerminateProbability, randomDownProbability);
         this.lastPrediction = q(action)[0]!;
         return action;
       }
