@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Observation, StepInfo } from '../src/env/index.js';
-import { resolveQtOptConfig, type QtOptConfig } from '../src/qtopt/config.js';
+import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../src/qtopt/config.js';
 import { QtOptLearner } from '../src/qtopt/learner.js';
 import { CemPolicy } from '../src/qtopt/policy.js';
 import { Rng } from '../src/random/index.js';
-import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
+import { ReplayBuffer } from '../src/rl/index.js';
 import { initBackend } from '../src/tf/index.js';
 
 const SIDE = 16;
@@ -55,19 +55,7 @@ const LOW = [0.03, 1, 0.04]; // the last step, at the objects
  *   Q*(high, a) = γ · max_a' Q*(low, a') = 0.9 · [bright]
  */
 function syntheticReplay(episodes: number, seed: number): ReplayBuffer {
-  const replay = new ReplayBuffer(
-    resolveReplayConfig({
-      capacity: episodes * 3 + 3,
-      imageShape: [SIDE, SIDE, 3],
-      vectorDim: 3,
-      action: { kind: 'continuous', dim: 6 },
-      gamma: CONFIG.bellman.gamma,
-      nStep: 1,
-      prioritized: false,
-      priorityAlpha: 0.6,
-      priorityEpsilon: 1e-6,
-    }),
-  );
+  const replay = new ReplayBuffer({ ...qtoptReplayConfig(CONFIG), capacity: episodes * 3 + 3 });
   const rng = new Rng(seed);
   for (let e = 0; e < episodes; e++) {
     const bright = rng.bernoulli(0.5);

@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import { ACTION_DIM } from '../env/index.js';
-import { ConfigError, describeIssues } from '../rl/index.js';
+import { ConfigError, describeIssues, replayConfig, type ReplayConfig } from '../rl/index.js';
 
 const positiveInt = z.number().int().min(1);
 const unit = z.number().min(0).max(1);
@@ -252,6 +252,22 @@ export function resolveQtOptConfig(partial: unknown = {}, source = 'qtopt config
 
 /** The defaults, frozen. */
 export const QTOPT_DEFAULTS: QtOptConfig = resolveQtOptConfig({});
+
+/** The replay buffer config a QtOptConfig implies: its images and state, ACTION_DIM continuous actions, γ and n-step. */
+export function qtoptReplayConfig(config: QtOptConfig): ReplayConfig {
+  const { network: n, replay: r, bellman: b } = config;
+  return replayConfig({
+    capacity: r.capacity,
+    imageShape: [n.imageHeight, n.imageWidth, n.imageChannels],
+    vectorDim: n.stateDim,
+    action: { kind: 'continuous', dim: n.actionDim },
+    gamma: b.gamma,
+    nStep: b.nStep,
+    prioritized: r.prioritized,
+    priorityAlpha: r.priorityAlpha,
+    priorityEpsilon: r.priorityEpsilon,
+  });
+}
 
 /** Canonical JSON: keys sorted at every level, so equal configs serialise equally (and hash equally). */
 export function canonicalJson(value: unknown): string {

@@ -8,6 +8,7 @@
  *
  *   const config = resolveQtOptConfig(JSON.parse(text), 'run/config.json');   // ConfigError names a bad field
  *   const learner = new QtOptLearner(config, config.train.seed);           // online net, target chain, Adam
+ *   const replay = new ReplayBuffer(qtoptReplayConfig(config));            // src/rl, images + state, γ, n-step
  *   const batch = replay.createBatch(config.replay.batchSize);
  *   replay.sample(rng, batch, beta);                                       // src/rl ReplayBuffer
  *   const stats = learner.step(batch, gradientStep);                       // {loss, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
@@ -32,6 +33,7 @@ export {
   NetworkSchema,
   QTOPT_DEFAULTS,
   resolveQtOptConfig,
+  qtoptReplayConfig,
   canonicalJson,
   configDifferences,
   type QtOptConfig,

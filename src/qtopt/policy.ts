@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM, actionSpace, type Observation, type Policy, type StepInfo } from '../env/index.js';
 import { randomAction } from '../policies/index.js';
 import { Rng } from '../random/index.js';
+import { gaussianNoise } from '../rl/index.js';
 import type { QNetwork } from '../tf/index.js';
 import { cem } from './cem.js';
 import type { QtOptConfig } from './config.js';
@@ -78,10 +79,7 @@ export class CemPolicy implements Policy {
         this.lastPrediction = result.bestScore[0]!;
         return result.best;
       }
-      const action = result.best;
-      for (let d = 0; d < a; d++) {
-        action[d] = Math.min(actionSpace.high[d]!, Math.max(actionSpace.low[d]!, action[d]! + this.noiseStd * this.rng.normal()));
-      }
+      const action = gaussianNoise(this.rng, result.best, this.noiseStd, actionSpace.low, actionSpace.high);
       this.lastPrediction = q(action)[0]!;
       return action;
     } finally {

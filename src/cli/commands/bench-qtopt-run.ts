@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
-import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
+import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
-import { ConfigError, ReplayBuffer, resolveReplayConfig, type ReplayBatch } from '../../rl/index.js';
+import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
 import { initBackend } from '../../tf/index.js';
 import { median, roundTo } from '../../report/index.js';
 import { UsageError } from '../errors.js';
@@ -72,19 +72,7 @@ function measure(opts: BenchQtOptOptions, run: () => void): { ms: number; cpuMs:
 
 function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = config.network;
-  const replay = new ReplayBuffer(
-    resolveReplayConfig({
-      capacity: EPISODES * (EPISODE_STEPS + 1),
-      imageShape: [h, w, c],
-      vectorDim: stateDim,
-      action: { kind: 'continuous', dim: actionDim },
-      gamma: config.bellman.gamma,
-      nStep: config.bellman.nStep,
-      prioritized: config.replay.prioritized,
-      priorityAlpha: config.replay.priorityAlpha,
-      priorityEpsilon: config.replay.priorityEpsilon,
-    }),
-  );
+  const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: EPISODES * (EPISODE_STEPS + 1) });
   const obs = () => ({ image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), vector: Array.from({ length: stateDim }, () => rng.range(0, 0.2)) });
   for (let e = 0; e < EPISODES; e++) {
     for (let t = 0; t < EPISODE_STEPS; t++) {
