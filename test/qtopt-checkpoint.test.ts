@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, decodeCheckpoint } from '../src/qtopt/checkpoint-format.js';
-import { configHash, loadCheckpoint, readCheckpointNetwork, saveCheckpoint } from '../src/qtopt/checkpoint.js';
-import { QTOPT_DEFAULTS } from '../src/qtopt/config.js';
+import { configHash, loadCheckpoint, readCheckpointNetwork, restoreLearner, saveCheckpoint } from '../src/qtopt/checkpoint.js';
+import { qtoptReplayConfig, QTOPT_DEFAULTS, resolveQtOptConfig } from '../src/qtopt/config.js';
+import { QtOptLearner } from '../src/qtopt/learner.js';
+import { Rng } from '../src/random/index.js';
+import { ReplayBuffer } from '../src/rl/index.js';
 import { initBackend, QNetwork, type QNetConfig } from '../src/tf/index.js';
 
 const SMALL: QNetConfig = {
@@ -154,5 +157,78 @@ describe('checkpoints', () => {
     await expect(saveCheckpoint(dir, net, { ...META, validationSuccess: 2 })).rejects.toThrow(/checkpoint\.json: validationSuccess: /);
     expect(readdirSync(root).filter((f) => f.startsWith('bad-save'))).toEqual([]);
     net.dispose();
+  });
+});
+
+describe('learner resume', () => {
+  const config = resolveQtOptConfig({
+    network: SMALL,
+    replay: { batchSize: 8 },
+    train: { learningStarts: 8 },
+    bellman: { targetUpdatePeriod: 3, delayedUpdatePeriod: 2, delayed2UpdatePeriod: 4 },
+  });
+
+  function replay(): ReplayBuffer {
+    const r = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: 200 });
+    const rng = new Rng(1);
+    const obs = () => ({ image: Uint8Array.from({ length: 16 * 16 * 3 }, () => rng.int(0, 255)), vector: [rng.range(0, 0.08), 0, rng.range(0, 0.3)] });
+    for (let e = 0; e < 20; e++) {
+      for (let t = 0; t < 5; t++) {
+        const last = t === 4;
+        r.add(obs(), Array.from({ length: 6 }, () => rng.range(-1, 1)), last && rng.bernoulli(0.5) ? 1 : 0, last, false, last ? obs() : undefined);
+      }
+    }
+    return r;
+  }
+
+  /** Losses of steps from..to, each on the batch sampled with Rng(step): the same batches in every run. */
+  function train(learner: QtOptLearner, buffer: ReplayBuffer, from: number, to: number): number[] {
+    const batch = buffer.createBatch(8);
+    const losses: number[] = [];
+    for (let k = from; k <= to; k++) {
+      buffer.sample(new Rng(k), batch);
+      losses.push(learner.step(batch, k).loss);
+    }
+    return losses;
+  }
+
+  it('continues bit for bit from a checkpoint saved with the learner state; online weights alone do not', async () => {
+    const buffer = replay();
+    const a = new QtOptLearner(config, 5);
+    train(a, buffer, 1, 9);
+    const dir = join(root, 'resume');
+    await saveCheckpoint(dir, a.online, { ...META, step: 9 }, { learner: a });
+    const uninterrupted = train(a, buffer, 10, 16);
+
+    const b = new QtOptLearner(config, 5);
+    const before = tf.memory().numTensors;
+    const meta = await restoreLearner(dir, b);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(meta.step).toBe(9);
+    expect(train(b, buffer, 10, 16)).toEqual(uninterrupted);
+
+    // Online weights with freshly synced targets and a fresh Adam: a different continuation.
+    const c = new QtOptLearner(config, 5);
+    const { net } = loadCheckpoint(dir);
+    for (const l of [c.online, c.target!, ...c.delayed]) l.variables.forEach((v, i) => v.assign(net.variables[i]!));
+    net.dispose();
+    expect(train(c, buffer, 10, 16)).not.toEqual(uninterrupted);
+    for (const l of [a, b, c]) l.dispose();
+  });
+
+  it('a checkpoint without the learner state, or saved with other target nets, is a one-line CheckpointError', async () => {
+    const plain = new QtOptLearner(config, 1);
+    const dir = join(root, 'no-state');
+    await saveCheckpoint(dir, plain.online, META);
+    await expect(restoreLearner(dir, plain)).rejects.toThrow(/learner\.json: missing \(the checkpoint was saved without the learner state\)$/);
+    const withState = join(root, 'one-target');
+    const single = new QtOptLearner(resolveQtOptConfig({ ...config, bellman: { ...config.bellman, clippedDoubleQ: false } }), 1);
+    train(single, replay(), 1, 2);
+    await saveCheckpoint(withState, single.online, META, { learner: single });
+    const e = await restoreLearner(withState, plain).catch((err: Error) => err);
+    expect(e).toBeInstanceOf(CheckpointError);
+    expect((e as Error).message).toMatch(/learner\.json: learner state: no delayed1\/conv0\/kernel \(saved with other bellman settings\?\)$/);
+    plain.dispose();
+    single.dispose();
   });
 });

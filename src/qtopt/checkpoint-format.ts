@@ -14,6 +14,8 @@ export const CHECKPOINT_FORMAT_VERSION = 1;
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const META_FILE = 'checkpoint.json';
+export const LEARNER_FILE = 'learner.json';
+export const LEARNER_WEIGHTS_FILE = 'learner.bin';
 
 /** A missing, corrupt or mismatching checkpoint: one line naming the file or the differing fields. */
 export class CheckpointError extends Error {
@@ -50,6 +52,18 @@ export const ModelSchema = z.object({
 });
 
 export type CheckpointModel = z.output<typeof ModelSchema>;
+
+/** learner.json: the resume state beyond the online weights (QtOptLearner.stateTensors), in the same manifest layout. */
+export const LearnerStateSchema = z.object({
+  format: z.literal('pincer-learner'),
+  formatVersion: z.literal(1),
+  weightsSha256: z.string(),
+  weightsManifest: z
+    .array(z.object({ paths: z.array(z.string()), weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(['float32', 'int32']) })) }))
+    .length(1),
+});
+
+export type LearnerStateFile = z.output<typeof LearnerStateSchema>;
 
 /**
  * A QNetwork from model.json's content and weights.bin's bytes (no fs: the browser

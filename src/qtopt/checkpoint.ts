@@ -8,6 +8,8 @@
  *                                              weights: [{name: 'conv0/kernel', shape, dtype: 'float32'}, …]}]}
  *   <dir>/weights.bin      the weights, float32 little-endian, concatenated in manifest order
  *   <dir>/checkpoint.json  {step, envSteps, validationSuccess, libraryVersion, configHash}
+ *   <dir>/learner.json     optional, for exact resumes: the target chain and Adam's moments
+ *   <dir>/learner.bin      (QtOptLearner.stateTensors), in the same manifest layout
  *
  * `weightsManifest` is tfjs's layout (tf.io.WeightsManifestConfig), so in a page:
  *
@@ -28,13 +30,16 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describeIssues } from '../rl/index.js';
+import { describeIssues, hardUpdate } from '../rl/index.js';
 import type { QNetConfig, QNetwork } from '../tf/index.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
   CheckpointError,
   decodeCheckpoint,
+  LEARNER_FILE,
+  LEARNER_WEIGHTS_FILE,
+  LearnerStateSchema,
   META_FILE,
   MetaSchema,
   MODEL_FILE,
@@ -42,7 +47,9 @@ import {
   WEIGHTS_FILE,
   type CheckpointMeta,
   type CheckpointModel,
+  type LearnerStateFile,
 } from './checkpoint-format.js';
+import type { QtOptLearner } from './learner.js';
 import { canonicalJson, configDifferences, NetworkSchema } from './config.js';
 
 /** sha256 of a config's canonical JSON, first 16 hex digits (checkpoint.json's configHash). */
@@ -91,11 +98,36 @@ function fsyncDir(path: string): void {
 
 let saveCounter = 0;
 
+export interface SaveOptions {
+  /** model.json's generatedBy. Default 'pincer'. */
+  generatedBy?: string;
+  /** Also save this learner's target chain and Adam state (learner.json/.bin), for restoreLearner. */
+  learner?: QtOptLearner;
+}
+
+async function encodeLearnerState(learner: QtOptLearner): Promise<{ file: LearnerStateFile; weights: Uint8Array }> {
+  const tensors = await learner.stateTensors();
+  try {
+    const { data, specs } = await tf.io.encodeWeights(tensors);
+    const weights = new Uint8Array(data);
+    const file: LearnerStateFile = {
+      format: 'pincer-learner',
+      formatVersion: 1,
+      weightsSha256: sha256(weights),
+      weightsManifest: [{ paths: [LEARNER_WEIGHTS_FILE], weights: specs.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype as 'float32' | 'int32' })) }],
+    };
+    return { file, weights };
+  } finally {
+    tf.dispose(tensors.map((t) => t.tensor));
+  }
+}
+
 /** Save `net` and `meta` as the folder `dir`, atomically (see the file comment); replaces an existing `dir`. */
-export async function saveCheckpoint(dir: string, net: QNetwork, meta: CheckpointMeta, generatedBy = 'pincer'): Promise<void> {
+export async function saveCheckpoint(dir: string, net: QNetwork, meta: CheckpointMeta, options: SaveOptions = {}): Promise<void> {
   const checked = MetaSchema.safeParse(meta);
   if (!checked.success) throw new CheckpointError(`${dir}/${META_FILE}: ${describeIssues(checked.error)}`);
-  const { model, weights } = await encodeCheckpoint(net, generatedBy);
+  const { model, weights } = await encodeCheckpoint(net, options.generatedBy ?? 'pincer');
+  const learner = options.learner ? await encodeLearnerState(options.learner) : null;
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   const tag = `${process.pid}-${saveCounter++}`;
@@ -106,6 +138,10 @@ export async function saveCheckpoint(dir: string, net: QNetwork, meta: Checkpoin
     writeSynced(join(tmp, WEIGHTS_FILE), weights);
     writeSynced(join(tmp, MODEL_FILE), `${JSON.stringify(model, null, 1)}\n`);
     writeSynced(join(tmp, META_FILE), `${JSON.stringify(checked.data, null, 2)}\n`);
+    if (learner) {
+      writeSynced(join(tmp, LEARNER_WEIGHTS_FILE), learner.weights);
+      writeSynced(join(tmp, LEARNER_FILE), `${JSON.stringify(learner.file, null, 1)}\n`);
+    }
     fsyncDir(tmp);
     if (existsSync(dir)) {
       const old = join(parent, `${basename(dir)}.old-${tag}`);
@@ -162,4 +198,39 @@ export function loadCheckpoint(dir: string, expectedNetwork?: QNetConfig): { net
   if (!existsSync(weightsPath)) throw new CheckpointError(`${weightsPath}: missing`);
   const net = decodeCheckpoint(readJson(join(dir, MODEL_FILE)), readFileSync(weightsPath), dir, sha256);
   return { net, meta: meta.data };
+}
+
+/**
+ * Resume a learner from a checkpoint saved with `{learner}`: the online weights,
+ * the target chain and Adam's moments and step count. The network config must
+ * match the learner's (the differing fields are named); a checkpoint without
+ * learner.json is a CheckpointError.
+ */
+export async function restoreLearner(dir: string, learner: QtOptLearner): Promise<CheckpointMeta> {
+  const { net, meta } = loadCheckpoint(dir, learner.online.config);
+  try {
+    hardUpdate(learner.online.variables, net.variables);
+  } finally {
+    net.dispose();
+  }
+  const filePath = join(dir, LEARNER_FILE);
+  if (!existsSync(filePath)) throw new CheckpointError(`${filePath}: missing (the checkpoint was saved without the learner state)`);
+  const parsed = LearnerStateSchema.safeParse(readJson(filePath));
+  if (!parsed.success) throw new CheckpointError(`${filePath}: not a pincer learner state (${describeIssues(parsed.error)})`);
+  const binPath = join(dir, LEARNER_WEIGHTS_FILE);
+  if (!existsSync(binPath)) throw new CheckpointError(`${binPath}: missing`);
+  const bytes = readFileSync(binPath);
+  const specs = parsed.data.weightsManifest[0]!.weights;
+  const needed = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  if (bytes.byteLength !== needed) throw new CheckpointError(`${binPath}: ${bytes.byteLength} bytes, the manifest needs ${needed}`);
+  if (sha256(bytes) !== parsed.data.weightsSha256) throw new CheckpointError(`${binPath}: checksum differs from ${LEARNER_FILE}'s weightsSha256 (corrupt file)`);
+  const tensors = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, specs);
+  try {
+    await learner.restoreState(tensors);
+  } catch (err) {
+    throw new CheckpointError(`${filePath}: ${(err as Error).message} (saved with other bellman settings?)`);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+  return meta;
 }

@@ -20,6 +20,8 @@
  *   await saveCheckpoint('runs/a/checkpoints/step-002500', learner.online,
  *     { step, envSteps, validationSuccess, libraryVersion, configHash: configHash(config) });
  *   const { net, meta } = loadCheckpoint(dir, config.network);             // CheckpointError names the file or fields
+ *   // exact resume: saveCheckpoint(dir, learner.online, meta, { learner }), then
+ *   const meta = await restoreLearner(dir, learner);                       // online, target chain, Adam
  *
  * Conventions:
  * - Q = sigmoid(logit): the head returns logits, CEM and the targets score with Q.
@@ -56,4 +58,4 @@ export {
   type CheckpointMeta,
   type CheckpointModel,
 } from './checkpoint-format.js';
-export { saveCheckpoint, loadCheckpoint, readCheckpointNetwork, encodeCheckpoint, configHash } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, restoreLearner, readCheckpointNetwork, encodeCheckpoint, configHash, type SaveOptions } from './checkpoint.js';

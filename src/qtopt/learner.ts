@@ -64,7 +64,8 @@ export class QtOptLearner {
   /** θ̄₁, θ̄₂: evaluate a* under clipped double Q; empty otherwise. */
   readonly delayed: readonly QNetwork[];
   readonly optimizer: JsAdam;
-  private readonly rng: Rng;
+  /** CEM's samples at step k come from Rng(deriveSeed(cemSeed, k)): a function of (seed, step), so a resumed run draws what the uninterrupted one would. */
+  private readonly cemSeed: number;
   private readonly lrSchedule: Schedule;
   private readonly stepConfig: LearnerStepConfig;
   private readonly bellmanNets: BellmanNets;
@@ -87,7 +88,7 @@ export class QtOptLearner {
     this.optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
     this.lrSchedule = makeSchedule(o.lrSchedule, o.learningRate, o.lrEnd, o.lrDecaySteps);
     this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, output: 'logit' };
-    this.rng = new Rng(deriveSeed(seed, CEM_STREAM));
+    this.cemSeed = deriveSeed(seed, CEM_STREAM);
     const picker = this.target ?? this.online;
     this.bellmanNets = { argmax: picker, values: this.delayed.length === 2 ? this.delayed : [picker] };
     this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem };
@@ -114,7 +115,7 @@ export class QtOptLearner {
         { rewards: batch.rewards.subarray(0, n), discounts: batch.discounts.subarray(0, n), nextImages, nextState },
         this.bellmanNets,
         this.bellmanSettings,
-        this.rng,
+        new Rng(deriveSeed(this.cemSeed, step)),
         actionSpace,
       );
       // Log loss needs a probability: a scene step penalty can push R below 0.
@@ -162,6 +163,55 @@ export class QtOptLearner {
       if (step % b.delayedUpdatePeriod === 0) hardUpdate(d1.variables, this.target.variables);
     }
     if (step % b.targetUpdatePeriod === 0) polyakUpdate(this.target.variables, this.online.variables, b.targetUpdateTau);
+  }
+
+  /**
+   * Everything a resume needs besides the online weights, under names that do not
+   * depend on the process: `target/<weight>`, `delayed1/…`, `delayed2/…` (the
+   * target chain), `adam/iter` and `adam/<weight>/m|v` (Adam's step count and
+   * moments, flat). The caller disposes the tensors.
+   */
+  async stateTensors(): Promise<{ name: string; tensor: tf.Tensor }[]> {
+    const out: { name: string; tensor: tf.Tensor }[] = [];
+    const nets: [string, QNetwork | null][] = [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null]];
+    for (const [prefix, net] of nets) {
+      if (net) for (const { name, variable } of net.namedVariables()) out.push({ name: `${prefix}/${name}`, tensor: variable.clone() });
+    }
+    const stable = new Map(this.online.namedVariables().map(({ name, variable }) => [variable.name, name]));
+    for (const { name, tensor } of await this.optimizer.getWeights()) {
+      if (name === 'iter') {
+        out.push({ name: 'adam/iter', tensor });
+        continue;
+      }
+      const cut = name.lastIndexOf('/');
+      out.push({ name: `adam/${stable.get(name.slice(0, cut)) ?? name.slice(0, cut)}/${name.slice(cut + 1)}`, tensor });
+    }
+    return out;
+  }
+
+  /** Restore what `stateTensors` saved (the tensors stay the caller's). Throws naming a missing or misshapen entry. */
+  async restoreState(tensors: Record<string, tf.Tensor>): Promise<void> {
+    const nets: [string, QNetwork | null][] = [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null]];
+    const need = (name: string, shape: readonly number[]): tf.Tensor => {
+      const t = tensors[name];
+      if (!t) throw new Error(`learner state: no ${name}`);
+      if (t.size !== shape.reduce((a, b) => a * b, 1)) throw new Error(`learner state: ${name} has ${t.size} values, needs [${shape}]`);
+      return t;
+    };
+    for (const [prefix, net] of nets) {
+      if (!net) continue;
+      for (const { name, variable } of net.namedVariables()) {
+        const t = need(`${prefix}/${name}`, variable.shape);
+        tf.tidy(() => variable.assign(t.reshape(variable.shape)));
+      }
+    }
+    const weights = [{ name: 'iter', tensor: need('adam/iter', []) }];
+    for (const { name, variable } of this.online.namedVariables()) {
+      if (!tensors[`adam/${name}/m`]) continue; // Adam has not updated this weight yet
+      weights.push({ name: `${variable.name}/m`, tensor: need(`adam/${name}/m`, [variable.size]) });
+      weights.push({ name: `${variable.name}/v`, tensor: need(`adam/${name}/v`, [variable.size]) });
+    }
+    await this.optimizer.setWeights(weights);
   }
 
   dispose(): void {
