@@ -54,8 +54,8 @@ const LOW = [0.03, 1, 0.04]; // the last step, at the objects
  *   Q*(low, a)  = [bright] · [close > 0]
  *   Q*(high, a) = γ · max_a' Q*(low, a') = 0.9 · [bright]
  */
-function syntheticReplay(episodes: number, seed: number): ReplayBuffer {
-  const replay = new ReplayBuffer({ ...qtoptReplayConfig(CONFIG), capacity: episodes * 3 + 3 });
+function syntheticReplay(episodes: number, seed: number, config: QtOptConfig = CONFIG): ReplayBuffer {
+  const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: episodes * 3 + 3 });
   const rng = new Rng(seed);
   for (let e = 0; e < episodes; e++) {
     const bright = rng.bernoulli(0.5);
@@ -162,6 +162,28 @@ describe('QtOptLearner', () => {
     for (const l of [one, none]) expect(Number.isFinite(l.step(batch, 1).loss)).toBe(true);
     one.dispose();
     none.dispose();
+  });
+
+  it('with prioritized replay the importance weights scale the loss, and tdErrors feed the priorities', () => {
+    const per = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, prioritized: true } });
+    const replay = syntheticReplay(20, 11, per);
+    const batch = replay.createBatch(32);
+    replay.sample(new Rng(1), batch, 1);
+    expect(Array.from(new Set(batch.weights))).toEqual([1]); // fresh transitions share the max priority
+    const learners = [new QtOptLearner(per, 3), new QtOptLearner(per, 3), new QtOptLearner(CONFIG, 3)];
+    const full = learners[0]!.step(batch, 1);
+    (batch.weights as Float32Array).fill(0.5);
+    const half = learners[1]!.step(batch, 1);
+    // Same nets, same targets (CEM draws depend on seed and step): w = 0.5 halves the mean loss.
+    expect(half.loss).toBeCloseTo(full.loss / 2, 6);
+    expect(Array.from(half.tdErrors)).toEqual(Array.from(full.tdErrors));
+    // A uniform-replay learner ignores the weights.
+    expect(learners[2]!.step(batch, 1).loss).toBeCloseTo(full.loss, 6);
+    for (const l of learners) l.dispose();
+    // |δ| becomes the priorities: the next batch's importance weights are no longer all equal.
+    replay.updatePriorities(batch.indices, full.tdErrors);
+    replay.sample(new Rng(2), batch, 1);
+    expect(new Set(batch.weights).size).toBeGreaterThan(1);
   });
 
   it('same seed and batches give the same stats bit for bit', () => {
