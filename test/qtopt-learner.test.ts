@@ -151,7 +151,7 @@ describe('QtOptLearner', () => {
     learner.dispose();
   });
 
-  it('builds the ablations’ nets: one target net without clipping, none without target networks', () => {
+  it('builds the ablations’ nets: one target net without clipping, none without target networks; stateDim 0 works', () => {
     const one = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false } }), 0);
     expect([one.target !== null, one.delayed.length]).toEqual([true, 0]);
     const none = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false, targetNetworks: false } }), 0);
@@ -160,8 +160,14 @@ describe('QtOptLearner', () => {
     const batch = replay.createBatch(32);
     replay.sample(new Rng(1), batch);
     for (const l of [one, none]) expect(Number.isFinite(l.step(batch, 1).loss)).toBe(true);
-    one.dispose();
-    none.dispose();
+    // And a network without the gripper-state input (stateDim 0), on a replay without the vector part.
+    const blind = resolveQtOptConfig({ ...CONFIG, network: { ...CONFIG.network, stateDim: 0 } });
+    const imageOnly = new QtOptLearner(blind, 0);
+    const imageReplay = syntheticReplay(20, 8, blind);
+    const imageBatch = imageReplay.createBatch(32);
+    imageReplay.sample(new Rng(1), imageBatch);
+    expect(Number.isFinite(imageOnly.step(imageBatch, 1).loss)).toBe(true);
+    for (const l of [one, none, imageOnly]) l.dispose();
   });
 
   it('with prioritized replay the importance weights scale the loss, and tdErrors feed the priorities', () => {
