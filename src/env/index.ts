@@ -57,4 +57,4 @@ export {
   type PhaseTiming,
 } from './grasp-env.js';
 export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
-export { createGraspEnv, splitObjectSource, listObjectSource } from './make.js';
+export { createGraspEnv, createEnvFor, splitObjectSource, listObjectSource, type ObjectChoice } from './make.js';

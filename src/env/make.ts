@@ -2,15 +2,15 @@
  * Building a GraspEnv with the real physics world and the headless renderer,
  * and the two ways objects reach it (a library split, or a list from a directory).
  */
-import { sampleObjects, type ObjectSpec, type ObjectSplit } from '../objects/index.js';
+import { loadObjectDir, sampleObjects, type LibrarySplit, type ObjectSpec, type ObjectSplit } from '../objects/index.js';
 import { createNodeRenderer } from '../render/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { createGraspWorld } from '../sim/index.js';
 import { GraspEnv, type ObjectSource } from './grasp-env.js';
 
-/** Distinct objects drawn from a side of the procedural library's train/test split. */
-export function splitObjectSource(split: 'train' | 'test'): ObjectSource {
+/** Distinct objects drawn from a side of the procedural library's train/validation/test split. */
+export function splitObjectSource(split: LibrarySplit): ObjectSource {
   return (count: number, rng: Rng) => sampleObjects(split, count, rng);
 }
 
@@ -42,4 +42,17 @@ export async function createGraspEnv(opts: { scene: SceneConfig; split: ObjectSp
   const world = await createGraspWorld(opts.scene);
   const renderer = await createNodeRenderer(opts.scene, []);
   return new GraspEnv({ ...opts, world, renderer });
+}
+
+/** Where an env's objects come from: a side of the library's split, or every object in a directory (split 'external'). */
+export type ObjectChoice = { split: LibrarySplit } | { objectsDir: string };
+
+/**
+ * A GraspEnv over the objects `choice` names. An unreadable or invalid objects
+ * directory throws ObjectImportError naming the file, before any env is built.
+ */
+export async function createEnvFor(scene: SceneConfig, choice: ObjectChoice): Promise<GraspEnv> {
+  if ('split' in choice) return createGraspEnv({ scene, split: choice.split, objectSource: splitObjectSource(choice.split) });
+  const objects = loadObjectDir(choice.objectsDir);
+  return createGraspEnv({ scene, split: 'external', objectSource: listObjectSource(objects) });
 }
