@@ -185,7 +185,12 @@ const TrainSchema = z.strictObject({
   bootstrapScriptedNoise: z.number().min(0).default(0.3),
   /** Bootstrap episodes of the random policy (randomDownProbability, randomTerminateProbability). */
   bootstrapRandomEpisodes: z.number().int().min(0).default(1_000),
-  /** Gradient steps on the offline data before online collection starts. */
+  /**
+   * Gradient steps on the offline data before online collection starts. Budget (measured): a
+   * learner step of the default net costs ~88 ms CPU (`pincer bench qtopt`), so the 30k steps of
+   * offline + online take ~45 min of the learner's core, leaving the 2-hour budget room for
+   * bootstrap collection, evaluation and a loaded machine.
+   */
   offlineSteps: z.number().int().min(0).default(10_000),
   /** Gradient steps during online collection. */
   onlineSteps: z.number().int().min(0).default(20_000),
