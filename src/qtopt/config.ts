@@ -231,6 +231,7 @@ export const QtOptConfigSchema = z
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);
     if (c.cem.initialStd.length !== c.network.actionDim) issue(['cem', 'initialStd'], `needs ${c.network.actionDim} values, one per action dim`);
     if (c.bellman.clippedDoubleQ && !c.bellman.targetNetworks) issue(['bellman', 'clippedDoubleQ'], 'needs bellman.targetNetworks (the min is over two delayed target nets)');
+    if (!c.bellman.targetNetworks && c.bellman.targetUpdateTau !== 1) issue(['bellman', 'targetUpdateTau'], 'needs bellman.targetNetworks (there is no target net to average into)');
     if (c.replay.capacity <= c.bellman.nStep + 1) issue(['replay', 'capacity'], `must exceed bellman.nStep + 1 (${c.bellman.nStep + 1})`);
     if (c.train.learningStarts < c.replay.batchSize) issue(['train', 'learningStarts'], `must be ≥ replay.batchSize (${c.replay.batchSize})`);
     if (c.exploration.epsilonEnd > c.exploration.epsilonStart) issue(['exploration', 'epsilonEnd'], `must be ≤ exploration.epsilonStart (${c.exploration.epsilonStart})`);
