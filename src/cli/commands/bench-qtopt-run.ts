@@ -1,7 +1,7 @@
 /**
  * `pincer bench qtopt` (flags in bench-qtopt.ts). Medians of wall and CPU
- * milliseconds after warm-up; CPU time moves far less than wall time on a
- * shared machine, so both are printed, with the 1-minute load average.
+ * milliseconds after warm-up (src/cli/bench-measure.ts); CPU time moves far
+ * less than wall time on a shared machine, so both are printed, with the load.
  *
  * - policy: CemPolicy.act on one observation (encode once, CEM's iterations
  *   through the head, read back), no exploration;
@@ -10,14 +10,13 @@
  *   encoders and CEM on the next images) and the whole step.
  */
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
 import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
 import { initBackend } from '../../tf/index.js';
-import { median, roundTo } from '../../report/index.js';
+import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
 
@@ -54,22 +53,6 @@ function readConfig(path: string | undefined): QtOptConfig {
   }
 }
 
-/** Median wall and CPU ms of `run` over opts.iters calls, after opts.warmup. */
-function measure(opts: BenchQtOptOptions, run: () => void): { ms: number; cpuMs: number } {
-  for (let i = 0; i < opts.warmup; i++) run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < opts.iters; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    run();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  return { ms: roundTo(median(wall), 3), cpuMs: roundTo(median(cpu), 3) };
-}
-
 function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = config.network;
   const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: EPISODES * (EPISODE_STEPS + 1) });
@@ -86,7 +69,9 @@ function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
 
 export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const config = readConfig(opts.config);
+  const load = trackLoad();
   const backend = await initBackend();
+  const measure = (run: () => void): Promise<Clock> => medianTime(opts.iters, opts.warmup, run);
   const rng = new Rng(opts.seed);
   log(opts, `bench qtopt: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
   const learner = new QtOptLearner(config, opts.seed);
@@ -97,7 +82,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const observation: Observation = { image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), imageWidth: w, imageHeight: h, aperture: 0.08, closed: false, height: 0.12 };
   const info = { step: 0, objectIds: [] } as unknown as StepInfo;
   const policyTensors = tf.memory().numTensors;
-  const act = measure(opts, () => void policy.act(observation, info));
+  const act = await measure(() => void policy.act(observation, info));
   const policyLeaks = tf.memory().numTensors - policyTensors;
 
   const replay = randomReplay(config, rng);
@@ -106,7 +91,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
   const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem };
   const cemRng = new Rng(opts.seed + 2);
-  const targets = measure(opts, () => {
+  const targets = await measure(() => {
     replay.sample(rng, batch);
     const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
     const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * stateDim), [n, stateDim]);
@@ -120,7 +105,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   };
   learn(); // Adam's moment slots appear on the first update
   const stepTensors = tf.memory().numTensors;
-  const gradient = measure(opts, learn);
+  const gradient = await measure(learn);
   const stepLeaks = tf.memory().numTensors - stepTensors;
   const params = learner.online.paramCount;
   learner.dispose();
@@ -136,14 +121,14 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     batch: n,
     iters: opts.iters,
     warmup: opts.warmup,
-    policy_ms_per_step: act.ms,
-    policy_cpu_ms_per_step: act.cpuMs,
-    bellman_targets_ms: targets.ms,
-    bellman_targets_cpu_ms: targets.cpuMs,
-    learner_step_ms: gradient.ms,
-    learner_step_cpu_ms: gradient.cpuMs,
-    learner_steps_per_s: roundTo(1000 / gradient.ms, 2),
+    policy_ms_per_step: round(act.wall),
+    policy_cpu_ms_per_step: round(act.cpu),
+    bellman_targets_ms: round(targets.wall),
+    bellman_targets_cpu_ms: round(targets.cpu),
+    learner_step_ms: round(gradient.wall),
+    learner_step_cpu_ms: round(gradient.cpu),
+    learner_steps_per_s: round(1000 / gradient.wall, 2),
     tensors_leaked: policyLeaks + stepLeaks,
-    loadavg_1m: roundTo(loadavg()[0]!, 2),
+    ...load.end(),
   });
 }
