@@ -70,6 +70,15 @@ export {
 } from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
 export { epsilonGreedy, argmax } from './explore.js';
+export {
+  DataParallelLearner,
+  flatWeights,
+  assignFlatWeights,
+  type HostBatch,
+  type DataParallelConfig,
+  type DataParallelResult,
+  type StepPhases,
+} from './data-parallel.js';
 export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
 export { metricsLine, parseMetrics, type MetricValue, type MetricsRow } from './metrics.js';
 export { MetricsWriter } from './metrics-writer.js';

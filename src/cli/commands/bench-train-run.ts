@@ -25,6 +25,7 @@ import {
   reluBiasGrad,
   trainStep,
 } from '../../tf/index.js';
+import { DataParallelLearner, type StepPhases } from '../../rl/index.js';
 import { PincerError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
 import { median, roundTo } from '../../report/index.js';
@@ -40,6 +41,7 @@ export interface BenchTrainOptions extends OutputOptions {
   profile: boolean;
   tfAdam: boolean;
   breakdown: boolean;
+  threads: number;
 }
 
 /** Batch size of the reference train step. */
@@ -111,10 +113,41 @@ async function breakdown(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optim
   return out;
 }
 
-function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
+function uniformValues(rng: Rng, shape: number[], lo: number, hi: number): Float32Array {
   const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < values.length; i++) values[i] = rng.range(lo, hi);
-  return tf.tensor(values, shape);
+  return values;
+}
+
+function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
+  return tf.tensor(uniformValues(rng, shape, lo, hi), shape);
+}
+
+/**
+ * The train step split over `threads` tfjs-wasm instances (DataParallelLearner):
+ * median wall/CPU ms and the median of each phase. CPU time counts every thread
+ * of the process.
+ */
+async function parallelStep(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<{ step: Timing; phases: Record<string, number> }> {
+  const { imageHeight: h, imageWidth: w, imageChannels: c, actionDim } = REFERENCE_QNET;
+  const batch = {
+    images: uniformValues(rng, [BATCH, h, w, c], 0, 1),
+    actions: uniformValues(rng, [BATCH, actionDim], -1, 1),
+    targets: uniformValues(rng, [BATCH], 0, 1),
+    weights: null,
+  };
+  const learner = await DataParallelLearner.start(net, opts.threads);
+  const phases: StepPhases[] = [];
+  try {
+    const step = await time(opts, async () => {
+      phases.push((await learner.step(optimizer, batch, { loss: 'huber', huberDelta: 1, maxGradNorm: null })).phases);
+    });
+    const timed = phases.slice(opts.warmup);
+    const phase = (key: keyof StepPhases) => round(median(timed.map((p) => p[key])));
+    return { step, phases: { sync_ms: phase('syncMs'), own_shard_ms: phase('shardMs'), wait_workers_ms: phase('waitMs'), apply_ms: phase('applyMs') } };
+  } finally {
+    await learner.close();
+  }
 }
 
 /** Run the PyTorch peer if python3 with torch is installed; returns its JSON or why it was skipped. */
@@ -126,7 +159,7 @@ function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; n
     } catch {
       continue;
     }
-    const out = execFileSync(python, [script, '--iters', String(opts.iters), '--warmup', String(opts.warmup)], {
+    const out = execFileSync(python, [script, '--iters', String(opts.iters), '--warmup', String(opts.warmup), '--threads', String(opts.threads)], {
       encoding: 'utf8',
       timeout: 30 * 60_000,
     });
@@ -154,10 +187,16 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   // Adam creates its moment slots on the first update; count tensors after that.
   trainStep(net, optimizer, images, actions, loss).dispose();
   const tensorsBefore = tf.memory().numTensors;
-  const step = await time(opts, () => trainStep(net, optimizer, images, actions, loss).dispose());
+  const oneThread = await time(opts, () => trainStep(net, optimizer, images, actions, loss).dispose());
   const tensorsAfter = tf.memory().numTensors;
   const forward = await time(opts, () => tf.tidy(() => net.logits(images, actions)).dispose());
   const grads = await time(opts, () => tf.tidy(() => void tf.variableGrads(() => loss(net.logits(images, actions)), net.variables)));
+  const fixedGrads = tf.tidy(() => tf.variableGrads(() => loss(net.logits(images, actions)), net.variables).grads);
+  const update = await time(opts, () => optimizer.applyGradients(fixedGrads as Record<string, tf.Variable>));
+  tf.dispose(Object.values(fixedGrads));
+  const parallel = opts.threads > 1 ? await parallelStep(opts, rng, net, optimizer) : null;
+  const step = parallel?.step ?? oneThread;
+  const phases = parallel?.phases ?? { grads_ms: round(grads.ms), apply_ms: round(update.ms) };
   // The CEM score must reach JS (CEM ranks samples there), so the timing includes the read-back.
   const cem = await time(opts, async () => {
     const q = net.scoreActions(oneImage, cemActions);
@@ -182,8 +221,12 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     batch: BATCH,
     iters: opts.iters,
     warmup: opts.warmup,
+    threads: opts.threads,
     reference_train_step_ms: round(step.ms),
     reference_train_step_cpu_ms: round(step.cpuMs),
+    reference_train_step_phases: phases,
+    one_thread_train_step_ms: round(oneThread.ms),
+    one_thread_train_step_cpu_ms: round(oneThread.cpuMs),
     reference_forward_ms: round(forward.ms),
     reference_grads_ms: round(grads.ms),
     reference_cem_eval_ms: round(cem.ms),
