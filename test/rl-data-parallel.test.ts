@@ -47,7 +47,8 @@ const SMALL = {
     { filters: 8, kernelSize: 3, stride: 2 },
     { filters: 8, kernelSize: 3, stride: 2 },
   ],
-  actionDim: 5,
+  stateDim: 3,
+  actionDim: 6,
   actionUnits: 16,
   headUnits: 16,
 };
@@ -61,6 +62,7 @@ function hostBatch(rng: Rng, b: number, config = SMALL) {
   const pixels = b * config.imageHeight * config.imageWidth * config.imageChannels;
   return {
     images: Uint8Array.from({ length: pixels }, () => Math.floor(rng.range(0, 256))),
+    state: values(rng, b * config.stateDim, 0, 1),
     actions: values(rng, b * config.actionDim, -1, 1),
     targets: values(rng, b, 0, 1),
     weights: values(rng, b, 0.2, 1),
@@ -99,7 +101,7 @@ describe('DataParallelLearner', () => {
     expect(losses[1]).toBeCloseTo(losses[0]!, 5);
   });
 
-  it('matches trainStep + huberOnQ (the reference step) and gives the same loss curve over 40 Adam steps', async () => {
+  it('matches learnerStep on this thread (the reference step) and gives the same loss curve over 40 Adam steps', async () => {
     const rng = new Rng('dp-curve');
     const batch = { ...hostBatch(rng, 32), weights: null };
     const curves: number[][] = [];
@@ -113,13 +115,20 @@ describe('DataParallelLearner', () => {
       curves.push(curve);
       net.dispose();
     }
-    // The tensor path on this thread: same net, same first loss.
+    // The one-thread tensor path: learnerStep itself, same net, same 40 steps.
     const net = new T.QNetwork(SMALL, 3);
-    const first = tf.tidy(() => {
-      const x = tf.div(tf.cast(tf.tensor4d(batch.images, [32, 16, 16, 3], 'int32'), 'float32'), 255) as tf.Tensor4D;
-      return T.huberOnQ(tf.tensor1d(batch.targets))(net.logits(x, tf.tensor2d(batch.actions, [32, 5]))).dataSync()[0]!;
-    });
+    const adam = new T.JsAdam({ learningRate: 3e-3 });
+    const reference: number[] = [];
+    const x = tf.div(tf.cast(tf.tensor4d(batch.images, [32, 16, 16, 3], 'int32'), 'float32'), 255) as tf.Tensor4D;
+    const s = tf.tensor2d(batch.state, [32, 3]);
+    const a = tf.tensor2d(batch.actions, [32, 6]);
+    const y = tf.tensor1d(batch.targets);
+    const step = { loss: 'huber' as const, huberDelta: 1, maxGradNorm: 10, output: 'logit' as const };
+    for (let i = 0; i < 40; i++) reference.push(R.learnerStep(net.variables, adam, () => net.logits(x, s, a), y, null, step).loss);
+    tf.dispose([x, s, a, y]);
     net.dispose();
+    const first = reference[0]!;
+    for (let i = 0; i < 40; i++) expect(Math.abs(curves[0]![i]! - reference[i]!)).toBeLessThan(1e-3 * Math.max(1, reference[i]!));
     expect(curves[0]![0]).toBeCloseTo(first, 6);
     expect(curves[0]![39]).toBeLessThan(curves[0]![0]! * 0.7);
     for (let i = 0; i < 40; i++) expect(Math.abs(curves[1]![i]! - curves[0]![i]!)).toBeLessThan(1e-3 * Math.max(1, curves[0]![i]!));

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, QNetwork, type QNetConfig } from '../tf/index.js';
+import { NonFiniteLossError } from './learner.js';
 import { assignFlatWeights, shardGradients, type ShardReply, type ShardRequest } from './data-parallel.js';
 
 if (!parentPort) throw new Error('rl/data-parallel-worker.js must run in a worker thread');
@@ -20,7 +21,8 @@ port.on('message', (request: ShardRequest) => {
     assignFlatWeights(net.variables, request.weights);
     reply = { ...shardGradients(net, request), numTensors: tf.memory().numTensors };
   } catch (err) {
-    reply = { grads: new Float32Array(0), loss: NaN, tdErrors: new Float32Array(0), error: err instanceof Error ? err.message : String(err) };
+    const nonFinite = err instanceof NonFiniteLossError;
+    reply = { grads: new Float32Array(0), loss: nonFinite ? err.loss : NaN, tdErrors: new Float32Array(0), error: err instanceof Error ? err.message : String(err), nonFinite };
   }
   port.postMessage(reply, [reply.grads.buffer as ArrayBuffer, reply.tdErrors.buffer as ArrayBuffer]);
 });

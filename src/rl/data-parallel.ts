@@ -7,20 +7,24 @@
  * the one-thread update up to float rounding (test/rl-data-parallel.test.ts).
  *
  * Per step: weights out (one Float32Array per worker), shard inputs out, one
- * gradient Float32Array back. Shard losses are scaled by shard/B, so their sum is
- * the mean over the whole batch and the gradients simply add.
+ * gradient Float32Array back. Each shard runs learnerStep (src/rl/learner.ts)
+ * with an optimizer that only captures the gradient; the batch's gradient is
+ * the shards' weighted by their share of the batch (the mean over B rows).
  *
  * Shapes: B batch, H W C image, A action dims.
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { QNetConfig, QNetwork } from '../tf/index.js';
-import { clipByGlobalNorm, tdLoss, type LossKind } from './losses.js';
+import { NonFiniteLossError, learnerStep, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
+import { clipByGlobalNorm } from './losses.js';
 
 /** One batch, on the host. Shards are contiguous row ranges. */
 export interface HostBatch {
   /** [B,H,W,C]: uint8 frames (scaled by 1/255 on upload) or float32 in [0, 1]. */
   readonly images: Uint8Array | Float32Array;
+  /** Gripper state [B,S], or null when the network's stateDim is 0. */
+  readonly state: Float32Array | null;
   /** [B,A] */
   readonly actions: Float32Array;
   /** Bellman targets y [B] (constants). */
@@ -29,23 +33,10 @@ export interface HostBatch {
   readonly weights: Float32Array | null;
 }
 
-export interface ShardLossConfig {
-  /** 'log' is on logits; 'huber' and 'mse' on Q = sigmoid(logit). */
-  readonly loss: LossKind;
-  readonly huberDelta: number;
-}
+/** learnerStep's config; the network's output is its logit. */
+export type DataParallelConfig = Omit<LearnerStepConfig, 'output'>;
 
-export interface DataParallelConfig extends ShardLossConfig {
-  readonly maxGradNorm: number | null;
-}
-
-export interface DataParallelResult {
-  /** Mean (importance-weighted) loss over the batch. */
-  readonly loss: number;
-  /** y − Q per example [B]. */
-  readonly tdErrors: Float32Array;
-  /** Global gradient norm before clipping. */
-  readonly gradNorm: number;
+export interface DataParallelResult extends LearnerStepResult {
   /** Milliseconds of this step's phases, for `pincer bench train`. */
   readonly phases: StepPhases;
   /** numTensors of each worker's tfjs instance after its shard (flat over steps unless it leaks). */
@@ -55,7 +46,7 @@ export interface DataParallelResult {
 export interface StepPhases {
   /** Weights to the workers. */
   readonly syncMs: number;
-  /** This thread's shard: forward, backward, read-back. */
+  /** This thread's shard: upload, forward, backward, read-back. */
   readonly shardMs: number;
   /** Waiting for the workers' shards after this thread's was done. */
   readonly waitMs: number;
@@ -63,25 +54,51 @@ export interface StepPhases {
   readonly applyMs: number;
 }
 
-/** What a worker is told per step. */
-export interface ShardRequest {
+/** What a worker is told per step: one shard and the current weights. */
+export interface ShardRequest extends Omit<HostBatch, 'weights'> {
   readonly weights: Float32Array;
-  readonly images: Uint8Array | Float32Array;
-  readonly actions: Float32Array;
-  readonly targets: Float32Array;
-  readonly weightsIS: Float32Array | null;
-  /** Shard size over the batch size: the shard's loss scale. */
-  readonly scale: number;
-  readonly config: ShardLossConfig;
+  readonly importance: Float32Array | null;
+  readonly config: DataParallelConfig;
 }
 
 export interface ShardReply {
+  /** The shard's mean-loss gradient, flattened in variable order. */
   readonly grads: Float32Array;
+  /** The shard's mean loss. */
   readonly loss: number;
   readonly tdErrors: Float32Array;
   /** tf.memory().numTensors of the instance after the shard (a worker's leak check). */
   readonly numTensors?: number;
+  /** NonFiniteLossError or another failure, as a message. */
   readonly error?: string;
+  readonly nonFinite?: boolean;
+}
+
+/**
+ * An optimizer that applies nothing: it copies the gradients it is given into
+ * one flat vector, so a shard runs the very learnerStep of one thread.
+ */
+class GradientCapture extends tf.Optimizer {
+  flat = new Float32Array(0);
+
+  constructor(private readonly variables: readonly tf.Variable[]) {
+    super();
+  }
+
+  static get className(): string {
+    return 'PincerGradientCapture';
+  }
+
+  override applyGradients(gradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+    const byName = Array.isArray(gradients) ? Object.fromEntries(gradients.map((g) => [g.name, g.tensor])) : gradients;
+    const { starts, total } = offsets(this.variables);
+    this.flat = new Float32Array(total);
+    this.variables.forEach((v, i) => this.flat.set(byName[v.name]!.dataSync() as Float32Array, starts[i]));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {};
+  }
 }
 
 /** Start of each variable in the flat vector, and the total length. */
@@ -110,34 +127,27 @@ export function assignFlatWeights(variables: readonly tf.Variable[], flat: Float
 }
 
 /**
- * Gradient of (shard/B) · mean loss over one shard, for every variable of `net`,
- * flattened in variable order; also the scaled loss and y − Q. Runs on this thread's backend.
+ * One shard's learnerStep on this thread's backend, with the update captured
+ * instead of applied (and not clipped: clipping acts on the summed gradient).
  */
-export function shardGradients(net: QNetwork, request: Omit<ShardRequest, 'weights'>): ShardReply {
-  const { images, actions, targets, weightsIS, scale, config } = request;
-  const n = targets.length;
-  const { imageHeight: h, imageWidth: w, imageChannels: c, actionDim } = net.config;
-  const variables = net.variables;
-  return tf.tidy(() => {
-    const x = images instanceof Uint8Array ? tf.div(tf.cast(tf.tensor4d(images, [n, h, w, c], 'int32'), 'float32'), 255) : tf.tensor4d(images, [n, h, w, c]);
-    const a = tf.tensor2d(actions, [n, actionDim]);
-    const y = tf.tensor1d(targets);
-    const isw = weightsIS ? tf.tensor1d(weightsIS) : undefined;
-    const kept: { q?: tf.Tensor1D } = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = net.logits(x as tf.Tensor4D, a);
-      const q = tf.sigmoid(logits);
-      kept.q = tf.keep(q);
-      const pred = config.loss === 'log' ? logits : q;
-      return tf.mul(tdLoss(config.loss, pred, y, isw, config.huberDelta), scale) as tf.Scalar;
-    }, variables);
-    const { starts, total } = offsets(variables);
-    const flat = new Float32Array(total);
-    variables.forEach((v, i) => flat.set(grads[v.name]!.dataSync() as Float32Array, starts[i]));
-    const td = tf.sub(y, kept.q!).dataSync() as Float32Array;
-    kept.q!.dispose();
-    return { grads: flat, loss: value.dataSync()[0]!, tdErrors: Float32Array.from(td) };
-  });
+export function shardGradients(net: QNetwork, shard: Omit<ShardRequest, 'weights'>): ShardReply {
+  const n = shard.targets.length;
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = net.config;
+  const capture = new GradientCapture(net.variables);
+  const x = tf.tidy(() =>
+    shard.images instanceof Uint8Array ? tf.div(tf.cast(tf.tensor4d(shard.images, [n, h, w, c], 'int32'), 'float32'), 255) : tf.tensor4d(shard.images, [n, h, w, c]),
+  ) as tf.Tensor4D;
+  const s = stateDim > 0 && shard.state ? tf.tensor2d(shard.state, [n, stateDim]) : null;
+  const a = tf.tensor2d(shard.actions, [n, actionDim]);
+  const y = tf.tensor1d(shard.targets);
+  const importance = shard.importance ? tf.tensor1d(shard.importance) : null;
+  let result: LearnerStepResult;
+  try {
+    result = learnerStep(net.variables, capture, () => net.logits(x, s, a), y, importance, { ...shard.config, maxGradNorm: null, output: 'logit' });
+  } finally {
+    tf.dispose([x, a, y, ...(s ? [s] : []), ...(importance ? [importance] : [])]);
+  }
+  return { grads: capture.flat, loss: result.loss, tdErrors: Float32Array.from(result.tdErrors) };
 }
 
 /** Row range [from, to) of shard `i` of `parts` over `n` rows (sizes differ by at most one). */
@@ -204,7 +214,11 @@ export class DataParallelLearner {
     });
   }
 
-  /** One optimizer update on the batch's mean loss; the gradients of B/threads rows each. */
+  /**
+   * learnerStep on the whole batch, its gradient computed as threads shards in
+   * parallel: each shard's mean-loss gradient weighted by its share of the batch.
+   * A non-finite loss or norm throws NonFiniteLossError and applies nothing.
+   */
   async step(optimizer: tf.Optimizer, batch: HostBatch, config: DataParallelConfig): Promise<DataParallelResult> {
     const n = batch.targets.length;
     const variables = this.net.variables;
@@ -214,28 +228,36 @@ export class DataParallelLearner {
       const [from, to] = shardRange(n, this.threads, i);
       return {
         images: sliceRows(batch.images, n, from, to),
+        state: batch.state ? sliceRows(batch.state, n, from, to) : null,
         actions: sliceRows(batch.actions, n, from, to),
         targets: batch.targets.slice(from, to),
-        weightsIS: batch.weights ? batch.weights.slice(from, to) : null,
-        scale: (to - from) / n,
+        importance: batch.weights ? batch.weights.slice(from, to) : null,
         config,
       };
     };
     const replies = this.workers.map((_, i) => this.ask(i, { ...shard(i + 1), weights: weights! }));
     const t1 = performance.now();
-    const own = shardGradients(this.net, shard(0));
+    let own: ShardReply;
+    try {
+      own = shardGradients(this.net, shard(0));
+    } catch (err) {
+      await Promise.all(replies); // keep the workers' queues in step
+      throw err;
+    }
     const t2 = performance.now();
     const others = await Promise.all(replies);
     const t3 = performance.now();
     const failed = others.find((r) => r.error);
+    if (failed?.nonFinite) throw new NonFiniteLossError(failed.loss, NaN);
     if (failed) throw new Error(`data-parallel worker failed: ${failed.error}`);
-    const sum = own.grads;
-    let loss = own.loss;
-    for (const r of others) {
-      for (let k = 0; k < sum.length; k++) sum[k] += r.grads[k]!;
-      loss += r.loss;
-    }
-    if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss}: no update applied`);
+    const shares = [own, ...others].map((r) => r.tdErrors.length / n);
+    const sum = own.grads.map((g) => g * shares[0]!);
+    let loss = own.loss * shares[0]!;
+    others.forEach((r, j) => {
+      const share = shares[j + 1]!;
+      for (let k = 0; k < sum.length; k++) sum[k] += r.grads[k]! * share;
+      loss += r.loss * share;
+    });
     const tdErrors = new Float32Array(n);
     [own, ...others].reduce((at, r) => (tdErrors.set(r.tdErrors, at), at + r.tdErrors.length), 0);
     const gradNorm = tf.tidy(() => {
@@ -246,8 +268,10 @@ export class DataParallelLearner {
         start += v.size;
       }
       const clipped = clipByGlobalNorm(named, config.maxGradNorm);
+      const norm = clipped.norm.dataSync()[0]!;
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw new NonFiniteLossError(loss, norm);
       optimizer.applyGradients(clipped.grads);
-      return clipped.norm.dataSync()[0]!;
+      return norm;
     });
     const t4 = performance.now();
     return {

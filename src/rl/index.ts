@@ -11,8 +11,9 @@
  *   const batch = replay.createBatch(cfg.batchSize);                       // once
  *   replay.sample(rng, batch, betaSchedule(cfg)(learnerStep));             // fills batch in place
  *   // y = tdTargets(rewards, discounts, doubleNextQ(onlineQ(s'), targetQ(s')))
- *   // loss = tdLoss(cfg.loss, selectQ(onlineQ(s), actions), y, weights)
- *   // {grads, norm} = clipByGlobalNorm(grads, cfg.maxGradNorm); setLearningRate(adam, lr(step))
+ *   setLearningRate(adam, lr(step));
+ *   const { loss, tdErrors, gradNorm } = learnerStep(online.variables, adam, () => selectQ(onlineQ(s), actions), y, weights,
+ *     { loss: cfg.loss, huberDelta: cfg.huberDelta, maxGradNorm: cfg.maxGradNorm, output: 'value' });
  *   replay.updatePriorities(batch.indices, tdErrors);
  *   maybeUpdateTarget(learnerStep, cfg.targetUpdatePeriod, cfg.targetUpdateTau, targetVars, onlineVars);
  *
@@ -69,6 +70,7 @@ export {
   type WeightVariable,
 } from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
+export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
 export { epsilonGreedy, argmax } from './explore.js';
 export {
   DataParallelLearner,

@@ -62,9 +62,8 @@ function makeRuns(opts: BenchCartPoleOptions, variant: Variant): CartPoleDqnArgs
     return Array.from({ length: opts.seeds }, (_, i) =>
       cartPoleDqnArgs({
         totalSteps: opts.steps,
-        useTarget: variant.target,
         evalEpisodes: opts.evalEpisodes,
-        dqn: { seed: opts.seed + i, doubleQ: variant.double, prioritized: opts.per, ...(opts.nStep === undefined ? {} : { nStep: opts.nStep }) },
+        dqn: { seed: opts.seed + i, targetNetworks: variant.target, doubleQ: variant.double, prioritized: opts.per, ...(opts.nStep === undefined ? {} : { nStep: opts.nStep }) },
       }),
     );
   } catch (err) {
