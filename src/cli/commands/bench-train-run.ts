@@ -41,6 +41,7 @@ export interface BenchTrainOptions extends OutputOptions {
   tfAdam: boolean;
   breakdown: boolean;
   threads: number;
+  soak: number;
 }
 
 /** Batch size of the reference train step. */
@@ -129,6 +130,45 @@ function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Te
  * median wall/CPU ms and the median of each phase. CPU time counts every thread
  * of the process.
  */
+/** Samples per soak run: numTensors and RSS at start and after every tenth of the steps. */
+const SOAK_SAMPLES = 10;
+
+/**
+ * `--soak N`: N data-parallel reference steps on fresh random batches; numTensors
+ * of every tfjs instance and the process RSS (all threads) sampled as it goes.
+ */
+async function soak(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<Record<string, unknown>> {
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = REFERENCE_QNET;
+  const pixels = BATCH * h * w * c;
+  const learner = await DataParallelLearner.start(net, opts.threads);
+  const samples: [number, number, number[], number][] = [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i <= opts.soak; i++) {
+      const batch = {
+        images: Uint8Array.from({ length: pixels }, () => Math.floor(rng.range(0, 256))),
+        state: uniformValues(rng, [BATCH, stateDim], 0, 1),
+        actions: uniformValues(rng, [BATCH, actionDim], -1, 1),
+        targets: uniformValues(rng, [BATCH], 0, 1),
+        weights: null,
+      };
+      const r = await learner.step(optimizer, batch, { ...REFERENCE_STEP, maxGradNorm: 10 });
+      // Step 0 creates Adam's slots: the first sample is after it.
+      if (i % Math.max(1, Math.floor(opts.soak / SOAK_SAMPLES)) === 0 || i === opts.soak) {
+        samples.push([i, tf.memory().numTensors, r.workerTensors, round(process.memoryUsage().rss / 2 ** 20, 1)]);
+        log(opts, `bench train: soak step ${i}/${opts.soak}, numTensors ${tf.memory().numTensors}, rss ${samples.at(-1)![3]} MiB`);
+      }
+    }
+  } finally {
+    await learner.close();
+  }
+  return {
+    soak_steps: opts.soak,
+    soak_s: round((performance.now() - t0) / 1000, 1),
+    soak_samples: samples.map(([step, tensors, workers, rss]) => ({ step, num_tensors: tensors, worker_num_tensors: workers, rss_mb: rss })),
+  };
+}
+
 async function parallelStep(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<{ step: Timing; phases: Record<string, number> }> {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = REFERENCE_QNET;
   const batch = {
@@ -218,6 +258,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   }
 
   const parts = opts.breakdown ? await breakdown(opts, rng, net, optimizer) : undefined;
+  const soaked = opts.soak > 0 ? await soak(opts, rng, net, optimizer) : undefined;
 
   const result: Record<string, unknown> = {
     backend,
@@ -241,6 +282,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   };
   if (kernels) result.kernel_ms = kernels;
   if (parts) result.breakdown_cpu_ms = parts;
+  if (soaked) Object.assign(result, soaked);
 
   if (opts.peer) {
     log(opts, 'bench train: running the PyTorch peer');
