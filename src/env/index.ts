@@ -8,8 +8,10 @@
  * const env = await createGraspEnv({ scene, split: 'train', objectSource: splitObjectSource('train') });
  * let { obs, info } = env.reset({ seed });            // same seed => same episode, bit for bit
  * const r = env.step(action);                         // Float32Array(ACTION_DIM) in [-1, 1]
- * // r.terminated (agent's terminate > 0) | r.truncated (maxSteps); on the last step
- * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess }
+ * // r.terminated on the last step (the agent's terminate > 0, or maxSteps reached: the final
+ * // grasp is terminal either way; r.truncated is always false); on the last step
+ * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess, heldAtClose, … }
+ * outcomeBreakdown(finalInfos)                       // why grasps failed, success by family (ground truth, diagnosis only)
  * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
  * env.close();
  * ```
@@ -56,4 +58,15 @@ export {
   type PhaseTiming,
 } from './grasp-env.js';
 export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
-export { createGraspEnv, splitObjectSource, listObjectSource } from './make.js';
+export {
+  detectorCounts,
+  graspFailure,
+  graspedFamily,
+  outcomeBreakdown,
+  type DetectorCounts,
+  type GraspFailure,
+  type FailureCounts,
+  type FamilyOutcome,
+  type OutcomeBreakdown,
+} from './outcome.js';
+export { createGraspEnv, createEnvFor, splitObjectSource, listObjectSource, type ObjectChoice } from './make.js';

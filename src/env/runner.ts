@@ -40,7 +40,9 @@ export function runEpisode(env: GraspEnv, policy: Policy, seed: number): Episode
   for (;;) {
     const action = Float32Array.from(policy.act(obs, info));
     const result = env.step(action);
-    const done = result.terminated || result.truncated;
+    // StepRecord.done means terminal; an episode cut short of its grasp has no place in it.
+    if (result.truncated) throw new Error('runEpisode: the env truncated the episode before its final grasp');
+    const done = result.terminated;
     const success = done && result.info.evaluation?.success === true;
     steps.push({ observation: obs, action, reward: result.reward, done, success });
     obs = result.obs;

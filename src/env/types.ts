@@ -2,6 +2,7 @@
  * The records that flow out of `env` into `data` (datasets) and `agent`
  * (replay). Kept free of sim and render types so those folders stay private.
  */
+import type { ObjectSplit } from '../objects/index.js';
 
 /** What the agent sees at one step (QT-Opt's observation: image plus gripper state). */
 export interface Observation {
@@ -31,7 +32,12 @@ export interface StepRecord {
   /** [ACTION_DIM] */
   action: Float32Array;
   reward: number;
-  /** The episode ended after this step (terminated or truncated). */
+  /**
+   * The episode ended after this step. Always terminal: every grasp episode ends
+   * with its final grasp (GraspEnv reports `terminated`), whether the policy
+   * terminated or the step budget ran out, so no learner bootstraps past it. The
+   * datasets' `next.done` column and the replay's terminated flag carry the same bit.
+   */
   done: boolean;
   /** The episode ended after this step with a detected successful grasp. */
   success: boolean;
@@ -40,7 +46,7 @@ export interface StepRecord {
 export interface EpisodeRecord {
   /** Seed the episode was reset with. */
   seed: number;
-  split: 'train' | 'test' | 'external';
+  split: ObjectSplit;
   /** Ids of the objects in the bin. */
   objectIds: string[];
   steps: StepRecord[];

@@ -1,7 +1,9 @@
 /**
  * Q-learning core, generic over the observation type: replay (uniform, n-step,
  * prioritized), TD targets (DQN, double, clipped double), target-network updates,
- * losses, gradient clipping, Adam with schedules, ε-greedy, and one validated config.
+ * one learner step (losses, importance weights, gradient clipping, NaN guard), Adam
+ * with schedules, exploration (ε-greedy; uniform, ε-uniform and clipped Gaussian for
+ * continuous boxes), and one validated config.
  *
  * Typical learner step (B batch, A actions; see each function's doc):
  *
@@ -38,11 +40,13 @@ export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnC
 export {
   ReplayBuffer,
   resolveReplayConfig,
+  replayConfig,
   replayConfigFrom,
   replayBytes,
   replayBytesPerSlot,
   type ReplayBatch,
   type ReplayConfig,
+  type ReplayConfigInput,
   type ReplayCounters,
   type ReplayObservation,
 } from './replay.js';
@@ -71,7 +75,7 @@ export {
 } from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
 export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
-export { epsilonGreedy, argmax } from './explore.js';
+export { epsilonGreedy, argmax, uniformAction, gaussianNoise, epsilonUniform } from './explore.js';
 export {
   DataParallelLearner,
   flatWeights,

@@ -5,7 +5,8 @@
  *
  * Bodies, in creation order (the order matters for bit-identical replays):
  * - table and bin: fixed cuboids; the floor's top face is z = 0;
- * - objects: dynamic, one convex-hull collider per part, CCD on;
+ * - objects: dynamic, one collider per part (Rapier's own cuboid, cylinder,
+ *   capsule or ball for primitive parts, else a convex hull; colliders.ts), CCD on;
  * - palm: kinematic position-based, moved toward its target at bounded speed
  *   every substep (never teleported);
  * - two fingers: dynamic boxes on prismatic joints to the palm along its
@@ -30,6 +31,7 @@ import {
   type GripperGeometry,
   type Workspace,
 } from './geometry.js';
+import { partColliders, type PartContact } from './colliders.js';
 import type { BodyPose, GraspWorldApi, GroundTruth, SceneSnapshot, Vec3 } from './types.js';
 
 // Collision groups: 16-bit membership << 16 | 16-bit filter.
@@ -38,7 +40,12 @@ const OBJECT = 0x2;
 const GRIPPER = 0x4;
 const groups = (member: number, filter: number): number => ((member << 16) | filter) >>> 0;
 const STATIC_GROUPS = groups(STATIC, OBJECT | GRIPPER);
-const OBJECT_GROUPS = groups(OBJECT, STATIC | OBJECT | GRIPPER);
+/** Object colliders by what they touch (a cylinder part has one for the fingers and one for the rest; colliders.ts). */
+const OBJECT_CONTACT_GROUPS: Record<PartContact, number> = {
+  all: groups(OBJECT, STATIC | OBJECT | GRIPPER),
+  gripper: groups(OBJECT, GRIPPER),
+  environment: groups(OBJECT, STATIC | OBJECT),
+};
 // Fingers and palm never collide with each other: the fingers may close to aperture 0.
 const GRIPPER_GROUPS = groups(GRIPPER, STATIC | OBJECT);
 
@@ -117,6 +124,11 @@ export class GraspWorld implements GraspWorldApi {
   private readonly target: Vec3 = [0, 0, 0];
   private targetYaw = 0;
   private closed = false;
+  /** What stopped the last guarded descent short of its target (see GroundTruth.descentBlockedBy). */
+  private blockedBy: number | 'wall' | null = null;
+  /** Collider handle -> object index, and the floor's handle, to name what stopped a descent. */
+  private readonly objectOfCollider = new Map<number, number>();
+  private floorHandle = -1;
   /** Simulated time not yet stepped, s (advance() may ask for a fraction of a timestep). */
   private pendingTime = 0;
   /** Physics steps taken since the last reset, settling included. */
@@ -141,10 +153,13 @@ export class GraspWorld implements GraspWorldApi {
     this.world = world;
     this.stepsSinceReset = 0;
     this.pendingTime = 0;
+    this.blockedBy = null;
+    this.objectOfCollider.clear();
 
     this.buildBin(world);
     const poses = dropPoses(objects, this.scene, new Rng(seed));
     this.objects = objects.map((spec, i) => this.addObject(world, spec, poses[i]));
+    this.objects.forEach((o, i) => o.colliders.forEach((c) => this.objectOfCollider.set(c.handle, i)));
     this.settle();
 
     // The gripper arrives after settling, so falling objects never land on it.
@@ -229,7 +244,7 @@ export class GraspWorld implements GraspWorldApi {
     this.objects.forEach((o, i) => {
       if (this.fingers.length === 2 && this.fingers.every((f) => this.touches(f.collider, o.colliders))) objectsBetweenFingers.push(i);
     });
-    return { objectHeights, liftedObjects, objectsBetweenFingers };
+    return { objectHeights, liftedObjects, objectsBetweenFingers, descentBlockedBy: this.blockedBy };
   }
 
   dispose(): void {
@@ -268,6 +283,7 @@ export class GraspWorld implements GraspWorldApi {
     stepToward(this.palmPosition, this.target, g.maxSpeed * dt);
     const drop = z0 - this.palmPosition[2];
     if (drop > 0) this.palmPosition[2] = z0 - this.clearanceBelow(z0, drop, this.palmPosition[0] - x0, this.palmPosition[1] - y0);
+    else if (this.palmPosition[2] >= this.target[2]) this.blockedBy = null;
     this.palmYaw = stepScalarToward(this.palmYaw, this.targetYaw, g.maxYawSpeed * dt);
     _v.x = this.palmPosition[0];
     _v.y = this.palmPosition[1];
@@ -289,6 +305,7 @@ export class GraspWorld implements GraspWorldApi {
     // fingertips stay above the wall tops and every object's bounding sphere.
     let top = this.scene.bin.wallHeight;
     for (const o of this.objects) top = Math.max(top, o.body.translation().z + o.radius);
+    this.blockedBy = null;
     if (tipZ - drop > top + GUARD_GAP) return drop;
     let allowed = drop;
     for (const box of this.guarded) {
@@ -297,7 +314,11 @@ export class GraspWorld implements GraspWorldApi {
       _p.y = t.y + dy;
       _p.z = t.z + box.offsetZ;
       const hit = this.world!.castShape(_p, box.body.rotation(), DOWN, box.shape, GUARD_GAP, allowed, false, undefined, GRIPPER_GROUPS);
-      if (hit && hit.normal1.z >= GUARD_MIN_NORMAL_Z) allowed = Math.min(allowed, hit.time_of_impact);
+      if (hit && hit.normal1.z >= GUARD_MIN_NORMAL_Z && hit.time_of_impact < allowed) {
+        allowed = hit.time_of_impact;
+        const handle = hit.collider.handle;
+        this.blockedBy = handle === this.floorHandle ? null : (this.objectOfCollider.get(handle) ?? 'wall');
+      }
     }
     return allowed;
   }
@@ -311,16 +332,16 @@ export class GraspWorld implements GraspWorldApi {
     const { size, wallHeight, wallThickness: t, friction } = this.scene.bin;
     const hx = size[0] / 2;
     const hy = size[1] / 2;
-    const fixed = (half: Vec3, centre: Vec3): void => {
+    const fixed = (half: Vec3, centre: Vec3): RAPIER.Collider => {
       const desc = RAPIER.ColliderDesc.cuboid(half[0], half[1], half[2])
         .setTranslation(centre[0], centre[1], centre[2])
         .setFriction(friction)
         .setCollisionGroups(STATIC_GROUPS);
-      world.createCollider(desc);
+      return world.createCollider(desc);
     };
     // Table slab under the floor, then the floor (top face at z = 0), then four walls around the inner area.
     fixed([hx + t + TABLE_MARGIN, hy + t + TABLE_MARGIN, TABLE_THICKNESS / 2], [0, 0, -t - TABLE_THICKNESS / 2]);
-    fixed([hx + t, hy + t, t / 2], [0, 0, -t / 2]);
+    this.floorHandle = fixed([hx + t, hy + t, t / 2], [0, 0, -t / 2]).handle;
     fixed([t / 2, hy + t, wallHeight / 2], [-hx - t / 2, 0, wallHeight / 2]);
     fixed([t / 2, hy + t, wallHeight / 2], [hx + t / 2, 0, wallHeight / 2]);
     fixed([hx, t / 2, wallHeight / 2], [0, -hy - t / 2, wallHeight / 2]);
@@ -333,15 +354,19 @@ export class GraspWorld implements GraspWorldApi {
     const body = world.createRigidBody(
       RAPIER.RigidBodyDesc.dynamic().setTranslation(x, y, z).setRotation({ x: qx, y: qy, z: qz, w: qw }).setCcdEnabled(true).setAngularDamping(this.scene.physics.angularDamping),
     );
-    const colliders = spec.parts.map((part, k) => {
-      const desc = RAPIER.ColliderDesc.convexHull(part.vertices);
-      if (!desc) throw new Error(`object ${spec.id}: part ${k} has no convex hull (degenerate vertices)`);
-      desc.setDensity(1).setFriction(spec.friction).setCollisionGroups(OBJECT_GROUPS);
-      return world.createCollider(desc, body);
+    const colliders: RAPIER.Collider[] = [];
+    const massive: RAPIER.Collider[] = [];
+    spec.parts.forEach((part, k) => {
+      for (const { desc, contact, massive: carriesMass } of partColliders(part, `object ${spec.id}: part ${k}`)) {
+        desc.setDensity(0).setFriction(spec.friction).setCollisionGroups(OBJECT_CONTACT_GROUPS[contact]);
+        const collider = world.createCollider(desc, body);
+        colliders.push(collider);
+        if (carriesMass) massive.push(collider);
+      }
     });
-    // Density 1 makes each collider's mass its volume; one shared density then gives the total mass.
-    const volume = colliders.reduce((sum, c) => sum + c.volume(), 0);
-    for (const c of colliders) c.setDensity(spec.mass / volume);
+    // One shared density over the mass-carrying colliders gives the total mass.
+    const volume = massive.reduce((sum, c) => sum + c.volume(), 0);
+    for (const c of massive) c.setDensity(spec.mass / volume);
     return { spec, radius: objectRadius(spec), body, colliders };
   }
 
