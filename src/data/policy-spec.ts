@@ -12,7 +12,7 @@
  * episode's policy choice and exploration depend only on its seed.
  */
 import { ACTION_DIM, type Observation, type Policy, type StepInfo } from '../env/index.js';
-import { POLICY_NAMES, RandomPolicy, createPolicy, type PolicyName } from '../policies/index.js';
+import { POLICY_NAMES, RANDOM_TERMINATE_PROBABILITY, RandomPolicy, createPolicy, type PolicyName } from '../policies/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 
@@ -183,32 +183,6 @@ class NoisyPolicy implements Policy {
   }
 }
 
-/** The dz component of an action. */
-const DZ = 2;
-
-/** The random policy, moving straight down with probability p per step (Quillen et al. 2018's exploration). */
-class DownwardRandomPolicy implements Policy {
-  readonly name: string;
-  private readonly random = new RandomPolicy();
-  private rng: Rng | null = null;
-
-  constructor(private readonly probability: number) {
-    this.name = `random+down:${probability}`;
-  }
-
-  reset(rng: Rng): void {
-    this.rng = rng;
-    this.random.reset(rng.fork());
-  }
-
-  act(obs: Observation, info: StepInfo): Float32Array {
-    if (!this.rng) throw new Error('DownwardRandomPolicy.act before reset');
-    const action = this.random.act(obs, info);
-    if (this.rng.bernoulli(this.probability)) action[DZ] = -1;
-    return action;
-  }
-}
-
 function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
   switch (spec.kind) {
     case 'builtin':
@@ -218,7 +192,7 @@ function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
     case 'noise':
       return new NoisyPolicy(createPolicy(spec.base, scene), spec.std);
     case 'down':
-      return new DownwardRandomPolicy(spec.probability);
+      return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.probability);
   }
 }
 

@@ -1,18 +1,74 @@
 /**
- * The QT-Opt grasping agent and its training pipeline.
+ * The QT-Opt grasping agent (Kalashnikov et al. 2018), in tf_agents' pieces:
+ * one config, the CEM sampler, the Bellman targets, the learner, the CEM policy
+ * and checkpoints. The Q-network itself is src/tf's QNetwork; the replay, target
+ * updates, losses and the shared learner step are src/rl's.
  *
- * Pipeline (train.ts, link.ts, run.ts, evaluate.ts, trained-policy.ts):
- *   const config = buildRunConfig({ file, source, scene, seed, datasets, steps, collectors });
- *   const result = await train({ out: 'runs/NAME', config, resume: false, onProgress });
- *   const { policy } = loadTrainedPolicy('runs/NAME');            // best checkpoint on validation
- *   const { episodes, policyMsPerStep } = runEvaluation(env, policy, { episodes: 200, seed: 1 });
- *   summarizeEvaluation(episodes, policyMsPerStep);              // success, Wilson CI, calibration, ...
+ * Typical use (B batch; see each function's doc):
+ *
+ *   const config = resolveQtOptConfig(JSON.parse(text), 'run/config.json');   // ConfigError names a bad field
+ *   const learner = new QtOptLearner(config, config.train.seed);           // online net, target chain, Adam
+ *   const replay = new ReplayBuffer(qtoptReplayConfig(config));            // src/rl, images + state, γ, n-step
+ *   const batch = replay.createBatch(config.replay.batchSize);
+ *   replay.sample(rng, batch, beta);                                       // src/rl ReplayBuffer
+ *   const stats = learner.step(batch, gradientStep);                       // {loss, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
+ *   if (config.replay.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
+ *
+ *   const policy = new CemPolicy(learner.online, config, { epsilon, noiseStd }); // src/env's Policy
+ *   runEpisode(env, policy, seed);                                         // policy.lastPrediction: Q of its last action
+ *
+ *   await saveCheckpoint('runs/a/checkpoints/step-002500', learner.online,
+ *     { step, envSteps, validationSuccess, libraryVersion, configHash: configHash(config) });
+ *   const { net, meta } = loadCheckpoint(dir, config.network);             // CheckpointError names the file or fields
+ *   // exact resume: saveCheckpoint(dir, learner.online, meta, { learner }), then
+ *   const meta = await restoreLearner(dir, learner);                       // online, target chain, Adam
+ *
+ * Conventions:
+ * - Q = sigmoid(logit): the head returns logits, CEM and the targets score with Q.
+ * - The replay's discounts carry γ^k and termination; the env's final grasp is terminal.
+ * - ε counts env steps; the learning rate and target updates count gradient steps (from 1).
+ * - checkpoint-format.ts decodes a checkpoint without fs (the browser's path);
+ *   checkpoint.ts reads and writes folders (Node).
  */
+export {
+  QtOptConfigSchema,
+  NetworkSchema,
+  QTOPT_DEFAULTS,
+  resolveQtOptConfig,
+  qtoptReplayConfig,
+  canonicalJson,
+  configDifferences,
+  type QtOptConfig,
+  type QtOptConfigInput,
+  type QtOptNetworkConfig,
+} from './config.js';
+export { cem, randomShooting, type ActionBox, type BatchScore, type CemConfig, type CemResult } from './cem.js';
+export { bellmanTargets, type BellmanInputs, type BellmanNets, type BellmanSettings, type BellmanTargets, type QScorer } from './bellman.js';
+export { QtOptLearner, type LearnStats } from './learner.js';
+export { CemPolicy, type CemPolicyOptions } from './policy.js';
+export { imagesTensor, stateVector } from './inputs.js';
+export {
+  CheckpointError,
+  decodeCheckpoint,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  MODEL_FILE,
+  WEIGHTS_FILE,
+  META_FILE,
+  type CheckpointMeta,
+  type CheckpointModel,
+} from './checkpoint-format.js';
+export { saveCheckpoint, loadCheckpoint, restoreLearner, readCheckpointNetwork, encodeCheckpoint, configHash, type SaveOptions } from './checkpoint.js';
+
+// ---- The training pipeline: train.ts, link.ts, run.ts, evaluate.ts, trained-policy.ts, splits.ts ----
+//   const config = buildRunConfig({ file, source, scene, seed, datasets, steps, collectors });
+//   const result = await train({ out: 'runs/NAME', config, resume: false, onProgress });
+//   const { policy } = loadTrainedPolicy('runs/NAME');            // best checkpoint on validation
+//   const { episodes, policyMsPerStep } = runEvaluation(env, policy, { episodes: 200, seed: 1 });
+//   summarizeEvaluation(episodes, policyMsPerStep);              // success, Wilson CI, failures, calibration, ...
 export { train, buildRunConfig, type RunConfig, type RunConfigInput, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 export { openLink, weightsOf, applyWeights, Collector, CollectorError, type CollectorLink, type CollectedEpisode, type EpisodeRequest, type PolicyWeights, type LinkOptions } from './link.js';
 export { RunDir, RunError, checkpointName, writeDurable } from './run.js';
 export { runEvaluation, summarizeEvaluation, calibrationTable, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type PredictingPolicy } from './evaluate.js';
 export { loadTrainedPolicy, resolveCheckpoint, type TrainedPolicy } from './trained-policy.js';
 export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';
-export { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-export { CheckpointError } from './checkpoint-format.js';
