@@ -19,8 +19,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const scene = join(root, 'tiny-scene.json');
 writeFileSync(scene, JSON.stringify(TINY_SCENE));
 const config = join(root, 'tiny.json');
-// 400 steps, a checkpoint every 40: room to be killed mid-run.
-writeFileSync(config, JSON.stringify({ ...TINY, train: { ...TINY.train, onlineSteps: 400, evalPeriod: 200, checkpointPeriod: 40 } }));
+// 240 steps, a checkpoint every 40: room to be killed mid-run.
+writeFileSync(config, JSON.stringify({ ...TINY, train: { ...TINY.train, onlineSteps: 240, evalPeriod: 120, checkpointPeriod: 40 } }));
 
 // The CLI and its collector processes run from dist/.
 beforeAll(() => ensureBuilt('dist/qtopt/collector.js', ['src']), 180_000);
@@ -46,21 +46,21 @@ describe('pincer train (processes)', () => {
     const steps = checkpoints(dir).map((n) => Number(n.slice(5)));
     expect(steps.length).toBeGreaterThanOrEqual(2);
     const newest = Math.max(...steps);
-    expect(newest).toBeLessThan(400);
+    expect(newest).toBeLessThan(240);
     const episodesBefore = DatasetReader.open(join(dir, 'episodes')).totalEpisodes;
 
     const resumed = cli([...args, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     const out = JSON.parse(resumed.stdout);
     expect(out.resumed_from_step).toBe(newest);
-    expect(out.steps).toBe(400);
+    expect(out.steps).toBe(240);
     // The episodes collected before the kill are kept and refill the replay.
     expect(out.online_episodes).toBeGreaterThanOrEqual(episodesBefore);
     const rows = metrics(dir);
     const stepsLogged = rows.filter((r) => 'losses/td_loss' in r).map((r) => r.step);
     // Logged once per 10 steps, no step twice, none missing: the steps after the checkpoint were redone.
-    expect(stepsLogged).toEqual(Array.from({ length: 40 }, (_, i) => (i + 1) * 10));
-    expect(checkpoints(dir)).toContain('step-00000400');
+    expect(stepsLogged).toEqual(Array.from({ length: 24 }, (_, i) => (i + 1) * 10));
+    expect(checkpoints(dir)).toContain('step-00000240');
   });
 
   it('stops on Ctrl-C after the current gradient step, checkpointed, and --resume finishes', async () => {
@@ -75,12 +75,12 @@ describe('pincer train (processes)', () => {
     expect(await exited).toBe(0);
     const out = JSON.parse(stdout);
     expect(out.interrupted).toBe(true);
-    expect(out.steps).toBeLessThan(400);
+    expect(out.steps).toBeLessThan(240);
     // The steps taken are all kept: a checkpoint at the very step it stopped.
     expect(checkpoints(dir)).toContain(`step-${String(out.steps).padStart(8, '0')}`);
     const resumed = cli([...args, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed_from_step: out.steps, steps: 400, interrupted: false });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed_from_step: out.steps, steps: 240, interrupted: false });
   });
 
   it('runs online with one collector process end to end', () => {
