@@ -5,7 +5,7 @@
  *
  * Usage (import tfjs itself as `@tensorflow/tfjs`):
  *
- *   await initBackend();                       // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
+ *   await initBackend(logger);                 // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
  *   const net = new QNetwork(REFERENCE_QNET, seed);
  *   const target = new QNetwork(REFERENCE_QNET, seed + 1); hardUpdate(target.variables, net.variables);  // src/rl
  *   const optimizer = new JsAdam({ learningRate: 1e-3 });   // or tf.train.adam(1e-3): same update
@@ -27,7 +27,7 @@
  * BatchMatMul/_FusedMatMul with faster compositions, so plain tf.conv2d /
  * tf.layers gradients work and are fast too.
  */
-export { initBackend, forcedBackend, type BackendName } from './backend.js';
+export { BackendError, initBackend, forcedBackend, type BackendName } from './backend.js';
 export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 export { conv2dRelu } from './layers.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec, type NamedVariable } from './qnet.js';
