@@ -68,7 +68,7 @@ export { saveCheckpoint, loadCheckpoint, restoreLearner, readCheckpointNetwork, 
 //   summarizeEvaluation(episodes, policyMsPerStep);              // success, Wilson CI, failures, calibration, ...
 export { train, buildRunConfig, type RunConfig, type RunConfigInput, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 export { openLink, weightsOf, applyWeights, Collector, CollectorError, type CollectorLink, type CollectedEpisode, type EpisodeRequest, type PolicyWeights, type LinkOptions } from './link.js';
-export { RunDir, RunError, checkpointName, writeDurable } from './run.js';
+export { RunDir, RunError, checkpointName } from './run.js';
 export { runEvaluation, summarizeEvaluation, calibrationTable, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type PredictingPolicy } from './evaluate.js';
 export { loadTrainedPolicy, resolveCheckpoint, type TrainedPolicy } from './trained-policy.js';
 export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';

@@ -12,8 +12,9 @@
  * killed at any instant leaves whole files. Only the run folder's layout lives
  * here; what a checkpoint holds is checkpoint.ts's business.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fsutil/index.js';
 import { parseMetrics, type MetricsRow } from '../rl/index.js';
 import { configDifferences } from './config.js';
 
@@ -37,27 +38,6 @@ export const CHECKPOINTS_DIR = 'checkpoints';
 export const EVAL_DIR = 'eval';
 /** Names the best checkpoint on validation: {"step": n, "validationSuccess": x}. */
 export const BEST_FILE = 'best.json';
-
-/** Write `data` to `path` durably: a temp file beside it, fsync, rename, fsync of the folder. */
-export function writeDurable(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-}
 
 /** Folder name of the checkpoint at gradient step `step` (zero-padded so names sort by step). */
 export function checkpointName(step: number): string {
@@ -98,7 +78,7 @@ export class RunDir {
       throw new RunError(`${dir} already exists and is not empty${hint}`);
     }
     const run = new RunDir(dir);
-    writeDurable(run.configPath, `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(run.configPath, `${JSON.stringify(config, null, 2)}\n`);
     return run;
   }
 
@@ -156,7 +136,7 @@ export class RunDir {
   }
 
   writeBest(step: number, validationSuccess: number): void {
-    writeDurable(join(this.checkpointsDir, BEST_FILE), `${JSON.stringify({ step, validationSuccess })}\n`);
+    writeFileAtomic(join(this.checkpointsDir, BEST_FILE), `${JSON.stringify({ step, validationSuccess })}\n`);
   }
 
   /**
@@ -177,7 +157,7 @@ export class RunDir {
 
   /** eval/NAME.json (periodic validation: NAME = checkpointName(step)). */
   writeEval(name: string, result: unknown): void {
-    writeDurable(join(this.evalDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileAtomic(join(this.evalDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   }
 
   readMetrics(): MetricsRow[] {
@@ -192,6 +172,6 @@ export class RunDir {
   truncateMetrics(step: number): void {
     if (!existsSync(this.metricsPath)) return;
     const kept = this.readMetrics().filter((row) => row.step <= step);
-    writeDurable(this.metricsPath, kept.map((row) => `${JSON.stringify(row)}\n`).join(''));
+    writeFileAtomic(this.metricsPath, kept.map((row) => `${JSON.stringify(row)}\n`).join(''));
   }
 }
