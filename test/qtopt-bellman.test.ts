@@ -64,6 +64,7 @@ const SETTINGS: BellmanSettings = {
   argmax: 'cem',
   randomActions: 16,
   cem: { samples: 64, elites: 6, iterations: 2, initialMean: [0, 0, -1, 0, 0, 0], initialStd: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], minVariance: 1e-4 },
+  ignoredActions: [],
 };
 
 describe('bellmanTargets', () => {

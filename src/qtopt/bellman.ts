@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/index.js';
 import { cem, randomShooting, type ActionBox, type CemConfig } from './cem.js';
+import { actionsTensor } from './inputs.js';
 
 /** What the targets need of a Q-network; src/tf's QNetwork satisfies it. */
 export interface QScorer {
@@ -56,6 +57,8 @@ export interface BellmanSettings {
   readonly argmax: 'cem' | 'random';
   readonly randomActions: number;
   readonly cem: CemConfig;
+  /** Action dims the nets see as 0 (inputs.ts actionsTensor). */
+  readonly ignoredActions: readonly number[];
 }
 
 export interface BellmanTargets {
@@ -91,12 +94,12 @@ export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, setting
     const argmaxEmbedding = embed(nets.argmax);
     const score = (candidates: Float32Array): Float32Array =>
       tf.tidy(() => {
-        const actions = tf.tensor2d(candidates, [candidates.length / a, a]); // [B·N, A]
+        const actions = actionsTensor(candidates, candidates.length / a, settings.ignoredActions); // [B·N, A]
         return tf.sigmoid(nets.argmax.head(argmaxEmbedding, actions)).dataSync() as Float32Array; // [B·N]
       });
     const nextActions = settings.argmax === 'cem' ? cem(score, settings.cem, rng, b, box).best : randomShooting(score, settings.randomActions, rng, b, box).best; // [B, A]
     const nextQ = tf.tidy(() => {
-      const actions = tf.tensor2d(nextActions, [b, a]); // [B, A]
+      const actions = actionsTensor(nextActions, b, settings.ignoredActions); // [B, A]
       const qs = nets.values.map((net) => tf.sigmoid(net.head(embed(net), actions))); // each [B]
       return qs.reduce((m, q) => tf.minimum(m, q)).dataSync() as Float32Array; // [B]
     });

@@ -23,7 +23,7 @@
  * naming the field, e.g. `run/config.json: bellman.clippedDoubleQ: needs targetNetworks`.
  */
 import { z } from 'zod';
-import { ACTION_DIM } from '../env/index.js';
+import { ACTION_DIM, ACTION_NAMES } from '../env/index.js';
 import { ConfigError, describeIssues, replayConfig, type ReplayConfig } from '../rl/index.js';
 
 const positiveInt = z.number().int().min(1);
@@ -70,6 +70,12 @@ export const NetworkSchema = z.strictObject({
   actionUnits: positiveInt.default(64),
   /** Width of the head's hidden layer. */
   headUnits: positiveInt.default(64),
+  /**
+   * Action dims the network sees as 0 (inputs.ts actionsTensor): the ones the env
+   * ignores. `pincer train` sets ['dz'] for a scene with the height hack unless the
+   * config file sets this.
+   */
+  ignoredActions: z.array(z.enum(ACTION_NAMES)).default([]),
 });
 
 /** The CEM sampler (QT-Opt's 64/6/2; tf_agents' variance floor; Quillen's dz = −1 start). */

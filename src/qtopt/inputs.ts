@@ -5,7 +5,7 @@
  * Shapes: B batch, H W C image, S state dims (3: aperture m, closed 0/1, height m).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Observation } from '../env/index.js';
+import { ACTION_NAMES, type Observation } from '../env/index.js';
 
 /** uint8 frames [B·H·W·C] → float32 [B,H,W,C] in [0, 1]. */
 export function imagesTensor(frames: Uint8Array, b: number, h: number, w: number, c: number): tf.Tensor4D {
@@ -37,4 +37,32 @@ export function statesTensor(states: Float32Array, b: number, s: number): tf.Ten
  */
 export function stateVector(obs: Observation, stateDim: 0 | 3): Float32Array {
   return stateDim === 0 ? new Float32Array(0) : Float32Array.of(obs.aperture, obs.closed ? 1 : 0, obs.height);
+}
+
+/** Action dims the env reads as on/off (`> 0`): close and terminate. */
+const BINARY_ACTIONS = [ACTION_NAMES.indexOf('close'), ACTION_NAMES.indexOf('terminate')];
+
+/**
+ * Actions [R·A] (replay, CEM candidates) → the network's input [R,A]: the action as
+ * the env executes it. Close and terminate become ±1 (the env thresholds them at 0),
+ * so Q cannot rank two values the env treats alike, and CEM's continuous samples meet
+ * the scripted grasper's exact −1s on equal terms. Dims in `ignored` become 0: with
+ * the height hack the env ignores dz, and a stored dz only says which policy acted
+ * (scripted grasper's varied dz, the random policy's −1s), a feature that tells
+ * success apart in the data and that CEM then exploits.
+ */
+export function actionsTensor(actions: Float32Array, rows: number, ignored: readonly number[]): tf.Tensor2D {
+  const a = ACTION_NAMES.length;
+  if (actions.length < rows * a) throw new RangeError(`actions: ${actions.length} values is fewer than ${rows}×${a}`);
+  const x = actions.slice(0, rows * a); // [R, A]
+  for (let r = 0; r < rows; r++) {
+    for (const d of BINARY_ACTIONS) x[r * a + d] = x[r * a + d]! > 0 ? 1 : -1;
+    for (const d of ignored) x[r * a + d] = 0;
+  }
+  return tf.tensor2d(x, [rows, a]);
+}
+
+/** Indices of the action names a network config ignores. */
+export function ignoredActionDims(names: readonly string[]): number[] {
+  return names.map((n) => ACTION_NAMES.indexOf(n as (typeof ACTION_NAMES)[number]));
 }

@@ -33,7 +33,7 @@ import {
 import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
 import type { QtOptConfig } from './config.js';
-import { imagesTensor, statesTensor } from './inputs.js';
+import { actionsTensor, ignoredActionDims, imagesTensor, statesTensor } from './inputs.js';
 
 /** What one gradient step did, for metrics.jsonl (`losses/td_loss`, `losses/q_values`, …). */
 export interface LearnStats {
@@ -91,7 +91,7 @@ export class QtOptLearner {
     this.cemSeed = deriveSeed(seed, CEM_STREAM);
     const picker = this.target ?? this.online;
     this.bellmanNets = { argmax: picker, values: this.delayed.length === 2 ? this.delayed : [picker] };
-    this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem };
+    this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions) };
   }
 
   /**
@@ -109,7 +109,7 @@ export class QtOptLearner {
     const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
     const state = statesTensor(batch.vectors, n, s); // [B, S]
     const nextState = statesTensor(batch.nextVectors, n, s);
-    const actions = tf.tensor2d(batch.actions.subarray(0, n * a) as Float32Array, [n, a]); // [B, A]
+    const actions = actionsTensor(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions); // [B, A]
     try {
       const { targets } = bellmanTargets(
         { rewards: batch.rewards.subarray(0, n), discounts: batch.discounts.subarray(0, n), nextImages, nextState },

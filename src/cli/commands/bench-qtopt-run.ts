@@ -89,7 +89,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
   const n = batch.size;
   const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
-  const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem };
+  const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem, ignoredActions: [] };
   const cemRng = new Rng(opts.seed + 2);
   const targets = await measure(() => {
     replay.sample(rng, batch);
