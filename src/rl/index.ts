@@ -36,7 +36,7 @@
  *
  * Subfolders owned by the tabular/CartPole/DQN engineer export below.
  */
-export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
+export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, describeIssues, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
 export {
   ReplayBuffer,
   resolveReplayConfig,
@@ -76,6 +76,15 @@ export {
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
 export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
 export { epsilonGreedy, argmax, uniformAction, gaussianNoise, epsilonUniform } from './explore.js';
+export {
+  DataParallelLearner,
+  flatWeights,
+  assignFlatWeights,
+  type HostBatch,
+  type DataParallelConfig,
+  type DataParallelResult,
+  type StepPhases,
+} from './data-parallel.js';
 export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
 export { metricsLine, parseMetrics, type MetricValue, type MetricsRow } from './metrics.js';
 export { MetricsWriter } from './metrics-writer.js';
