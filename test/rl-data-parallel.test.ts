@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { ensureBuilt, repo } from './dist-build.js';
+import { ensureBuilt, repo } from './built-cli.js';
 import { SMALL } from './qnet-small.js';
 
 type Tf = typeof import('../src/tf/index.js');
