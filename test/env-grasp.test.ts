@@ -4,7 +4,7 @@
  * known failure (checked against simulator ground truth).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTION_DIM, createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv } from '../src/env/index.js';
+import { ACTION_DIM, createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv } from '../src/env/node.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
 import { RandomPolicy, ScriptedPolicy } from '../src/policies/index.js';
 import { defaultScene, type SceneConfig } from '../src/scene/index.js';

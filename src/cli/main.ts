@@ -20,7 +20,7 @@ async function libraryErrorClasses() {
   const [data, objects, render, rl, scene] = await Promise.all([
     import('../data/index.js'),
     import('../objects/index.js'),
-    import('../render/index.js'),
+    import('../render/node.js'),
     import('../rl/index.js'),
     import('../scene/index.js'),
   ]);

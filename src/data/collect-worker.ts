@@ -3,8 +3,8 @@
  * parent assigns (episode i from seed deriveSeed(S, i)), PNG-encodes them and
  * sends them back. Writing stays in the parent, in index order.
  */
-import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../env/index.js';
-import { loadObjectDir } from '../objects/index.js';
+import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../env/node.js';
+import { loadObjectDir } from '../objects/node.js';
 import { prepareEpisode } from './episode.js';
 import { cpuMs } from './writer.js';
 import { buildPolicy, parsePolicySpec } from './policy-spec.js';

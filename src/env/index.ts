@@ -13,6 +13,9 @@
  * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
  * env.close();
  * ```
+ * This surface is portable (the viewer builds a GraspEnv on a browser canvas);
+ * `createGraspEnv` (headless gl, Xvfb) is in `./node.ts`.
+ *
  * `info.privileged` (simulator poses and object specs) is for privileged policies
  * (the scripted grasper) and validation only; learned agents must not read it.
  */
@@ -56,4 +59,4 @@ export {
   type PhaseTiming,
 } from './grasp-env.js';
 export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
-export { createGraspEnv, splitObjectSource, listObjectSource } from './make.js';
+export { splitObjectSource, listObjectSource } from './make.js';

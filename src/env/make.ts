@@ -1,13 +1,7 @@
-/**
- * Building a GraspEnv with the real physics world and the headless renderer,
- * and the two ways objects reach it (a library split, or a list from a directory).
- */
-import { sampleObjects, type ObjectSpec, type ObjectSplit } from '../objects/index.js';
-import { createNodeRenderer } from '../render/index.js';
+/** The two ways objects reach a GraspEnv: a library split, or a list (e.g. from a directory). */
+import { sampleObjects, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
-import type { SceneConfig } from '../scene/index.js';
-import { createGraspWorld } from '../sim/index.js';
-import { GraspEnv, type ObjectSource } from './grasp-env.js';
+import type { ObjectSource } from './grasp-env.js';
 
 /** Distinct objects drawn from a side of the procedural library's train/test split. */
 export function splitObjectSource(split: 'train' | 'test'): ObjectSource {
@@ -35,11 +29,4 @@ export function listObjectSource(objects: readonly ObjectSpec[]): ObjectSource {
     }
     return out;
   };
-}
-
-/** A GraspEnv over the Rapier world and a headless renderer (starts Xvfb if needed). Call `close()` when done. */
-export async function createGraspEnv(opts: { scene: SceneConfig; split: ObjectSplit; objectSource: ObjectSource }): Promise<GraspEnv> {
-  const world = await createGraspWorld(opts.scene);
-  const renderer = await createNodeRenderer(opts.scene, []);
-  return new GraspEnv({ ...opts, world, renderer });
 }

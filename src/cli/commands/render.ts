@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { encodePng } from '../../render/index.js';
+import { encodePng } from '../../render/node.js';
 import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
 import { UsageError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';

@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type EpisodeRecord, type GraspEnv } from '../../env/index.js';
-import { loadObjectDir, type ObjectSplit } from '../../objects/index.js';
+import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type EpisodeRecord, type GraspEnv } from '../../env/node.js';
+import { loadObjectDir, type ObjectSplit } from '../../objects/node.js';
 import { createPolicy, POLICY_NAMES, type PolicyName } from '../../policies/index.js';
 import { deriveSeed } from '../../random/index.js';
 import { wilsonInterval } from '../../report/index.js';
-import { defaultScene, loadScene, SceneError, type SceneConfig } from '../../scene/index.js';
+import { defaultScene, loadScene, SceneError, type SceneConfig } from '../../scene/node.js';
 import { UsageError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 
