@@ -58,5 +58,5 @@ export {
   type EnvTiming,
   type PhaseTiming,
 } from './grasp-env.js';
-export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
+export { Episode, runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
 export { splitObjectSource, listObjectSource } from './make.js';
