@@ -5,6 +5,7 @@ import { registerCollect } from './collect.js';
 import { registerDataset } from './dataset.js';
 import { registerRender } from './render.js';
 import { registerRollout } from './rollout.js';
+import { registerView } from './view.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -12,4 +13,4 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command, in the order `pincer --help` lists them. */
 export const commands: RegisterCommand[] = [
   registerQuickstart,
-  registerRender, registerRollout, registerCollect, registerDataset, registerBench];
+  registerRender, registerRollout, registerCollect, registerDataset, registerView, registerBench];

@@ -1,0 +1,154 @@
+/**
+ * The viewer page's entry point (bundled by ../bundle.ts): reads the server's
+ * config, builds the live view and, with --dataset, the replay, and wires the
+ * controls. Any error ends up as text on the page.
+ */
+import { POLICY_NAMES, type PolicyName } from '../../policies/index.js';
+import { parseScene } from '../../scene/index.js';
+import type { ViewerConfig } from '../protocol.js';
+import { byId, fetchJson, showError } from './dom.js';
+import { LiveView } from './live.js';
+import { DatasetReplay } from './replay.js';
+
+window.addEventListener('error', (e) => showError(e.error ?? e.message));
+window.addEventListener('unhandledrejection', (e) => showError(e.reason));
+
+let live: LiveView | null = null;
+let playing = false;
+let lastStepAt = 0;
+
+const select = <T extends string>(id: string, options: readonly T[]): HTMLSelectElement => {
+  const el = byId<HTMLSelectElement>(id);
+  el.replaceChildren(
+    ...options.map((o) => {
+      const opt = document.createElement('option');
+      opt.value = opt.textContent = o;
+      return opt;
+    }),
+  );
+  return el;
+};
+
+function seed(): number {
+  const value = Number(byId<HTMLInputElement>('seed').value);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`seed must be a non-negative integer, got '${byId<HTMLInputElement>('seed').value}'`);
+  return value;
+}
+
+function setStatus(text: string): void {
+  byId('status').textContent = text;
+}
+
+function stepOnce(): void {
+  if (!live) return;
+  live.step();
+  if (live.episode.done) setPlaying(false);
+}
+
+function setPlaying(on: boolean): void {
+  playing = on && live !== null && !live.episode.done;
+  setStatus(playing ? 'playing' : live?.episode.done ? 'episode over' : 'paused');
+  if (playing) requestAnimationFrame(tick);
+}
+
+function tick(now: number): void {
+  if (!playing) return;
+  const rate = Number(byId<HTMLSelectElement>('speed').value);
+  try {
+    if (rate === 0 || now - lastStepAt >= 1000 / rate) {
+      lastStepAt = now;
+      stepOnce();
+    }
+  } catch (err) {
+    setPlaying(false);
+    showError(err);
+    return;
+  }
+  if (playing) requestAnimationFrame(tick);
+}
+
+/**
+ * Env steps per animation frame for `frames` frames, episodes back to back from `seed`
+ * (each frame: physics for one step, the camera render and readback, the orbit view).
+ */
+async function measureFps(frames: number, fromSeed = 0): Promise<{ frames: number; seconds: number; fps: number; episodes: number }> {
+  if (!live) throw new Error('the live view is not ready');
+  setPlaying(false);
+  let s = fromSeed;
+  let episodes = 0;
+  live.newEpisode(live.settings.policy, s);
+  const start = performance.now();
+  for (let i = 0; i < frames; i++) {
+    await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+    if (live.episode.done) {
+      live.newEpisode(live.settings.policy, ++s);
+      episodes++;
+    }
+    live.step();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { frames, seconds, fps: frames / seconds, episodes };
+}
+
+async function main(): Promise<void> {
+  const config = await fetchJson<ViewerConfig>('api/config.json');
+  const scenes = config.scenes.map((s) => ({ name: s.name, scene: parseScene(s.value, s.name) }));
+  const sceneSelect = select('scene', scenes.map((s) => s.name));
+  const splitSelect = select('split', config.splits);
+  const policySelect = select('policy', config.policies.filter((p): p is PolicyName => (POLICY_NAMES as readonly string[]).includes(p)));
+
+  const rebuild = async (): Promise<void> => {
+    setPlaying(false);
+    live?.dispose();
+    live = null;
+    setStatus('building the scene…');
+    const chosen = scenes[sceneSelect.selectedIndex];
+    live = await LiveView.create({
+      scene: chosen.scene,
+      sceneName: chosen.name,
+      split: splitSelect.value as 'train' | 'test',
+      policy: policySelect.value as PolicyName,
+      seed: seed(),
+    });
+    setStatus('paused');
+  };
+  const guard = (fn: () => unknown) => () => {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch(showError);
+    } catch (err) {
+      showError(err);
+    }
+  };
+  sceneSelect.addEventListener('change', guard(rebuild));
+  splitSelect.addEventListener('change', guard(rebuild));
+  byId('reset').addEventListener('click', guard(() => {
+    setPlaying(false);
+    live?.newEpisode(policySelect.value as PolicyName, seed());
+    setStatus('paused');
+  }));
+  policySelect.addEventListener('change', guard(() => live?.newEpisode(policySelect.value as PolicyName, seed())));
+  byId('play').addEventListener('click', guard(() => setPlaying(true)));
+  byId('pause').addEventListener('click', guard(() => setPlaying(false)));
+  byId('step').addEventListener('click', guard(() => {
+    setPlaying(false);
+    stepOnce();
+    setPlaying(false);
+  }));
+
+  await rebuild();
+  if (config.dataset) await DatasetReplay.open(config.dataset.name);
+  // For tests and `pincer bench viewer`: the live episode's state, and the frame-rate measurement.
+  Object.assign(window, {
+    pincerViewer: {
+      measureFps,
+      episode: () => {
+        const e = live?.episode;
+        return e && { seed: e.seed, policy: e.policy.name, steps: e.steps.length, done: e.done, success: e.done ? (e.info.evaluation?.success ?? null) : null };
+      },
+    },
+  });
+  document.body.dataset.state = 'ready';
+}
+
+main().catch(showError);
