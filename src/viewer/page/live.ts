@@ -30,6 +30,10 @@ export interface LiveSettings {
 export class LiveView {
   readonly env: GraspEnv;
   episode!: Episode;
+  /** Time spent drawing the orbit view and the camera image, ms (for the frame-rate measurement). */
+  viewMs = 0;
+  /** Draw the orbit view on every step (off: the benchmark's peer without the 3D view). */
+  orbitView = true;
   private policy!: Policy;
   private readonly renderer: Renderer;
   private readonly camera = new PerspectiveCamera(40, VIEW_WIDTH / VIEW_HEIGHT, 0.01, 20);
@@ -44,9 +48,9 @@ export class LiveView {
     this.env = env;
     this.renderer = renderer;
     this.camera.up.set(0, 0, 1);
-    this.camera.position.set(0.45, -0.75, 0.55);
+    this.camera.position.set(0.5, -0.9, 0.75);
     this.controls = new OrbitControls(this.camera, canvas);
-    this.controls.target.set(0, 0, 0.04);
+    this.controls.target.set(0, 0, 0.1);
     this.controls.update();
     this.controls.addEventListener('change', () => this.drawViews());
   }
@@ -60,7 +64,7 @@ export class LiveView {
     canvas.height = VIEW_HEIGHT;
     old.replaceWith(canvas);
     const world = await createGraspWorld(settings.scene);
-    const context = canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: true });
+    const context = canvas.getContext('webgl2', { antialias: false });
     if (!context) throw new Error('this browser gives no WebGL2 context; the viewer needs WebGL2');
     const renderer = new Renderer(settings.scene, [], { canvas, context });
     const env = new GraspEnv({ scene: settings.scene, split: settings.split, objectSource: splitObjectSource(settings.split), world, renderer });
@@ -88,9 +92,11 @@ export class LiveView {
 
   /** The orbit view and the robot camera image of the current observation. */
   drawViews(): void {
-    this.renderer.drawView(this.camera);
+    const t0 = performance.now();
+    if (this.orbitView) this.renderer.drawView(this.camera);
     const obs = this.episode.obs;
     drawRgb(byId('camera'), obs.image, obs.imageWidth, obs.imageHeight);
+    this.viewMs += performance.now() - t0;
   }
 
   private show(result: StepResult | null): void {

@@ -68,15 +68,20 @@ function tick(now: number): void {
 }
 
 /**
- * Env steps per animation frame for `frames` frames, episodes back to back from `seed`
- * (each frame: physics for one step, the camera render and readback, the orbit view).
+ * Frame rate of the live view: one env step per animation frame for `frames` frames,
+ * episodes back to back from `seed` (each frame: the physics of one step, the robot
+ * camera's render and readback, the camera image and, unless `orbitView` is false, the 3D view).
  */
-async function measureFps(frames: number, fromSeed = 0): Promise<{ frames: number; seconds: number; fps: number; episodes: number }> {
+async function measureFps(frames: number, options: { seed?: number; orbitView?: boolean } = {}): Promise<Record<string, unknown>> {
   if (!live) throw new Error('the live view is not ready');
+  const fromSeed = options.seed ?? 0;
+  live.orbitView = options.orbitView ?? true;
   setPlaying(false);
   let s = fromSeed;
   let episodes = 0;
   live.newEpisode(live.settings.policy, s);
+  live.env.resetTiming();
+  live.viewMs = 0;
   const start = performance.now();
   for (let i = 0; i < frames; i++) {
     await new Promise<number>((resolve) => requestAnimationFrame(resolve));
@@ -87,7 +92,10 @@ async function measureFps(frames: number, fromSeed = 0): Promise<{ frames: numbe
     live.step();
   }
   const seconds = (performance.now() - start) / 1000;
-  return { frames, seconds, fps: frames / seconds, episodes };
+  live.orbitView = true;
+  const t = live.env.timing;
+  const phase = (p: typeof t.step) => ({ count: p.count, physicsMs: p.physicsMs, renderMs: p.renderMs + p.readbackMs, frames: p.frames, totalMs: p.totalMs });
+  return { frames, seconds, fps: frames / seconds, episodes, orbitViewMs: live.viewMs, reset: phase(t.reset), step: phase(t.step), end: phase(t.end) };
 }
 
 async function main(): Promise<void> {
