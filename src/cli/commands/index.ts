@@ -6,6 +6,7 @@ import { registerDataset } from './dataset.js';
 import { registerRender } from './render.js';
 import { registerRollout } from './rollout.js';
 import { registerView } from './view.js';
+import { registerReport } from './report.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -13,4 +14,4 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command, in the order `pincer --help` lists them. */
 export const commands: RegisterCommand[] = [
   registerQuickstart,
-  registerRender, registerRollout, registerCollect, registerDataset, registerView, registerBench];
+  registerRender, registerRollout, registerCollect, registerDataset, registerReport, registerView, registerBench];
