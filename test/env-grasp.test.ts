@@ -1,10 +1,14 @@
 /**
  * GraspEnv end to end on the real sim and renderer: determinism, a scripted
- * grasp of an easy object, and the success detector on a known success and a
- * known failure (checked against simulator ground truth).
+ * grasp of an easy object, the success detector on a known success and a
+ * known failure (checked against simulator ground truth), and the step
+ * budget's final grasp being terminal all the way into the replay.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTION_DIM, createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv } from '../src/env/node.js';
+import { addEpisode } from '../src/data/index.js';
+import { ACTION_DIM, createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../src/env/node.js';
+import { Rng } from '../src/random/index.js';
+import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
 import { RandomPolicy, ScriptedPolicy } from '../src/policies/index.js';
 import { defaultScene, type SceneConfig } from '../src/scene/index.js';
@@ -75,17 +79,97 @@ describe('GraspEnv', () => {
     expect(() => env.step(Float32Array.from([0, 0, 0, 0, 0, 0]))).toThrow(/episode is over/);
   });
 
-  it('truncates after maxSteps with the step penalty on non-final steps', async () => {
+  it('ends after maxSteps with the final grasp, terminal (not truncated), the step penalty on non-final steps', async () => {
     const scene = defaultScene({ objects: { count: 1 }, episode: { maxSteps: 3, stepPenalty: -0.05 } });
     const env = await cubeEnv(scene);
     const { obs } = env.reset({ seed: 3 });
     expect(obs.image).toHaveLength(scene.camera.width * scene.camera.height * 3);
     const hold = Float32Array.from([0, 0, 0, 0, -1, -1]);
     expect(env.step(hold).reward).toBe(-0.05);
-    expect(env.step(hold).truncated).toBe(false);
+    const second = env.step(hold);
+    expect([second.terminated, second.truncated]).toEqual([false, false]);
     const last = env.step(hold);
-    expect(last.truncated).toBe(true);
-    expect(last.terminated).toBe(false);
+    expect(last.terminated).toBe(true);
+    expect(last.truncated).toBe(false);
+    expect(last.info.step).toBe(scene.episode.maxSteps);
+    // The grasp ran: it was evaluated, and the reward is the sparse one (no penalty).
+    expect(last.info.evaluation).toBeDefined();
     expect(last.reward).toBe(0);
+  });
+
+  it('online path: a budget-ended episode is terminal from the env through runEpisode into the replay (discount 0 at the end)', async () => {
+    const scene = defaultScene({ objects: { count: 1 }, episode: { maxSteps: 3, stepPenalty: -0.05 } });
+    const env = await cubeEnv(scene);
+    // Descends with open fingers and never terminates: only the step budget ends the episode.
+    const descend: Policy = { name: 'descend', reset: () => {}, act: () => Float32Array.from([0, 0, -1, 0, -1, -1]) };
+    const { record } = runEpisode(env, descend, 11);
+    expect(record.steps.map((s) => s.done)).toEqual([false, false, true]);
+    const gamma = 0.9;
+    const replayConfig = resolveReplayConfig({
+      capacity: 16,
+      imageShape: [scene.camera.height, scene.camera.width, 3],
+      vectorDim: 3,
+      action: { kind: 'continuous', dim: ACTION_DIM },
+      gamma,
+      nStep: 2,
+      prioritized: false,
+      priorityAlpha: 0.6,
+      priorityEpsilon: 1e-6,
+    });
+    const replay = new ReplayBuffer(replayConfig);
+    addEpisode(replay, record);
+    expect(replay.validCount).toBe(3);
+    const batch = replay.createBatch(64);
+    replay.sample(new Rng(2), batch);
+    const r = record.steps.map((s) => s.reward); // [−0.05, −0.05, final]
+    // Slot t holds step t (a fresh buffer): 2-step returns, cut at the terminal grasp.
+    const expected = [
+      { reward: r[0]! + gamma * r[1]!, discount: gamma ** 2, steps: 2 },
+      { reward: r[1]! + gamma * r[2]!, discount: 0, steps: 2 },
+      { reward: r[2]!, discount: 0, steps: 1 },
+    ];
+    const seen = new Set<number>();
+    for (let b = 0; b < batch.size; b++) {
+      const t = batch.indices[b]!;
+      seen.add(t);
+      expect(batch.rewards[b]).toBeCloseTo(expected[t]!.reward, 6);
+      expect(batch.discounts[b]).toBeCloseTo(expected[t]!.discount, 6);
+      expect(batch.steps[b]).toBe(expected[t]!.steps);
+      expect(Array.from(batch.vectors.subarray(b * 3, b * 3 + 3))).toEqual(
+        [record.steps[t]!.observation.aperture, record.steps[t]!.observation.closed ? 1 : 0, record.steps[t]!.observation.height].map(Math.fround),
+      );
+    }
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+
+    // A learner that feeds the env's own flags to the replay, Gymnasium style, gets the same: no bootstrap.
+    const raw = new ReplayBuffer(replayConfig);
+    let { obs } = env.reset({ seed: 11 });
+    const state = (o: typeof obs) => ({ image: o.image, vector: [o.aperture, o.closed ? 1 : 0, o.height] });
+    for (;;) {
+      const action = descend.act(obs, null as never);
+      const result = env.step(action);
+      const end = result.terminated || result.truncated;
+      raw.add(state(obs), action, result.reward, result.terminated, result.truncated, end ? state(result.obs) : undefined);
+      if (end) break;
+      obs = result.obs;
+    }
+    raw.sample(new Rng(3), batch);
+    for (let b = 0; b < batch.size; b++) expect(batch.discounts[b]).toBeCloseTo(expected[batch.indices[b]!]!.discount, 6);
+  });
+
+  it('addEpisode refuses an episode whose done flags are not exactly its last step', () => {
+    const replay = new ReplayBuffer(
+      resolveReplayConfig({ capacity: 8, imageShape: null, vectorDim: 3, action: { kind: 'continuous', dim: ACTION_DIM }, gamma: 0.9, nStep: 1, prioritized: false, priorityAlpha: 0.6, priorityEpsilon: 1e-6 }),
+    );
+    const step = (done: boolean) => ({
+      observation: { image: new Uint8Array(0), imageWidth: 0, imageHeight: 0, aperture: 0.1, closed: false, height: 0.2 },
+      action: new Float32Array(ACTION_DIM),
+      reward: 0,
+      done,
+      success: false,
+    });
+    expect(() => addEpisode(replay, { steps: [step(false), step(false)] })).toThrow(/step 1 of 2 is not done/);
+    expect(() => addEpisode(replay, { steps: [step(true), step(true)] })).toThrow(/step 0 of 2 is done/);
+    expect(replay.size).toBe(0);
   });
 });

@@ -13,7 +13,9 @@ import {
   doubleNextQ,
   DQN_DEFAULTS,
   epsilonGreedy,
+  epsilonUniform,
   exponentialSchedule,
+  gaussianNoise,
   formatSummary,
   getLearningRate,
   hardUpdate,
@@ -37,6 +39,7 @@ import {
   summarize,
   tdLoss,
   tdTargets,
+  uniformAction,
 } from '../src/rl/index.js';
 
 beforeAll(async () => {
@@ -250,6 +253,88 @@ describe('ε-greedy', () => {
     const n = 4000;
     for (let i = 0; i < n; i++) if (epsilonGreedy(rng, 0.3, 2, () => 9) !== 9) explored++;
     expect(Math.abs(explored / n - 0.3)).toBeLessThan(4 * Math.sqrt(0.21 / n));
+  });
+});
+
+describe('continuous exploration', () => {
+  const low = Float32Array.from([-1, -1, 0]);
+  const high = Float32Array.from([1, 1, 0.5]);
+
+  it('uniformAction fills the box: inside it, each dim spread over its range, mean at the centre', () => {
+    const rng = new Rng(4);
+    const n = 4000;
+    const sum = [0, 0, 0];
+    const min = [Infinity, Infinity, Infinity];
+    const max = [-Infinity, -Infinity, -Infinity];
+    for (let i = 0; i < n; i++) {
+      const a = uniformAction(rng, low, high);
+      expect(a).toHaveLength(3);
+      a.forEach((v, d) => {
+        expect(v).toBeGreaterThanOrEqual(low[d]!);
+        expect(v).toBeLessThanOrEqual(high[d]!);
+        sum[d]! += v;
+        min[d] = Math.min(min[d]!, v);
+        max[d] = Math.max(max[d]!, v);
+      });
+    }
+    // U[lo, hi): mean (lo + hi)/2, sd (hi − lo)/√12; 5 standard errors.
+    for (let d = 0; d < 3; d++) {
+      const width = high[d]! - low[d]!;
+      expect(Math.abs(sum[d]! / n - (low[d]! + high[d]!) / 2)).toBeLessThan((5 * width) / Math.sqrt(12 * n));
+      expect(min[d]! - low[d]!).toBeLessThan(0.01 * width);
+      expect(high[d]! - max[d]!).toBeLessThan(0.01 * width);
+    }
+    // Same seed, same actions.
+    expect(Array.from(uniformAction(new Rng(9), low, high))).toEqual(Array.from(uniformAction(new Rng(9), low, high)));
+    expect(() => uniformAction(rng, [0, 1], [1, 0])).toThrow(/low\[1\] = 1 is above high\[1\] = 0/);
+  });
+
+  it('gaussianNoise: zero-mean noise of the given std per dim, clipped to the box', () => {
+    const rng = new Rng(5);
+    const centre = [0, 0.5, 0.25];
+    const std = [0.1, 0, 0.05];
+    const n = 4000;
+    const sum = [0, 0, 0];
+    const sq = [0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const a = gaussianNoise(rng, centre, std, low, high);
+      a.forEach((v, d) => {
+        sum[d]! += v - centre[d]!;
+        sq[d]! += (v - centre[d]!) ** 2;
+      });
+    }
+    expect(Math.abs(sum[0]! / n)).toBeLessThan((5 * 0.1) / Math.sqrt(n));
+    expect(Math.sqrt(sq[0]! / n)).toBeCloseTo(0.1, 2);
+    expect(sq[1]).toBe(0); // std 0: the action itself
+    expect(Math.sqrt(sq[2]! / n)).toBeCloseTo(0.05, 2);
+    // Far past the box: clipped to its edges, never beyond.
+    const clipped = gaussianNoise(rng, [0.99, -0.99, 0.5], 10, low, high);
+    clipped.forEach((v, d) => {
+      expect(v).toBeGreaterThanOrEqual(low[d]!);
+      expect(v).toBeLessThanOrEqual(high[d]!);
+    });
+    let atEdge = 0;
+    for (let i = 0; i < 200; i++) if (Math.abs(gaussianNoise(rng, [0.99, 0, 0], 10, low, high)[0]!) === 1) atEdge++;
+    expect(atEdge).toBeGreaterThan(150); // σ = 10 ≫ the box: almost every draw lands on an edge
+    // In place, and the std's validity is checked.
+    const inPlace = Float32Array.from(centre);
+    expect(gaussianNoise(new Rng(1), inPlace, 0.1, low, high, inPlace)).toBe(inPlace);
+    expect(() => gaussianNoise(rng, centre, [0.1, -1, 0], low, high)).toThrow(/std\[1\] = -1 must be >= 0/);
+    expect(() => gaussianNoise(rng, [0, 0], 0.1, low, high)).toThrow(/action has 2 dims, the box 3/);
+  });
+
+  it('epsilonUniform explores with probability ε and asks for the greedy action only when needed', () => {
+    const rng = new Rng(6);
+    let greedyCalls = 0;
+    const greedy = () => {
+      greedyCalls++;
+      return Float32Array.from([9, 9, 9]);
+    };
+    const n = 4000;
+    let explored = 0;
+    for (let i = 0; i < n; i++) if (epsilonUniform(rng, 0.2, low, high, greedy)[0] !== 9) explored++;
+    expect(explored + greedyCalls).toBe(n);
+    expect(Math.abs(explored / n - 0.2)).toBeLessThan(4 * Math.sqrt(0.16 / n));
   });
 });
 

@@ -45,13 +45,38 @@ describe('DQN on CartPole (smoke)', () => {
     expect(smoke(8, 80).lines).not.toEqual(smoke(9, 80).lines);
   });
 
-  it('runs with n-step returns, prioritized replay, Polyak targets, MSE and no target net', () => {
+  it('runs with n-step returns, prioritized replay, Polyak targets, MSE, clipped double Q and no target net', () => {
     const before = tf.memory().numTensors;
     const per = smoke(3, 100, { nStep: 3, prioritized: true, targetUpdateTau: 0.05, targetUpdatePeriod: 1, loss: 'mse' });
     expect(per.result.learnerSteps).toBe(50);
-    const noTarget = trainCartPoleDqn(cartPoleDqnArgs({ totalSteps: 120, evalEpisodes: 1, useTarget: false, dqn: { learningStarts: 50, doubleQ: false } }));
+    expect(smoke(4, 100, { clippedDoubleQ: true, delayedTargetUpdatePeriod: 3 }).result.learnerSteps).toBe(50);
+    const noTarget = trainCartPoleDqn(cartPoleDqnArgs({ totalSteps: 120, evalEpisodes: 1, dqn: { learningStarts: 50, targetNetworks: false, doubleQ: false } }));
     expect(noTarget.learnerSteps).toBe(18); // steps 52, 56, ..., 120 (every 4th after 50)
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('DQN target networks', () => {
+  it('clipped double Q is wired in: it changes training, and so does the delayed nets\' own period', () => {
+    const losses = (dqn: Record<string, unknown>) => smoke(5, 160, { targetUpdatePeriod: 10, ...dqn }).lines.filter((l) => l.includes('td_loss'));
+    const plain = losses({});
+    const clipped = losses({ clippedDoubleQ: true, delayedTargetUpdatePeriod: 5 });
+    const clippedSlow = losses({ clippedDoubleQ: true, delayedTargetUpdatePeriod: 50 });
+    // The first learner steps agree (every lagged net still equals the initial online net) ...
+    expect(clipped[0]).toEqual(plain[0]);
+    // ... then the min over the delayed nets, and how fast they follow, show in the loss.
+    expect(clipped).not.toEqual(plain);
+    expect(clippedSlow).not.toEqual(clipped);
+    expect(clippedSlow).not.toEqual(plain);
+  });
+
+  it('rejects settings that need a target network when there is none, naming the field', () => {
+    const noTarget = (dqn: Record<string, unknown>) => () => cartPoleDqnArgs({ dqn: { targetNetworks: false, doubleQ: false, ...dqn } });
+    expect(noTarget({ clippedDoubleQ: true })).toThrow(/^cartpole dqn config: clippedDoubleQ: needs targetNetworks/);
+    expect(noTarget({ doubleQ: true })).toThrow(/doubleQ: needs targetNetworks/);
+    expect(noTarget({ targetUpdateTau: 0.5 })).toThrow(/targetUpdateTau: has no effect without targetNetworks/);
+    expect(noTarget({})).not.toThrow();
+    expect(() => cartPoleDqnArgs({ dqn: { loss: 'log' } })).toThrow(/loss: log needs Q in \[0, 1\]/);
   });
 });
 

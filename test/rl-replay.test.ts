@@ -4,6 +4,7 @@ import {
   ReplayBuffer,
   replayBytes,
   replayBytesPerSlot,
+  replayConfig,
   resolveReplayConfig,
   SumTree,
   type ReplayBatch,
@@ -342,14 +343,48 @@ describe('replay memory', () => {
     expect(replayBytes(per)).toBe(100 * (16 + 4 + 4 + 1) + 4096);
   });
 
-  it('fits a million 64×64×3 transitions in under 14 GB', () => {
-    const perSlot = replayBytesPerSlot(
-      config({ imageShape: [64, 64, 3], vectorDim: 3, action: { kind: 'continuous', dim: 6 } }),
-    );
-    expect(perSlot).toBe(64 * 64 * 3 + 12 + 24 + 4 + 1); // 12329
-    // Episodes of at most 20 steps add one final frame per 20 transitions in the worst full-length case;
-    // shorter episodes cost more: at 10 steps it is 1.1M slots.
-    expect(1_100_000 * perSlot).toBeLessThan(14e9);
+  it('fits a million 64×64×3 transitions in under 14 GB, measured on a real buffer', () => {
+    // The grasp layout: 64×64×3 frames, state [aperture, closed, height], 6-d continuous actions, PER.
+    const N = 8192; // a power of two, so the PER trees hold exactly 2·2N nodes, as they will at 1M
+    const grasp = { imageShape: [64, 64, 3] as const, vectorDim: 3, action: { kind: 'continuous', dim: 6 } as const };
+    const measure = (prioritized: boolean) => {
+      const before = process.memoryUsage().arrayBuffers;
+      const buf = new ReplayBuffer(replayConfig({ capacity: N, ...grasp, gamma: 0.9, prioritized }));
+      const grown = process.memoryUsage().arrayBuffers - before;
+      return { buf, grown };
+    };
+    // Both stay referenced until the end, so neither is collected while the other is measured.
+    const uniform = measure(false);
+    const per = measure(true);
+    for (const { buf, grown } of [uniform, per]) {
+      // What V8 reports agrees with the typed arrays' own byte lengths (within 1 %: other allocations are noise).
+      expect(Math.abs(grown - buf.bytesAllocated())).toBeLessThan(0.01 * buf.bytesAllocated());
+    }
+    // Fill the uniform buffer with 15-step episodes (Quillen et al.'s length; 16 slots each) and
+    // check that adding allocates nothing that stays.
+    const image = new Uint8Array(64 * 64 * 3);
+    const before = process.memoryUsage().arrayBuffers;
+    const episodes = N / 16;
+    for (let e = 0; e < episodes; e++) {
+      for (let t = 0; t < 15; t++) {
+        image.fill((e + t) & 255);
+        uniform.buf.add({ image, vector: [0.08, 0, 0.1] }, [0, 0, -1, 0, 0, 0], 0, t === 14, false, t === 14 ? { image, vector: [0.08, 1, 0.2] } : undefined);
+      }
+    }
+    expect(uniform.buf.validCount).toBe(episodes * 15);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1e6);
+
+    // Extrapolate the measured bytes to 1M transitions of 15-step episodes: 16/15 slots per
+    // transition, and PER trees over the next power of two of that (2^21 leaves).
+    const perSlot = uniform.grown / N;
+    const treesPerLeaf = (per.grown - uniform.grown) / N;
+    const slots = Math.ceil((1_000_000 * 16) / 15);
+    const leaves = 2 ** Math.ceil(Math.log2(slots));
+    const uniformBytes = slots * perSlot;
+    const perBytes = uniformBytes + leaves * treesPerLeaf;
+    expect(perSlot).toBeGreaterThan(64 * 64 * 3); // the frame alone: the measurement saw the images
+    expect(uniformBytes).toBeLessThan(14e9);
+    expect(perBytes).toBeLessThan(14e9);
   });
 });
 
@@ -357,5 +392,27 @@ describe('replay config', () => {
   it('names the bad field in a one-line error', () => {
     expect(() => config({ gamma: 1.5 })).toThrow(/^replay config: gamma: /);
     expect(() => config({ capacity: 2, nStep: 3 })).toThrow(/capacity: must exceed nStep \+ 1/);
+  });
+
+  it('builds from its own settings without a DqnConfig (continuous actions), 1-step uniform by default', () => {
+    const c = replayConfig({ capacity: 100, imageShape: [64, 64, 3], vectorDim: 3, action: { kind: 'continuous', dim: 6 }, gamma: 0.9 });
+    expect(c).toEqual({
+      capacity: 100,
+      imageShape: [64, 64, 3],
+      vectorDim: 3,
+      action: { kind: 'continuous', dim: 6 },
+      gamma: 0.9,
+      nStep: 1,
+      prioritized: false,
+      priorityAlpha: 0.6,
+      priorityEpsilon: 1e-6,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+    const buf = new ReplayBuffer(c);
+    buf.add({ image: new Uint8Array(64 * 64 * 3), vector: [0.08, 0, 0.2] }, [0, 0, -1, 0, 1, 1], 1, true, false, { image: new Uint8Array(64 * 64 * 3), vector: [0.02, 1, 0.3] });
+    expect(buf.validCount).toBe(1);
+    expect(() => replayConfig({ capacity: 100, imageShape: null, vectorDim: 3, action: { kind: 'continuous', dim: 0 }, gamma: 0.9 }, 'qtopt config replay')).toThrow(
+      /^qtopt config replay: action\.dim: /,
+    );
   });
 });

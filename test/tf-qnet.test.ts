@@ -1,12 +1,15 @@
 /**
- * The grasp Q-network: the reference size, encoder-once/head-many scoring
- * against the plain forward pass, seeded determinism, learning on a fixed
- * batch, and no tensor leaks over many train steps.
+ * The grasp Q-network: the reference size, the state input, stable variable
+ * names, encoder-once/head-many scoring against the plain forward pass, seeded
+ * determinism, learning on a fixed batch through src/rl's learnerStep, and no
+ * tensor leaks over many steps.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { featureSize, huberOnQ, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, trainStep, type QNetConfig } from '../src/tf/index.js';
+import { ACTION_DIM } from '../src/env/index.js';
+import { hardUpdate, learnerStep, type LearnerStepConfig } from '../src/rl/index.js';
+import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, type QNetConfig } from '../src/tf/index.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -21,10 +24,13 @@ const SMALL: QNetConfig = {
     { filters: 8, kernelSize: 3, stride: 2 },
     { filters: 8, kernelSize: 3, stride: 2 },
   ],
-  actionDim: 5,
+  stateDim: 3,
+  actionDim: 6,
   actionUnits: 16,
   headUnits: 16,
 };
+
+const HUBER_ON_Q: LearnerStepConfig = { loss: 'huber', huberDelta: 1, maxGradNorm: null, output: 'logit' };
 
 function uniform(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -32,25 +38,73 @@ function uniform(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
 }
 
 describe('QNetwork', () => {
-  it('reference network has 156,609 parameters and 2048 conv features', () => {
+  it('reference network: 156,865 parameters, 2048 conv features, the env’s 6-d action and a 3-d state', () => {
     const net = new QNetwork(REFERENCE_QNET, 0);
-    // conv 5·5·3·32+32 + 2·(3·3·32·32+32) + action 5·64+64 + head (2048+64)·64+64 + out 64+1
-    expect(REFERENCE_QNET_PARAMS).toBe(2432 + 2 * 9248 + 384 + 135232 + 65);
+    // conv 5·5·3·32+32 + 2·(3·3·32·32+32) + action 6·64+64 + head (2048+3+64)·64+64 + out 64+1
+    expect(REFERENCE_QNET_PARAMS).toBe(2432 + 2 * 9248 + 448 + 135424 + 65);
     expect(net.paramCount).toBe(REFERENCE_QNET_PARAMS);
     expect(featureSize(REFERENCE_QNET)).toBe(8 * 8 * 32);
+    expect(REFERENCE_QNET.actionDim).toBe(ACTION_DIM);
+    expect(REFERENCE_QNET.stateDim).toBe(3);
     net.dispose();
   });
 
-  it('scores N actions per image (encoder once) exactly as the full forward pass on tiled images', () => {
+  it('names its variables the same in every network, in the order of `variables`', () => {
+    const a = new QNetwork(SMALL, 0);
+    const b = new QNetwork(SMALL, 1); // a later network: a different process counter
+    const names = a.namedVariables().map((n) => n.name);
+    expect(names).toEqual([
+      'conv0/kernel',
+      'conv0/bias',
+      'conv1/kernel',
+      'conv1/bias',
+      'action/kernel',
+      'action/bias',
+      'head/image_kernel',
+      'head/state_kernel',
+      'head/action_kernel',
+      'head/bias',
+      'out/kernel',
+      'out/bias',
+    ]);
+    expect(b.namedVariables().map((n) => n.name)).toEqual(names);
+    expect(a.namedVariables().map((n) => n.variable)).toEqual(a.variables);
+    // tfjs's own names must still differ (they are unique per process).
+    expect(a.variables[0]!.name).not.toBe(b.variables[0]!.name);
+    const stateless = new QNetwork({ ...SMALL, stateDim: 0 }, 0);
+    expect(stateless.namedVariables().map((n) => n.name)).toEqual(names.filter((n) => n !== 'head/state_kernel'));
+    expect(stateless.paramCount).toBe(a.paramCount - 3 * SMALL.headUnits);
+    for (const net of [a, b, stateless]) net.dispose();
+  });
+
+  it('the gripper state changes Q, and is required when stateDim > 0', () => {
+    const rng = new Rng(6);
+    const net = new QNetwork(SMALL, 6);
+    const images = uniform(rng, [2, 16, 16, 3], 0, 1) as tf.Tensor4D;
+    const actions = uniform(rng, [2, 6], -1, 1) as tf.Tensor2D;
+    const open = tf.tensor2d([0.08, 0, 0.2, 0.08, 0, 0.2], [2, 3]);
+    const closed = tf.tensor2d([0.01, 1, 0.02, 0.01, 1, 0.02], [2, 3]);
+    const qOpen = net.predict(images, open, actions).dataSync();
+    const qClosed = net.predict(images, closed, actions).dataSync();
+    expect(Math.abs(qOpen[0]! - qClosed[0]!)).toBeGreaterThan(1e-4);
+    expect(() => net.encode(images, null)).toThrow(/state must be \[2, 3\]/);
+    expect(() => net.encode(images, tf.zeros([2, 2]) as tf.Tensor2D)).toThrow(/state must be \[2, 3\], got \[2, 2\]/);
+    tf.dispose([images, actions, open, closed]);
+    net.dispose();
+  });
+
+  it('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states', () => {
     const rng = new Rng(1);
     const net = new QNetwork(REFERENCE_QNET, 3);
     const b = 2;
     const n = 64;
     const images = uniform(rng, [b, 64, 64, 3], 0, 1) as tf.Tensor4D;
-    const actions = uniform(rng, [b * n, 5], -1, 1) as tf.Tensor2D;
-    const scored = net.scoreActions(images, actions); // [B, N]
+    const state = uniform(rng, [b, 3], 0, 1) as tf.Tensor2D;
+    const actions = uniform(rng, [b * n, ACTION_DIM], -1, 1) as tf.Tensor2D;
+    const scored = net.scoreActions(images, state, actions); // [B, N]
     const tiled = tf.tidy(() => tf.reshape(tf.tile(tf.reshape(images, [b, 1, 64, 64, 3]), [1, n, 1, 1, 1]), [b * n, 64, 64, 3])) as tf.Tensor4D;
-    const full = net.predict(tiled, actions); // [B·N]
+    const tiledState = tf.tidy(() => tf.reshape(tf.tile(tf.reshape(state, [b, 1, 3]), [1, n, 1]), [b * n, 3])) as tf.Tensor2D;
+    const full = net.predict(tiled, tiledState, actions); // [B·N]
     expect(scored.shape).toEqual([b, n]);
     const s = scored.dataSync();
     const f = full.dataSync();
@@ -59,34 +113,34 @@ describe('QNetwork', () => {
     expect(maxDiff).toBeLessThan(1e-5);
     // The scores are not all the same value: the check above has something to compare.
     expect(Math.max(...s) - Math.min(...s)).toBeGreaterThan(1e-4);
-    tf.dispose([scored, tiled, full, images, actions]);
+    tf.dispose([scored, tiled, tiledState, full, images, state, actions]);
     net.dispose();
   });
 
-  it('same seed gives the same weights; another seed does not', () => {
+  it('same seed gives the same weights; another seed does not; hardUpdate copies them', () => {
     const [a, b, c] = [new QNetwork(SMALL, 9), new QNetwork(SMALL, 9), new QNetwork(SMALL, 10)];
     a.variables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(b.variables[i]!.dataSync())));
     expect(Array.from(a.variables[0]!.dataSync())).not.toEqual(Array.from(c.variables[0]!.dataSync()));
-    c.copyFrom(a);
+    hardUpdate(c.variables, a.variables);
     a.variables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(c.variables[i]!.dataSync())));
     for (const net of [a, b, c]) net.dispose();
   });
 
-  it('fits a fixed batch (Huber loss falls) and two seeded runs agree bit for bit', () => {
+  it('fits a fixed batch through learnerStep (Huber loss falls) and two seeded runs agree bit for bit', () => {
     const run = () => {
       const rng = new Rng(4);
       const net = new QNetwork(SMALL, 4);
       const optimizer = new JsAdam({ learningRate: 3e-3 });
       const images = uniform(rng, [16, 16, 16, 3], 0, 1) as tf.Tensor4D;
-      const actions = uniform(rng, [16, 5], -1, 1) as tf.Tensor2D;
+      const state = uniform(rng, [16, 3], 0, 1) as tf.Tensor2D;
+      const actions = uniform(rng, [16, 6], -1, 1) as tf.Tensor2D;
       const targets = tf.tensor1d(Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 0.9 : 0.1)));
       const losses: number[] = [];
       for (let i = 0; i < 100; i++) {
-        const loss = trainStep(net, optimizer, images, actions, huberOnQ(targets));
-        if (i % 33 === 0 || i === 99) losses.push(loss.dataSync()[0]!);
-        loss.dispose();
+        const { loss } = learnerStep(net.variables, optimizer, () => net.logits(images, state, actions), targets, null, HUBER_ON_Q);
+        if (i % 33 === 0 || i === 99) losses.push(loss);
       }
-      tf.dispose([images, actions, targets]);
+      tf.dispose([images, state, actions, targets]);
       optimizer.dispose();
       net.dispose();
       return losses;
@@ -104,14 +158,15 @@ describe('QNetwork', () => {
       const rng = new Rng(2);
       const net = new QNetwork(config, 2);
       const images = uniform(rng, [32, config.imageHeight, config.imageWidth, 3], 0, 1) as tf.Tensor4D;
-      const actions = uniform(rng, [32, 5], -1, 1) as tf.Tensor2D;
+      const state = uniform(rng, [32, 3], 0, 1) as tf.Tensor2D;
+      const actions = uniform(rng, [32, 6], -1, 1) as tf.Tensor2D;
       const targets = uniform(rng, [32], 0, 1) as tf.Tensor1D;
-      const loss = huberOnQ(targets);
-      trainStep(net, optimizer, images, actions, loss).dispose(); // Adam creates its slots here
+      const step = () => learnerStep(net.variables, optimizer, () => net.logits(images, state, actions), targets, null, HUBER_ON_Q);
+      step(); // Adam creates its slots here
       const before = tf.memory().numTensors;
-      for (let i = 0; i < steps; i++) trainStep(net, optimizer, images, actions, loss).dispose();
+      for (let i = 0; i < steps; i++) step();
       expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([images, actions, targets]);
+      tf.dispose([images, state, actions, targets]);
       optimizer.dispose();
       net.dispose();
     }

@@ -7,6 +7,7 @@
  *   const r = DatasetReader.open(dir, { imageWidth: 64, imageHeight: 64 });  // DatasetError if not
  *   for await (const t of r.transitions()) ...           // one episode file in memory at a time
  *   await fillReplay(r, replayBuffer);                   // offline training (src/rl ReplayBuffer)
+ *   addEpisode(replayBuffer, runEpisode(env, policy, seed).record);   // online: the same transitions
  *   const report = await validateDataset(dir);           // { ok, errors: one line per bad file }
  *   await collect({ dir, episodes, seed, workers, policy: 'scripted+eps:0.2', scene, ... });
  *
@@ -39,4 +40,4 @@ export { validateDataset, type ValidationReport } from './validate.js';
 export { parsePolicySpec, buildPolicy, PolicySpecError, type PolicySpec } from './policy-spec.js';
 export { collect, specForScene, type CollectOptions, type CollectProgress, type CollectResult } from './collect.js';
 export { summarizeDataset, contactSheet, type DatasetSummary } from './summary.js';
-export { fillReplay, replayShapeOf, toReplayObservation } from './replay.js';
+export { addEpisode, fillReplay, replayShapeOf, toReplayObservation } from './replay.js';

@@ -1,14 +1,18 @@
 /**
- * Offline training input: a dataset's transitions poured into the replay
- * buffer of src/rl, one episode file in memory at a time.
+ * Grasp episodes into the replay buffer of src/rl: the run's own episodes as
+ * they arrive (`addEpisode`, the online path) and a dataset's, one episode file
+ * in memory at a time (`fillReplay`, the offline path). Both go through
+ * `addEpisode`, so they store the same transitions.
  *
- * Every pincer episode ends with the final grasp and its reward, so `done` is
- * a terminal state (no bootstrap past it, QT-Opt's convention) and is stored
- * as `terminated`. The buffer asks for a final frame at episode ends; the
- * dataset has none after the last action, so the last observation stands in:
- * with termination its discount is 0 and the frame never enters a target.
+ * Every pincer episode ends with the final grasp and its reward: the env reports
+ * `terminated` on that step whether the policy terminated or the step budget ran
+ * out, StepRecord and the datasets record it as `done` (`next.done`), and here it
+ * becomes the replay's terminated flag, so nothing bootstraps past it (QT-Opt's
+ * convention). The buffer asks for a final frame at episode ends; a record has
+ * none after the last action, so the last observation stands in: with
+ * termination its discount is 0 and the frame never enters a target.
  */
-import type { Observation } from '../env/index.js';
+import type { EpisodeRecord, Observation } from '../env/index.js';
 import type { ReplayBuffer, ReplayConfig, ReplayObservation } from '../rl/index.js';
 import { ACTION_DIM } from '../env/index.js';
 import { DatasetError } from './errors.js';
@@ -43,13 +47,29 @@ export async function fillReplay(
   let episodes = 0;
   let transitions = 0;
   for await (const episode of reader.episodes(range.from, range.to)) {
-    const last = episode.steps.length - 1;
-    episode.steps.forEach((step, t) => {
-      const obs = toReplayObservation(step.observation);
-      replay.add(obs, step.action, step.reward, step.done, false, t === last ? obs : undefined);
-    });
+    try {
+      addEpisode(replay, episode);
+    } catch (err) {
+      throw new DatasetError(`${reader.dir} episode ${episode.episodeIndex}: ${(err as Error).message}`);
+    }
     episodes++;
     transitions += episode.steps.length;
   }
   return { episodes, transitions };
+}
+
+/**
+ * Add one finished episode: step t as (obs_t, a_t, r_t), the last one terminated.
+ * Throws (before writing anything) unless exactly the last step is done.
+ */
+export function addEpisode(replay: ReplayBuffer, episode: Pick<EpisodeRecord, 'steps'>): void {
+  const steps = episode.steps;
+  const last = steps.length - 1;
+  if (last < 0) throw new Error('addEpisode: the episode has no steps');
+  const wrong = steps.findIndex((step, t) => step.done !== (t === last));
+  if (wrong >= 0) throw new Error(`addEpisode: step ${wrong} of ${steps.length} is ${steps[wrong]!.done ? '' : 'not '}done; only the last step ends an episode`);
+  steps.forEach((step, t) => {
+    const obs = toReplayObservation(step.observation);
+    replay.add(obs, step.action, step.reward, step.done, false, t === last ? obs : undefined);
+  });
 }

@@ -143,10 +143,15 @@ const now = (): number => performance.now();
  * in `info.evaluation.groundTruthSuccess` and never read by the detector.
  *
  * ## Episode End
- * Terminated when the agent's terminate > 0; truncated after scene.episode.maxSteps
- * steps. Both run the final grasp and give the sparse reward; the final step's
- * `info` carries `evaluation`, `detector` and `groundTruth`, and its observation
- * shows the scene after the drop test (gripper lifted and open).
+ * The episode ends when the agent's terminate > 0 or after scene.episode.maxSteps
+ * steps, and either way with the final grasp (close, lift, drop test) and the sparse
+ * reward. That grasp is terminal (QT-Opt's convention: nothing follows it to
+ * bootstrap from), so the last step reports `terminated: true` whichever ended it,
+ * and `truncated` is always false: this env never cuts an episode short of its
+ * grasp. The step budget ran out when `info.step === scene.episode.maxSteps` and
+ * the action's terminate was <= 0. The final step's `info` carries `evaluation`,
+ * `detector` and `groundTruth`, and its observation shows the scene after the drop
+ * test (gripper lifted and open).
  */
 export class GraspEnv {
   readonly scene: SceneConfig;
@@ -205,9 +210,10 @@ export class GraspEnv {
     this.advance(this.scene.action.stepDuration);
     this.stepIndex++;
 
-    const terminated = act.terminate;
-    const truncated = !terminated && this.stepIndex >= this.scene.episode.maxSteps;
-    this.done = terminated || truncated;
+    // The budget's last step grasps like a terminate action does: terminal, not a time-limit cut.
+    const terminated = act.terminate || this.stepIndex >= this.scene.episode.maxSteps;
+    const truncated = false;
+    this.done = terminated;
     let result: StepResult;
     if (this.done) {
       this.phase.totalMs += now() - t0;

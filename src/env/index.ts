@@ -8,7 +8,8 @@
  * const env = await createGraspEnv({ scene, split: 'train', objectSource: splitObjectSource('train') });
  * let { obs, info } = env.reset({ seed });            // same seed => same episode, bit for bit
  * const r = env.step(action);                         // Float32Array(ACTION_DIM) in [-1, 1]
- * // r.terminated (agent's terminate > 0) | r.truncated (maxSteps); on the last step
+ * // r.terminated on the last step (the agent's terminate > 0, or maxSteps reached: the final
+ * // grasp is terminal either way; r.truncated is always false); on the last step
  * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess }
  * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
  * env.close();

@@ -59,7 +59,9 @@ export class Episode {
     if (this.done) throw new Error('Episode.step: the episode is over');
     const action = Float32Array.from(this.policy.act(this.obs, this.info));
     const result = this.env.step(action);
-    const done = result.terminated || result.truncated;
+    // StepRecord.done means terminal; an episode cut short of its grasp has no place in it.
+    if (result.truncated) throw new Error('Episode.step: the env truncated the episode before its final grasp');
+    const done = result.terminated;
     const success = done && result.info.evaluation?.success === true;
     this.steps.push({ observation: this.obs, action, reward: result.reward, done, success });
     this.obs = result.obs;

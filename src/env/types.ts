@@ -31,7 +31,12 @@ export interface StepRecord {
   /** [ACTION_DIM] */
   action: Float32Array;
   reward: number;
-  /** The episode ended after this step (terminated or truncated). */
+  /**
+   * The episode ended after this step. Always terminal: every grasp episode ends
+   * with its final grasp (GraspEnv reports `terminated`), whether the policy
+   * terminated or the step budget ran out, so no learner bootstraps past it. The
+   * datasets' `next.done` column and the replay's terminated flag carry the same bit.
+   */
   done: boolean;
   /** The episode ended after this step with a detected successful grasp. */
   success: boolean;

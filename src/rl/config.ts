@@ -36,14 +36,22 @@ export const DqnConfigSchema = z
     learningStarts: z.number().int().min(0).default(1_000),
     /** Env steps per gradient step. */
     trainFrequency: z.number().int().min(1).default(1),
-    /** Gradient steps between target-network updates. */
+    /** Lagged target networks (Mnih et al. 2015); false bootstraps from the online net itself. */
+    targetNetworks: z.boolean().default(true),
+    /** Gradient steps between target-network updates θ' ← θ. */
     targetUpdatePeriod: z.number().int().min(1).default(50),
     /** Target update weight: 1 = hard copy, τ < 1 = Polyak averaging θ' ← τθ + (1−τ)θ' each period. */
     targetUpdateTau: z.number().gt(0).max(1).default(1),
     /** Double Q-learning: the online net picks argmax a', the target net evaluates it (van Hasselt et al. 2016). */
     doubleQ: z.boolean().default(true),
-    /** Clipped double Q: the TD target takes the min over two target nets (Fujimoto et al. 2018; QT-Opt). */
+    /**
+     * Clipped double Q (Fujimoto et al. 2018; QT-Opt): the TD target takes the min over two
+     * delayed target nets, which lag the target net as in tf_agents' QT-Opt agent
+     * (delayed₂ ← delayed₁ ← θ', every delayedTargetUpdatePeriod steps). Needs targetNetworks.
+     */
     clippedDoubleQ: z.boolean().default(false),
+    /** Gradient steps between updates of the two delayed target nets (clipped double Q only; tf_agents: 5). */
+    delayedTargetUpdatePeriod: z.number().int().min(1).default(5),
     /** TD loss: huber, mse, or log (sigmoid cross-entropy, for Q in [0, 1] as QT-Opt). */
     loss: z.enum(['huber', 'mse', 'log']).default('huber'),
     /** Huber threshold δ, in Q units: quadratic below, linear above. */
@@ -91,6 +99,12 @@ export const DqnConfigSchema = z
     }
     if (c.replayCapacity <= c.nStep + 1) {
       ctx.addIssue({ code: 'custom', path: ['replayCapacity'], message: `must exceed nStep + 1 (${c.nStep + 1})` });
+    }
+    if (!c.targetNetworks) {
+      // Each of these needs a lagged net; without one it would silently mean something else.
+      if (c.clippedDoubleQ) ctx.addIssue({ code: 'custom', path: ['clippedDoubleQ'], message: 'needs targetNetworks (the min is over two lagged target nets)' });
+      if (c.doubleQ) ctx.addIssue({ code: 'custom', path: ['doubleQ'], message: 'needs targetNetworks (without one the online net both selects and evaluates: plain max)' });
+      if (c.targetUpdateTau !== 1) ctx.addIssue({ code: 'custom', path: ['targetUpdateTau'], message: 'has no effect without targetNetworks' });
     }
   });
 

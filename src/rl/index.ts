@@ -1,7 +1,9 @@
 /**
  * Q-learning core, generic over the observation type: replay (uniform, n-step,
  * prioritized), TD targets (DQN, double, clipped double), target-network updates,
- * losses, gradient clipping, Adam with schedules, ε-greedy, and one validated config.
+ * one learner step (losses, importance weights, gradient clipping, NaN guard), Adam
+ * with schedules, exploration (ε-greedy; uniform, ε-uniform and clipped Gaussian for
+ * continuous boxes), and one validated config.
  *
  * Typical learner step (B batch, A actions; see each function's doc):
  *
@@ -11,8 +13,9 @@
  *   const batch = replay.createBatch(cfg.batchSize);                       // once
  *   replay.sample(rng, batch, betaSchedule(cfg)(learnerStep));             // fills batch in place
  *   // y = tdTargets(rewards, discounts, doubleNextQ(onlineQ(s'), targetQ(s')))
- *   // loss = tdLoss(cfg.loss, selectQ(onlineQ(s), actions), y, weights)
- *   // {grads, norm} = clipByGlobalNorm(grads, cfg.maxGradNorm); setLearningRate(adam, lr(step))
+ *   setLearningRate(adam, lr(step));
+ *   const { loss, tdErrors, gradNorm } = learnerStep(online.variables, adam, () => selectQ(onlineQ(s), actions), y, weights,
+ *     { loss: cfg.loss, huberDelta: cfg.huberDelta, maxGradNorm: cfg.maxGradNorm, output: 'value' });
  *   replay.updatePriorities(batch.indices, tdErrors);
  *   maybeUpdateTarget(learnerStep, cfg.targetUpdatePeriod, cfg.targetUpdateTau, targetVars, onlineVars);
  *
@@ -37,11 +40,13 @@ export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnC
 export {
   ReplayBuffer,
   resolveReplayConfig,
+  replayConfig,
   replayConfigFrom,
   replayBytes,
   replayBytesPerSlot,
   type ReplayBatch,
   type ReplayConfig,
+  type ReplayConfigInput,
   type ReplayCounters,
   type ReplayObservation,
 } from './replay.js';
@@ -69,7 +74,8 @@ export {
   type WeightVariable,
 } from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
-export { epsilonGreedy, argmax } from './explore.js';
+export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
+export { epsilonGreedy, argmax, uniformAction, gaussianNoise, epsilonUniform } from './explore.js';
 export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
 export { metricsLine, parseMetrics, type MetricValue, type MetricsRow } from './metrics.js';
 export { MetricsWriter } from './metrics-writer.js';

@@ -10,18 +10,30 @@ export function createAdam(config: DqnConfig): tf.AdamOptimizer {
   return tf.train.adam(config.learningRate, config.adamBeta1, config.adamBeta2, config.adamEpsilon);
 }
 
-/**
- * Set Adam's learning rate for the next update. tfjs reads `learningRate` on every
- * applyGradients, so assigning it between steps is how a schedule is applied; the
- * field is only `protected` in the typings.
- */
-export function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+/** An optimizer whose step size lives in a `learningRate` field. */
+type WithLearningRate = tf.Optimizer & { learningRate: number; setLearningRate?: (lr: number) => void };
+
+function hasLearningRate(optimizer: tf.Optimizer): optimizer is WithLearningRate {
+  return typeof (optimizer as Partial<WithLearningRate>).learningRate === 'number';
 }
 
-/** The current learning rate of an Adam optimizer. */
-export function getLearningRate(optimizer: tf.AdamOptimizer): number {
-  return (optimizer as unknown as { learningRate: number }).learningRate;
+/**
+ * Set the learning rate for the next update. tf.train.adam, rmsprop, adagrad and
+ * src/tf's JsAdam read their `learningRate` field on every applyGradients (it is
+ * only `protected` in tf's typings); tf.train.sgd and momentum cache it in a
+ * tensor, which their own `setLearningRate` refreshes, so that is called when
+ * present. An optimizer with neither throws: a schedule never silently does nothing.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  if (!hasLearningRate(optimizer)) throw new TypeError(`setLearningRate: ${optimizer.getClassName()} has no learningRate field`);
+  if (typeof optimizer.setLearningRate === 'function') optimizer.setLearningRate(lr);
+  else optimizer.learningRate = lr;
+}
+
+/** The current learning rate of an optimizer with a `learningRate` field (tf.train.*, JsAdam). */
+export function getLearningRate(optimizer: tf.Optimizer): number {
+  if (!hasLearningRate(optimizer)) throw new TypeError(`getLearningRate: ${optimizer.getClassName()} has no learningRate field`);
+  return optimizer.learningRate;
 }
 
 /** Learning rate by learner step: learningRate → lrEnd over lrDecaySteps (constant, linear or cosine). */

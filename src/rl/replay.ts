@@ -42,7 +42,7 @@ const ReplayConfigSchema = z.strictObject({
   /** Frame slots (an episode of L steps uses L + 1). */
   capacity: z.number().int().min(2),
   /** Image part [H, W, Ch] stored as uint8, or null for vector-only observations. */
-  imageShape: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).nullable(),
+  imageShape: z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]).readonly().nullable(),
   /** Length of the float32 vector part of an observation (0 = none). */
   vectorDim: z.number().int().min(0),
   /** Continuous actions as float32 [A], or discrete actions as one int in [0, n). */
@@ -52,17 +52,19 @@ const ReplayConfigSchema = z.strictObject({
   ]),
   /** Discount per step, in [0, 1]. */
   gamma: z.number().min(0).max(1),
-  /** Steps in the n-step return. */
-  nStep: z.number().int().min(1),
+  /** Steps in the n-step return (1 = one-step). */
+  nStep: z.number().int().min(1).default(1),
   /** Proportional prioritized replay on/off. */
-  prioritized: z.boolean(),
-  /** PER exponent α. */
-  priorityAlpha: z.number().min(0).max(1),
+  prioritized: z.boolean().default(false),
+  /** PER exponent α: P(i) ∝ p_i^α (Schaul et al. 2016: 0.6). */
+  priorityAlpha: z.number().min(0).max(1).default(0.6),
   /** PER ε added to |δ|. */
-  priorityEpsilon: z.number().positive(),
+  priorityEpsilon: z.number().positive().default(1e-6),
 });
 
 export type ReplayConfig = Readonly<z.output<typeof ReplayConfigSchema>>;
+/** What `replayConfig` takes: capacity, shapes and γ; n-step and PER settings default to 1-step uniform replay. */
+export type ReplayConfigInput = z.input<typeof ReplayConfigSchema>;
 
 /** One observation as handed to the buffer; parts not in the config are ignored. */
 export interface ReplayObservation {
@@ -97,13 +99,26 @@ export interface ReplayBatch {
   readonly weights: Float32Array;
 }
 
-/** Validate a replay config; a bad value is a one-line ConfigError naming the field. */
-export function resolveReplayConfig(config: unknown): ReplayConfig {
+/**
+ * Validate a replay config read from anywhere (a file, a saved replay); fills the
+ * defaults. A bad value is a one-line ConfigError naming the field, prefixed by `source`.
+ */
+export function resolveReplayConfig(config: unknown, source = 'replay config'): ReplayConfig {
   const result = ReplayConfigSchema.safeParse(config);
-  if (!result.success) throw new ConfigError(`replay config: ${describeIssues(result.error)}`);
+  if (!result.success) throw new ConfigError(`${source}: ${describeIssues(result.error)}`);
   const c = result.data;
-  if (c.capacity <= c.nStep + 1) throw new ConfigError(`replay config: capacity: must exceed nStep + 1 (${c.nStep + 1})`);
+  if (c.capacity <= c.nStep + 1) throw new ConfigError(`${source}: capacity: must exceed nStep + 1 (${c.nStep + 1})`);
   return Object.freeze(c);
+}
+
+/**
+ * A replay config from its own settings, for agents without a DqnConfig (QT-Opt):
+ *
+ *   replayConfig({ capacity: 200_000, imageShape: [64, 64, 3], vectorDim: 3,
+ *                  action: { kind: 'continuous', dim: ACTION_DIM }, gamma: 0.9, prioritized: true })
+ */
+export function replayConfig(input: ReplayConfigInput, source = 'replay config'): ReplayConfig {
+  return resolveReplayConfig(input, source);
 }
 
 /** The replay config a DqnConfig implies, for observations and actions of the given shape. */
@@ -111,7 +126,7 @@ export function replayConfigFrom(
   config: DqnConfig,
   spec: { imageShape: readonly [number, number, number] | null; vectorDim: number; action: ReplayConfig['action'] },
 ): ReplayConfig {
-  return resolveReplayConfig({
+  return replayConfig({
     capacity: config.replayCapacity,
     imageShape: spec.imageShape,
     vectorDim: spec.vectorDim,

@@ -16,9 +16,10 @@ import * as tf from '@tensorflow/tfjs';
  * target nets) the elementwise minimum is taken: y = R + d · min_j Q'_j(s', a*),
  * which counters overestimation from maximizing over noisy estimates.
  *
- * Discrete clipped double Q: a* from the online net, then
- *   tdTargets(r, d, targetQs.map((q) => selectQ(q, tf.argMax(onlineQNext, 1))))
- * QT-Opt's continuous case passes each target net's Q at the CEM-chosen a*.
+ * Discrete clipped double Q (src/rl/dqn): a* from the online net (double Q) or the
+ * target net, then each delayed net's Q at a*:
+ *   tdTargets(r, d, delayedQs.map((q) => selectQ(q, aStar)))
+ * QT-Opt's continuous case passes each delayed net's Q at the CEM-chosen a*.
  *
  * reward, discount, nextQ: [B] → y: [B]
  */
@@ -88,6 +89,8 @@ export function polyakUpdate(target: readonly WeightVariable[], online: readonly
  * agent keeps `target_q_network_delayed` and `_delayed_2`; QT-Opt §4.2 takes the min
  * over two lagged targets). Each call shifts the chain by one: targets[k] ← targets[k−1]
  * from the oldest down, then targets[0] ← online (Polyak with τ; a copy when τ = 1).
+ * As in tf_agents, `online` is usually the target net θ' (delayed₁ ← θ', delayed₂ ←
+ * delayed₁), called every delayedTargetUpdatePeriod learner steps; see src/rl/dqn.
  */
 export function shiftLaggedTargets(targets: readonly (readonly WeightVariable[])[], online: readonly WeightVariable[], tau = 1): void {
   for (let k = targets.length - 1; k >= 1; k--) hardUpdate(targets[k], targets[k - 1]);

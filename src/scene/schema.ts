@@ -120,7 +120,7 @@ export const RandomizeSchema = z.strictObject({
 });
 
 export const EpisodeSchema = z.strictObject({
-  /** Steps before the episode is truncated and the final grasp is attempted. */
+  /** Steps after which the episode ends with the final grasp (terminal, as when the agent terminates). */
   maxSteps: z.number().int().min(1).max(100).default(20),
   /** Reward added at every step that does not end the episode (QT-Opt used -0.05). */
   stepPenalty: z.number().min(-1).max(0).default(0),

@@ -19,7 +19,7 @@ interface NamedTensor {
 }
 
 export interface AdamConfig {
-  /** Step size α. */
+  /** Step size α at construction (the optimizer's `learningRate` field is the live one). */
   readonly learningRate: number;
   /** Decay of the first-moment estimate β1. */
   readonly beta1: number;
@@ -38,12 +38,18 @@ export class JsAdam extends tf.Optimizer {
   }
 
   readonly config: AdamConfig;
+  /**
+   * Step size α of the next update. Read on every applyGradients, so a schedule
+   * sets it between steps (src/rl's setLearningRate); the same field as tf.train.adam's.
+   */
+  learningRate: number;
   private readonly moments = new Map<string, { m: Float32Array; v: Float32Array }>();
   private step = 0;
 
   constructor(config: Partial<AdamConfig> = {}) {
     super();
     this.config = { ...DEFAULT_ADAM, ...config };
+    this.learningRate = this.config.learningRate;
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -51,7 +57,8 @@ export class JsAdam extends tf.Optimizer {
       ? variableGradients.map((g) => [g.name, g.tensor] as const)
       : Object.entries(variableGradients);
     this.step += 1;
-    const { learningRate, beta1, beta2, epsilon } = this.config;
+    const { beta1, beta2, epsilon } = this.config;
+    const learningRate = this.learningRate;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
     for (const [name, grad] of entries) {
@@ -104,6 +111,6 @@ export class JsAdam extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...this.config };
+    return { ...this.config, learningRate: this.learningRate };
   }
 }

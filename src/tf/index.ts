@@ -1,22 +1,26 @@
 /**
  * pincer's neural-network layer over tfjs: backend selection, the kernels
- * training needs on wasm, the grasp Q-network builder and a train step.
+ * training needs on wasm, the grasp Q-network and a fast Adam. The gradient
+ * step itself is src/rl's `learnerStep` (one for DQN and QT-Opt).
  *
  * Usage (import tfjs itself as `@tensorflow/tfjs`):
  *
  *   await initBackend();                       // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
  *   const net = new QNetwork(REFERENCE_QNET, seed);
- *   const target = new QNetwork(REFERENCE_QNET, seed + 1); target.copyFrom(net);
+ *   const target = new QNetwork(REFERENCE_QNET, seed + 1); hardUpdate(target.variables, net.variables);  // src/rl
  *   const optimizer = new JsAdam({ learningRate: 1e-3 });   // or tf.train.adam(1e-3): same update
- *   const loss = trainStep(net, optimizer, images, actions, huberOnQ(targets)); loss.dispose();
+ *   const { loss, tdErrors } = learnerStep(net.variables, optimizer, () => net.logits(images, state, actions), y, null,
+ *     { loss: 'log', huberDelta: 1, maxGradNorm: 10, output: 'logit' });   // src/rl
  *   // CEM: encoder once per image, head on N candidates per image
- *   const embedding = net.encode(images);      // [B, U]
+ *   const embedding = net.encode(images, state);      // [B, U]
  *   const logits = net.head(embedding, candidates);   // candidates [B·N, A] → [B·N]
- *   const q = net.scoreActions(images, candidates);   // sigmoid, [B, N]
+ *   const q = net.scoreActions(images, state, candidates);   // sigmoid, [B, N]
+ *   net.namedVariables();                      // [{ name: 'conv0/kernel', variable }, …] for checkpoints
  *
  * Images are float32 [B, H, W, C] in [0, 1] (convert uint8 replay frames with
- * tf.div(tf.cast(u8, 'float32'), 255)). Q = sigmoid(logit); losses get logits
- * so log loss can use tf.losses.sigmoidCrossEntropy on them directly.
+ * tf.div(tf.cast(u8, 'float32'), 255)); state is the replay's vector part [B, S]
+ * ([aperture m, closed 0/1, height m] for the grasp env). Q = sigmoid(logit);
+ * learnerStep's output 'logit' applies log loss to the logits directly.
  *
  * On wasm, initBackend registers Conv2DBackpropFilter (missing in
  * tfjs-backend-wasm 4.22) and replaces Conv2DBackpropInput and transposed
@@ -26,6 +30,5 @@
 export { initBackend, forcedBackend, type BackendName } from './backend.js';
 export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 export { conv2dRelu } from './layers.js';
-export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec } from './qnet.js';
+export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec, type NamedVariable } from './qnet.js';
 export { JsAdam, DEFAULT_ADAM, type AdamConfig } from './adam.js';
-export { trainStep, huberOnQ } from './train.js';

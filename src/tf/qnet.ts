@@ -1,20 +1,25 @@
 /**
- * The grasp Q-network (QT-Opt style, small): an image encoder and an action
- * head, built so the encoder runs once per image and the head scores many
- * candidate actions per image (what CEM needs).
+ * The grasp Q-network (QT-Opt style, small): an image encoder, a gripper-state
+ * input and an action head, built so the encoder runs once per image and the
+ * head scores many candidate actions per image (what CEM needs).
  *
- *   image [B,H,W,C] ─ conv/ReLU × L ─ flatten [B,F] ─ dense ─► embedding [B,U]   (encode)
+ *   image [B,H,W,C] ─ conv/ReLU × L ─ flatten [B,F] ─ dense ┐
+ *   state [B,S] ───────────────────────────────── dense ─ + ┴─► embedding [B,U]   (encode)
  *   action [B·N,A] ─ dense/ReLU [B·N,Ua] ─ dense ─► [B·N,U] ┐
  *                                   + embedding, per image ─┴─ ReLU ─ dense 1 ─► logit [B·N]  (head)
  *
- * The head's first layer acts on concat(features, action hidden); splitting its
- * weight rows into the image part and the action part gives the same sum, so
- * the image part is computed once per image (the embedding).
+ * The head's first layer acts on concat(features, state, action hidden);
+ * splitting its weight rows into the image, state and action parts gives the
+ * same sum, so the image and state parts are computed once per image (the
+ * embedding). The state joins after the conv stack, as the side input of
+ * dql_grasping's (image, side-input) critics; QT-Opt feeds its gripper state
+ * the same way. Q = sigmoid(logit).
  *
- * Shape legend: B images, N actions per image, A action dims, F flattened
- * conv features, U head units, Ua action units.
+ * Shape legend: B images, N actions per image, A action dims, S state dims,
+ * F flattened conv features, U head units, Ua action units.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ACTION_DIM } from '../env/index.js';
 import { Rng } from '../random/index.js';
 import { conv2dRelu } from './layers.js';
 
@@ -36,6 +41,11 @@ export interface QNetConfig {
   readonly imageChannels: number;
   /** Convolution stack, ReLU after each. */
   readonly convs: readonly ConvLayerSpec[];
+  /**
+   * Gripper-state vector length S (the replay's vector part): 3 for the grasp env's
+   * [aperture m, closed 0/1, height m], in that order; 0 for no state input.
+   */
+  readonly stateDim: number;
   /** Action vector length A. */
   readonly actionDim: number;
   /** Width Ua of the action branch's hidden layer. */
@@ -47,7 +57,8 @@ export interface QNetConfig {
 /**
  * The fixed reference network used to compare train-step speed with PyTorch
  * (scripts/bench_pytorch.py builds the same one): 64×64×3 → three 32-filter
- * convs (5×5/2, 3×3/2, 3×3/2) → 2048 features; 5-d action → 64; head 64 → 1.
+ * convs (5×5/2, 3×3/2, 3×3/2) → 2048 features; 3-d gripper state; 6-d action
+ * (the env's ACTION_DIM) → 64; head 64 → 1.
  */
 export const REFERENCE_QNET: QNetConfig = Object.freeze({
   imageHeight: 64,
@@ -58,13 +69,14 @@ export const REFERENCE_QNET: QNetConfig = Object.freeze({
     { filters: 32, kernelSize: 3, stride: 2 },
     { filters: 32, kernelSize: 3, stride: 2 },
   ]),
-  actionDim: 5,
+  stateDim: 3,
+  actionDim: ACTION_DIM,
   actionUnits: 64,
   headUnits: 64,
 });
 
 /** Parameter count of REFERENCE_QNET. */
-export const REFERENCE_QNET_PARAMS = 156_609;
+export const REFERENCE_QNET_PARAMS = 156_865;
 
 /** Flattened conv feature length F for a config ('same' padding: ceil(size / stride) per layer). */
 export function featureSize(config: QNetConfig): number {
@@ -87,17 +99,25 @@ function glorot(rng: Rng, shape: number[], fanIn: number, fanOut: number): tf.Te
   return tf.tensor(values, shape);
 }
 
-/** tfjs variable names must be unique per process. */
+/** tfjs variable names must be unique per process; `namedVariables()` gives the stable names. */
 let nextNetworkId = 0;
+
+/** A weight and its checkpoint name, which does not depend on how many networks the process built. */
+export interface NamedVariable {
+  readonly name: string;
+  readonly variable: tf.Variable;
+}
 
 /** A Q-network's weights (owned tf.Variables) and its forward pass. */
 export class QNetwork {
   readonly config: QNetConfig;
-  /** Every trainable variable, in a fixed order (the order of `copyFrom` and checkpoints). */
+  /** Every trainable variable, in the fixed order of `namedVariables()` (target updates and checkpoints pair them by it). */
   readonly variables: tf.Variable[];
+  private readonly named: NamedVariable[];
   private readonly convKernels: tf.Variable<tf.Rank.R4>[] = [];
   private readonly convBiases: tf.Variable<tf.Rank.R1>[] = [];
   private readonly imageWeight: tf.Variable<tf.Rank.R2>; // [F, U]
+  private readonly stateWeight: tf.Variable<tf.Rank.R2> | null; // [S, U], null when S = 0
   private readonly headBias: tf.Variable<tf.Rank.R1>; // [U]
   private readonly actionWeight: tf.Variable<tf.Rank.R2>; // [A, Ua]
   private readonly actionBias: tf.Variable<tf.Rank.R1>; // [Ua]
@@ -107,44 +127,59 @@ export class QNetwork {
 
   /** Initialise weights from `seed` (same seed, same weights, on every backend). */
   constructor(config: QNetConfig, seed: number) {
+    for (const key of ['imageHeight', 'imageWidth', 'imageChannels', 'actionDim', 'actionUnits', 'headUnits'] as const) {
+      if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`QNetConfig.${key} must be a positive integer, got ${config[key]}`);
+    }
+    if (!Number.isInteger(config.stateDim) || config.stateDim < 0) throw new RangeError(`QNetConfig.stateDim must be an integer >= 0, got ${config.stateDim}`);
     this.config = config;
     const rng = new Rng(seed);
     const networkId = nextNetworkId++;
     const variable = <R extends tf.Rank>(init: tf.Tensor, name: string): tf.Variable<R> => {
-      const v = tf.variable(init, true, `qnet${networkId}_${name}`) as tf.Variable<R>;
+      const v = tf.variable(init, true, `qnet${networkId}/${name}`) as tf.Variable<R>;
       init.dispose();
       return v;
     };
     let channels = config.imageChannels;
     config.convs.forEach((conv, i) => {
       const k = conv.kernelSize;
-      this.convKernels.push(variable(glorot(rng, [k, k, channels, conv.filters], k * k * channels, k * k * conv.filters), `conv${i}_kernel`));
-      this.convBiases.push(variable(tf.zeros([conv.filters]), `conv${i}_bias`));
+      this.convKernels.push(variable(glorot(rng, [k, k, channels, conv.filters], k * k * channels, k * k * conv.filters), `conv${i}/kernel`));
+      this.convBiases.push(variable(tf.zeros([conv.filters]), `conv${i}/bias`));
       channels = conv.filters;
     });
     const f = featureSize(config);
-    const concatWidth = f + config.actionUnits;
-    // The head's first layer is one [F + Ua, U] matrix split by rows: initialise it as one.
+    const s = config.stateDim;
+    const concatWidth = f + s + config.actionUnits;
+    // The head's first layer is one [F + S + Ua, U] matrix split by rows: initialise it as one.
     const headWeight = glorot(rng, [concatWidth, config.headUnits], concatWidth, config.headUnits);
-    const [imagePart, actionPart] = tf.split(headWeight, [f, config.actionUnits], 0);
+    const [imagePart, statePart, actionPart] = tf.split(headWeight, [f, s, config.actionUnits], 0);
     headWeight.dispose();
-    this.imageWeight = variable(imagePart!, 'head_image_kernel');
-    this.actionToHead = variable(actionPart!, 'head_action_kernel');
-    this.headBias = variable(tf.zeros([config.headUnits]), 'head_bias');
-    this.actionWeight = variable(glorot(rng, [config.actionDim, config.actionUnits], config.actionDim, config.actionUnits), 'action_kernel');
-    this.actionBias = variable(tf.zeros([config.actionUnits]), 'action_bias');
-    this.outWeight = variable(glorot(rng, [config.headUnits, 1], config.headUnits, 1), 'out_kernel');
-    this.outBias = variable(tf.zeros([1]), 'out_bias');
-    this.variables = [
+    this.imageWeight = variable(imagePart!, 'head/image_kernel');
+    if (s > 0) {
+      this.stateWeight = variable(statePart!, 'head/state_kernel');
+    } else {
+      this.stateWeight = null;
+      statePart!.dispose();
+    }
+    this.actionToHead = variable(actionPart!, 'head/action_kernel');
+    this.headBias = variable(tf.zeros([config.headUnits]), 'head/bias');
+    this.actionWeight = variable(glorot(rng, [config.actionDim, config.actionUnits], config.actionDim, config.actionUnits), 'action/kernel');
+    this.actionBias = variable(tf.zeros([config.actionUnits]), 'action/bias');
+    this.outWeight = variable(glorot(rng, [config.headUnits, 1], config.headUnits, 1), 'out/kernel');
+    this.outBias = variable(tf.zeros([1]), 'out/bias');
+    const ordered: tf.Variable[] = [
       ...this.convKernels.flatMap((k, i) => [k, this.convBiases[i]!]),
       this.actionWeight,
       this.actionBias,
       this.imageWeight,
+      ...(this.stateWeight ? [this.stateWeight] : []),
       this.actionToHead,
       this.headBias,
       this.outWeight,
       this.outBias,
     ];
+    this.variables = ordered;
+    const prefix = `qnet${networkId}/`;
+    this.named = ordered.map((v) => ({ name: v.name.slice(prefix.length), variable: v }));
   }
 
   /** Number of trainable scalars. */
@@ -152,15 +187,33 @@ export class QNetwork {
     return this.variables.reduce((n, v) => n + v.size, 0);
   }
 
-  /** Image embedding: float images in [0, 1], [B,H,W,C] → [B,U]. Includes the head bias. */
-  encode(images: tf.Tensor4D): tf.Tensor2D {
+  /**
+   * The variables in `variables` order with names like `conv0/kernel`, `head/state_kernel`,
+   * `out/bias`: the same for every network of a config, whatever else the process built.
+   */
+  namedVariables(): NamedVariable[] {
+    return this.named.slice();
+  }
+
+  /**
+   * Image-and-state embedding, [B,U]: float images in [0, 1] [B,H,W,C] and the
+   * gripper state [B,S] (ignored, and may be null, when stateDim is 0). Includes the head bias.
+   */
+  encode(images: tf.Tensor4D, state: tf.Tensor2D | null): tf.Tensor2D {
     return tf.tidy(() => {
+      const b = images.shape[0];
       let h: tf.Tensor4D = images;
       this.config.convs.forEach((conv, i) => {
         h = conv2dRelu(h, this.convKernels[i]!, this.convBiases[i]!, conv.stride);
       });
-      const features = tf.reshape(h, [images.shape[0], -1]) as tf.Tensor2D; // [B, F]
-      return tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D;
+      const features = tf.reshape(h, [b, -1]) as tf.Tensor2D; // [B, F]
+      const embedding = tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D; // [B, U]
+      if (!this.stateWeight) return embedding;
+      const s = this.config.stateDim;
+      if (!state || state.shape[0] !== b || state.shape[1] !== s) {
+        throw new Error(`encode: state must be [${b}, ${s}], got ${state ? `[${state.shape.join(', ')}]` : 'none'}`);
+      }
+      return tf.add(embedding, tf.matMul(state, this.stateWeight)) as tf.Tensor2D; // [B, U]
     });
   }
 
@@ -184,28 +237,22 @@ export class QNetwork {
     });
   }
 
-  /** Logits for one action per image: images [B,H,W,C], actions [B,A] → [B]. */
-  logits(images: tf.Tensor4D, actions: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => this.head(this.encode(images), actions));
+  /** Logits for one action per image: images [B,H,W,C], state [B,S], actions [B,A] → [B]. */
+  logits(images: tf.Tensor4D, state: tf.Tensor2D | null, actions: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => this.head(this.encode(images, state), actions));
   }
 
   /** Q values in (0, 1) for one action per image: [B]. */
-  predict(images: tf.Tensor4D, actions: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => tf.sigmoid(this.logits(images, actions)));
+  predict(images: tf.Tensor4D, state: tf.Tensor2D | null, actions: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.sigmoid(this.logits(images, state, actions)));
   }
 
-  /** Q values for N candidate actions per image, encoder once per image: images [B,H,W,C], actions [B·N,A] → [B,N]. */
-  scoreActions(images: tf.Tensor4D, actions: tf.Tensor2D): tf.Tensor2D {
+  /** Q values for N candidate actions per image, encoder once per image: images [B,H,W,C], state [B,S], actions [B·N,A] → [B,N]. */
+  scoreActions(images: tf.Tensor4D, state: tf.Tensor2D | null, actions: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const b = images.shape[0];
-      return tf.reshape(tf.sigmoid(this.head(this.encode(images), actions)), [b, actions.shape[0] / b]);
+      return tf.reshape(tf.sigmoid(this.head(this.encode(images, state), actions)), [b, actions.shape[0] / b]);
     }) as tf.Tensor2D;
-  }
-
-  /** Copy all weights from a network of the same config (hard target update). */
-  copyFrom(source: QNetwork): void {
-    if (source.variables.length !== this.variables.length) throw new Error('copyFrom: networks differ in shape');
-    tf.tidy(() => this.variables.forEach((v, i) => v.assign(tf.clone(source.variables[i]!))));
   }
 
   dispose(): void {

@@ -28,6 +28,7 @@ export interface BenchCartPoleOptions extends OutputOptions {
   steps: number;
   double: boolean;
   target: boolean;
+  clippedDoubleQ: boolean;
   nStep?: number;
   per: boolean;
   workers: number;
@@ -39,19 +40,20 @@ export interface BenchCartPoleOptions extends OutputOptions {
 /** The acceptance threshold on the greedy evaluation return. */
 const SOLVED = 475;
 
-/** Which of double Q and the target network a run uses. */
+/** Which of double Q, clipped double Q and the target network a run uses. */
 interface Variant {
   name: string;
   double: boolean;
   target: boolean;
+  clipped: boolean;
 }
 
 /** The ablation set: the full agent, then one piece removed at a time. */
 const ABLATIONS: readonly Variant[] = [
-  { name: 'double DQN', double: true, target: true },
-  { name: 'no double Q', double: false, target: true },
+  { name: 'double DQN', double: true, target: true, clipped: false },
+  { name: 'no double Q', double: false, target: true, clipped: false },
   // Without a target network double Q has nothing to decouple: online selects and evaluates.
-  { name: 'no target net', double: false, target: false },
+  { name: 'no target net', double: false, target: false, clipped: false },
 ];
 
 function makeRuns(opts: BenchCartPoleOptions, variant: Variant): CartPoleDqnArgs[] {
@@ -59,9 +61,8 @@ function makeRuns(opts: BenchCartPoleOptions, variant: Variant): CartPoleDqnArgs
     return Array.from({ length: opts.seeds }, (_, i) =>
       cartPoleDqnArgs({
         totalSteps: opts.steps,
-        useTarget: variant.target,
         evalEpisodes: opts.evalEpisodes,
-        dqn: { seed: opts.seed + i, doubleQ: variant.double, prioritized: opts.per, ...(opts.nStep === undefined ? {} : { nStep: opts.nStep }) },
+        dqn: { seed: opts.seed + i, targetNetworks: variant.target, doubleQ: variant.double, clippedDoubleQ: variant.clipped, prioritized: opts.per, ...(opts.nStep === undefined ? {} : { nStep: opts.nStep }) },
       }),
     );
   } catch (err) {
@@ -117,7 +118,7 @@ function configOf(opts: BenchCartPoleOptions, args: CartPoleDqnArgs): Record<str
 }
 
 export async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
-  const variants = opts.ablate ? ABLATIONS : [{ name: 'selected', double: opts.double, target: opts.target }];
+  const variants = opts.ablate ? ABLATIONS : [{ name: 'selected', double: opts.double, target: opts.target, clipped: opts.clippedDoubleQ }];
   const runsByVariant = variants.map((v) => makeRuns(opts, v));
   const backend = await initBackend();
   const all = runsByVariant.flat();
@@ -155,7 +156,7 @@ export async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
     const summary = perVariant[0].summary;
     emit(
       opts,
-      { config: { ...configOf(opts, all[0]), double_q: opts.double, target_network: opts.target }, ...summary, wall_s: wall, workers: opts.workers, backend },
+      { config: { ...configOf(opts, all[0]), double_q: opts.double, target_network: opts.target, clipped_double_q: opts.clippedDoubleQ }, ...summary, wall_s: wall, workers: opts.workers, backend },
       (r) =>
         `eval return ${r.mean_eval_return} ± ${r.std_eval_return} over ${opts.seeds} seeds; ` +
         `${r.seeds_solved}/${opts.seeds} seeds ≥ ${SOLVED}; Q(s0) overestimation ${r.q0_overestimation_mean}; ${r.wall_s} s`,

@@ -19,7 +19,8 @@ export function registerBenchCartPole(bench: Command): void {
     .option('--seed <s>', 'first seed (seeds s, s+1, ...)', parseNonNegativeInt('--seed'), 0)
     .option('--steps <n>', 'env steps per seed', parsePositiveInt('--steps'), 100_000)
     .option('--no-double', 'plain DQN target max_a Q\'(s\', a) instead of double Q')
-    .option('--no-target', 'bootstrap from the online network (no target network)')
+    .option('--no-target', 'bootstrap from the online network (no target network; needs --no-double)')
+    .option('--clipped-double-q', 'min over two delayed target nets (clipped double Q, tf_agents QT-Opt chain)', false)
     .option('--n-step <n>', 'n-step returns (default 3)', parsePositiveInt('--n-step'))
     .option('--per', 'prioritized replay (proportional, α 0.6, β 0.4 → 1)', false)
     .option('--workers <w>', 'worker threads (0 = run seeds in this thread)', parseNonNegativeInt('--workers'), 2)
@@ -31,7 +32,7 @@ export function registerBenchCartPole(bench: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n  pincer bench cartpole --seeds 5 --steps 100000 --json\n' +
-        '  pincer bench cartpole --seeds 3 --no-double --json\n  pincer bench cartpole --seeds 1 --seed 4 --n-step 3 --per --metrics runs/cartpole\n' +
+        '  pincer bench cartpole --seeds 3 --no-double --json\n  pincer bench cartpole --seeds 2 --steps 30000 --clipped-double-q --json\n  pincer bench cartpole --seeds 1 --seed 4 --n-step 3 --per --metrics runs/cartpole\n' +
         '  pincer bench cartpole --ablate docs/ablations --seeds 3 --steps 30000 --json',
     )
     .action(async (opts: BenchCartPoleOptions) => (await import('./bench-cartpole-run.js')).benchCartPole(opts));

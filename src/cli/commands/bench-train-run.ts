@@ -1,6 +1,6 @@
 /**
  * `pincer bench train`: speed of the reference Q-network (src/tf REFERENCE_QNET)
- * on the active tfjs backend: one Adam/Huber train step at batch 32, a forward
+ * on the active tfjs backend: one Adam/Huber learner step (src/rl learnerStep) at batch 32, a forward
  * pass, and a CEM evaluation (encoder once, head on 64 actions). With --peer,
  * the same network in PyTorch (scripts/bench_pytorch.py) in the same run.
  *
@@ -13,17 +13,16 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../random/index.js';
+import { learnerStep, tdLoss, type LearnerStepConfig } from '../../rl/index.js';
 import {
   conv2dFilterGrad,
   conv2dInputGrad,
-  huberOnQ,
   initBackend,
   JsAdam,
   QNetwork,
   REFERENCE_QNET,
   REFERENCE_QNET_PARAMS,
   reluBiasGrad,
-  trainStep,
 } from '../../tf/index.js';
 import { PincerError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
@@ -46,6 +45,8 @@ export interface BenchTrainOptions extends OutputOptions {
 const BATCH = 32;
 /** CEM samples scored per image (QT-Opt: 64). */
 const CEM_SAMPLES = 64;
+/** The reference step: Huber (δ = 1) on sigmoid Q, no clipping, as the PyTorch peer. */
+const REFERENCE_STEP: LearnerStepConfig = { loss: 'huber', huberDelta: 1, maxGradNorm: null, output: 'logit' };
 /** Kernels listed in the profile breakdown. */
 const TOP_KERNELS = 12;
 
@@ -141,33 +142,37 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   const net = new QNetwork(REFERENCE_QNET, opts.seed);
   const params = net.paramCount;
   if (params !== REFERENCE_QNET_PARAMS) throw new PincerError(`reference network has ${params} parameters, expected ${REFERENCE_QNET_PARAMS}`);
-  const { imageHeight: h, imageWidth: w, imageChannels: c, actionDim } = REFERENCE_QNET;
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = REFERENCE_QNET;
   const images = uniformTensor(rng, [BATCH, h, w, c], 0, 1) as tf.Tensor4D;
+  const state = uniformTensor(rng, [BATCH, stateDim], 0, 1) as tf.Tensor2D;
   const actions = uniformTensor(rng, [BATCH, actionDim], -1, 1) as tf.Tensor2D;
   const targets = uniformTensor(rng, [BATCH], 0, 1) as tf.Tensor1D;
   const oneImage = uniformTensor(rng, [1, h, w, c], 0, 1) as tf.Tensor4D;
+  const oneState = uniformTensor(rng, [1, stateDim], 0, 1) as tf.Tensor2D;
   const cemActions = uniformTensor(rng, [CEM_SAMPLES, actionDim], -1, 1) as tf.Tensor2D;
   const optimizer = opts.tfAdam ? tf.train.adam(1e-3) : new JsAdam({ learningRate: 1e-3 });
-  const loss = huberOnQ(targets);
+  const trainStep = () => void learnerStep(net.variables, optimizer, () => net.logits(images, state, actions), targets, null, REFERENCE_STEP);
 
   log(opts, `bench train: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
   // Adam creates its moment slots on the first update; count tensors after that.
-  trainStep(net, optimizer, images, actions, loss).dispose();
+  trainStep();
   const tensorsBefore = tf.memory().numTensors;
-  const step = await time(opts, () => trainStep(net, optimizer, images, actions, loss).dispose());
+  const step = await time(opts, trainStep);
   const tensorsAfter = tf.memory().numTensors;
-  const forward = await time(opts, () => tf.tidy(() => net.logits(images, actions)).dispose());
-  const grads = await time(opts, () => tf.tidy(() => void tf.variableGrads(() => loss(net.logits(images, actions)), net.variables)));
+  const forward = await time(opts, () => tf.tidy(() => net.logits(images, state, actions)).dispose());
+  const grads = await time(opts, () =>
+    tf.tidy(() => void tf.variableGrads(() => tdLoss('huber', tf.sigmoid(net.logits(images, state, actions)), targets), net.variables)),
+  );
   // The CEM score must reach JS (CEM ranks samples there), so the timing includes the read-back.
   const cem = await time(opts, async () => {
-    const q = net.scoreActions(oneImage, cemActions);
+    const q = net.scoreActions(oneImage, oneState, cemActions);
     await q.data();
     q.dispose();
   });
 
   let kernels: Record<string, number> | undefined;
   if (opts.profile) {
-    const profile = await tf.profile(() => trainStep(net, optimizer, images, actions, loss).dispose());
+    const profile = await tf.profile(trainStep);
     const byName = new Map<string, number>();
     for (const k of profile.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + Number(k.kernelTimeMs));
     kernels = Object.fromEntries([...byName].sort((a, b) => b[1] - a[1]).slice(0, TOP_KERNELS).map(([name, ms]) => [name, round(ms)]));
@@ -214,7 +219,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     }
   }
 
-  for (const t of [images, actions, targets, oneImage, cemActions]) t.dispose();
+  for (const t of [images, state, actions, targets, oneImage, oneState, cemActions]) t.dispose();
   optimizer.dispose();
   net.dispose();
   emit(opts, result);

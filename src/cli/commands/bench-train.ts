@@ -18,7 +18,7 @@ import type { BenchTrainOptions } from './bench-train-run.js';
 export function registerBenchTrain(bench: Command): void {
   bench
     .command('train')
-    .description('train-step, forward and CEM-scoring speed of the reference Q-network (156,609 params, batch 32)')
+    .description('train-step, forward and CEM-scoring speed of the reference Q-network (156,865 params, batch 32)')
     .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
     .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
     .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)

@@ -3,37 +3,36 @@
  * schedules, then the loop, in one file that reads top to bottom.
  *
  * Built from the shared Q-learning core (src/rl): replay (uniform / n-step /
- * prioritized), TD targets (DQN max or double Q), target updates (hard or Polyak),
- * TD losses with importance weights, global-norm clipping, Adam with an lr
- * schedule, ε-greedy, Q-accuracy diagnostics.
+ * prioritized), TD targets (DQN max, double Q, clipped double Q over two delayed
+ * target nets), target updates (hard or Polyak), the generic learner step (TD
+ * losses with importance weights, global-norm clipping, NaN guard), Adam with an
+ * lr schedule, ε-greedy, Q-accuracy diagnostics.
  *
  * Shape legend: B batch, O = 4 observation floats, A = 2 actions.
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../../random/index.js';
 import { CartPole, CARTPOLE_ACTIONS, CARTPOLE_OBS_DIM } from '../cartpole/index.js';
-import { resolveDqnConfig, type DqnConfig, type DqnConfigInput } from '../config.js';
+import { ConfigError, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from '../config.js';
 import { QAccuracy, type QAccuracySummary } from '../diagnostics.js';
 import { argmax, epsilonGreedy } from '../explore.js';
-import { clipByGlobalNorm, tdLoss } from '../losses.js';
+import { learnerStep } from '../learner.js';
 import type { MetricValue } from '../metrics.js';
 import { betaSchedule, createAdam, epsilonSchedule, learningRateSchedule, setLearningRate } from '../optimizer.js';
 import { ReplayBuffer, replayConfigFrom, type ReplayBatch } from '../replay.js';
-import { doubleNextQ, maxNextQ, maybeUpdateTarget, selectQ, tdTargets } from '../targets.js';
+import { hardUpdate, maybeUpdateTarget, selectQ, shiftLaggedTargets, tdTargets } from '../targets.js';
 import { Mlp } from './mlp.js';
 
 // ───────────────────────────── arguments ─────────────────────────────
 
 /** Everything a CartPole DQN run depends on. */
 export interface CartPoleDqnArgs {
-  /** The Q-learning hyperparameters (γ, n-step, replay, target, double Q, loss, Adam, ε, PER, seed). */
+  /** The Q-learning hyperparameters (γ, n-step, replay, target nets, double Q, loss, Adam, ε, PER, seed). */
   dqn: DqnConfig;
   /** Hidden layer widths of the Q-network. */
   hidden: readonly number[];
   /** Env steps to train for. */
   totalSteps: number;
-  /** Use a separate, lagged target network; false bootstraps from the online net itself. */
-  useTarget: boolean;
   /** Greedy evaluation episodes at the end of training. */
   evalEpisodes: number;
   /** Learner steps between metrics lines (episode lines are always written). */
@@ -78,7 +77,6 @@ export const CARTPOLE_DQN_DEFAULTS: Readonly<{ dqn: DqnConfigInput } & Omit<Cart
   dqn: CARTPOLE_DQN_CONFIG,
   hidden: [64, 64],
   totalSteps: 100_000,
-  useTarget: true,
   evalEpisodes: 10,
   logEvery: 500,
 });
@@ -92,10 +90,10 @@ export function cartPoleDqnArgs(
   const base = { ...CARTPOLE_DQN_DEFAULTS.dqn, ...dqn };
   // Learner steps in the run, for schedules that should span it (lr decay, PER's β → 1).
   const learnerSteps = Math.max(1, Math.floor((merged.totalSteps - (base.learningStarts ?? 0)) / (base.trainFrequency ?? 1)));
-  return Object.freeze({
-    ...merged,
-    dqn: resolveDqnConfig({ lrDecaySteps: learnerSteps, priorityBetaSteps: learnerSteps, ...base }, 'cartpole dqn config'),
-  });
+  const resolved = resolveDqnConfig({ lrDecaySteps: learnerSteps, priorityBetaSteps: learnerSteps, ...base }, 'cartpole dqn config');
+  // Log loss treats Q as a probability; CartPole's returns reach 1/(1 − γ).
+  if (resolved.loss === 'log') throw new ConfigError('cartpole dqn config: loss: log needs Q in [0, 1]; CartPole returns are not');
+  return Object.freeze({ ...merged, dqn: resolved });
 }
 
 // ───────────────────────────── results ─────────────────────────────
@@ -135,8 +133,7 @@ export function trainCartPoleDqn(args: CartPoleDqnArgs, onMetrics: MetricsSink =
 
   const sizes = [CARTPOLE_OBS_DIM, ...args.hidden, CARTPOLE_ACTIONS];
   const qNet = new Mlp(sizes, netRng);
-  const targetNet = args.useTarget ? new Mlp(sizes, netRng, false) : qNet;
-  if (args.useTarget) targetNet.copyFrom(qNet);
+  const nets = targetNets(cfg, qNet, () => new Mlp(sizes, netRng, false));
   const optimizer = createAdam(cfg);
   const replay = new ReplayBuffer(
     replayConfigFrom(cfg, { imageShape: null, vectorDim: CARTPOLE_OBS_DIM, action: { kind: 'discrete', n: CARTPOLE_ACTIONS } }),
@@ -194,10 +191,10 @@ export function trainCartPoleDqn(args: CartPoleDqnArgs, onMetrics: MetricsSink =
       replay.sample(rng, batch, beta(learnerSteps));
       setLearningRate(optimizer, learningRate(learnerSteps));
       const log = learnerSteps % args.logEvery === 0;
-      const stats = learnerStep(qNet, targetNet, optimizer, batch, cfg, log);
-      if (stats.tdErrors) replay.updatePriorities(batch.indices, stats.tdErrors);
+      const stats = learn(nets, optimizer, batch, cfg);
+      replay.updatePriorities(batch.indices, stats.tdErrors);
       theta = qNet.snapshot();
-      if (args.useTarget) maybeUpdateTarget(learnerSteps, cfg.targetUpdatePeriod, cfg.targetUpdateTau, targetNet.variables, qNet.variables);
+      updateTargets(nets, learnerSteps, cfg);
       if (log) {
         onMetrics(step, {
           'losses/td_loss': stats.loss,
@@ -219,8 +216,7 @@ export function trainCartPoleDqn(args: CartPoleDqnArgs, onMetrics: MetricsSink =
     'diagnostics/q_overestimation': evaluation.q0.overestimation,
   });
 
-  qNet.dispose();
-  if (args.useTarget) targetNet.dispose();
+  for (const net of new Set([qNet, nets.target, ...nets.delayed])) net.dispose();
   optimizer.dispose();
   return {
     seed: cfg.seed,
@@ -235,55 +231,79 @@ export function trainCartPoleDqn(args: CartPoleDqnArgs, onMetrics: MetricsSink =
   };
 }
 
+/** The online net and its lagged copies (the online net itself when targetNetworks is off). */
+interface Nets {
+  online: Mlp;
+  /** θ': picks a* (without double Q) and evaluates it (without clipped double Q). */
+  target: Mlp;
+  /** Clipped double Q's two delayed nets, newest first: delayed₁ ← θ', delayed₂ ← delayed₁. Empty otherwise. */
+  delayed: Mlp[];
+}
+
+/** The target chain the config asks for, every net starting as a copy of the online net. */
+function targetNets(cfg: DqnConfig, online: Mlp, make: () => Mlp): Nets {
+  if (!cfg.targetNetworks) return { online, target: online, delayed: [] };
+  const target = make();
+  const delayed = cfg.clippedDoubleQ ? [make(), make()] : [];
+  for (const net of [target, ...delayed]) hardUpdate(net.variables, online.variables);
+  return { online, target, delayed };
+}
+
+/**
+ * After learner step `step`, tf_agents' order: the delayed chain shifts first
+ * (delayed₂ ← delayed₁, delayed₁ ← θ') every delayedTargetUpdatePeriod, then
+ * θ' ← τθ + (1 − τ)θ' every targetUpdatePeriod.
+ */
+function updateTargets(nets: Nets, step: number, cfg: DqnConfig): void {
+  if (nets.target === nets.online) return;
+  if (nets.delayed.length > 0 && step % cfg.delayedTargetUpdatePeriod === 0) {
+    shiftLaggedTargets(nets.delayed.map((n) => n.variables), nets.target.variables);
+  }
+  maybeUpdateTarget(step, cfg.targetUpdatePeriod, cfg.targetUpdateTau, nets.target.variables, nets.online.variables);
+}
+
 interface LearnerStats {
-  /** Filled only when the step was asked to report (NaN otherwise): reading tensors back costs a sync. */
   loss: number;
   meanAbsTd: number;
   meanQ: number;
   gradNorm: number;
-  /** [B] TD errors δ = Q(s, a) − y, for prioritized replay; null without it. */
-  tdErrors: Float32Array | null;
+  /** [B] TD errors δ = y − Q(s, a), for prioritized replay. */
+  tdErrors: Float32Array;
 }
 
 /**
  * One gradient step on a sampled batch:
- *   y = R + d · Q'(s', argmax_a' Q(s', a'))       (double Q; DQN uses max_a' Q'(s', a'))
- *   L = mean_i w_i · huber(Q(s_i, a_i) − y_i)     (w = PER importance weights, else 1)
+ *   a* = argmax_a' Q(s', a')  (double Q)   or   argmax_a' Q'(s', a')
+ *   y  = R + d · Q'(s', a*)                 or, clipped double Q, R + d · min_j Q'_j(s', a*)  (delayed nets)
+ *   L  = mean_i w_i · ℓ(Q(s_i, a_i) − y_i)  (w = PER importance weights, else 1)
  * y is computed outside the differentiated function: a semi-gradient, as in DQN.
  */
-function learnerStep(qNet: Mlp, targetNet: Mlp, optimizer: tf.AdamOptimizer, batch: ReplayBatch, cfg: DqnConfig, report: boolean): LearnerStats {
+function learn(nets: Nets, optimizer: tf.AdamOptimizer, batch: ReplayBatch, cfg: DqnConfig): LearnerStats {
   const B = batch.size;
-  const out = tf.tidy(() => {
+  return tf.tidy(() => {
     const s = tf.tensor2d(batch.vectors, [B, CARTPOLE_OBS_DIM]);
     const sNext = tf.tensor2d(batch.nextVectors, [B, CARTPOLE_OBS_DIM]);
     const actions = tf.tensor1d(batch.actions as Int32Array, 'int32');
-    const targetQNext = targetNet.apply(sNext); // [B, A]
-    const nextQ = cfg.doubleQ ? doubleNextQ(qNet.apply(sNext), targetQNext) : maxNextQ(targetQNext); // [B]
-    const y = tdTargets(tf.tensor1d(batch.rewards), tf.tensor1d(batch.discounts), nextQ); // [B]
-    const weights = cfg.prioritized ? tf.tensor1d(batch.weights) : undefined;
-    let predicted: tf.Tensor1D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      // Kept past the gradient scope: its TD errors feed the priorities and the metrics.
-      predicted = tf.keep(selectQ(qNet.apply(s), actions)); // [B]
-      return tdLoss(cfg.loss, predicted, y, weights, cfg.huberDelta);
-    }, qNet.variables);
-    const { grads: clipped, norm } = clipByGlobalNorm(grads, cfg.maxGradNorm);
-    optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
-    const kept = predicted!;
-    const result = { td: tf.sub(kept, y), loss: value, norm, meanQ: tf.mean(kept) };
-    kept.dispose();
-    return result;
+    const targetQNext = nets.target.apply(sNext); // [B, A]
+    const aStar = tf.argMax(cfg.doubleQ ? nets.online.apply(sNext) : targetQNext, 1) as tf.Tensor1D; // [B]
+    const evaluators = nets.delayed.length > 0 ? nets.delayed.map((n) => n.apply(sNext)) : [targetQNext];
+    const y = tdTargets(tf.tensor1d(batch.rewards), tf.tensor1d(batch.discounts), evaluators.map((q) => selectQ(q, aStar))); // [B]
+    const weights = cfg.prioritized ? tf.tensor1d(batch.weights) : null;
+    const step = learnerStep(nets.online.variables, optimizer, () => selectQ(nets.online.apply(s), actions), y, weights, {
+      loss: cfg.loss,
+      huberDelta: cfg.huberDelta,
+      maxGradNorm: cfg.maxGradNorm,
+      output: 'value',
+    });
+    const yValues = y.dataSync();
+    let sumAbs = 0;
+    let sumQ = 0;
+    for (let b = 0; b < B; b++) {
+      sumAbs += Math.abs(step.tdErrors[b]!);
+      sumQ += yValues[b]! - step.tdErrors[b]!; // Q = y − δ
+    }
+    return { loss: step.loss, meanAbsTd: sumAbs / B, meanQ: sumQ / B, gradNorm: step.gradNorm, tdErrors: step.tdErrors };
   });
-  const tdErrors = cfg.prioritized || report ? (out.td.dataSync() as Float32Array) : null; // [B]
-  const stats: LearnerStats = {
-  loss: report ? out.loss.dataSync()[0] : NaN,
-    meanAbsTd: report ? tdErrors!.reduce((a, v) => a + Math.abs(v), 0) / B : NaN,
-    meanQ: report ? out.meanQ.dataSync()[0] : NaN,
-    gradNorm: report ? out.norm.dataSync()[0] : NaN,
-    tdErrors: cfg.prioritized ? tdErrors : null,
-  };
-  tf.dispose(out);
-  return stats;
 }
 
 /** Greedy episodes on a separately seeded env: undiscounted returns and Q(s₀) accuracy. */

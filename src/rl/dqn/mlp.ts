@@ -104,11 +104,6 @@ export class Mlp {
     return out;
   }
 
-  /** θ ← source's θ (a hard target-network update). */
-  copyFrom(source: Mlp): void {
-    this.theta.assign(source.theta);
-  }
-
   dispose(): void {
     this.theta.dispose();
   }

@@ -1,0 +1,88 @@
+/**
+ * One generic learner step, shared by DQN (src/rl/dqn) and QT-Opt (src/qtopt):
+ * given how to predict Q(s, a) for a batch and the TD targets y, take one
+ * clipped gradient step and report what prioritized replay and the logs need.
+ * tf_agents' `_loss` likewise returns the loss with the TD errors and checks for NaN.
+ *
+ *   Q  = σ(predict())  ('logit')   or  predict()  ('value')
+ *   L  = mean_i w_i · ℓ(Q_i, y_i)     ℓ: huber / mse on Q, log loss on the logit
+ *   g  = ∇_θ L,  g ← g · c / max(‖g‖, c)   (global-norm clipping, c = maxGradNorm)
+ *   θ ← optimizer(θ, g)
+ *
+ * y is a constant (no gradient flows into the targets: DQN's semi-gradient).
+ *
+ * Shape legend: B batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { clipByGlobalNorm, tdLoss } from './losses.js';
+
+export interface LearnerStepConfig {
+  /** TD loss: huber or mse on Q, or log (sigmoid cross-entropy on the logit, QT-Opt). */
+  readonly loss: 'huber' | 'mse' | 'log';
+  /** Huber threshold δ, in Q units. */
+  readonly huberDelta: number;
+  /** Clip gradients to this global L2 norm; null = no clipping (the norm is still reported). */
+  readonly maxGradNorm: number | null;
+  /**
+   * 'logit': predict() returns logits and Q = sigmoid(logit) (log loss on logits, huber/mse on Q);
+   * 'value': predict() returns Q itself (log loss refused: it needs logits).
+   */
+  readonly output: 'logit' | 'value';
+}
+
+export interface LearnerStepResult {
+  /** The (importance-weighted) mean TD loss before the update. */
+  loss: number;
+  /** [B] y − Q, before the update; |δ| is what prioritized replay stores. */
+  tdErrors: Float32Array;
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+}
+
+/** The loss or the gradient norm was NaN or ±∞: the step was not applied. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly loss: number,
+    readonly gradNorm: number,
+  ) {
+    super(`learner step: non-finite loss ${loss} (gradient norm ${gradNorm}); the update was not applied`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/**
+ * One gradient step on `variables`; y [B] are constants; weights [B] importance weights
+ * or null. A non-finite loss or gradient norm throws NonFiniteLossError and applies
+ * nothing. Disposes everything it makes (the caller owns y and weights).
+ */
+export function learnerStep(
+  variables: tf.Variable[],
+  optimizer: tf.Optimizer,
+  predict: () => tf.Tensor1D,
+  y: tf.Tensor1D,
+  weights: tf.Tensor1D | null,
+  config: LearnerStepConfig,
+): LearnerStepResult {
+  if (config.output === 'value' && config.loss === 'log') {
+    throw new Error("learner step: log loss needs logits (output 'logit'), not Q values");
+  }
+  return tf.tidy(() => {
+    let q: tf.Tensor1D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = predict(); // [B]
+      if (out.shape[0] !== y.shape[0]) throw new Error(`learner step: predict() gave ${out.shape[0]} values for ${y.shape[0]} targets`);
+      const predicted = config.output === 'logit' ? tf.sigmoid(out) : out; // [B]
+      // Kept past the gradient scope: the TD errors are read from it below.
+      q = tf.keep(predicted);
+      return tdLoss(config.loss, config.loss === 'log' ? out : predicted, y, weights ?? undefined, config.huberDelta);
+    }, variables);
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, config.maxGradNorm);
+    const loss = value.dataSync()[0]!;
+    const gradNorm = norm.dataSync()[0]!;
+    const tdErrors = tf.sub(y, q!).dataSync() as Float32Array; // [B]
+    q!.dispose();
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(loss, gradNorm);
+    optimizer.applyGradients(clipped);
+    return { loss, tdErrors, gradNorm };
+  });
+}
