@@ -14,10 +14,8 @@ import { startView } from '../src/cli/commands/view.js';
 import { DatasetWriter, prepareEpisode, specForScene } from '../src/data/index.js';
 import { createGraspEnv, runEpisode, splitObjectSource, type EpisodeRecord } from '../src/env/node.js';
 import { createPolicy, type PolicyName } from '../src/policies/index.js';
-import { bundlePage, type ViewerServer } from '../src/viewer/index.js';
+import { bundlePage, CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM, type ViewerServer } from '../src/viewer/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Episodes checked in both runtimes: the privileged scripted grasper and the random baseline. */
 const EPISODES: { policy: PolicyName; seed: number }[] = [

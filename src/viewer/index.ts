@@ -7,3 +7,4 @@
 export { bundlePage, BundleError, PAGE_BUILD, PAGE_SOURCE, type BundleResult } from './bundle.js';
 export { startViewerServer, resolveInside, ViewerError, VIEWER_HOST, type ViewerServer, type ViewerServerOptions, type Resolved } from './server.js';
 export type { ViewerConfig, DatasetEpisodeEntry, DatasetEpisodeFrames } from './protocol.js';
+export { CHROMIUM_PATH, CHROMIUM_ARGS } from './chromium.js';

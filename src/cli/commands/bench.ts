@@ -11,11 +11,12 @@ import { registerBenchEnv } from './bench-env.js';
 import { registerBenchTrain } from './bench-train.js';
 import { registerBenchSim } from './bench-sim.js';
 import { registerBenchData } from './bench-data.js';
+import { registerBenchViewer } from './bench-viewer.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData, registerBenchViewer];
 
 export function registerBench(program: Command): void {
   const bench = program
