@@ -3,7 +3,7 @@
  * playwright-core, SwiftShader WebGL): the page renders, runs episodes that
  * match Node's, and replays a dataset written from those same episodes.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveScene } from '../src/cli/commands/rollout.js';
 import { startView } from '../src/cli/commands/view.js';
-import { DatasetWriter, prepareEpisode, specForScene } from '../src/data/index.js';
+import { DatasetWriter, episodePath, prepareEpisode, specForScene } from '../src/data/index.js';
 import { createGraspEnv, runEpisode, splitObjectSource, type EpisodeRecord } from '../src/env/node.js';
 import { createPolicy, type PolicyName } from '../src/policies/index.js';
 import { bundlePage, CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM, type ViewerServer } from '../src/viewer/index.js';
@@ -134,5 +134,21 @@ describe('pincer view in headless Chromium', () => {
     const rgb = shown.filter((_, i) => i % 4 !== 3);
     expect(rgb.length).toBe(image.length);
     expect(rgb.every((v, i) => v === image[i])).toBe(true);
+  });
+
+  it('switches scenes from the picker (bin-easy: 3 objects, 8 steps)', async () => {
+    await page.selectOption('#scene', 'bin-easy.json');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'paused' && document.querySelectorAll('#objects tbody tr').length === 3);
+    expect(await page.textContent('#episode')).toMatch(/step0 \/ 8/);
+    expect(await page.textContent('#error')).toBe('');
+  });
+
+  it('shows a damaged dataset episode as an error on the page, not a blank screen', async () => {
+    writeFileSync(join(root, 'dataset', episodePath(2)), 'not parquet');
+    await page.locator('#episodes tbody tr').nth(2).click();
+    await page.waitForFunction(() => document.getElementById('error')!.textContent !== '');
+    expect(await page.textContent('#error')).toMatch(/api\/dataset\/episodes\/2\.json: 500 .*cannot read parquet data/);
+    expect(await page.isVisible('#error')).toBe(true);
+    expect(await pixelVariance('#orbit')).toBeGreaterThan(100);
   });
 });
