@@ -63,7 +63,7 @@ describe('CLI bad input', () => {
 
   it('an unknown policy or split', async () => {
     expectOneLineError(await runCli('rollout', '--policy', 'psychic'), /--policy must be one of scripted\|random/);
-    expectOneLineError(await runCli('rollout', '--split', 'val'), /--split must be one of train\|test/);
+    expectOneLineError(await runCli('rollout', '--split', 'val'), /--split must be one of train\|validation\|test, got 'val'/);
   });
 
   it('an unknown command', async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetReader, validateDataset } from '../src/data/index.js';
+import { LIBRARY_VERSION, splitOf } from '../src/objects/index.js';
 import { deriveSeed } from '../src/random/index.js';
 
 const repo = join(import.meta.dirname, '..');
@@ -86,6 +87,20 @@ describe('pincer collect', () => {
     expect(episodeFiles(dir)).toBe(N);
     expect((await validateDataset(dir)).errors).toEqual([]);
     expect(readdirSync(join(dir, 'meta')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('collects from the validation split and records the library version in meta/info.json', async () => {
+    const dir = join(root, 'validation');
+    const r = cli(['collect', '--policy', 'random', '--episodes', '2', '--out', dir, '--scene', scene, '--split', 'validation', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(readFileSync(join(dir, 'meta/info.json'), 'utf8'));
+    expect(info.library_version).toBe(LIBRARY_VERSION);
+    const reader = DatasetReader.open(dir);
+    for (const e of reader.entries) {
+      expect(e.split).toBe('validation');
+      for (const id of e.object_ids) expect(splitOf(id)).toBe('validation');
+    }
+    expect((await validateDataset(dir)).errors).toEqual([]);
   });
 
   it('refuses bad output directories and policy strings with one-line errors', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { convexHull, HullError, objectFootprint, partVolume, volumeAndCentroid, type ConvexPart, type ObjectSpec } from '../src/objects/index.js';
-import { boxPart, capsulePart, cylinderPart, lathePart, spherePart, Z_TO_X } from '../src/objects/primitives.js';
+import { boxPart, capsulePart, cylinderPart, lathePart, ROUND_SEGMENTS, spherePart, Z_TO_X } from '../src/objects/primitives.js';
 import { compose, fromXyzRpy, transformPart } from '../src/objects/transform.js';
 import { Rng } from '../src/random/index.js';
 import { expectValidHull, hullProblems, maxOutside } from './fixtures/objects/hull-check.js';
@@ -54,7 +54,7 @@ describe('convexHull', () => {
 
 describe('primitive parts', () => {
   it('are valid hulls with the expected volumes', () => {
-    const n = 16;
+    const n = ROUND_SEGMENTS;
     // A regular n-gon of circumradius r has area n r² sin(2π/n) / 2.
     const polygon = (r: number) => (n * r * r * Math.sin((2 * Math.PI) / n)) / 2;
     const cases: Array<[string, ConvexPart, number]> = [
@@ -70,6 +70,56 @@ describe('primitive parts', () => {
       // Faceted round shapes lose a little volume to their flats.
       expect(partVolume(part) / volume, name).toBeGreaterThan(name === 'capsule' || name === 'sphere' ? 0.9 : 0.999);
       expect(partVolume(part) / volume, name).toBeLessThan(1.001);
+    }
+  });
+
+  it('describe their exact solid, and the mesh hugs it however the part is moved', () => {
+    const t = compose(fromXyzRpy([0.1, -0.2, 0.3], [0.3, -1.1, 2.5]), fromXyzRpy([0, 0, 0], [1, 0.5, 0]));
+    const parts: ConvexPart[] = [
+      transformPart(boxPart([-0.01, 0, 0.02], [0.02, 0.03, 0.04]), t),
+      transformPart(cylinderPart(0.02, 0.05), t),
+      transformPart(transformPart(cylinderPart(0.03, 0.02), Z_TO_X), t),
+      transformPart(capsulePart(0.015, 0.04), t),
+      transformPart(spherePart(0.03), t),
+    ];
+    const rng = new Rng(3);
+    for (const part of parts) {
+      const primitive = part.primitive!;
+      const p = primitive.pose;
+      // Part-frame coordinates of an object-frame point: the pose's rotation is orthonormal, so its inverse is its transpose.
+      const local = (x: number, y: number, z: number): [number, number, number] => {
+        const d = [x - p[3], y - p[7], z - p[11]];
+        return [p[0] * d[0] + p[4] * d[1] + p[8] * d[2], p[1] * d[0] + p[5] * d[1] + p[9] * d[2], p[2] * d[0] + p[6] * d[1] + p[10] * d[2]];
+      };
+      // Exact support of the solid along a part-frame unit direction.
+      const shape = primitive.shape;
+      const support = (u: [number, number, number]): number => {
+        switch (shape.kind) {
+          case 'box':
+            return shape.halfExtents.reduce((sum, h, k) => sum + h * Math.abs(u[k]), 0);
+          case 'cylinder':
+            return shape.radius * Math.hypot(u[0], u[1]) + shape.halfHeight * Math.abs(u[2]);
+          case 'capsule':
+            return shape.radius + shape.halfLength * Math.abs(u[2]);
+          case 'sphere':
+            return shape.radius;
+        }
+      };
+      const v = part.vertices;
+      for (let k = 0; k < 200; k++) {
+        const d = [rng.normal(), rng.normal(), rng.normal()];
+        const len = Math.hypot(d[0], d[1], d[2]);
+        const u: [number, number, number] = [d[0] / len, d[1] / len, d[2] / len];
+        let meshSupport = -Infinity;
+        for (let i = 0; i < v.length; i += 3) {
+          const q = local(v[i], v[i + 1], v[i + 2]);
+          meshSupport = Math.max(meshSupport, q[0] * u[0] + q[1] * u[1] + q[2] * u[2]);
+        }
+        const exact = support(u);
+        // Mesh vertices lie on the solid's surface: inside it, and within the round facets' sagitta of its extent.
+        expect(meshSupport, shape.kind).toBeLessThan(exact + 1e-6);
+        expect(meshSupport, shape.kind).toBeGreaterThan(exact * Math.cos(Math.PI / ROUND_SEGMENTS) ** 2 - 1e-6);
+      }
     }
   });
 

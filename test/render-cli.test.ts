@@ -29,7 +29,7 @@ describe('pincer render', () => {
       ['--size', '8'],
       ['--size', 'big'],
       ['--scene', join(dir, 'nope.json')],
-      ['--split', 'validation'],
+      ['--split', 'val'],
     ]) {
       const r = await runCli('render', '--out', join(dir, 'x.png'), ...argv);
       expect(r.code).toBe(2);

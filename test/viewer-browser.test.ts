@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveScene } from '../src/cli/commands/rollout.js';
+import { resolveScene } from '../src/cli/scene-env.js';
 import { startView } from '../src/cli/commands/view.js';
 import { DatasetWriter, episodePath, prepareEpisode, specForScene } from '../src/data/index.js';
 import { createGraspEnv, runEpisode, splitObjectSource, type EpisodeRecord } from '../src/env/node.js';

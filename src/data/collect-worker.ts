@@ -3,8 +3,7 @@
  * parent assigns (episode i from seed deriveSeed(S, i)), PNG-encodes them and
  * sends them back. Writing stays in the parent, in index order.
  */
-import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../env/node.js';
-import { loadObjectDir } from '../objects/node.js';
+import { createEnvFor, runEpisode, type GraspEnv, type Policy } from '../env/node.js';
 import { prepareEpisode } from './episode.js';
 import { cpuMs } from './writer.js';
 import { buildPolicy, parsePolicySpec } from './policy-spec.js';
@@ -16,10 +15,9 @@ function post(message: FromWorker): void {
   process.send!(message);
 }
 
-async function makeEnv(config: CollectWorkerConfig): Promise<GraspEnv> {
+function makeEnv(config: CollectWorkerConfig): Promise<GraspEnv> {
   const { scene, split, objectsDir } = config;
-  if (objectsDir === null) return createGraspEnv({ scene, split, objectSource: splitObjectSource(split) });
-  return createGraspEnv({ scene, split: 'external', objectSource: listObjectSource(await loadObjectDir(objectsDir)) });
+  return createEnvFor(scene, objectsDir === null ? { split } : { objectsDir });
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -15,6 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { LIBRARY_VERSION, type LibrarySplit } from '../objects/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { deriveSeed } from '../random/index.js';
 import { DatasetError } from './errors.js';
@@ -31,7 +32,7 @@ const STOP_GRACE_MS = 5000;
 /** What a collector needs to build its env and policy. */
 export interface CollectWorkerConfig {
   scene: SceneConfig;
-  split: 'train' | 'test';
+  split: LibrarySplit;
   /** Directory of objects to use instead of the library split. */
   objectsDir: string | null;
   /** A `--policy` string (policy-spec.ts). */
@@ -113,12 +114,13 @@ export function specForScene(scene: SceneConfig): DatasetSpec {
     fps: 1 / scene.action.stepDuration,
     task: DEFAULT_TASK,
     robotType: ROBOT_TYPE,
+    libraryVersion: LIBRARY_VERSION,
   };
 }
 
 /** The settings recorded in meta/pincer.json; a resume must match them all. */
 function sourceOf(opts: CollectOptions): Record<string, unknown> {
-  return { command: 'collect', policy: opts.policy, seed: opts.seed, split: opts.split, objects: opts.objectsDir, scene: opts.scene };
+  return { command: 'collect', policy: opts.policy, seed: opts.seed, split: opts.split, objects: opts.objectsDir, scene: opts.scene, library: LIBRARY_VERSION };
 }
 
 function openWriter(opts: CollectOptions): DatasetWriter {

@@ -21,6 +21,8 @@ export interface DatasetSpec {
   task: string;
   /** LeRobot's robot_type. */
   robotType: string;
+  /** Object library version (`LIBRARY_VERSION`) the episodes were collected with; info.json's `library_version`. */
+  libraryVersion?: string;
 }
 
 export const DEFAULT_CAMERA = 'shoulder';

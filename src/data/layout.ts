@@ -45,6 +45,8 @@ export interface DatasetInfo {
   data_path: string;
   video_path: null;
   features: Record<string, FeatureInfo>;
+  /** pincer's object library version (datasets written before it was recorded lack it). */
+  library_version?: string;
 }
 
 export function buildInfo(spec: DatasetSpec, totalEpisodes: number, totalFrames: number): DatasetInfo {
@@ -62,6 +64,7 @@ export function buildInfo(spec: DatasetSpec, totalEpisodes: number, totalFrames:
     data_path: DATA_PATH,
     video_path: null,
     features: datasetFeatures(spec),
+    ...(spec.libraryVersion === undefined ? {} : { library_version: spec.libraryVersion }),
   };
 }
 

@@ -1,10 +1,10 @@
 /** The two ways objects reach a GraspEnv: a library split, or a list (e.g. from a directory). */
-import { sampleObjects, type ObjectSpec } from '../objects/index.js';
+import { sampleObjects, type LibrarySplit, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { ObjectSource } from './grasp-env.js';
 
-/** Distinct objects drawn from a side of the procedural library's train/test split. */
-export function splitObjectSource(split: 'train' | 'test'): ObjectSource {
+/** Distinct objects drawn from a side of the procedural library's train/validation/test split. */
+export function splitObjectSource(split: LibrarySplit): ObjectSource {
   return (count: number, rng: Rng) => sampleObjects(split, count, rng);
 }
 

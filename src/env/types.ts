@@ -2,6 +2,7 @@
  * The records that flow out of `env` into `data` (datasets) and `agent`
  * (replay). Kept free of sim and render types so those folders stay private.
  */
+import type { ObjectSplit } from '../objects/index.js';
 
 /** What the agent sees at one step (QT-Opt's observation: image plus gripper state). */
 export interface Observation {
@@ -45,7 +46,7 @@ export interface StepRecord {
 export interface EpisodeRecord {
   /** Seed the episode was reset with. */
   seed: number;
-  split: 'train' | 'test' | 'external';
+  split: ObjectSplit;
   /** Ids of the objects in the bin. */
   objectIds: string[];
   steps: StepRecord[];

@@ -122,24 +122,29 @@ export function objectFootprint(spec: ObjectSpec, quaternion: readonly [number, 
   return { ...best, yaw, minZ, maxZ };
 }
 
-/** Counter-clockwise convex hull of flat [x, y, …] points (Andrew's monotone chain), no collinear points. */
+/**
+ * Counter-clockwise convex hull of 2-D points (Andrew's monotone chain), without
+ * collinear points; fewer than 3 points come back sorted. The one 2-D hull of
+ * pincer: footprints, resting-pose stability and grasp obstruction all use it.
+ */
+export function convexHull2d(points: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const pts = points.map((p): [number, number] => [p[0], p[1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (pts.length < 3) return pts;
+  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const chain = (list: Array<[number, number]>): Array<[number, number]> => {
+    const out: Array<[number, number]> = [];
+    for (const p of list) {
+      while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], p) <= 0) out.pop();
+      out.push(p);
+    }
+    return out.slice(0, -1);
+  };
+  return chain(pts).concat(chain(pts.slice().reverse()));
+}
+
+/** The hull of flat [x, y, …] coordinates. */
 function hull2d(flat: readonly number[]): Array<[number, number]> {
   const pts: Array<[number, number]> = [];
   for (let i = 0; i < flat.length; i += 2) pts.push([flat[i], flat[i + 1]]);
-  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (pts.length < 3) return pts;
-  const cross = (o: [number, number], a: [number, number], b: [number, number]) =>
-    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: Array<[number, number]> = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
-    lower.push(p);
-  }
-  const upper: Array<[number, number]> = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i];
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
-    upper.push(p);
-  }
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
+  return convexHull2d(pts);
 }

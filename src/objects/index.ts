@@ -1,6 +1,6 @@
 /**
- * Graspable objects: the seeded procedural library (`proc-0000`…`proc-0999`)
- * with its fixed 900/100 train/test split, external objects imported from
+ * Graspable objects: the seeded procedural library (`proc-0000`…`proc-0999`,
+ * version `LIBRARY_VERSION`) with its fixed 850/50/100 train/validation/test split, external objects imported from
  * URDF/OBJ files (`ext:<name>`), convex hulls, and the sizes a grasper needs.
  *
  * Every ObjectSpec is plain data (typed arrays, numbers, strings), so it can
@@ -15,12 +15,14 @@
  *   getObject('proc-0042', 'train')     one object; throws SplitError if it is a test object
  *   objectFootprint(spec, quaternion)   narrow side and grasp yaw of a resting object
  */
-export type { ConvexPart, ObjectSpec, ObjectSplit } from './types.js';
+export type { ConvexPart, ObjectSpec, ObjectSplit, Primitive, PrimitiveShape } from './types.js';
 export { convexHull, HullError, partVolume, volumeAndCentroid } from './hull.js';
-export { PROCEDURAL_COUNT, proceduralId } from './procedural.js';
+export { LIBRARY_VERSION, PROCEDURAL_COUNT, proceduralId } from './procedural.js';
 export {
   type LibrarySplit,
+  LIBRARY_SPLITS,
   TRAIN_COUNT,
+  VALIDATION_COUNT,
   TEST_COUNT,
   SplitError,
   splitOf,
@@ -30,7 +32,7 @@ export {
   sampleObjects,
   assertSplit,
 } from './library.js';
-export { type Extents, type Footprint, objectExtents, objectFootprint } from './geometry.js';
+export { type Extents, type Footprint, convexHull2d, objectExtents, objectFootprint } from './geometry.js';
 export { ObjectImportError } from './errors.js';
 export { DEFAULT_FRICTION } from './urdf.js';
 export { parseObj, type ObjMesh, type ObjGroup } from './obj.js';

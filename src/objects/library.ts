@@ -1,23 +1,32 @@
 /**
- * The train/test split of the procedural library and the only ways to get
- * library objects. As in Quillen et al. 2018, 900 objects train and 100 are
- * held out; the split is a fixed hash of the id, so it never depends on a
- * seed, a run or the order of calls, and it never changes.
+ * The train/validation/test split of the procedural library and the only ways
+ * to get library objects. As in Quillen et al. 2018, 900 objects are for
+ * training and 100 are held out for test; of the 900, 50 form a validation
+ * split for periodic evaluation and checkpoint selection, and 850 train. Both
+ * cuts are fixed hashes of the id, so they never depend on a seed, a run or
+ * the order of calls, and they never change: the test ids are the same as
+ * before the validation split existed.
  *
  * Every accessor names the split it wants and refuses anything else, so a
- * training code path (which only ever says 'train') cannot get a test object.
+ * training code path (which only ever says 'train' or 'validation') cannot get
+ * a test object.
  */
 import type { Rng } from '../random/index.js';
 import { generateProcedural, PROCEDURAL_COUNT, proceduralId, proceduralIndex } from './procedural.js';
 import type { ObjectSpec, ObjectSplit } from './types.js';
 
 /** A side of the procedural library's split. */
-export type LibrarySplit = 'train' | 'test';
+export type LibrarySplit = 'train' | 'validation' | 'test';
 
-/** Held-out objects (Quillen et al. 2018 held out 100 of 1000). */
+/** The library's splits, in order. */
+export const LIBRARY_SPLITS: readonly LibrarySplit[] = Object.freeze(['train', 'validation', 'test']);
+
+/** Held-out objects (Quillen et al. 2018 held out 100 of 1000), for final reports only. */
 export const TEST_COUNT = 100;
+/** Validation objects, taken from the 900 non-test ids: for evaluation during training and checkpoint selection. */
+export const VALIDATION_COUNT = 50;
 /** Training objects. */
-export const TRAIN_COUNT = PROCEDURAL_COUNT - TEST_COUNT;
+export const TRAIN_COUNT = PROCEDURAL_COUNT - TEST_COUNT - VALIDATION_COUNT;
 
 /** Asking for an object from the wrong side of the split (or a split that does not exist). */
 export class SplitError extends Error {
@@ -43,33 +52,53 @@ function splitHash(text: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-let splitIds: { train: readonly string[]; test: readonly string[]; testSet: ReadonlySet<string> } | null = null;
+interface SplitIds {
+  train: readonly string[];
+  validation: readonly string[];
+  test: readonly string[];
+  of: ReadonlyMap<string, LibrarySplit>;
+}
 
-/** Ids of each side, in library order. The test side is the TEST_COUNT ids with the smallest split hash. */
-function ids(): { train: readonly string[]; test: readonly string[]; testSet: ReadonlySet<string> } {
+let splitIds: SplitIds | null = null;
+
+/** The `count` ids of `pool` with the smallest split hash under `salt`. */
+function smallestHashes(pool: readonly string[], salt: string, count: number): Set<string> {
+  const byHash = pool.map((id) => ({ id, h: splitHash(`${salt}:${id}`) })).sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1));
+  return new Set(byHash.slice(0, count).map((e) => e.id));
+}
+
+/**
+ * Ids of each side, in library order. The test side is the TEST_COUNT ids with
+ * the smallest `pincer-split-v1` hash (unchanged since the library had two
+ * splits); validation is the VALIDATION_COUNT remaining ids with the smallest
+ * `pincer-validation-v1` hash.
+ */
+function ids(): SplitIds {
   if (splitIds) return splitIds;
   const all = Array.from({ length: PROCEDURAL_COUNT }, (_, i) => proceduralId(i));
-  const byHash = all
-    .map((id) => ({ id, h: splitHash(`pincer-split-v1:${id}`) }))
-    .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : 1));
-  const test = new Set(byHash.slice(0, TEST_COUNT).map((e) => e.id));
+  const test = smallestHashes(all, 'pincer-split-v1', TEST_COUNT);
+  const validation = smallestHashes(all.filter((id) => !test.has(id)), 'pincer-validation-v1', VALIDATION_COUNT);
+  const of = new Map<string, LibrarySplit>(all.map((id) => [id, test.has(id) ? 'test' : validation.has(id) ? 'validation' : 'train']));
   splitIds = {
-    train: Object.freeze(all.filter((id) => !test.has(id))),
-    test: Object.freeze(all.filter((id) => test.has(id))),
-    testSet: test,
+    train: Object.freeze(all.filter((id) => of.get(id) === 'train')),
+    validation: Object.freeze(all.filter((id) => of.get(id) === 'validation')),
+    test: Object.freeze(all.filter((id) => of.get(id) === 'test')),
+    of,
   };
   return splitIds;
 }
 
 function checkSplit(split: string): asserts split is LibrarySplit {
-  if (split !== 'train' && split !== 'test') throw new SplitError(`unknown object split '${split}' (expected train or test)`);
+  if (!(LIBRARY_SPLITS as readonly string[]).includes(split)) {
+    throw new SplitError(`unknown object split '${split}' (expected ${LIBRARY_SPLITS.join(', ')})`);
+  }
 }
 
-/** The split an object id belongs to: train or test for `proc-NNNN`, external for `ext:<name>`. */
+/** The split an object id belongs to: train, validation or test for `proc-NNNN`, external for `ext:<name>`. */
 export function splitOf(id: string): ObjectSplit {
   if (id.startsWith('ext:')) return 'external';
   if (proceduralIndex(id) < 0) throw new SplitError(`unknown object id '${id}' (expected proc-0000…proc-${PROCEDURAL_COUNT - 1} or ext:<name>)`);
-  return ids().testSet.has(id) ? 'test' : 'train';
+  return ids().of.get(id)!;
 }
 
 /** Ids of one side of the split, sorted. */

@@ -6,16 +6,22 @@
  *
  * | kind     | share | shape                                                   |
  * |----------|-------|---------------------------------------------------------|
- * | box      | 20 %  | sides 2.5–10 cm                                         |
- * | cylinder | 15 %  | diameter 2.4–9 cm, height 2–11 cm, 16-gon               |
- * | capsule  | 12 %  | diameter 2.4–7 cm, length up to 12 cm                   |
- * | blob     | 20 %  | hull of 16–40 jittered points on an ellipsoid, 2.4–11 cm |
- * | L, T, U  | 11 % each | 2–3 touching bars, 2–3.5 cm thick, 6–12 cm across   |
+ * | box      | 15 %  | sides 2.5–10 cm                                         |
+ * | cylinder | 12 %  | diameter 2.4–9 cm, height 2–11 cm                       |
+ * | capsule  | 9 %   | diameter 2.4–7 cm, length up to 12 cm                   |
+ * | blob     | 15 %  | hull of 16–40 jittered points on an ellipsoid, 2.4–11 cm |
+ * | L, T, U  | 8 % each | 2–3 touching bars, 2–3.5 cm thick, 6–12 cm across    |
+ * | compound | 25 %  | 3–7 boxes and cylinders (1.5–5 cm) joined face to face at random, 4–14 cm across |
  *
  * One in eight boxes, cylinders and capsules is elongated: 15–20 cm long but
  * only 2–5 cm across, so it fits the 14 cm gripper only across its narrow side.
- * Everything else fits between the open fingers along its narrow horizontal
- * side in any resting pose.
+ * Everything else except compounds fits between the open fingers along its
+ * narrow horizontal side in any resting pose. A compound's centre of mass is
+ * wherever its parts put it, and many are graspable only on some part, at some
+ * yaw, where the open fingers clear the other parts.
+ *
+ * Boxes, cylinders and capsules, and every part of L, T, U and compounds, are
+ * primitive solids the sim collides natively (see `Primitive` in types.ts).
  *
  * Randomizations per object: family, dimensions, mass (volume × a density of
  * 350–1200 kg/m³, the range of woods and plastics, clamped to 0.02–0.5 kg),
@@ -23,12 +29,21 @@
  */
 import { deriveSeed, Rng } from '../random/index.js';
 import { centerOnCentroid, convexHull } from './hull.js';
-import { boxPart, capsulePart, cylinderPart, Z_TO_X, type Vec3 } from './primitives.js';
-import { transformPart } from './transform.js';
+import { boxPart, capsulePart, cylinderPart, Z_TO_X, Z_TO_Y, type Vec3 } from './primitives.js';
+import { compose, IDENTITY, transformPart, translation } from './transform.js';
 import type { ConvexPart, ObjectSpec } from './types.js';
 
 /** Number of objects in the procedural library. */
 export const PROCEDURAL_COUNT = 1000;
+
+/**
+ * Which library made an object: datasets and checkpoints record it, because the
+ * same id means a different object under another version.
+ * - procedural-1: boxes, cylinders, capsules, blobs, L/T/U; 16-sided hulls; 900/100 split.
+ * - procedural-2: native primitive colliders, 32-sided round meshes, the compound
+ *   family, and 50 of the 900 training ids held out as a validation split.
+ */
+export const LIBRARY_VERSION = 'procedural-2';
 
 /** Library seed; changing it would change every object, so it never changes. */
 const LIBRARY_SEED = 0x0b1ec75;
@@ -61,18 +76,32 @@ export function proceduralIndex(id: string): number {
   return i < PROCEDURAL_COUNT ? i : -1;
 }
 
-type Family = 'box' | 'cylinder' | 'capsule' | 'blob' | 'L' | 'T' | 'U';
+type Family = 'box' | 'cylinder' | 'capsule' | 'blob' | 'L' | 'T' | 'U' | 'compound';
 
 /** Cumulative family shares (see the table above). */
 const FAMILIES: ReadonlyArray<readonly [Family, number]> = [
-  ['box', 0.2],
-  ['cylinder', 0.35],
-  ['capsule', 0.47],
-  ['blob', 0.67],
-  ['L', 0.78],
-  ['T', 0.89],
-  ['U', 1],
+  ['box', 0.15],
+  ['cylinder', 0.27],
+  ['capsule', 0.36],
+  ['blob', 0.51],
+  ['L', 0.59],
+  ['T', 0.67],
+  ['U', 0.75],
+  ['compound', 1],
 ];
+
+/** Compound family: part count, part sizes (m) and overall size (m). */
+const COMPOUND_MIN_PARTS = 3;
+const COMPOUND_MAX_PARTS = 7;
+const COMPOUND_BOX_SIDE: readonly [number, number] = [0.015, 0.05];
+const COMPOUND_CYLINDER_RADIUS: readonly [number, number] = [0.0075, 0.025];
+const COMPOUND_CYLINDER_HEIGHT: readonly [number, number] = [0.015, 0.05];
+const COMPOUND_MIN_SPAN = 0.04;
+const COMPOUND_MAX_SPAN = 0.14;
+/** Smallest extent of a whole compound, m (the library's thinnest objects are 2 cm). */
+const COMPOUND_MIN_THICKNESS = 0.02;
+/** Placement tries per part before the part count is taken as reached. */
+const COMPOUND_TRIES = 40;
 
 /**
  * Object `index` of the library, split field left to the caller (the split is
@@ -121,8 +150,89 @@ function shapeParts(id: string, family: Family, rng: Rng): ConvexPart[] {
     case 'L':
     case 'T':
     case 'U':
-      return compoundParts(family, rng);
+      return barParts(family, rng);
+    case 'compound':
+      return randomCompound(rng);
   }
+}
+
+/** One part of a random compound while it is being built: a box or a cylinder along an axis, and its bounds. */
+interface CompoundPiece {
+  kind: 'box' | 'cylinder';
+  /** Cylinder axis (0 = x, 1 = y, 2 = z); unused for boxes. */
+  axis: number;
+  center: Vec3;
+  half: Vec3;
+}
+
+/**
+ * 3–7 boxes and cylinders of random sizes, each joined to a random face of one
+ * placed before it, never overlapping another (bounds apart or touching), the
+ * whole 4–14 cm across. A cylinder's curved side offers a face only along its
+ * axis line, so what joins it touches it.
+ */
+function randomCompound(rng: Rng): ConvexPart[] {
+  for (;;) {
+    const target = rng.int(COMPOUND_MIN_PARTS, COMPOUND_MAX_PARTS);
+    const pieces: CompoundPiece[] = [compoundPiece(rng, [0, 0, 0])];
+    for (let tries = 0; pieces.length < target && tries < COMPOUND_TRIES * target; tries++) {
+      const parent = pieces[rng.int(0, pieces.length - 1)];
+      const piece = compoundPiece(rng, [0, 0, 0]);
+      const face = rng.int(0, 2);
+      const side = rng.bernoulli(0.5) ? 1 : -1;
+      for (let k = 0; k < 3; k++) {
+        if (k === face) {
+          piece.center[k] = parent.center[k] + side * (parent.half[k] + piece.half[k]);
+        } else {
+          // Across a cylinder's round section only its axis line is a face; elsewhere anywhere on the face.
+          const flat = parent.kind === 'box' || k === parent.axis;
+          piece.center[k] = parent.center[k] + (flat ? rng.range(-1, 1) * parent.half[k] : 0);
+        }
+      }
+      if (pieces.some((p) => overlaps(p, piece))) continue;
+      const span = compoundBounds([...pieces, piece]);
+      if (Math.max(...span) > COMPOUND_MAX_SPAN) continue;
+      pieces.push(piece);
+    }
+    const span = compoundBounds(pieces);
+    if (pieces.length < COMPOUND_MIN_PARTS || Math.max(...span) < COMPOUND_MIN_SPAN || Math.min(...span) < COMPOUND_MIN_THICKNESS) continue;
+    return pieces.map((p) => {
+      if (p.kind === 'box') return boxPart([p.center[0] - p.half[0], p.center[1] - p.half[1], p.center[2] - p.half[2]], [2 * p.half[0], 2 * p.half[1], 2 * p.half[2]]);
+      const radius = p.half[(p.axis + 1) % 3];
+      const turn = p.axis === 0 ? Z_TO_X : p.axis === 1 ? Z_TO_Y : IDENTITY;
+      return transformPart(cylinderPart(radius, 2 * p.half[p.axis]), compose(translation(p.center), turn));
+    });
+  }
+}
+
+/** A random box or cylinder (random axis) centred at `center`. */
+function compoundPiece(rng: Rng, center: Vec3): CompoundPiece {
+  if (rng.bernoulli(0.5)) {
+    const side = (): number => rng.range(COMPOUND_BOX_SIDE[0], COMPOUND_BOX_SIDE[1]) / 2;
+    return { kind: 'box', axis: 2, center, half: [side(), side(), side()] };
+  }
+  const axis = rng.int(0, 2);
+  const r = rng.range(COMPOUND_CYLINDER_RADIUS[0], COMPOUND_CYLINDER_RADIUS[1]);
+  const half: Vec3 = [r, r, r];
+  half[axis] = rng.range(COMPOUND_CYLINDER_HEIGHT[0], COMPOUND_CYLINDER_HEIGHT[1]) / 2;
+  return { kind: 'cylinder', axis, center, half };
+}
+
+/** Whether two pieces' bounds overlap by more than rounding (touching is allowed). */
+function overlaps(a: CompoundPiece, b: CompoundPiece): boolean {
+  for (let k = 0; k < 3; k++) if (Math.abs(a.center[k] - b.center[k]) >= a.half[k] + b.half[k] - 1e-9) return false;
+  return true;
+}
+
+/** Size of the bounds of all pieces, m. */
+function compoundBounds(pieces: readonly CompoundPiece[]): Vec3 {
+  const size: Vec3 = [0, 0, 0];
+  for (let k = 0; k < 3; k++) {
+    const lo = Math.min(...pieces.map((p) => p.center[k] - p.half[k]));
+    const hi = Math.max(...pieces.map((p) => p.center[k] + p.half[k]));
+    size[k] = hi - lo;
+  }
+  return size;
 }
 
 /** Jittered points on a random ellipsoid; their hull is a lumpy convex pebble. */
@@ -154,7 +264,7 @@ function blobPoints(rng: Rng): number[] {
 }
 
 /** Touching, non-overlapping bars in the xy plane forming an L, T or U of thickness t and height h. */
-function compoundParts(family: 'L' | 'T' | 'U', rng: Rng): ConvexPart[] {
+function barParts(family: 'L' | 'T' | 'U', rng: Rng): ConvexPart[] {
   const t = rng.range(0.02, 0.035);
   const h = rng.range(0.02, 0.05);
   switch (family) {

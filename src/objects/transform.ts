@@ -47,9 +47,11 @@ export function transformPoints(points: ArrayLike<number>, transform: Affine, sc
   return out;
 }
 
-/** `part` moved by a rigid `transform` (a rotation keeps the triangles' winding). */
+/** `part` moved by a rigid `transform` (a rotation keeps the triangles' winding; a primitive's pose moves with it). */
 export function transformPart(part: ConvexPart, transform: Affine): ConvexPart {
-  return { vertices: Float32Array.from(transformPoints(part.vertices, transform)), indices: part.indices.slice() };
+  const moved: ConvexPart = { vertices: Float32Array.from(transformPoints(part.vertices, transform)), indices: part.indices.slice() };
+  if (part.primitive) moved.primitive = { shape: part.primitive.shape, pose: [...compose(transform, part.primitive.pose)] };
+  return moved;
 }
 
 /** A pure translation. */

@@ -9,7 +9,7 @@
  * descend to a height where the fingers wrap its lower part, close, then terminate
  * (the env lifts).
  */
-import { objectFootprint } from '../objects/index.js';
+import { convexHull2d, objectFootprint } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { Observation, Policy, PrivilegedState, StepInfo } from '../env/index.js';
@@ -63,23 +63,6 @@ interface PartOutline {
   maxZ: number;
 }
 
-/** Counter-clockwise convex hull of 2-D points (Andrew's monotone chain). */
-function hull2d(pts: Array<[number, number]>): Array<[number, number]> {
-  pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (pts.length < 3) return pts;
-  const cross = (o: [number, number], a: [number, number], b: [number, number]): number =>
-    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const chain = (list: Array<[number, number]>): Array<[number, number]> => {
-    const out: Array<[number, number]> = [];
-    for (const p of list) {
-      while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], p) <= 0) out.pop();
-      out.push(p);
-    }
-    return out.slice(0, -1);
-  };
-  return chain(pts).concat(chain(pts.slice().reverse()));
-}
-
 /** Every part of every object, posed in the world. */
 function partOutlines(priv: PrivilegedState): PartOutline[] {
   const out: PartOutline[] = [];
@@ -101,7 +84,7 @@ function partOutlines(priv: PrivilegedState): PartOutline[] {
         if (z < minZ) minZ = z;
         if (z > maxZ) maxZ = z;
       }
-      out.push({ object, part, hull: hull2d(pts), minZ, maxZ });
+      out.push({ object, part, hull: convexHull2d(pts), minZ, maxZ });
     });
   });
   return out;

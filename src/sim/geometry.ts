@@ -8,7 +8,7 @@
  * `GripperPose`: position x, y of the palm centre, z = fingertip height above
  * the bin floor, rotated by `yaw` about world z.
  */
-import { volumeAndCentroid, type ObjectSpec } from '../objects/index.js';
+import { convexHull2d, volumeAndCentroid, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { BodyPose, Quat, Vec3 } from './types.js';
@@ -171,22 +171,9 @@ function centreOfMass(spec: ObjectSpec): Vec3 {
 
 /** Whether the origin of the plane lies inside the convex hull of `points` ([u, w] pairs) by at least `margin`. */
 function insideHull2d(points: [number, number][], margin: number): boolean {
-  if (points.length < 3) return false;
-  // Andrew's monotone chain, counter-clockwise.
-  const pts = points.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const cross = (o: [number, number], a: [number, number], b: [number, number]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: [number, number][] = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
-    lower.push(p);
-  }
-  const upper: [number, number][] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], pts[i]) <= 0) upper.pop();
-    upper.push(pts[i]);
-  }
-  const hull = [...lower.slice(0, -1), ...upper.slice(0, -1)];
+  const hull = convexHull2d(points);
   if (hull.length < 3) return false;
+  const cross = (o: [number, number], a: [number, number], b: [number, number]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   for (let i = 0; i < hull.length; i++) {
     const a = hull[i];
     const b = hull[(i + 1) % hull.length];
@@ -294,7 +281,7 @@ function downQuaternion(from: Vec3): Quat {
 }
 
 /** Hamilton product a·b (rotate by b, then by a). */
-function multiplyQuat(a: Quat, b: Quat): Quat {
+export function multiplyQuat(a: Quat, b: Quat): Quat {
   const [ax, ay, az, aw] = a;
   const [bx, by, bz, bw] = b;
   return [aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz];

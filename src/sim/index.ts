@@ -58,16 +58,15 @@
  *   `lowestPoint(spec, pose)`, `objectRadius(spec)`).
  * - Determinism: the same scene, objects and seed give bit-identical
  *   snapshots (a fresh Rapier world is built on every reset).
- * - Known limitation: a finger pad closing on a large many-sided flat face
- *   (the cap of a 16- to 32-gon cylinder) sometimes gets no contact from
- *   Rapier's face-face clipping and passes through it (aperture -> 0, the
- *   grasp fails honestly: nothing is lifted). Seen in 2 of 30 scripted
- *   episodes; backup spheres on the pads fixed it but made light (20 g)
- *   objects squirt out, so they are not used.
+ * - Object colliders (colliders.ts): Rapier's cuboid, capsule and ball for
+ *   primitive parts; cylinders are the exact rounded cylinder toward the
+ *   fingers and their 32-sided hull toward everything else (a Rapier cylinder
+ *   lying on its side rolls off by itself); other parts are convex hulls.
  * - `advance` accumulates time: a duration that is not a multiple of the
  *   timestep carries its remainder to the next call.
  */
 export { GraspWorld, createGraspWorld } from './world.js';
+export { partColliders, type PartCollider, type PartContact } from './colliders.js';
 export {
   MIN_TIP_HEIGHT,
   clampToWorkspace,

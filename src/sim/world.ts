@@ -5,7 +5,8 @@
  *
  * Bodies, in creation order (the order matters for bit-identical replays):
  * - table and bin: fixed cuboids; the floor's top face is z = 0;
- * - objects: dynamic, one convex-hull collider per part, CCD on;
+ * - objects: dynamic, one collider per part (Rapier's own cuboid, cylinder,
+ *   capsule or ball for primitive parts, else a convex hull; colliders.ts), CCD on;
  * - palm: kinematic position-based, moved toward its target at bounded speed
  *   every substep (never teleported);
  * - two fingers: dynamic boxes on prismatic joints to the palm along its
@@ -30,6 +31,7 @@ import {
   type GripperGeometry,
   type Workspace,
 } from './geometry.js';
+import { partColliders, type PartContact } from './colliders.js';
 import type { BodyPose, GraspWorldApi, GroundTruth, SceneSnapshot, Vec3 } from './types.js';
 
 // Collision groups: 16-bit membership << 16 | 16-bit filter.
@@ -38,7 +40,12 @@ const OBJECT = 0x2;
 const GRIPPER = 0x4;
 const groups = (member: number, filter: number): number => ((member << 16) | filter) >>> 0;
 const STATIC_GROUPS = groups(STATIC, OBJECT | GRIPPER);
-const OBJECT_GROUPS = groups(OBJECT, STATIC | OBJECT | GRIPPER);
+/** Object colliders by what they touch (a cylinder part has one for the fingers and one for the rest; colliders.ts). */
+const OBJECT_CONTACT_GROUPS: Record<PartContact, number> = {
+  all: groups(OBJECT, STATIC | OBJECT | GRIPPER),
+  gripper: groups(OBJECT, GRIPPER),
+  environment: groups(OBJECT, STATIC | OBJECT),
+};
 // Fingers and palm never collide with each other: the fingers may close to aperture 0.
 const GRIPPER_GROUPS = groups(GRIPPER, STATIC | OBJECT);
 
@@ -333,15 +340,19 @@ export class GraspWorld implements GraspWorldApi {
     const body = world.createRigidBody(
       RAPIER.RigidBodyDesc.dynamic().setTranslation(x, y, z).setRotation({ x: qx, y: qy, z: qz, w: qw }).setCcdEnabled(true).setAngularDamping(this.scene.physics.angularDamping),
     );
-    const colliders = spec.parts.map((part, k) => {
-      const desc = RAPIER.ColliderDesc.convexHull(part.vertices);
-      if (!desc) throw new Error(`object ${spec.id}: part ${k} has no convex hull (degenerate vertices)`);
-      desc.setDensity(1).setFriction(spec.friction).setCollisionGroups(OBJECT_GROUPS);
-      return world.createCollider(desc, body);
+    const colliders: RAPIER.Collider[] = [];
+    const massive: RAPIER.Collider[] = [];
+    spec.parts.forEach((part, k) => {
+      for (const { desc, contact, massive: carriesMass } of partColliders(part, `object ${spec.id}: part ${k}`)) {
+        desc.setDensity(0).setFriction(spec.friction).setCollisionGroups(OBJECT_CONTACT_GROUPS[contact]);
+        const collider = world.createCollider(desc, body);
+        colliders.push(collider);
+        if (carriesMass) massive.push(collider);
+      }
     });
-    // Density 1 makes each collider's mass its volume; one shared density then gives the total mass.
-    const volume = colliders.reduce((sum, c) => sum + c.volume(), 0);
-    for (const c of colliders) c.setDensity(spec.mass / volume);
+    // One shared density over the mass-carrying colliders gives the total mass.
+    const volume = massive.reduce((sum, c) => sum + c.volume(), 0);
+    for (const c of massive) c.setDensity(spec.mass / volume);
     return { spec, radius: objectRadius(spec), body, colliders };
   }
 

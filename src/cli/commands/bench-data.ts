@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { DatasetReader, DatasetWriter, collect, prepareEpisode, type CollectResult } from '../../data/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
-import { resolveScene } from './rollout.js';
+import { resolveScene } from '../scene-env.js';
 import { roundTo } from '../../report/index.js';
 
 /** Decimals kept in this benchmark's JSON. */

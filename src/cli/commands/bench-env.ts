@@ -13,7 +13,7 @@ import { createNodeRenderer } from '../../render/node.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
-import { envForSplit, resolveScene } from './rollout.js';
+import { envForSplit, resolveScene } from '../scene-env.js';
 import { roundTo } from '../../report/index.js';
 
 /** Decimals kept in this benchmark's JSON. */

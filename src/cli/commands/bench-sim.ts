@@ -14,7 +14,7 @@ import { Rng } from '../../random/index.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld, type GraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
-import { resolveScene } from './rollout.js';
+import { resolveScene } from '../scene-env.js';
 import { roundTo } from '../../report/index.js';
 
 /** Decimals kept in this benchmark's JSON. */

@@ -6,17 +6,17 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, collect, parsePolicySpec, PolicySpecError, buildPolicy, type CollectResult } from '../../data/index.js';
-import { loadObjectDir } from '../../objects/node.js';
+import { loadObjectDir, type LibrarySplit } from '../../objects/node.js';
 import { PincerError, UsageError } from '../errors.js';
-import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
-import { resolveScene } from './rollout.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
+import { resolveScene, SPLIT_FLAG } from '../scene-env.js';
 
 interface CollectFlags extends OutputOptions {
   policy: string;
   episodes: number;
   out: string;
   scene?: string;
-  split: 'train' | 'test';
+  split: LibrarySplit;
   objects?: string;
   seed: number;
   workers: number;
@@ -31,7 +31,7 @@ export function registerCollect(program: Command): void {
     .requiredOption('--episodes <n>', 'episodes the dataset should hold', parsePositiveInt('--episodes'))
     .requiredOption('--out <dir>', 'dataset directory (new, empty, or an existing dataset with --resume)')
     .option('--scene <file>', 'scene JSON file (default: scenes/bin.json)')
-    .option('--split <split>', 'object split: train|test', parseChoice('--split', ['train', 'test'] as const), 'train')
+    .option(...SPLIT_FLAG, 'train')
     .option('--objects <dir>', 'use the OBJ/URDF objects in this directory instead of the library split')
     .option('--seed <s>', 'seed; episode i uses deriveSeed(seed, i)', parseNonNegativeInt('--seed'), 0)
     .option('--workers <k>', 'collector processes (each runs its own env)', parsePositiveInt('--workers'), 1)

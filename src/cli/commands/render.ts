@@ -7,11 +7,12 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { LibrarySplit } from '../../objects/index.js';
 import { encodePng } from '../../render/node.js';
 import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
 import { UsageError } from '../errors.js';
-import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
-import { envForSplit, resolveScene } from './rollout.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
+import { envForSplit, resolveScene, SPLIT_FLAG } from '../scene-env.js';
 
 /** Image side limits, px (the scene schema's camera limits). */
 const MIN_SIZE = 16;
@@ -22,7 +23,7 @@ interface RenderOptions extends OutputOptions {
   seed: number;
   size?: number;
   out: string;
-  split: 'train' | 'test';
+  split: LibrarySplit;
   objects?: string;
 }
 
@@ -72,7 +73,7 @@ export function registerRender(program: Command): void {
       if (size < MIN_SIZE || size > MAX_SIZE) throw new UsageError(`--size must be between ${MIN_SIZE} and ${MAX_SIZE} px, got ${size}`);
       return size;
     })
-    .option('--split <split>', 'object split: train|test', parseChoice('--split', ['train', 'test'] as const), 'train')
+    .option(...SPLIT_FLAG, 'train')
     .option('--objects <dir>', 'use the OBJ/URDF objects in this directory instead of the library split')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText(

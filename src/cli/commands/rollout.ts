@@ -3,46 +3,15 @@
  * detected success (Wilson 95% interval) and the detector's agreement with
  * simulator ground truth.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type EpisodeRecord, type GraspEnv } from '../../env/node.js';
-import { loadObjectDir, type ObjectSplit } from '../../objects/node.js';
+import { runEpisode, type EpisodeRecord } from '../../env/index.js';
+import type { LibrarySplit } from '../../objects/index.js';
 import { createPolicy, POLICY_NAMES, type PolicyName } from '../../policies/index.js';
 import { deriveSeed } from '../../random/index.js';
 import { wilsonInterval } from '../../report/index.js';
-import { defaultScene, loadScene, SceneError, type SceneConfig } from '../../scene/node.js';
-import { UsageError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
-
-/** scenes/bin.json of the package, used when --scene is not given. */
-const DEFAULT_SCENE = fileURLToPath(new URL('../../../scenes/bin.json', import.meta.url));
-
-/** The scene at `path`, else scenes/bin.json, else the schema defaults; scene errors become usage errors. */
-export function resolveScene(path: string | undefined): { scene: SceneConfig; source: string } {
-  try {
-    if (path !== undefined) return { scene: loadScene(path), source: path };
-    if (existsSync(DEFAULT_SCENE)) return { scene: loadScene(DEFAULT_SCENE), source: 'scenes/bin.json' };
-    return { scene: defaultScene(), source: '(defaults)' };
-  } catch (err) {
-    if (err instanceof SceneError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
-/** A GraspEnv on a library split, or on the objects of `objectsDir` (split "external"). */
-export async function envForSplit(scene: SceneConfig, split: 'train' | 'test', objectsDir: string | undefined): Promise<GraspEnv> {
-  if (objectsDir === undefined) return createGraspEnv({ scene, split, objectSource: splitObjectSource(split) });
-  let objects;
-  try {
-    objects = await loadObjectDir(objectsDir);
-  } catch (err) {
-    throw new UsageError(`--objects ${objectsDir}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const external: ObjectSplit = 'external';
-  return createGraspEnv({ scene, split: external, objectSource: listObjectSource(objects) });
-}
+import { envForSplit, resolveScene, SPLIT_FLAG } from '../scene-env.js';
 
 /** Detector vs ground truth, counting ground truth as the label. */
 export interface DetectorCounts {
@@ -66,7 +35,7 @@ export function detectorCounts(records: readonly Pick<EpisodeRecord, 'success' |
 
 interface RolloutOptions extends OutputOptions {
   policy: PolicyName;
-  split: 'train' | 'test';
+  split: LibrarySplit;
   objects?: string;
   scene?: string;
   episodes: number;
@@ -78,7 +47,7 @@ export function registerRollout(program: Command): void {
     .command('rollout')
     .description('run a built-in policy for N episodes; report success rate (Wilson 95% CI) and detector agreement with ground truth')
     .option('--policy <name>', `policy: ${POLICY_NAMES.join('|')}`, parseChoice('--policy', POLICY_NAMES), 'scripted')
-    .option('--split <split>', 'object split: train|test', parseChoice('--split', ['train', 'test'] as const), 'train')
+    .option(...SPLIT_FLAG, 'train')
     .option('--objects <dir>', 'use the OBJ/URDF objects in this directory instead of the library split')
     .option('--scene <file>', 'scene JSON file (default: scenes/bin.json)')
     .option('--episodes <n>', 'episodes to run', parsePositiveInt('--episodes'), 10)

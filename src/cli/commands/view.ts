@@ -12,7 +12,7 @@ import { POLICY_NAMES } from '../../policies/index.js';
 import { PAGE_BUILD, startViewerServer, ViewerError, type ViewerConfig, type ViewerServer } from '../../viewer/index.js';
 import { PincerError, UsageError } from '../errors.js';
 import { parseNonNegativeInt } from '../io.js';
-import { resolveScene } from './rollout.js';
+import { resolveScene } from '../scene-env.js';
 
 const SCENES_DIR = fileURLToPath(new URL('../../../scenes/', import.meta.url));
 const DEFAULT_PORT = 8390;
