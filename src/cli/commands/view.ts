@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DatasetError, DatasetReader } from '../../data/index.js';
+import { LIBRARY_SPLITS } from '../../objects/index.js';
 import { POLICY_NAMES } from '../../policies/index.js';
 import { PAGE_BUILD, startViewerServer, ViewerError, type ViewerConfig, type ViewerServer } from '../../viewer/index.js';
 import { PincerError, UsageError } from '../errors.js';
@@ -64,7 +65,7 @@ export async function startView(opts: ViewOptions): Promise<ViewerServer> {
     datasetInfo = { name: basename(resolve(opts.dataset)), episodes: dataset.totalEpisodes, imageWidth: dataset.spec.imageWidth, imageHeight: dataset.spec.imageHeight };
   }
   const policies = opts.policy !== undefined ? [opts.policy, ...POLICY_NAMES.filter((p) => p !== opts.policy)] : [...POLICY_NAMES];
-  const config: ViewerConfig = { scenes: sceneChoices(opts.scene), splits: ['train', 'test'], policies, dataset: datasetInfo };
+  const config: ViewerConfig = { scenes: sceneChoices(opts.scene), splits: [...LIBRARY_SPLITS], policies, dataset: datasetInfo };
   try {
     return await startViewerServer({ port: opts.port, staticDir, config, folders, dataset });
   } catch (err) {

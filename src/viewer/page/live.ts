@@ -8,6 +8,7 @@
 import { PerspectiveCamera } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { Episode, GraspEnv, splitObjectSource, type Policy, type StepResult } from '../../env/index.js';
+import type { LibrarySplit } from '../../objects/index.js';
 import { createPolicy, type PolicyName } from '../../policies/index.js';
 import { Renderer } from '../../render/index.js';
 import type { SceneConfig } from '../../scene/index.js';
@@ -21,7 +22,7 @@ const VIEW_HEIGHT = 360;
 export interface LiveSettings {
   scene: SceneConfig;
   sceneName: string;
-  split: 'train' | 'test';
+  split: LibrarySplit;
   policy: PolicyName;
   seed: number;
 }

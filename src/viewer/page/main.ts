@@ -3,6 +3,7 @@
  * config, builds the live view and, with --dataset, the replay, and wires the
  * controls. Any error ends up as text on the page.
  */
+import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, type PolicyName } from '../../policies/index.js';
 import { parseScene } from '../../scene/index.js';
 import type { ViewerConfig } from '../protocol.js';
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     live = await LiveView.create({
       scene: chosen.scene,
       sceneName: chosen.name,
-      split: splitSelect.value as 'train' | 'test',
+      split: splitSelect.value as LibrarySplit,
       policy: policySelect.value as PolicyName,
       seed: seed(),
     });
