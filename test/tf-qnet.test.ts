@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
 import { ACTION_DIM } from '../src/env/index.js';
 import { hardUpdate, learnerStep, type LearnerStepConfig } from '../src/rl/index.js';
-import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, type QNetConfig } from '../src/tf/index.js';
+import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, type QNetConfig } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();

@@ -14,7 +14,7 @@ import {
   type CartPoleDqnArgs,
   type CartPoleDqnResult,
 } from '../../rl/index.js';
-import { initBackend } from '../../tf/index.js';
+import { initBackend } from '../../tf/node.js';
 import { UsageError } from '../errors.js';
 import { emit, log, writeFileAtomic, type OutputOptions } from '../io.js';
 import { renderPng, roundTo, VEGA_LITE_SCHEMA } from '../../report/index.js';

@@ -23,7 +23,7 @@ import {
   REFERENCE_QNET,
   REFERENCE_QNET_PARAMS,
   reluBiasGrad,
-} from '../../tf/index.js';
+} from '../../tf/node.js';
 import { PincerError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
 import { median, roundTo } from '../../report/index.js';
