@@ -18,6 +18,15 @@ describe('the browser bundle', () => {
     expect(nodeOnly).toEqual([]);
   });
 
+  it('bundles every portable surface (each folder's index.ts) for the browser', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-bundle-portable-'));
+    const folders = ['scene', 'objects', 'sim', 'render', 'env', 'policies', 'random', 'rl', 'tf'];
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(entry, folders.map((f, i) => `import * as m${i} from ${JSON.stringify(join(src, f, 'index.js'))};\nconsole.log(m${i});\n`).join(''));
+    const result = await bundlePage(join(dir, 'out'), entry);
+    for (const f of folders) expect(result.inputs, f).toContain(`src/${f}/index.ts`);
+  });
+
   it('fails when a Node built-in reaches the browser bundle, naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pincer-bundle-bad-'));
     // The Node entry of src/render (headless gl, Xvfb) must never be importable from the page.

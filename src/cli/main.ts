@@ -21,7 +21,7 @@ async function libraryErrorClasses() {
     import('../data/index.js'),
     import('../objects/index.js'),
     import('../render/node.js'),
-    import('../rl/index.js'),
+    import('../rl/node.js'),
     import('../scene/index.js'),
   ]);
   return {

@@ -13,7 +13,7 @@ import {
   summarize,
   type CartPoleDqnArgs,
   type CartPoleDqnResult,
-} from '../../rl/index.js';
+} from '../../rl/node.js';
 import { initBackend } from '../../tf/node.js';
 import { UsageError } from '../errors.js';
 import { emit, log, writeFileAtomic, type OutputOptions } from '../io.js';

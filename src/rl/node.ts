@@ -1,0 +1,8 @@
+/**
+ * The Q-learning core in Node: everything in index.ts, plus what needs files or
+ * threads: replay files, the metrics.jsonl writer and CartPole seeds in worker threads.
+ */
+export * from './index.js';
+export { saveReplay, loadReplay, ReplayFileError } from './replay-file.js';
+export { MetricsWriter } from './metrics-writer.js';
+export { runCartPoleSeeds, type ParallelOptions } from './dqn/parallel.js';
