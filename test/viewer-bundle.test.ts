@@ -18,7 +18,7 @@ describe('the browser bundle', () => {
     expect(nodeOnly).toEqual([]);
   });
 
-  it('bundles every portable surface (each folder's index.ts) for the browser', async () => {
+  it('bundles every portable surface (the index.ts of each folder) for the browser', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pincer-bundle-portable-'));
     const folders = ['scene', 'objects', 'sim', 'render', 'env', 'policies', 'random', 'rl', 'tf'];
     const entry = join(dir, 'entry.ts');
