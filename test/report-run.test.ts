@@ -72,7 +72,24 @@ async function checkPng(path: string): Promise<{ width: number; height: number; 
   return { width: info.width, height: info.height, variance: sq / data.length - mean * mean };
 }
 
+const REAL_RUN = join(import.meta.dirname, 'fixtures/runs/qtopt-short');
+
 describe('pincer report', () => {
+  it('reads a real short training run (pincer train + pincer eval output): valid PNGs, every panel with data', async () => {
+    const out = join(root, 'real');
+    const r = await runCli('report', REAL_RUN, '--out', out, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { panels: { file: string; hasData: boolean }[] };
+    expect(result.panels.map((p) => p.file)).toEqual(PANELS);
+    expect(result.panels.filter((p) => !p.hasData).map((p) => p.file)).toEqual([]);
+    for (const p of PANELS) {
+      const png = await checkPng(join(out, `${p}.png`));
+      expect(png.width, p).toBeGreaterThan(300);
+      expect(png.variance, p).toBeGreaterThan(50);
+    }
+  });
+
   it('writes index.html and one valid PNG per panel, every panel with data for a full run', async () => {
     const run = writeRun('full', 0.8);
     const r = await runCli('report', run, '--json');

@@ -217,7 +217,8 @@ function calibrationPanel(runs: RunData[]): ReportPanel {
 /** Mean predicted first-step success against the realized success of the same evaluation episodes, over env steps. */
 function overestimationPanel(runs: RunData[]): ReportPanel {
   const file = 'predicted-vs-realized';
-  const title = 'Predicted Q(s₀, a₀) vs realized success (overestimation)';
+  // Plain digits: resvg's default font has no subscripts and would fall back to a serif one.
+  const title = 'Predicted first-step Q(s0, a0) vs realized success (overestimation)';
   const values = runs.flatMap((run) =>
     run.evals.flatMap((e) => {
       const bins = e.calibration.filter((b) => b.episodes > 0 && b.mean_predicted !== null);
@@ -249,6 +250,7 @@ function overestimationPanel(runs: RunData[]): ReportPanel {
         y: { field: 'value', type: 'quantitative', title: 'success probability', scale: { domain: [0, 1] } },
         color: color(runs),
         strokeDash: { field: 'kind', type: 'nominal', title: null },
+        shape: { field: 'split', type: 'nominal', title: 'evaluation' },
         detail: { field: 'split' },
       },
     },
