@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addEpisode } from '../src/data/index.js';
-import { ACTION_DIM, createGraspEnv, listObjectSource, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../src/env/node.js';
+import { ACTION_DIM, createGraspEnv, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepResult } from '../src/env/node.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
@@ -65,6 +65,32 @@ describe('GraspEnv', () => {
     expect(record.steps.at(-1)?.reward).toBe(1);
     expect(record.steps.at(-1)?.done).toBe(true);
     expect(record.steps.slice(0, -1).every((s) => s.reward === 0 && !s.done)).toBe(true);
+    // Ground truth for diagnosis: held at close, lifted, no failure.
+    expect(finalInfo.evaluation).toMatchObject({ heldAtClose: [0], graspedObject: 0, descentBlockedBy: null });
+    expect(graspFailure(finalInfo)).toBeNull();
+    expect(outcomeBreakdown([finalInfo]).by_family).toEqual({ box: { episodes: 1, successes: 1, success_rate: 1, ground_truth_successes: 1 } });
+  });
+
+  it('names a finger landing on the object, closing on nothing, as blocked', async () => {
+    const env = await cubeEnv(oneCube);
+    let { info } = env.reset({ seed: 7 });
+    const { maxTranslationXY, maxTranslationZ } = oneCube.action;
+    // Palm yaw 0: the fingers sit maxAperture/2 + fingerThickness/2 either side of the palm centre along x; put the
+    // one on the bin's inner side over the cube (the other then stays off the walls).
+    const [cx, cy] = info.privileged.snapshot.objects[0].position;
+    const goal = [cx - Math.sign(cx) * (oneCube.gripper.maxAperture / 2 + oneCube.gripper.fingerThickness / 2), cy];
+    const clamp = (v: number) => Math.max(-1, Math.min(1, v));
+    let r: StepResult | null = null;
+    for (let step = 0; step < 12; step++) {
+      const g = info.privileged.snapshot.gripper.position;
+      const near = Math.hypot(goal[0] - g[0], goal[1] - g[1]) < 0.003;
+      r = env.step(Float32Array.from([clamp((goal[0] - g[0]) / maxTranslationXY), clamp((goal[1] - g[1]) / maxTranslationXY), near ? -1 : 0, 0, -1, -1]));
+      info = r.info;
+    }
+    expect(info.privileged.snapshot.gripper.position[2]).toBeGreaterThan(0.03);
+    r = env.step(Float32Array.from([0, 0, -maxTranslationZ, 0, 1, 1]));
+    expect(r.info.evaluation).toMatchObject({ groundTruthSuccess: false, heldAtClose: [], descentBlockedBy: 0 });
+    expect(graspFailure(r.info)).toBe('blocked');
   });
 
   it('a grasp closed high above the bin is a detected failure, matching ground truth', async () => {
@@ -75,7 +101,8 @@ describe('GraspEnv', () => {
     expect(r.truncated).toBe(false);
     expect(r.reward).toBe(0);
     expect(r.info.detector?.fingersBlocked).toBe(false);
-    expect(r.info.evaluation).toMatchObject({ success: false, groundTruthSuccess: false });
+    expect(r.info.evaluation).toMatchObject({ success: false, groundTruthSuccess: false, heldAtClose: [], descentBlockedBy: null });
+    expect(graspFailure(r.info)).toBe('missed');
     expect(() => env.step(Float32Array.from([0, 0, 0, 0, 0, 0]))).toThrow(/episode is over/);
   });
 

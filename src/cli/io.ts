@@ -4,8 +4,7 @@
  * `--json` commands print exactly one JSON object on stdout. Logs and progress
  * go to stderr, and only when stderr is a TTY or `--progress` was given.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { Logger } from '../log/index.js';
 import { UsageError } from './errors.js';
 
 export interface OutputOptions {
@@ -24,6 +23,14 @@ export function log(opts: OutputOptions, message: string): void {
   if (showProgress(opts) || opts.verbose) process.stderr.write(`${message}\n`);
 }
 
+/** The Logger a command gives to lower layers: info as `log` (progress output only), warnings always, on stderr. */
+export function commandLogger(opts: OutputOptions): Logger {
+  return {
+    info: (message) => log(opts, message),
+    warn: (message) => void process.stderr.write(`pincer: warning: ${message}\n`),
+  };
+}
+
 /** Print the command's one result: a JSON object with --json, else readable lines. */
 export function emit(opts: OutputOptions, result: Record<string, unknown>, human?: (r: Record<string, unknown>) => string): void {
   if (opts.json) {
@@ -31,14 +38,6 @@ export function emit(opts: OutputOptions, result: Record<string, unknown>, human
   } else {
     process.stdout.write(`${human ? human(result) : JSON.stringify(result, null, 2)}\n`);
   }
-}
-
-/** Write a file atomically: a temp file beside it, then rename, so readers never see half a file. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** Parse a positive integer flag, naming the flag on failure. */

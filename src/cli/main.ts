@@ -17,15 +17,17 @@ const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', i
  * an error happens, so that starting the CLI does not load tfjs, three or Rapier.
  */
 async function libraryErrorClasses() {
-  const [data, objects, render, rl, scene] = await Promise.all([
+  const [data, objects, render, rl, scene, tf] = await Promise.all([
     import('../data/index.js'),
     import('../objects/index.js'),
     import('../render/node.js'),
     import('../rl/node.js'),
     import('../scene/index.js'),
+    import('../tf/node.js'),
   ]);
   return {
-    DatasetError: data.DatasetError,
+    /** Errors that say themselves (`usage`) whether the request (exit 2) or the machine or data (exit 1) is at fault. */
+    selfSorted: [data.DatasetError, tf.BackendError],
     usage: [scene.SceneError, objects.ObjectImportError, objects.SplitError, data.PolicySpecError, rl.ConfigError, rl.ReplayFileError],
     runtime: [render.DisplayError, objects.HullError],
   };
@@ -87,9 +89,9 @@ export async function reportError(err: unknown): Promise<number> {
     return err.exitCode;
   }
   const known = await libraryErrorClasses();
-  // A DatasetError says itself whether the request (exit 2) or the data (exit 1) is at fault.
-  const usage = err instanceof known.DatasetError ? err.usage : known.usage.some((cls) => err instanceof cls);
-  if (usage || err instanceof known.DatasetError || known.runtime.some((cls) => err instanceof cls)) {
+  const selfSorted = known.selfSorted.some((cls) => err instanceof cls);
+  const usage = selfSorted ? (err as { usage: boolean }).usage : known.usage.some((cls) => err instanceof cls);
+  if (usage || selfSorted || known.runtime.some((cls) => err instanceof cls)) {
     process.stderr.write(`pincer: ${(err as Error).message.split('\n')[0]}\n`);
     return usage ? 2 : 1;
   }

@@ -29,10 +29,10 @@ export function resolveScene(path: string | undefined): { scene: SceneConfig; so
 /** `--split <split>`: a side of the library's split. */
 export const SPLIT_FLAG = ['--split <split>', `object split: ${LIBRARY_SPLITS.join('|')}`, parseChoice('--split', LIBRARY_SPLITS)] as const;
 
-/** A GraspEnv on a library split, or on the objects of `objectsDir` (split "external"). */
-export async function envForSplit(scene: SceneConfig, split: LibrarySplit, objectsDir: string | undefined): Promise<GraspEnv> {
+/** A GraspEnv on a library split (optionally one family of it), or on the objects of `objectsDir` (split "external"). */
+export async function envForSplit(scene: SceneConfig, split: LibrarySplit, objectsDir: string | undefined, family?: string): Promise<GraspEnv> {
   try {
-    return await createEnvFor(scene, objectsDir === undefined ? { split } : { objectsDir });
+    return await createEnvFor(scene, objectsDir === undefined ? { split, family } : { objectsDir });
   } catch (err) {
     if (err instanceof ObjectImportError) throw new UsageError(`--objects ${objectsDir}: ${err.message.split('\n')[0]}`);
     throw err;

@@ -1,6 +1,5 @@
 /**
- * File I/O under a dataset directory: atomic writes, the writer lock, the
- * pincer.json header, episode-file discovery, footers, and rebuilding the
+ * File I/O under a dataset directory: the writer lock, the pincer.json header, episode-file discovery, footers, and rebuilding the
  * `meta/` files from the episode files.
  *
  * Crash safety rests on one ordering: an episode file is written whole to a
@@ -20,12 +19,11 @@ import {
   readFileSync,
   readSync,
   readdirSync,
-  renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { TEMP_INFIX, lockHolder, tryLockFile, writeFileAtomic } from '../fsutil/index.js';
 import { DatasetError } from './errors.js';
 import { readEpisodeFooter, type EpisodeEntry, type EpisodeFooter } from './episode.js';
 import { datasetFeatures, type DatasetSpec } from './features.js';
@@ -45,17 +43,6 @@ import {
   type DatasetInfo,
 } from './layout.js';
 import { foldStats, statsToJson, type EpisodeStats } from './stats.js';
-
-/** Temp files carry this infix, so an interrupted write can be recognised and swept. */
-const TMP_INFIX = '.tmp-';
-
-/** Write a file via a temp name beside it and a rename, so readers never see half a file. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}${TMP_INFIX}${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 /** pincer.json: the spec every episode shares, and the collection settings resume must match. */
 export interface DatasetHeader {
@@ -141,7 +128,7 @@ export function sweepTempFiles(dir: string): number {
     for (const name of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, name.name);
       if (name.isDirectory()) sweep(path);
-      else if (name.name.includes(TMP_INFIX)) {
+      else if (name.name.includes(TEMP_INFIX)) {
         rmSync(path);
         removed++;
       }
@@ -202,17 +189,17 @@ export function appendEpisodeMeta(dir: string, spec: DatasetSpec, entry: Episode
 }
 
 function writeSummaryMeta(dir: string, spec: DatasetSpec, totals: Totals): void {
-  writeAtomic(join(dir, STATS_PATH), `${JSON.stringify(totals.stats ? statsToJson(totals.stats, datasetFeatures(spec)) : {}, null, 2)}\n`);
-  writeAtomic(join(dir, INFO_PATH), `${JSON.stringify(buildInfo(spec, totals.episodes, totals.frames), null, 2)}\n`);
+  writeFileAtomic(join(dir, STATS_PATH), `${JSON.stringify(totals.stats ? statsToJson(totals.stats, datasetFeatures(spec)) : {}, null, 2)}\n`);
+  writeFileAtomic(join(dir, INFO_PATH), `${JSON.stringify(buildInfo(spec, totals.episodes, totals.frames), null, 2)}\n`);
 }
 
 /** Lay out an empty dataset: meta files with zero episodes. */
 export function initDataset(dir: string, header: DatasetHeader): void {
   mkdirSync(join(dir, 'data'), { recursive: true });
-  writeAtomic(join(dir, PINCER_PATH), `${JSON.stringify(header, null, 2)}\n`);
-  writeAtomic(join(dir, TASKS_PATH), tasksJsonl(header.spec));
-  writeAtomic(join(dir, EPISODES_PATH), '');
-  writeAtomic(join(dir, EPISODES_STATS_PATH), '');
+  writeFileAtomic(join(dir, PINCER_PATH), `${JSON.stringify(header, null, 2)}\n`);
+  writeFileAtomic(join(dir, TASKS_PATH), tasksJsonl(header.spec));
+  writeFileAtomic(join(dir, EPISODES_PATH), '');
+  writeFileAtomic(join(dir, EPISODES_STATS_PATH), '');
   writeSummaryMeta(dir, header.spec, { episodes: 0, frames: 0, successes: 0, stats: null });
 }
 
@@ -287,40 +274,29 @@ function rebuildMeta(dir: string, header: DatasetHeader, count: number): void {
       stats: foldStats(totals.stats, footer.stats),
     };
   }
-  writeAtomic(join(dir, EPISODES_PATH), entries.join(''));
-  writeAtomic(join(dir, EPISODES_STATS_PATH), stats.join(''));
-  writeAtomic(join(dir, TASKS_PATH), tasksJsonl(header.spec));
+  writeFileAtomic(join(dir, EPISODES_PATH), entries.join(''));
+  writeFileAtomic(join(dir, EPISODES_STATS_PATH), stats.join(''));
+  writeFileAtomic(join(dir, TASKS_PATH), tasksJsonl(header.spec));
   writeSummaryMeta(dir, header.spec, totals);
 }
 
-/** Take the writer lock; refused while another live process holds it (a killed writer's stale lock is taken over). */
+/**
+ * Take the writer lock, atomically (see fsutil's lock): refused while a live
+ * process holds it, this one included; a killed writer's stale lock is taken over.
+ */
 export function acquireLock(dir: string): () => void {
-  const path = join(dir, LOCK_PATH);
-  if (existsSync(path)) {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new DatasetError(`${dir} is being written by process ${pid} (${LOCK_PATH})`, true);
-    }
+  const lock = tryLockFile(join(dir, LOCK_PATH));
+  if (!lock.acquired) {
+    const who = lock.holder === process.pid ? 'another writer in this process' : `process ${lock.holder}`;
+    throw new DatasetError(`${dir} is being written by ${who} (${LOCK_PATH})`, true);
   }
-  writeAtomic(path, `${process.pid}\n`);
-  return () => rmSync(path, { force: true });
+  return lock.release;
 }
 
 /** Whether a live process other than this one is writing the dataset. */
 export function isLockedByOther(dir: string): boolean {
-  const path = join(dir, LOCK_PATH);
-  if (!existsSync(path)) return false;
-  const pid = Number(readFileSync(path, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const holder = lockHolder(join(dir, LOCK_PATH));
+  return holder !== null && holder !== process.pid;
 }
 
 /** Bytes under the dataset directory. */

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fsutil/index.js';
 import { DatasetError } from './errors.js';
 import { encodeEpisode, type EpisodeEntry, type PreparedEpisode } from './episode.js';
 import type { DatasetSpec } from './features.js';
@@ -18,7 +19,6 @@ import {
   reconcile,
   sweepTempFiles,
   totalsFromFooters,
-  writeAtomic,
   type DatasetHeader,
   type Totals,
 } from './store.js';
@@ -55,8 +55,15 @@ export class DatasetWriter {
       if (readdirSync(dir).length > 0) throw new DatasetError(`${dir} exists and is not a pincer dataset; choose an empty or new directory`, true);
     }
     const header: DatasetHeader = { format: 1, spec, source };
-    initDataset(dir, header);
+    // Lock first, then look again: of two writers racing to create, the loser must not touch the files.
     const release = acquireLock(dir);
+    try {
+      if (isDataset(dir)) throw new DatasetError(`${dir} already holds a dataset (use --resume to continue it)`, true);
+      initDataset(dir, header);
+    } catch (err) {
+      release();
+      throw err;
+    }
     return new DatasetWriter(dir, header, { episodes: 0, frames: 0, successes: 0, stats: null }, release, { rebuilt: false, sweptTempFiles: 0 });
   }
 
@@ -96,7 +103,7 @@ export class DatasetWriter {
     const cpu0 = process.cpuUsage();
     const index = this.totals.episodes;
     const encoded = encodeEpisode(prepared, this.spec, index, this.totals.frames);
-    writeAtomic(join(this.dir, episodePath(index)), encoded.bytes);
+    writeFileAtomic(join(this.dir, episodePath(index)), encoded.bytes);
     this.totals = appendEpisodeMeta(this.dir, this.spec, encoded.entry, encoded.stats, this.totals);
     return { entry: encoded.entry, ms: performance.now() - t0, cpuMs: cpuMs(process.cpuUsage(cpu0)) };
   }

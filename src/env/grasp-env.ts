@@ -41,6 +41,15 @@ export interface Evaluation {
   success: boolean;
   /** Ground truth, validation only: an object was above success.liftedHeight before the drop. */
   groundTruthSuccess: boolean;
+  /** Ground truth, diagnosis only: objects touching both pads once the fingers had closed, before the lift. */
+  heldAtClose: number[];
+  /** Ground truth, diagnosis only: what held the gripper above its commanded height when the fingers were last told to close (see GroundTruth). */
+  descentBlockedBy: number | 'wall' | null;
+  /**
+   * Ground truth, diagnosis only: the object the grasp was made on: the lifted one, else
+   * the one held at close, else the one whose centre was nearest the fingers; null with no objects.
+   */
+  graspedObject: number | null;
 }
 
 export interface StepInfo {
@@ -105,6 +114,21 @@ const GRIPPER_MASK_RADIUS = 1;
 
 const now = (): number => performance.now();
 
+/** Index of the object whose centre is horizontally nearest the gripper, or null with no objects. */
+function nearestObject(snapshot: SceneSnapshot): number | null {
+  const [gx, gy] = snapshot.gripper.position;
+  let best: number | null = null;
+  let bestDistance = Infinity;
+  snapshot.objects.forEach((o, i) => {
+    const d = Math.hypot(o.position[0] - gx, o.position[1] - gy);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
 /**
  * ## Action Space
  * `Box(-1, 1, (6,))`: `[dx, dy, dz, dyaw, close, terminate]`. The first four move the
@@ -168,6 +192,8 @@ export class GraspEnv {
   private objects: ObjectSpec[] = [];
   private target: GripperTarget = { x: 0, y: 0, z: 0, yaw: 0 };
   private closed = false;
+  /** GroundTruth.descentBlockedBy when the fingers were last commanded closed. */
+  private blockedAtClose: number | 'wall' | null = null;
   private stepIndex = 0;
   private done = true;
   private snapshot: SceneSnapshot | null = null;
@@ -204,6 +230,7 @@ export class GraspEnv {
     this.phase = this.timing.step;
     const act = decodeAction(action, this.scene);
     this.target = nextTarget(this.target, act, this.scene, this.stepIndex);
+    if (act.close && !this.closed) this.blockedAtClose = this.world.groundTruth().descentBlockedBy;
     this.closed = act.close;
     this.world.setFingersClosed(act.close);
     this.world.setGripperTarget([this.target.x, this.target.y, this.target.z], this.target.yaw);
@@ -256,6 +283,7 @@ export class GraspEnv {
     const g = this.world.snapshot().gripper;
     this.target = { x: g.position[0], y: g.position[1], z: g.position[2], yaw: g.yaw };
     this.closed = false;
+    this.blockedAtClose = null;
     this.stepIndex = 0;
     this.done = false;
     this.snapshot = null;
@@ -281,12 +309,15 @@ export class GraspEnv {
   private evaluate(): { evaluation: Evaluation; detector: DetectorVerdict; groundTruth: GroundTruth } {
     const { gripper, success } = this.scene;
     if (!this.closed) {
+      this.blockedAtClose = this.world.groundTruth().descentBlockedBy;
       this.closed = true;
       this.world.setFingersClosed(true);
       // Each finger travels half the aperture.
       this.advance(gripper.maxAperture / 2 / gripper.fingerSpeed + SETTLE_MARGIN);
     }
-    const liftFrom = this.currentSnapshot().gripper.position[2];
+    const atClose = this.world.groundTruth();
+    const closedAt = this.currentSnapshot();
+    const liftFrom = closedAt.gripper.position[2];
     this.target = { ...this.target, z: gripper.liftHeight };
     this.world.setGripperTarget([this.target.x, this.target.y, this.target.z], this.target.yaw);
     this.advance(Math.max(0, gripper.liftHeight - liftFrom) / gripper.maxSpeed + SETTLE_MARGIN);
@@ -316,6 +347,9 @@ export class GraspEnv {
       dropDetected: drop?.dropped ?? false,
       success: detector.success,
       groundTruthSuccess: groundTruth.liftedObjects.length > 0,
+      heldAtClose: atClose.objectsBetweenFingers,
+      descentBlockedBy: this.blockedAtClose,
+      graspedObject: groundTruth.liftedObjects[0] ?? atClose.objectsBetweenFingers[0] ?? nearestObject(closedAt),
     };
     return { evaluation, detector, groundTruth };
   }

@@ -10,7 +10,8 @@
  * const r = env.step(action);                         // Float32Array(ACTION_DIM) in [-1, 1]
  * // r.terminated on the last step (the agent's terminate > 0, or maxSteps reached: the final
  * // grasp is terminal either way; r.truncated is always false); on the last step
- * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess }
+ * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess, heldAtClose, … }
+ * outcomeBreakdown(finalInfos)                       // why grasps failed, success by family (ground truth, diagnosis only)
  * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
  * env.close();
  * ```
@@ -60,4 +61,15 @@ export {
   type PhaseTiming,
 } from './grasp-env.js';
 export { Episode, runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
+export {
+  detectorCounts,
+  graspFailure,
+  graspedFamily,
+  outcomeBreakdown,
+  type DetectorCounts,
+  type GraspFailure,
+  type FailureCounts,
+  type FamilyOutcome,
+  type OutcomeBreakdown,
+} from './outcome.js';
 export { splitObjectSource, listObjectSource } from './make.js';

@@ -1,11 +1,17 @@
-/** The two ways objects reach a GraspEnv: a library split, or a list (e.g. from a directory). */
-import { sampleObjects, type LibrarySplit, type ObjectSpec } from '../objects/index.js';
+/** The two ways objects reach a GraspEnv: a library split (optionally one family), or a list (e.g. from a directory). */
+import { LIBRARY_FAMILIES, objectsForSplit, sampleObjects, type LibrarySplit, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { ObjectSource } from './grasp-env.js';
 
-/** Distinct objects drawn from a side of the procedural library's train/validation/test split. */
-export function splitObjectSource(split: LibrarySplit): ObjectSource {
-  return (count: number, rng: Rng) => sampleObjects(split, count, rng);
+/**
+ * Distinct objects drawn from a side of the procedural library's train/validation/test
+ * split; with `family`, only from that family's objects on that side (for diagnosis).
+ */
+export function splitObjectSource(split: LibrarySplit, family?: string): ObjectSource {
+  if (family === undefined) return (count: number, rng: Rng) => sampleObjects(split, count, rng);
+  const pool = objectsForSplit(split).filter((o) => o.kind === family);
+  if (pool.length === 0) throw new RangeError(`no '${family}' objects in the ${split} split (families: ${LIBRARY_FAMILIES.join(', ')})`);
+  return listObjectSource(pool);
 }
 
 /**

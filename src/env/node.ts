@@ -20,14 +20,14 @@ export async function createGraspEnv(opts: { scene: SceneConfig; split: ObjectSp
 }
 
 /** Where an env's objects come from: a side of the library's split, or every object in a directory (split 'external'). */
-export type ObjectChoice = { split: LibrarySplit } | { objectsDir: string };
+export type ObjectChoice = { split: LibrarySplit; family?: string } | { objectsDir: string };
 
 /**
  * A GraspEnv over the objects `choice` names. An unreadable or invalid objects
  * directory throws ObjectImportError naming the file, before any env is built.
  */
 export async function createEnvFor(scene: SceneConfig, choice: ObjectChoice): Promise<GraspEnv> {
-  if ('split' in choice) return createGraspEnv({ scene, split: choice.split, objectSource: splitObjectSource(choice.split) });
+  if ('split' in choice) return createGraspEnv({ scene, split: choice.split, objectSource: splitObjectSource(choice.split, choice.family) });
   const objects = loadObjectDir(choice.objectsDir);
   return createGraspEnv({ scene, split: 'external', objectSource: listObjectSource(objects) });
 }

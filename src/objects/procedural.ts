@@ -90,6 +90,9 @@ const FAMILIES: ReadonlyArray<readonly [Family, number]> = [
   ['compound', 1],
 ];
 
+/** The library's shape families, in table order (ObjectSpec.kind of library objects). */
+export const LIBRARY_FAMILIES: readonly string[] = Object.freeze(FAMILIES.map(([f]) => f));
+
 /** Compound family: part count, part sizes (m) and overall size (m). */
 const COMPOUND_MIN_PARTS = 3;
 const COMPOUND_MAX_PARTS = 7;

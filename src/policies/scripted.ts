@@ -4,10 +4,13 @@
  * hope for and bootstraps datasets with successes. Planning is pure functions;
  * the policy class only keeps which object it is after and which phase it is in.
  *
- * Plan: pick the object whose grasp is least obstructed (then the highest),
- * fly above it at the current height turning the fingers across its narrow side,
- * descend to a height where the fingers wrap its lower part, close, then terminate
- * (the env lifts).
+ * Plan: over every convex part of every object, six closing directions and a few
+ * grip points along the fingers (nearest the object's centre of mass first), pick
+ * the grasp that is least obstructed (open fingers and palm clear of the walls,
+ * other objects and the object's other parts), then high, narrow and near the
+ * centre of mass; fly above it at the current height turning the fingers, descend
+ * to a height where the fingers wrap the part's lower part, close, then terminate
+ * (the env lifts). One try per episode: a stalled descent closes where it is.
  */
 import { convexHull2d, objectFootprint } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
@@ -157,12 +160,15 @@ function countObstruction(plan: Omit<GraspPlan, 'obstruction'>, outlines: PartOu
       if (Math.abs(px) > wx || Math.abs(py) > wy) count++;
     }
   }
+  // The palm spans both open fingers, fingerLength above the fingertips.
+  const palmBottom = plan.z + g.fingerLength - SIDE_CLEARANCE / 2;
   for (const o of outlines) {
     if (o.object === plan.objectIndex && o.part === plan.partIndex) continue;
     if (o.maxZ < plan.z) continue;
     if (
       overlapsRect(o.hull, plan.x, plan.y, ux, uy, inner, outer, -half, half) ||
-      overlapsRect(o.hull, plan.x, plan.y, ux, uy, -outer, -inner, -half, half)
+      overlapsRect(o.hull, plan.x, plan.y, ux, uy, -outer, -inner, -half, half) ||
+      (o.maxZ > palmBottom && overlapsRect(o.hull, plan.x, plan.y, ux, uy, -outer, outer, -half, half))
     ) {
       count++;
     }
@@ -170,38 +176,72 @@ function countObstruction(plan: Omit<GraspPlan, 'obstruction'>, outlines: PartOu
   return count;
 }
 
+/** Closing directions tried per part, evenly spaced over a half turn, starting across its narrowest side. */
+const YAW_CANDIDATES = 6;
+/** Grip positions tried along the fingers' width: offsets from the point nearest the centre of mass, m (clamped to the part). */
+const ALONG_OFFSETS = [0, -0.02, 0.02, -0.04, 0.04];
+
 /**
- * Grasp plans for object `index`: one per convex part (the fingers close across a
- * solid part, never across the empty inside of an L or U), skipping parts wider
- * than the open fingers or out of reach.
+ * Grasp plans for object `index`: per convex part (the fingers close across a
+ * solid part, never across the empty inside of an L, a U or a compound), one per
+ * closing direction in YAW_CANDIDATES steps from across the part's narrow side,
+ * skipping directions where the part is wider than the open fingers or the grasp is
+ * out of reach. Along the fingers' width the grip goes as close to the object's
+ * centre of mass (its origin) as the part allows, so the object does not twist out
+ * when lifted, and a few steps away from it for when a neighbour is in the way there.
+ * With `onlyPart`, plans for that part alone.
  */
-export function plansForObject(index: number, priv: PrivilegedState, scene: SceneConfig, outlines = partOutlines(priv)): GraspPlan[] {
-  const spec = priv.objects[index];
+export function plansForObject(index: number, priv: PrivilegedState, scene: SceneConfig, outlines = partOutlines(priv), onlyPart?: number): GraspPlan[] {
   const pose = priv.snapshot.objects[index];
   const ws = gripperWorkspace(scene);
-  const objectBottom = Math.min(...outlines.filter((o) => o.object === index).map((o) => o.minZ));
+  const g = scene.gripper;
+  const own = outlines.filter((o) => o.object === index);
+  const objectBottom = Math.min(...own.map((o) => o.minZ));
+  const [cx, cy] = pose.position;
   const plans: GraspPlan[] = [];
-  spec.parts.forEach((part, partIndex) => {
-    const fp = objectFootprint({ ...spec, parts: [part] }, pose.quaternion);
-    const x = pose.position[0] + fp.center[0];
-    const y = pose.position[1] + fp.center[1];
-    if (x < ws.min[0] || x > ws.max[0] || y < ws.min[1] || y > ws.max[1]) return;
-    const bottom = Math.max(objectBottom, pose.position[2] + fp.minZ);
-    const top = pose.position[2] + fp.maxZ;
-    const z = Math.max(scene.action.minHeight, bottom + GRASP_HEIGHT_FRACTION * (top - bottom), top - scene.gripper.fingerLength + PALM_CLEARANCE);
-    const offCenter = Math.hypot(x - pose.position[0], y - pose.position[1]);
-    // Across the narrow side, or across the wide side when that fits too (near a wall the other way may be blocked).
-    const across: Array<[number, number]> = [[fp.yaw, fp.narrowWidth], [fp.yaw + Math.PI / 2, fp.wideWidth]];
-    for (const [yaw, width] of across) {
-      if (width > scene.gripper.maxAperture - 2 * SIDE_CLEARANCE) continue;
-      const base = { objectIndex: index, partIndex, x, y, z, yaw: yaw > Math.PI / 2 ? yaw - Math.PI : yaw, width, top, offCenter };
-      plans.push({ ...base, obstruction: countObstruction(base, outlines, scene) });
+  for (const outline of own) {
+    if (onlyPart !== undefined && outline.part !== onlyPart) continue;
+    const fp = objectFootprint({ ...priv.objects[index], parts: [priv.objects[index].parts[outline.part]] }, pose.quaternion);
+    const bottom = Math.max(objectBottom, outline.minZ);
+    const top = outline.maxZ;
+    const z = Math.max(scene.action.minHeight, bottom + GRASP_HEIGHT_FRACTION * (top - bottom), top - g.fingerLength + PALM_CLEARANCE);
+    for (let k = 0; k < YAW_CANDIDATES; k++) {
+      let yaw = fp.yaw + (Math.PI * k) / YAW_CANDIDATES;
+      if (yaw > Math.PI / 2) yaw -= Math.PI;
+      // u: the closing direction; v: along the fingers' width.
+      const ux = Math.cos(yaw);
+      const uy = Math.sin(yaw);
+      let [a0, a1, b0, b1] = [Infinity, -Infinity, Infinity, -Infinity];
+      for (const [px, py] of outline.hull) {
+        const a = px * ux + py * uy;
+        const b = -px * uy + py * ux;
+        a0 = Math.min(a0, a);
+        a1 = Math.max(a1, a);
+        b0 = Math.min(b0, b);
+        b1 = Math.max(b1, b);
+      }
+      const width = a1 - a0;
+      if (width > g.maxAperture - 2 * SIDE_CLEARANCE) continue;
+      const across = (a0 + a1) / 2;
+      const half = Math.min(g.fingerWidth / 2, (b1 - b0) / 2);
+      const comAlong = -cx * uy + cy * ux;
+      const tried: number[] = [];
+      for (const offset of ALONG_OFFSETS) {
+        const along = Math.min(b1 - half, Math.max(b0 + half, comAlong + offset));
+        if (tried.some((t) => Math.abs(t - along) < 0.002)) continue;
+        tried.push(along);
+        const x = across * ux - along * uy;
+        const y = across * uy + along * ux;
+        if (x < ws.min[0] || x > ws.max[0] || y < ws.min[1] || y > ws.max[1]) continue;
+        const base = { objectIndex: index, partIndex: outline.part, x, y, z, yaw, width, top, offCenter: Math.hypot(x - cx, y - cy) };
+        plans.push({ ...base, obstruction: countObstruction(base, outlines, scene) });
+      }
     }
-  });
+  }
   return plans;
 }
 
-/** Better of two plans: unobstructed first, then high, narrow and close to the object's centre. */
+/** Better of two plans: unobstructed first, then high, narrow and close to the object's centre of mass. */
 function better(a: GraspPlan, b: GraspPlan): boolean {
   if (a.obstruction !== b.obstruction) return a.obstruction < b.obstruction;
   const score = (p: GraspPlan): number => p.top - p.offCenter - p.width / 2;
@@ -250,6 +290,20 @@ export class ScriptedPolicy implements Policy {
 
   constructor(private readonly scene: SceneConfig) {}
 
+  /** The locked part's best plan at the yaw closest to the locked one (the object may have been pushed), or null once it is out of reach. */
+  private replan(priv: PrivilegedState): GraspPlan | null {
+    let best: GraspPlan | null = null;
+    let bestTurn = Infinity;
+    for (const p of plansForObject(this.objectIndex, priv, this.scene, partOutlines(priv), this.partIndex)) {
+      const turn = Math.abs(nearestEquivalentYaw(p.yaw, this.yaw) - this.yaw);
+      if (turn < bestTurn - 1e-9 || (turn < bestTurn + 1e-9 && best !== null && better(p, best))) {
+        best = p;
+        bestTurn = Math.min(turn, bestTurn);
+      }
+    }
+    return best;
+  }
+
   reset(_rng: Rng): void {
     this.phase = 'approach';
     this.objectIndex = -1;
@@ -267,7 +321,7 @@ export class ScriptedPolicy implements Policy {
     action[5] = -1;
 
     // Lock onto one part of one object; re-plan its grasp each step, since neighbours may push it.
-    let plan = this.objectIndex >= 0 ? (plansForObject(this.objectIndex, priv, this.scene).find((p) => p.partIndex === this.partIndex) ?? null) : null;
+    let plan = this.objectIndex >= 0 ? this.replan(priv) : null;
     if (!plan && this.phase === 'approach') {
       plan = planGrasp(priv, this.scene);
       if (plan) {

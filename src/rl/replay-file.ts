@@ -7,9 +7,10 @@
  * The header holds the replay config, the counters and each section's byte length,
  * so a truncated or mismatched file is refused before its bytes are trusted.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
+import { writeFileAtomicWith } from '../fsutil/index.js';
 import { ReplayBuffer, resolveReplayConfig } from './replay.js';
 
 const MAGIC = Buffer.from('PNCRRPLY', 'latin1');
@@ -49,7 +50,7 @@ function writeAll(fd: number, data: Uint8Array, crc: number): number {
   return crc;
 }
 
-/** Write the buffer to `path` via a temp file and rename, so a crash never leaves half a file under that name. */
+/** Write the buffer to `path` atomically (fsutil), so a crash never leaves half a file under that name. */
 export function saveReplay(buffer: ReplayBuffer, path: string): void {
   const sections = buffer.sections();
   const header = Buffer.from(
@@ -65,23 +66,14 @@ export function saveReplay(buffer: ReplayBuffer, path: string): void {
   MAGIC.copy(preamble, 0);
   preamble.writeUInt32LE(VERSION, MAGIC.length);
   preamble.writeUInt32LE(header.length, MAGIC.length + 4);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
+  writeFileAtomicWith(path, (fd) => {
     writeAll(fd, preamble, 0);
     let crc = writeAll(fd, header, 0);
     for (const s of sections) crc = writeAll(fd, s, crc);
     const tail = Buffer.alloc(4);
     tail.writeUInt32LE(crc >>> 0, 0);
     writeAll(fd, tail, 0);
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  renameSync(tmp, path);
+  });
 }
 
 function readExact(fd: number, into: Uint8Array, position: number, path: string): void {

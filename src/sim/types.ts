@@ -37,6 +37,12 @@ export interface GroundTruth {
   liftedObjects: number[];
   /** Indices of objects touching both finger pads. */
   objectsBetweenFingers: number[];
+  /**
+   * What holds the gripper above its commanded height (the guarded descent
+   * stopped on it): an object index, 'wall' (a wall top or the table), or null
+   * when nothing does (the target was reached, or only the floor is below).
+   */
+  descentBlockedBy: number | 'wall' | null;
 }
 
 /**

@@ -124,6 +124,11 @@ export class GraspWorld implements GraspWorldApi {
   private readonly target: Vec3 = [0, 0, 0];
   private targetYaw = 0;
   private closed = false;
+  /** What stopped the last guarded descent short of its target (see GroundTruth.descentBlockedBy). */
+  private blockedBy: number | 'wall' | null = null;
+  /** Collider handle -> object index, and the floor's handle, to name what stopped a descent. */
+  private readonly objectOfCollider = new Map<number, number>();
+  private floorHandle = -1;
   /** Simulated time not yet stepped, s (advance() may ask for a fraction of a timestep). */
   private pendingTime = 0;
   /** Physics steps taken since the last reset, settling included. */
@@ -148,10 +153,13 @@ export class GraspWorld implements GraspWorldApi {
     this.world = world;
     this.stepsSinceReset = 0;
     this.pendingTime = 0;
+    this.blockedBy = null;
+    this.objectOfCollider.clear();
 
     this.buildBin(world);
     const poses = dropPoses(objects, this.scene, new Rng(seed));
     this.objects = objects.map((spec, i) => this.addObject(world, spec, poses[i]));
+    this.objects.forEach((o, i) => o.colliders.forEach((c) => this.objectOfCollider.set(c.handle, i)));
     this.settle();
 
     // The gripper arrives after settling, so falling objects never land on it.
@@ -236,7 +244,7 @@ export class GraspWorld implements GraspWorldApi {
     this.objects.forEach((o, i) => {
       if (this.fingers.length === 2 && this.fingers.every((f) => this.touches(f.collider, o.colliders))) objectsBetweenFingers.push(i);
     });
-    return { objectHeights, liftedObjects, objectsBetweenFingers };
+    return { objectHeights, liftedObjects, objectsBetweenFingers, descentBlockedBy: this.blockedBy };
   }
 
   dispose(): void {
@@ -275,6 +283,7 @@ export class GraspWorld implements GraspWorldApi {
     stepToward(this.palmPosition, this.target, g.maxSpeed * dt);
     const drop = z0 - this.palmPosition[2];
     if (drop > 0) this.palmPosition[2] = z0 - this.clearanceBelow(z0, drop, this.palmPosition[0] - x0, this.palmPosition[1] - y0);
+    else if (this.palmPosition[2] >= this.target[2]) this.blockedBy = null;
     this.palmYaw = stepScalarToward(this.palmYaw, this.targetYaw, g.maxYawSpeed * dt);
     _v.x = this.palmPosition[0];
     _v.y = this.palmPosition[1];
@@ -296,6 +305,7 @@ export class GraspWorld implements GraspWorldApi {
     // fingertips stay above the wall tops and every object's bounding sphere.
     let top = this.scene.bin.wallHeight;
     for (const o of this.objects) top = Math.max(top, o.body.translation().z + o.radius);
+    this.blockedBy = null;
     if (tipZ - drop > top + GUARD_GAP) return drop;
     let allowed = drop;
     for (const box of this.guarded) {
@@ -304,7 +314,11 @@ export class GraspWorld implements GraspWorldApi {
       _p.y = t.y + dy;
       _p.z = t.z + box.offsetZ;
       const hit = this.world!.castShape(_p, box.body.rotation(), DOWN, box.shape, GUARD_GAP, allowed, false, undefined, GRIPPER_GROUPS);
-      if (hit && hit.normal1.z >= GUARD_MIN_NORMAL_Z) allowed = Math.min(allowed, hit.time_of_impact);
+      if (hit && hit.normal1.z >= GUARD_MIN_NORMAL_Z && hit.time_of_impact < allowed) {
+        allowed = hit.time_of_impact;
+        const handle = hit.collider.handle;
+        this.blockedBy = handle === this.floorHandle ? null : (this.objectOfCollider.get(handle) ?? 'wall');
+      }
     }
     return allowed;
   }
@@ -318,16 +332,16 @@ export class GraspWorld implements GraspWorldApi {
     const { size, wallHeight, wallThickness: t, friction } = this.scene.bin;
     const hx = size[0] / 2;
     const hy = size[1] / 2;
-    const fixed = (half: Vec3, centre: Vec3): void => {
+    const fixed = (half: Vec3, centre: Vec3): RAPIER.Collider => {
       const desc = RAPIER.ColliderDesc.cuboid(half[0], half[1], half[2])
         .setTranslation(centre[0], centre[1], centre[2])
         .setFriction(friction)
         .setCollisionGroups(STATIC_GROUPS);
-      world.createCollider(desc);
+      return world.createCollider(desc);
     };
     // Table slab under the floor, then the floor (top face at z = 0), then four walls around the inner area.
     fixed([hx + t + TABLE_MARGIN, hy + t + TABLE_MARGIN, TABLE_THICKNESS / 2], [0, 0, -t - TABLE_THICKNESS / 2]);
-    fixed([hx + t, hy + t, t / 2], [0, 0, -t / 2]);
+    this.floorHandle = fixed([hx + t, hy + t, t / 2], [0, 0, -t / 2]).handle;
     fixed([t / 2, hy + t, wallHeight / 2], [-hx - t / 2, 0, wallHeight / 2]);
     fixed([t / 2, hy + t, wallHeight / 2], [hx + t / 2, 0, wallHeight / 2]);
     fixed([hx, t / 2, wallHeight / 2], [0, -hy - t / 2, wallHeight / 2]);

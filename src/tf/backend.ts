@@ -3,15 +3,16 @@
  *
  * Order: `@tensorflow/tfjs-node` when it loads (an optional dependency whose
  * install fails on many machines), else `@tensorflow/tfjs-backend-wasm`.
- * `PINCER_BACKEND=node|wasm|cpu` forces one; a forced backend that cannot load
- * is a one-line PincerError. The wasm backend runs with SIMD and one thread:
+ * `PINCER_BACKEND=node|wasm|cpu` forces one; a bad value or a forced backend
+ * that cannot load is a one-line BackendError, which the CLI shows as is. The
+ * backend in use is reported through the caller's Logger, never on stderr here. The wasm backend runs with SIMD and one thread:
  * forcing multithreading in Node made convolutions ~35x slower on this machine.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { PincerError } from '../cli/errors.js';
+import { silentLogger, type Logger } from '../log/index.js';
 import { registerWasmKernels } from './kernels.js';
 import { registerLayerKernels } from './layers.js';
 
@@ -22,18 +23,40 @@ const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
 /** tfjs's own name for each of pincer's backend names. */
 const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
+/**
+ * No tfjs backend can be used, or PINCER_BACKEND names none. One line; `usage`
+ * marks a bad PINCER_BACKEND value (the user's input) as opposed to a backend
+ * that failed to load; the CLI maps them to exit codes 2 and 1.
+ */
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    readonly usage = false,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
 let ready: Promise<BackendName> | null = null;
 
 /**
  * Select and initialise the tfjs backend once per process; later calls return
- * the same promise. Resolves to the pincer name of the backend in use and logs
- * it on stderr once (`PINCER_QUIET=1` silences that line).
+ * the same promise (after a failure, the next call tries again). Resolves to
+ * the pincer name of the backend in use, which the first call reports through
+ * `logger`.
  */
-export function initBackend(): Promise<BackendName> {
-  ready ??= selectBackend().then((name) => {
-    if (!process.env.PINCER_QUIET) process.stderr.write(`pincer: tfjs backend ${name}\n`);
-    return name;
-  });
+export function initBackend(logger: Logger = silentLogger): Promise<BackendName> {
+  ready ??= selectBackend().then(
+    (name) => {
+      logger.info(`tfjs backend ${name}`);
+      return name;
+    },
+    (err: unknown) => {
+      ready = null;
+      throw err;
+    },
+  );
   return ready;
 }
 
@@ -42,7 +65,7 @@ export function forcedBackend(env: NodeJS.ProcessEnv = process.env): BackendName
   const value = env.PINCER_BACKEND?.trim();
   if (!value) return null;
   if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
-    throw new PincerError(`PINCER_BACKEND must be one of ${BACKEND_NAMES.join('|')}, got '${value}'`, 2);
+    throw new BackendError(`PINCER_BACKEND must be one of ${BACKEND_NAMES.join('|')}, got '${value}'`, true);
   }
   return value as BackendName;
 }
@@ -51,13 +74,13 @@ async function selectBackend(): Promise<BackendName> {
   const forced = forcedBackend();
   if (forced) {
     const error = await tryBackend(forced);
-    if (error) throw new PincerError(`PINCER_BACKEND=${forced} cannot be used: ${error}`);
+    if (error) throw new BackendError(`PINCER_BACKEND=${forced} cannot be used: ${error}`);
     return forced;
   }
   for (const name of ['node', 'wasm'] as const) {
     if ((await tryBackend(name)) === null) return name;
   }
-  throw new PincerError('no tfjs backend could be initialised (tried node, wasm)');
+  throw new BackendError('no tfjs backend could be initialised (tried node, wasm)');
 }
 
 /** Load and activate one backend; returns null on success, else why it failed. */

@@ -5,7 +5,7 @@
  *
  * Usage (import tfjs itself as `@tensorflow/tfjs`):
  *
- *   await initBackend();                       // (tf/node.ts) once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
+ *   await initBackend(logger);                 // (tf/node.ts) once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
  *   const net = new QNetwork(REFERENCE_QNET, seed);
  *   const target = new QNetwork(REFERENCE_QNET, seed + 1); hardUpdate(target.variables, net.variables);  // src/rl
  *   const optimizer = new JsAdam({ learningRate: 1e-3 });   // or tf.train.adam(1e-3): same update

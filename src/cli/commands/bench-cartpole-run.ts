@@ -16,11 +16,10 @@ import {
 } from '../../rl/node.js';
 import { initBackend } from '../../tf/node.js';
 import { UsageError } from '../errors.js';
-import { emit, log, writeFileAtomic, type OutputOptions } from '../io.js';
-import { renderPng, roundTo, VEGA_LITE_SCHEMA } from '../../report/index.js';
-
-/** Decimals kept in this benchmark's JSON. */
-const round = (x: number, digits = 2): number => roundTo(x, digits);
+import { commandLogger, emit, log, type OutputOptions } from '../io.js';
+import { writeFileAtomic } from '../../fsutil/index.js';
+import { clock, round, since, trackLoad } from '../bench-measure.js';
+import { renderPng, VEGA_LITE_SCHEMA } from '../../report/index.js';
 
 export interface BenchCartPoleOptions extends OutputOptions {
   seeds: number;
@@ -84,22 +83,22 @@ function summarizeRuns(results: CartPoleDqnResult[]): Record<string, unknown> {
       wall_s: round(r.wallSeconds, 1),
       learner_steps: r.learnerSteps,
       episodes: r.episodes,
-      q0_predicted: round(r.evalQ0.meanPredicted),
-      q0_realized: round(r.evalQ0.meanRealized),
-      q0_overestimation: round(r.evalQ0.overestimation),
-      train_q0_overestimation: round(r.trainQ0.overestimation),
+      q0_predicted: round(r.evalQ0.meanPredicted, 2),
+      q0_realized: round(r.evalQ0.meanRealized, 2),
+      q0_overestimation: round(r.evalQ0.overestimation, 2),
+      train_q0_overestimation: round(r.trainQ0.overestimation, 2),
     })),
-    mean_eval_return: round(evalReturns.mean),
-    std_eval_return: round(evalReturns.std),
+    mean_eval_return: round(evalReturns.mean, 2),
+    std_eval_return: round(evalReturns.std, 2),
     min_eval_return: evalReturns.min,
     max_eval_return: evalReturns.max,
     seeds_solved: results.filter((r) => r.evalReturn >= SOLVED).length,
     solved_threshold: SOLVED,
-    q0_predicted_mean: round(summarize(results.map((r) => r.evalQ0.meanPredicted)).mean),
-    q0_realized_mean: round(summarize(results.map((r) => r.evalQ0.meanRealized)).mean),
-    q0_overestimation_mean: round(over.mean),
-    q0_overestimation_std: round(over.std),
-    train_q0_overestimation_mean: trainOver.length ? round(summarize(trainOver).mean) : null,
+    q0_predicted_mean: round(summarize(results.map((r) => r.evalQ0.meanPredicted)).mean, 2),
+    q0_realized_mean: round(summarize(results.map((r) => r.evalQ0.meanRealized)).mean, 2),
+    q0_overestimation_mean: round(over.mean, 2),
+    q0_overestimation_std: round(over.std, 2),
+    train_q0_overestimation_mean: trainOver.length ? round(summarize(trainOver).mean, 2) : null,
   };
 }
 
@@ -120,14 +119,15 @@ function configOf(opts: BenchCartPoleOptions, args: CartPoleDqnArgs): Record<str
 export async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
   const variants = opts.ablate ? ABLATIONS : [{ name: 'selected', double: opts.double, target: opts.target, clipped: opts.clippedDoubleQ }];
   const runsByVariant = variants.map((v) => makeRuns(opts, v));
-  const backend = await initBackend();
+  const load = trackLoad();
+  const backend = await initBackend(commandLogger(opts));
   const all = runsByVariant.flat();
   log(opts, `cartpole dqn: ${all.length} runs x ${opts.steps} steps on ${opts.workers || 'no'} workers; config ${JSON.stringify(all[0])}`);
   const writers = new Map<string, MetricsWriter>();
   // [run] → (env step, episodic return) for the learning curves.
   const curves = all.map(() => [] as [number, number][]);
   const logged: number[] = []; // [run] → last 10k-step bucket logged
-  const start = performance.now();
+  const start = clock();
   let results: CartPoleDqnResult[];
   try {
     results = await runCartPoleSeeds(all, {
@@ -150,13 +150,13 @@ export async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
   } finally {
     for (const w of writers.values()) w.close();
   }
-  const wall = round((performance.now() - start) / 1000, 1);
+  const wall = round(since(start).wall / 1000, 1);
   const perVariant = variants.map((v, k) => ({ variant: v, summary: summarizeRuns(results.slice(k * opts.seeds, (k + 1) * opts.seeds)) }));
   if (!opts.ablate) {
     const summary = perVariant[0].summary;
     emit(
       opts,
-      { config: { ...configOf(opts, all[0]), double_q: opts.double, target_network: opts.target, clipped_double_q: opts.clippedDoubleQ }, ...summary, wall_s: wall, workers: opts.workers, backend },
+      { config: { ...configOf(opts, all[0]), double_q: opts.double, target_network: opts.target, clipped_double_q: opts.clippedDoubleQ }, ...summary, wall_s: wall, workers: opts.workers, backend, ...load.end() },
       (r) =>
         `eval return ${r.mean_eval_return} ± ${r.std_eval_return} over ${opts.seeds} seeds; ` +
         `${r.seeds_solved}/${opts.seeds} seeds ≥ ${SOLVED}; Q(s0) overestimation ${r.q0_overestimation_mean}; ${r.wall_s} s`,
@@ -175,6 +175,7 @@ export async function benchCartPole(opts: BenchCartPoleOptions): Promise<void> {
       wall_s: wall,
       workers: opts.workers,
       backend,
+      ...load.end(),
     },
     () => files.map((f) => `wrote ${f}`).join('\n'),
   );

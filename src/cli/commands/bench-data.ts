@@ -9,16 +9,13 @@
  * it stays flat.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { DatasetReader, DatasetWriter, collect, prepareEpisode, type CollectResult } from '../../data/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { resolveScene } from '../scene-env.js';
-import { roundTo } from '../../report/index.js';
-
-/** Decimals kept in this benchmark's JSON. */
-const round = (x: number, digits = 2): number => roundTo(x, digits);
+import { clock, round, since, trackLoad } from '../bench-measure.js';
 
 interface BenchDataOptions extends OutputOptions {
   episodes: number;
@@ -70,7 +67,7 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
   const root = mkdtempSync(join(tmpdir(), 'pincer-bench-data-'));
   try {
     const base = { episodes: opts.episodes, seed: opts.seed, resume: false, policy: opts.policy, scene, split: 'train' as const, objectsDir: null };
-    const load0 = loadavg()[0];
+    const load = trackLoad();
     // Alternate 1 and 2 collectors so a change in the machine's load hits both alike.
     const ones: CollectResult[] = [];
     const twos: CollectResult[] = [];
@@ -103,12 +100,11 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
     for (let k = 0; k < opts.rewrites; k++) {
       const w = DatasetWriter.create(join(root, `rewrite-${k}`), reader.spec, {});
       for (const record of records) {
-        const t0 = performance.now();
-        const cpu0 = process.cpuUsage();
+        const t = clock();
         const prepared = await prepareEpisode(record);
-        const cpu = process.cpuUsage(cpu0);
-        pngMs += performance.now() - t0;
-        pngCpuMs += (cpu.user + cpu.system) / 1000;
+        const png = since(t);
+        pngMs += png.wall;
+        pngCpuMs += png.cpu;
         const a = w.append(prepared);
         writerMs += a.ms;
         writerCpuMs += a.cpuMs;
@@ -126,7 +122,6 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
       episodes: opts.episodes,
       frames,
       mean_episode_length: round(frames / opts.episodes, 2),
-      load_average_1min: [round(load0), round(loadavg()[0])],
       workers_1: ones.map(rateSummary),
       workers_2: twos.map(rateSummary),
       /** Mean over the repeats, end to end (start-up included) and after start-up. */
@@ -135,16 +130,17 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
       identical_across_workers: identical,
       writer_only: {
         episodes: written,
-        png_ms_per_episode: round(pngMs / written),
-        png_cpu_ms_per_episode: round(pngCpuMs / written),
-        writer_ms_per_episode: round(writerMs / written),
-        writer_cpu_ms_per_episode: round(writerCpuMs / written),
+        png_ms_per_episode: round(pngMs / written, 2),
+        png_cpu_ms_per_episode: round(pngCpuMs / written, 2),
+        writer_ms_per_episode: round(writerMs / written, 2),
+        writer_cpu_ms_per_episode: round(writerCpuMs / written, 2),
         episodes_per_s: round(1000 / writerOnlyMsPerEpisode, 1),
       },
       /** Share of an episode's CPU spent outside the env (PNG + writer), from the 2-collector run. */
       non_env_cpu_share: round((two.png_cpu_ms_per_episode + two.writer_cpu_ms_per_episode) / (envCpu + two.png_cpu_ms_per_episode + two.writer_cpu_ms_per_episode), 3),
       bytes_per_1000_frames: two.bytes_per_1000_frames,
       size_bytes: two.size_bytes,
+      ...load.end(),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -162,6 +158,7 @@ interface BenchScaleOptions extends OutputOptions {
 }
 
 async function benchScale(opts: BenchScaleOptions): Promise<Record<string, unknown>> {
+  const load = trackLoad();
   const { scene, source } = resolveScene(opts.scene);
   const dir = opts.out ?? join(mkdtempSync(join(tmpdir(), 'pincer-bench-scale-')), 'ds');
   const r = await collect({
@@ -184,6 +181,7 @@ async function benchScale(opts: BenchScaleOptions): Promise<Record<string, unkno
     ...r,
     info_json_bytes: statSync(join(dir, 'meta/info.json')).size,
     stats_json_bytes: statSync(join(dir, 'meta/stats.json')).size,
+    ...load.end(),
   };
   if (opts.out === undefined) rmSync(join(dir, '..'), { recursive: true, force: true });
   return result;

@@ -14,10 +14,7 @@ import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { envForSplit, resolveScene } from '../scene-env.js';
-import { roundTo } from '../../report/index.js';
-
-/** Decimals kept in this benchmark's JSON. */
-const round = (x: number, digits = 3): number => roundTo(x, digits);
+import { clock, round, since, trackLoad } from '../bench-measure.js';
 
 interface BenchEnvOptions extends OutputOptions {
   scene?: string;
@@ -47,11 +44,10 @@ export let spinSink = 0;
 
 /** Wall and CPU ms of `fn`, per repetition. */
 function timed(reps: number, fn: () => void): { wall: number; cpu: number } {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
+  const t = clock();
   for (let i = 0; i < reps; i++) fn();
-  const c = process.cpuUsage(c0);
-  return { wall: round((performance.now() - t0) / reps), cpu: round((c.user + c.system) / 1000 / reps) };
+  const d = since(t);
+  return { wall: round(d.wall / reps), cpu: round(d.cpu / reps) };
 }
 
 /**
@@ -73,16 +69,15 @@ async function measurePeers(scene: SceneConfig): Promise<Record<string, unknown>
     // An untimed first round: shader compile and JIT.
     timed(PEER_FRAMES, draw);
     const frame = timed(PEER_FRAMES, draw);
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
+    const t = clock();
     let x = 0;
-    while (performance.now() - t0 < PEER_SPIN_MS) for (let i = 0; i < 10_000; i++) x = (x * 1.000001 + i) % 1e9;
+    while (since(t).wall < PEER_SPIN_MS) for (let i = 0; i < 10_000; i++) x = (x * 1.000001 + i) % 1e9;
     spinSink = x;
-    const c = process.cpuUsage(c0);
+    const spin = since(t);
     return {
       frame_back_to_back_ms: frame,
       substeps_per_env_step: Math.round(scene.action.stepDuration / scene.physics.timestep),
-      core_share: round((c.user + c.system) / 1000 / (performance.now() - t0), 2),
+      core_share: round(spin.cpu / spin.wall, 2),
     };
   } finally {
     renderer.dispose();
@@ -109,6 +104,7 @@ Examples:
   pincer bench env --scene scenes/bin-easy.json`,
     )
     .action(async (opts: BenchEnvOptions) => {
+      const load = trackLoad();
       const { scene, source } = resolveScene(opts.scene);
       // Peers first: a second GL context alive beside the env's slows both (measured: 0.8 → 1.5 ms per frame).
       const peer = await measurePeers(scene);
@@ -118,15 +114,14 @@ Examples:
         for (let i = 0; i < opts.warmup; i++) runEpisode(env, policy, deriveSeed(opts.seed + 1, i));
         env.resetTiming();
         let steps = 0;
-        const cpu0 = process.cpuUsage();
-        const t0 = performance.now();
+        const t0 = clock();
         for (let i = 0; i < opts.episodes; i++) {
           steps += runEpisode(env, policy, deriveSeed(opts.seed, i)).record.steps.length;
           log(opts, `episode ${i + 1}/${opts.episodes}`);
         }
-        const seconds = (performance.now() - t0) / 1000;
-        const cpu = process.cpuUsage(cpu0);
-        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        const elapsed = since(t0);
+        const seconds = elapsed.wall / 1000;
+        const cpuSeconds = elapsed.cpu / 1000;
         const t = env.timing;
         const frames = t.reset.frames + t.step.frames + t.end.frames;
         // Reset's physics time includes building the world; only stepped phases give a per-substep cost.
@@ -155,6 +150,7 @@ Examples:
             policy_and_other_ms_per_step: round((seconds * 1000 - accounted) / Math.max(1, steps)),
           },
           peer,
+          ...load.end(),
         };
         emit(opts, result);
       } finally {

@@ -8,7 +8,6 @@
  * cube drawn and read back at the same size (the recipe measured at 0.4–0.9 ms
  * for 64 px on a quiet machine), so figures from a loaded machine can be scaled.
  */
-import { loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { AmbientLight, BoxGeometry, Mesh, MeshLambertMaterial, PerspectiveCamera, Scene, WebGLRenderTarget } from 'three';
 import { sampleObjects, type ObjectSpec } from '../../objects/index.js';
@@ -18,7 +17,8 @@ import { defaultScene, type SceneConfig } from '../../scene/index.js';
 import type { SceneSnapshot } from '../../sim/index.js';
 import { UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
-import { quantile, roundTo } from '../../report/index.js';
+import { quantile } from '../../report/index.js';
+import { round, trackLoad } from '../bench-measure.js';
 
 interface BenchRenderOptions extends OutputOptions {
   sizes: number[];
@@ -54,7 +54,6 @@ function benchSnapshot(scene: SceneConfig, objects: readonly ObjectSpec[], rng: 
 /** min is what an idle machine gives: on shared cores the rasterizer's threads are often descheduled mid-frame. */
 function summary(ms: number[]): { min: number; median: number; p90: number; mean: number } {
   const sorted = ms.slice().sort((a, b) => a - b);
-  const round = (x: number): number => roundTo(x, 3);
   return {
     min: round(sorted[0]),
     median: round(quantile(sorted, 0.5)),
@@ -148,10 +147,13 @@ Examples:
   pincer bench render --sizes 64,472 --frames 200 --json`,
     )
     .action(async (opts: BenchRenderOptions) => {
+      // The first episode's setup includes shader compilation and is left out of episode_setup_ms.
+      if (opts.episodes < 2) throw new UsageError(`--episodes must be at least 2, got ${opts.episodes}`);
+      const load = trackLoad();
       const results = [];
       for (const size of opts.sizes) results.push(await benchSize(size, opts));
       // The machine is shared: the load average says how much to trust the figures.
-      emit(opts, { bench: 'render', load_average_1m: loadavg()[0], results }, (r) =>
+      emit(opts, { bench: 'render', results, ...load.end() }, (r) =>
         (r.results as Record<string, unknown>[])
           .map((x) => {
             const m = (k: string): number => (x[k] as { median: number }).median;

@@ -7,7 +7,7 @@
  * vector of 3 (aperture, closed, height); continuous actions of ACTION_DIM.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACTION_DIM } from '../../env/types.js';
 import { Rng } from '../../random/index.js';
@@ -23,10 +23,8 @@ import {
 } from '../../rl/node.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
-import { median, roundTo } from '../../report/index.js';
-
-/** Decimals kept in this benchmark's JSON. */
-const round = (x: number, digits = 3): number => roundTo(x, digits);
+import { median } from '../../report/index.js';
+import { round, trackLoad } from '../bench-measure.js';
 
 export interface BenchReplayOptions extends OutputOptions {
   capacity: number;
@@ -105,6 +103,7 @@ function timeSampling(buf: ReplayBuffer, opts: BenchReplayOptions, rng: Rng): { 
 
 
 export async function benchReplay(opts: BenchReplayOptions): Promise<void> {
+  const load = trackLoad();
   const uniformCfg = replayConfig(opts, opts.capacity, false);
   const perSlot = replayBytesPerSlot(uniformCfg);
   // Each episode of L steps stores L + 1 frames: one per step plus its final frame.
@@ -160,7 +159,6 @@ export async function benchReplay(opts: BenchReplayOptions): Promise<void> {
     opts,
     {
       bench: 'replay',
-      load_average_1m: loadavg()[0],
       image: [opts.image, opts.image, 3],
       vector_dim: VECTOR_DIM,
       action_dim: ACTION_DIM,
@@ -171,6 +169,7 @@ export async function benchReplay(opts: BenchReplayOptions): Promise<void> {
       million_transitions_prioritized_gb: round(millionPer / 1e9),
       fits_14gb: millionPer < 14e9,
       results,
+      ...load.end(),
     },
     (r) =>
       [

@@ -15,10 +15,7 @@ import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld, type GraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { resolveScene } from '../scene-env.js';
-import { roundTo } from '../../report/index.js';
-
-/** Decimals kept in this benchmark's JSON. */
-const round = (x: number, digits = 4): number => roundTo(x, digits);
+import { clock, round, since, trackLoad, type Clock } from '../bench-measure.js';
 
 interface BenchSimOptions extends OutputOptions {
   scene?: string;
@@ -27,24 +24,14 @@ interface BenchSimOptions extends OutputOptions {
   seed: number;
 }
 
-interface Clock {
-  wall: number;
-  cpu: number;
-}
-
-function now(): Clock {
-  const c = process.cpuUsage();
-  return { wall: performance.now(), cpu: (c.user + c.system) / 1000 };
-}
-
 /** Milliseconds since `start`, wall and CPU, added into `acc`. */
 function addSince(acc: Clock, start: Clock): void {
-  const t = now();
-  acc.wall += t.wall - start.wall;
-  acc.cpu += t.cpu - start.cpu;
+  const d = since(start);
+  acc.wall += d.wall;
+  acc.cpu += d.cpu;
 }
 
-const per = (c: Clock, n: number) => ({ wall: round(c.wall / n), cpu: round(c.cpu / n) });
+const per = (c: Clock, n: number) => ({ wall: round(c.wall / n, 4), cpu: round(c.cpu / n, 4) });
 
 /** Random gripper motion for `steps` env steps; returns the physics steps taken. */
 function randomMotion(world: GraspWorld, scene: SceneConfig, steps: number, rng: Rng): number {
@@ -59,6 +46,7 @@ function randomMotion(world: GraspWorld, scene: SceneConfig, steps: number, rng:
 }
 
 async function benchSim(opts: BenchSimOptions): Promise<void> {
+  const load = trackLoad();
   const { scene, source } = resolveScene(opts.scene);
   const world = await createGraspWorld(scene);
   // settleTime 0: the same reset without settling, i.e. world creation and body building only.
@@ -76,21 +64,21 @@ async function benchSim(opts: BenchSimOptions): Promise<void> {
   try {
     for (let ep = 0; ep < opts.episodes; ep++) {
       const objects = sampleObjects('train', scene.objects.count, rng);
-      let t = now();
+      let t = clock();
       builder.reset(objects, ep);
       addSince(build, t);
-      t = now();
+      t = clock();
       world.reset(objects, ep);
       addSince(reset, t);
       const settled = world.stepsSinceReset;
       settleSteps += settled;
       if (settled >= Math.round(scene.physics.settleTime / scene.physics.timestep)) stillMoving++;
       const motionSeed = rng.int(0, 0x7fffffff);
-      t = now();
+      t = clock();
       motionSteps += randomMotion(world, scene, opts.steps, new Rng(motionSeed));
       addSince(motion, t);
       peer.reset([], ep);
-      t = now();
+      t = clock();
       peerSteps += randomMotion(peer, scene, opts.steps, new Rng(motionSeed));
       addSince(peerMotion, t);
       log(opts, `episode ${ep + 1}/${opts.episodes}: ${settled} settle steps`);
@@ -119,6 +107,7 @@ async function benchSim(opts: BenchSimOptions): Promise<void> {
       physics_ms_per_step: perStep,
       env_step_physics_ms: { wall: round(perStep.wall * stepsPerEnvStep, 3), cpu: round(perStep.cpu * stepsPerEnvStep, 3) },
       peer_gripper_only_ms_per_step: per(peerMotion, peerSteps),
+      ...load.end(),
     },
     (r) => {
       const ms = (c: unknown) => `${(c as Clock).wall} ms wall / ${(c as Clock).cpu} ms cpu`;

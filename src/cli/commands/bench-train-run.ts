@@ -9,7 +9,6 @@
  * moves far less from run to run.
  */
 import { execFileSync } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../random/index.js';
@@ -25,11 +24,8 @@ import {
   reluBiasGrad,
 } from '../../tf/node.js';
 import { PincerError } from '../errors.js';
-import { emit, log, type OutputOptions } from '../io.js';
-import { median, roundTo } from '../../report/index.js';
-
-/** Decimals kept in this benchmark's JSON. */
-const round = (x: number, digits = 3): number => roundTo(x, digits);
+import { commandLogger, emit, log, type OutputOptions } from '../io.js';
+import { medianTime, round, trackLoad } from '../bench-measure.js';
 
 export interface BenchTrainOptions extends OutputOptions {
   iters: number;
@@ -59,18 +55,8 @@ interface Timing {
 
 /** Median wall and CPU milliseconds of `run` (which must finish its work synchronously or via the returned promise). */
 async function time(opts: BenchTrainOptions, run: () => void | Promise<void>): Promise<Timing> {
-  for (let i = 0; i < opts.warmup; i++) await run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < opts.iters; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await run();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  return { ms: median(wall), cpuMs: median(cpu) };
+  const t = await medianTime(opts.iters, opts.warmup, run);
+  return { ms: t.wall, cpuMs: t.cpu };
 }
 
 /**
@@ -137,7 +123,8 @@ function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; n
 }
 
 export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
-  const backend = await initBackend();
+  const load = trackLoad();
+  const backend = await initBackend(commandLogger(opts));
   const rng = new Rng(opts.seed);
   const net = new QNetwork(REFERENCE_QNET, opts.seed);
   const params = net.paramCount;
@@ -194,7 +181,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     reference_cem_eval_ms: round(cem.ms),
     cem_samples: CEM_SAMPLES,
     tensors_leaked_per_step: (tensorsAfter - tensorsBefore) / (opts.warmup + opts.iters),
-    loadavg_1m: round(loadavg()[0]!, 2),
+    ...load.end(),
   };
   if (kernels) result.kernel_ms = kernels;
   if (parts) result.breakdown_cpu_ms = parts;

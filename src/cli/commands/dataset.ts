@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { DatasetError, DatasetReader, contactSheet, summarizeDataset, validateDataset, type DatasetSummary, type ValidationReport } from '../../data/index.js';
 import { encodePng } from '../../render/node.js';
 import { PincerError, UsageError } from '../errors.js';
-import { emit, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { writeFileAtomic } from '../../fsutil/index.js';
 
 /** Dataset errors become one-line CLI errors: exit 2 for a wrong directory or request, 1 for damaged data. */
 async function asCli<T>(work: () => Promise<T> | T): Promise<T> {

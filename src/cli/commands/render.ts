@@ -11,7 +11,8 @@ import type { LibrarySplit } from '../../objects/index.js';
 import { encodePng } from '../../render/node.js';
 import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
 import { UsageError } from '../errors.js';
-import { emit, parseNonNegativeInt, parsePositiveInt, writeFileAtomic, type OutputOptions } from '../io.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
+import { writeFileAtomic } from '../../fsutil/index.js';
 import { envForSplit, resolveScene, SPLIT_FLAG } from '../scene-env.js';
 
 /** Image side limits, px (the scene schema's camera limits). */

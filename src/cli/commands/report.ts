@@ -8,7 +8,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renderPng, reportPanels, type EvalResult, type MetricsLine, type RunData } from '../../report/index.js';
 import { UsageError } from '../errors.js';
-import { emit, writeFileAtomic, type OutputOptions } from '../io.js';
+import { writeFileAtomic } from '../../fsutil/index.js';
+import { emit, type OutputOptions } from '../io.js';
 
 interface ReportOptions extends OutputOptions {
   out?: string;

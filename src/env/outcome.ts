@@ -1,0 +1,95 @@
+/**
+ * Why grasps fail, from simulator ground truth: for diagnosis only (rollouts of
+ * any policy, and the learned policy's evaluation), never for reward or
+ * training. Pure functions over the final step's `info`.
+ *
+ * | failure  | ground truth at the end of the episode                                    |
+ * |----------|---------------------------------------------------------------------------|
+ * | blocked  | nothing lifted, nothing held at close, and the guarded descent was stopped  |
+ * |          | on an object or a wall top above the commanded height                      |
+ * | missed   | nothing lifted and nothing held at close: the fingers closed on nothing     |
+ * | slipped  | something was held between the pads at close but nothing was lifted         |
+ *
+ * `detector_disagreed` counts episodes where the success detector's verdict
+ * differs from ground truth, whatever the outcome.
+ */
+import type { StepInfo } from './grasp-env.js';
+import type { EpisodeRecord } from './types.js';
+
+export type GraspFailure = 'missed' | 'slipped' | 'blocked';
+
+export interface FailureCounts {
+  missed: number;
+  slipped: number;
+  blocked: number;
+  detector_disagreed: number;
+}
+
+/** Success of the episodes on objects of one family (the family of the object grasped at). */
+export interface FamilyOutcome {
+  episodes: number;
+  /** Detected successes. */
+  successes: number;
+  success_rate: number;
+  /** Ground-truth successes. */
+  ground_truth_successes: number;
+}
+
+export interface OutcomeBreakdown {
+  failures: FailureCounts;
+  by_family: Record<string, FamilyOutcome>;
+}
+
+/** The failure of an episode from its final step's info, or null when ground truth says it succeeded. */
+export function graspFailure(finalInfo: StepInfo): GraspFailure | null {
+  const e = finalInfo.evaluation;
+  if (!e) throw new Error('graspFailure: this info is not the final step of an episode (no evaluation)');
+  if (e.groundTruthSuccess) return null;
+  if (e.heldAtClose.length > 0) return 'slipped';
+  return e.descentBlockedBy === null ? 'missed' : 'blocked';
+}
+
+/** Family (ObjectSpec.kind) of the object the episode's grasp was made on; 'none' for an empty bin. */
+export function graspedFamily(finalInfo: StepInfo): string {
+  const i = finalInfo.evaluation?.graspedObject;
+  return i === null || i === undefined ? 'none' : finalInfo.privileged.objects[i].kind;
+}
+
+/** Failure counts and success by family over the final infos of many episodes. */
+export function outcomeBreakdown(finalInfos: readonly StepInfo[]): OutcomeBreakdown {
+  const failures: FailureCounts = { missed: 0, slipped: 0, blocked: 0, detector_disagreed: 0 };
+  const by_family: Record<string, FamilyOutcome> = {};
+  for (const info of finalInfos) {
+    const failure = graspFailure(info);
+    if (failure) failures[failure]++;
+    const e = info.evaluation!;
+    if (e.success !== e.groundTruthSuccess) failures.detector_disagreed++;
+    const family = graspedFamily(info);
+    const f = (by_family[family] ??= { episodes: 0, successes: 0, success_rate: 0, ground_truth_successes: 0 });
+    f.episodes++;
+    if (e.success) f.successes++;
+    if (e.groundTruthSuccess) f.ground_truth_successes++;
+  }
+  for (const f of Object.values(by_family)) f.success_rate = f.successes / f.episodes;
+  return { failures, by_family: Object.fromEntries(Object.entries(by_family).sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
+
+/** The success detector against ground truth, counting ground truth as the label. */
+export interface DetectorCounts {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+  agreement: number;
+}
+
+export function detectorCounts(records: readonly Pick<EpisodeRecord, 'success' | 'groundTruthSuccess'>[]): DetectorCounts {
+  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  for (const r of records) {
+    if (r.success && r.groundTruthSuccess) c.tp++;
+    else if (r.success) c.fp++;
+    else if (r.groundTruthSuccess) c.fn++;
+    else c.tn++;
+  }
+  return { ...c, agreement: records.length === 0 ? 0 : (c.tp + c.tn) / records.length };
+}
