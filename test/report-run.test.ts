@@ -53,7 +53,14 @@ function writeRun(name: string, quality: number): string {
   }
   writeFileSync(
     join(dir, 'eval', 'test-step-400-seed-1-n-20.json'),
-    JSON.stringify({ split: 'test', episodes: 20, successes: Math.round(12 * quality), detector: { tp: 10, fp: 1, tn: 8, fn: 1 }, calibration: [] }),
+    JSON.stringify({
+      split: 'test',
+      episodes: 20,
+      successes: Math.round(12 * quality),
+      detector: { tp: 10, fp: 1, tn: 8, fn: 1 },
+      failures: { missed: 4, slipped: 2, blocked: 1, detector_disagreed: 2 },
+      calibration: [],
+    }),
   );
   return dir;
 }

@@ -24,6 +24,8 @@ export interface EvalResult {
   successes: number;
   calibration: { episodes: number; mean_predicted: number | null; realized: number | null }[];
   detector: { tp: number; fp: number; tn: number; fn: number } | null;
+  /** The failure taxonomy from ground truth (src/env's outcomeBreakdown), when the evaluation wrote it. */
+  failures: { missed: number; slipped: number; blocked: number; detector_disagreed: number } | null;
 }
 
 export interface RunData {
@@ -299,22 +301,37 @@ function throughputPanel(runs: RunData[]): ReportPanel {
   };
 }
 
-/** The outcomes of the latest evaluation per split: detected success and failure against simulator ground truth. */
+/**
+ * The failure taxonomy of the latest evaluation per split: successes and the ground-truth
+ * failure kinds (missed: closed on nothing; slipped: held at close, not lifted; blocked:
+ * the descent stopped on something) plus detector disagreements, when the evaluation
+ * recorded them; otherwise the detector against ground truth.
+ */
 function failurePanel(runs: RunData[]): ReportPanel {
   const file = 'failures';
-  const title = 'Outcomes of the latest evaluation: detector vs ground truth';
-  const categories: [keyof NonNullable<EvalResult['detector']>, string][] = [
-    ['tp', 'success'],
-    ['fn', 'lifted, not detected'],
-    ['fp', 'detected, not lifted'],
-    ['tn', 'failed grasp'],
-  ];
+  const title = 'Failure taxonomy of the latest evaluation';
   const values = runs.flatMap((run) => {
     const latest = new Map<string, EvalResult>();
-    for (const e of run.evals) if (e.detector && (latest.get(e.split)?.step ?? -1) <= (e.step ?? 0)) latest.set(e.split, e);
-    return [...latest.values()].flatMap((e) => categories.map(([k, label]) => ({ run: run.name, split: e.split, outcome: label, episodes: e.detector![k] })));
+    for (const e of run.evals) if ((e.failures || e.detector) && (latest.get(e.split)?.step ?? -1) <= (e.step ?? 0)) latest.set(e.split, e);
+    return [...latest.values()].flatMap((e) => {
+      const rows = e.failures
+        ? [
+            ['success', e.successes],
+            ['missed', e.failures.missed],
+            ['slipped', e.failures.slipped],
+            ['blocked', e.failures.blocked],
+            ['detector disagreed', e.failures.detector_disagreed],
+          ]
+        : [
+            ['success', e.detector!.tp],
+            ['lifted, not detected', e.detector!.fn],
+            ['detected, not lifted', e.detector!.fp],
+            ['failed grasp', e.detector!.tn],
+          ];
+      return rows.map(([outcome, episodes]) => ({ run: run.name, split: e.split, outcome, episodes }));
+    });
   });
-  if (values.length === 0) return { file, title, hasData: false, spec: noDataSpec(title, 'detector counts in eval/*.json') };
+  if (values.length === 0) return { file, title, hasData: false, spec: noDataSpec(title, 'failures or detector counts in eval/*.json') };
   return {
     file,
     title,
@@ -328,11 +345,13 @@ function failurePanel(runs: RunData[]): ReportPanel {
       mark: { type: 'bar' },
       encoding: {
         column: { field: 'split', type: 'nominal', title: null },
-        x: { field: 'outcome', type: 'nominal', title: null, sort: categories.map((c) => c[1]), axis: { labelAngle: -30, labelLimit: 200 } },
+        x: { field: 'outcome', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30, labelLimit: 200 } },
         xOffset: { field: 'run' },
         y: { field: 'episodes', type: 'quantitative', title: 'episodes' },
         color: color(runs),
       },
+      // A split evaluated before the taxonomy existed keeps its own categories.
+      resolve: { scale: { x: 'independent' } },
     },
   };
 }

@@ -63,6 +63,7 @@ function readEval(path: string): EvalResult {
     successes,
     calibration: Array.isArray(json.calibration) ? (json.calibration as EvalResult['calibration']) : [],
     detector: typeof json.detector === 'object' && json.detector !== null ? (json.detector as EvalResult['detector']) : null,
+    failures: typeof json.failures === 'object' && json.failures !== null ? (json.failures as EvalResult['failures']) : null,
   };
 }
 
