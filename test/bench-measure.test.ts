@@ -62,6 +62,7 @@ describe('bench JSON', () => {
     ['train', ['--iters', '1', '--warmup', '0']],
     ['render', ['--sizes', '16', '--frames', '1', '--episodes', '2']],
     ['env', ['--episodes', '1', '--warmup', '0']],
+    ['qtopt', ['--iters', '1', '--warmup', '0']],
   ];
   for (const [name, args] of runs) {
     it(`bench ${name} carries load_average_1m: [start, end]`, async () => {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { conv2dRelu, forcedBackend, initBackend } from '../src/tf/node.js';
+import { conv2dRelu, forcedBackend, initBackend, reluBiasGrad } from '../src/tf/node.js';
 
 beforeAll(async () => {
   expect(await initBackend()).toBe('wasm');
@@ -92,6 +92,19 @@ describe('conv2d gradients on wasm (Conv2DBackpropFilter, Conv2DBackpropInput)',
 });
 
 describe('other kernels training needs on wasm', () => {
+  it('ReLU mask + bias gradient (branchless on the bits of y) matches cpu, with y = +0, −0, negative and positive', () => {
+    const rng = new Rng(11);
+    const shape = [3, 5, 4, 7];
+    const dy = uniform(rng, shape);
+    const y = uniform(rng, shape).map((v, i) => (i % 5 === 0 ? 0 : i % 5 === 1 ? -0 : v));
+    const inputs = { dy: [dy, shape], y: [y, shape] } as Record<string, [Float32Array, number[]]>;
+    const f = (t: Record<string, tf.Tensor>) => reluBiasGrad(t.dy!, t.y!);
+    const cpu = on('cpu', inputs, f);
+    const wasm = on('wasm', inputs, f);
+    expect(wasm[0]!.some((v, i) => v === 0 && dy[i] !== 0)).toBe(true);
+    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-6));
+  });
+
   it('transposed matMuls (dense-layer gradients) match cpu', () => {
     const rng = new Rng(3);
     const inputs = { a: [uniform(rng, [37, 21]), [37, 21]], b: [uniform(rng, [37, 13]), [37, 13]], bias: [uniform(rng, [21]), [21]] } as Record<string, [Float32Array, number[]]>;

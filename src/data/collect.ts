@@ -19,10 +19,22 @@ import { LIBRARY_VERSION, type LibrarySplit } from '../objects/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { deriveSeed } from '../random/index.js';
 import { DatasetError } from './errors.js';
+import { parsePolicySpec } from './policy-spec.js';
 import type { PreparedEpisode } from './episode.js';
 import { DEFAULT_CAMERA, DEFAULT_TASK, ROBOT_TYPE, type DatasetSpec } from './features.js';
 import { sizeOnDisk } from './store.js';
 import { DatasetWriter } from './writer.js';
+
+/**
+ * V8 flags of a collector process. A built-in policy runs no tfjs, so the only
+ * wasm is Rapier's, and TurboFan's tier-up of it kept four V8 threads busy for a
+ * collector's first ~7 s (≈2.6 s CPU, as much as the main thread; perf profile in
+ * docs/benchmarks.md) for no faster steady state: Liftoff code alone. A
+ * checkpoint policy scores with tfjs-wasm (XNNPACK), 13× slower under Liftoff.
+ */
+export function collectorExecArgv(policy: string): string[] {
+  return parsePolicySpec(policy).kind === 'checkpoint' ? process.execArgv : [...process.execArgv, '--liftoff-only'];
+}
 
 /** Episodes assigned to a worker at once: one running, one queued, so it never waits on the main thread. */
 const PREFETCH = 2;
@@ -181,7 +193,11 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
         const count = Math.min(opts.workers, todo);
         for (let k = 0; k < count; k++) {
           // 'advanced' serialization carries typed arrays (the PNGs and columns) as they are.
-          const worker = fork(fileURLToPath(new URL('./collect-worker.js', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+          const worker = fork(fileURLToPath(new URL('./collect-worker.js', import.meta.url)), [], {
+            serialization: 'advanced',
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+            execArgv: collectorExecArgv(opts.policy),
+          });
           workers.push(worker);
           collectorRss.push(0);
           exits.push(new Promise((r) => worker.once('exit', r)));

@@ -8,7 +8,7 @@ import type { SceneConfig } from '../scene/index.js';
 import { RandomPolicy } from './random.js';
 import { ScriptedPolicy } from './scripted.js';
 
-export { RandomPolicy, RANDOM_TERMINATE_PROBABILITY } from './random.js';
+export { RandomPolicy, randomAction, RANDOM_TERMINATE_PROBABILITY } from './random.js';
 export { ScriptedPolicy, planGrasp, planForObject, plansForObject, nearestEquivalentYaw, type GraspPlan } from './scripted.js';
 
 export const POLICY_NAMES = ['scripted', 'random'] as const;

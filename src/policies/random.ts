@@ -3,6 +3,8 @@
  * that fires with a small probability per step, so episodes last long enough
  * for the gripper to reach the objects (terminating half the time, as a
  * uniform terminate would, ends most episodes after one or two steps far above the bin).
+ * Optionally it moves straight down (dz = −1) with a given probability per step,
+ * Quillen et al. 2018's exploration policy, so random data reaches the objects.
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
 import { ACTION_DIM } from '../env/index.js';
@@ -11,20 +13,37 @@ import { Rng } from '../random/index.js';
 /** Default chance of terminating at each step (an expected 20 steps, scene.episode.maxSteps's default). */
 export const RANDOM_TERMINATE_PROBABILITY = 0.05;
 
+const DZ = 2;
+const TERMINATE = 5;
+
+/**
+ * One random action: dx, dy, dz, dyaw, close uniform in [-1, 1]; then, when
+ * downProbability > 0, dz = −1 with that probability; terminate = 1 with
+ * terminateProbability, else −1. The number of draws depends on the settings
+ * only, never on their outcomes.
+ */
+export function randomAction(rng: Rng, terminateProbability = RANDOM_TERMINATE_PROBABILITY, downProbability = 0): Float32Array {
+  const action = new Float32Array(ACTION_DIM);
+  for (let i = 0; i < TERMINATE; i++) action[i] = rng.range(-1, 1);
+  if (downProbability > 0 && rng.bernoulli(downProbability)) action[DZ] = -1;
+  action[TERMINATE] = rng.bernoulli(terminateProbability) ? 1 : -1;
+  return action;
+}
+
 export class RandomPolicy implements Policy {
   readonly name = 'random';
   private rng = new Rng(0);
 
-  constructor(private readonly terminateProbability = RANDOM_TERMINATE_PROBABILITY) {}
+  constructor(
+    private readonly terminateProbability = RANDOM_TERMINATE_PROBABILITY,
+    private readonly downProbability = 0,
+  ) {}
 
   reset(rng: Rng): void {
     this.rng = rng;
   }
 
   act(_obs: Observation, _info: StepInfo): Float32Array {
-    const action = new Float32Array(ACTION_DIM);
-    for (let i = 0; i < 5; i++) action[i] = this.rng.range(-1, 1);
-    action[5] = this.rng.bernoulli(this.terminateProbability) ? 1 : -1;
-    return action;
+    return randomAction(this.rng, this.terminateProbability, this.downProbability);
   }
 }

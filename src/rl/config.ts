@@ -115,7 +115,7 @@ export type DqnConfigInput = z.input<typeof DqnConfigSchema>;
 export function describeIssues(error: z.ZodError): string {
   const issue = error.issues[0];
   const path = issue.path.length ? issue.path.join('.') : '(root)';
-  if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return `${issue.path.length ? `${path}: ` : ''}unknown key ${issue.keys.join(', ')}`;
   return `${path}: ${issue.message}`;
 }
 

@@ -37,7 +37,7 @@
  *
  * Subfolders owned by the tabular/CartPole/DQN engineer export below.
  */
-export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
+export { DqnConfigSchema, DQN_DEFAULTS, ConfigError, describeIssues, resolveDqnConfig, type DqnConfig, type DqnConfigInput } from './config.js';
 export {
   ReplayBuffer,
   resolveReplayConfig,

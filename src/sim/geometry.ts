@@ -205,6 +205,11 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
   for (const part of spec.parts) {
     const v = part.vertices;
     const t = part.indices;
+    // A round primitive lies on its caps or its straight side, never on a facet of its curved ends:
+    // keep only faces square to its axis or along it (the curved facets are most of a capsule's mesh).
+    const shape = part.primitive?.shape.kind;
+    const round = shape === 'cylinder' || shape === 'capsule' || shape === 'sphere';
+    const p = part.primitive?.pose;
     for (let f = 0; f < t.length; f += 3) {
       const a = 3 * t[f];
       const b = 3 * t[f + 1];
@@ -212,7 +217,13 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
       const e1: Vec3 = [v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]];
       const e2: Vec3 = [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]];
       // Counter-clockwise from outside: e1 × e2 points outward, i.e. down when the face is on the floor.
-      add([e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]]);
+      const n: Vec3 = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+      if (round) {
+        if (shape === 'sphere') continue;
+        const along = Math.abs(n[0] * p![2] + n[1] * p![6] + n[2] * p![10]) / Math.hypot(n[0], n[1], n[2]);
+        if (along > 1e-3 && along < 1 - 1e-3) continue;
+      }
+      add(n);
     }
   }
   // Support height along every candidate first; the stability test (the costly part) runs in order of

@@ -5,8 +5,9 @@
  * install fails on many machines), else `@tensorflow/tfjs-backend-wasm`.
  * `PINCER_BACKEND=node|wasm|cpu` forces one; a bad value or a forced backend
  * that cannot load is a one-line BackendError, which the CLI shows as is. The
- * backend in use is reported through the caller's Logger, never on stderr here. The wasm backend runs with SIMD and one thread:
- * forcing multithreading in Node made convolutions ~35x slower on this machine.
+ * backend in use is reported through the caller's Logger, never on stderr here.
+ * The wasm backend runs with SIMD and one thread: forcing multithreading in
+ * Node made convolutions ~35x slower on this machine.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -40,6 +40,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: backpropFilterKernel as tf.KernelFunc });
   }
   tf.registerKernel({ kernelName: RELU_BIAS_GRAD, backendName: 'wasm', kernelFunc: reluBiasGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: PHASE_FILTERS, backendName: 'wasm', kernelFunc: phaseFiltersKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: INTERLEAVE, backendName: 'wasm', kernelFunc: interleaveKernel as unknown as tf.KernelFunc });
   replaceKernel('Conv2DBackpropInput', (original) => (args) => backpropInputKernel(args, original));
   replaceKernel('BatchMatMul', (original) => (args) => matMulKernel(args, original));
@@ -160,25 +161,93 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: tf.b
   const rows = phasesAlongAxis(inHeight, kh, sh, info.padInfo.top, info.outHeight);
   const cols = phasesAlongAxis(inWidth, kw, sw, info.padInfo.left, info.outWidth);
   return tf.tidy(() => {
-    // Flipped taps, channels swapped: wFlip[u, v, co, ci] = W[KH-1-u, KW-1-v, ci, co].
-    const wFlip = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const subs = phaseFilters(filter, rows, cols);
     const parts: tf.Tensor4D[] = [];
+    let next = 0;
     for (const row of rows) {
       for (const col of cols) {
-        if (row.taps === 0 || col.taps === 0) {
-          parts.push(tf.zeros([batchSize, inHeight / sh, inWidth / sw, inChannels]));
-          continue;
-        }
-        // Sub-filter taps a0 + S·t, flipped: indices KH-1-a0-S·(T-1) ... KH-1-a0 of wFlip, step S.
-        const r0 = kh - 1 - row.first - sh * (row.taps - 1);
-        const c0 = kw - 1 - col.first - sw * (col.taps - 1);
-        const sub = tf.stridedSlice(wFlip, [r0, c0, 0, 0], [r0 + sh * (row.taps - 1) + 1, c0 + sw * (col.taps - 1) + 1, wFlip.shape[2], wFlip.shape[3]], [sh, sw, 1, 1]) as tf.Tensor4D;
-        parts.push(phaseConv(dy, sub, row, col));
+        if (row.taps === 0 || col.taps === 0) parts.push(tf.zeros([batchSize, inHeight / sh, inWidth / sw, inChannels]));
+        else parts.push(phaseConv(dy, subs[next++]!, row, col));
       }
     }
     if (parts.length === 1) return parts[0]!;
     return interleavePhases(parts, sh, sw);
   });
+}
+
+const PHASE_FILTERS = 'PincerPhaseFilters';
+
+/**
+ * The sub-filter of each phase (row, col) with taps on both axes, in row-major
+ * phase order: sub[u, v, co, ci] = W[a0 + S·(T−1−u), b0 + S·(T'−1−v), ci, co]
+ * (the phase's taps, flipped, channels swapped), shape [T, T', CO, CI].
+ * On wasm one JS pass over the (small) filter; elsewhere reverse, transpose and
+ * one strided slice per phase (eight slow kernels on wasm).
+ */
+function phaseFilters(filter: tf.Tensor4D, rows: Phase[], cols: Phase[]): tf.Tensor4D[] {
+  const [kh, kw] = filter.shape;
+  const sh = rows.length;
+  const sw = cols.length;
+  if (tf.getKernel(PHASE_FILTERS, tf.getBackend())) {
+    const attrs = { rowFirst: rows.map((r) => r.first), rowTaps: rows.map((r) => r.taps), colFirst: cols.map((c) => c.first), colTaps: cols.map((c) => c.taps) };
+    const out = tf.engine().runKernel(PHASE_FILTERS, { filter }, attrs as unknown as tf.NamedAttrMap);
+    return (Array.isArray(out) ? out : [out]) as tf.Tensor4D[];
+  }
+  return tf.tidy(() => {
+    // Flipped taps, channels swapped: wFlip[u, v, co, ci] = W[KH-1-u, KW-1-v, ci, co].
+    const wFlip = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const subs: tf.Tensor4D[] = [];
+    for (const row of rows) {
+      for (const col of cols) {
+        if (row.taps === 0 || col.taps === 0) continue;
+        // Taps a0 + S·t, flipped: indices KH-1-a0-S·(T-1) ... KH-1-a0 of wFlip, step S.
+        const r0 = kh - 1 - row.first - sh * (row.taps - 1);
+        const c0 = kw - 1 - col.first - sw * (col.taps - 1);
+        const end = [r0 + sh * (row.taps - 1) + 1, c0 + sw * (col.taps - 1) + 1, wFlip.shape[2], wFlip.shape[3]];
+        subs.push(tf.stridedSlice(wFlip, [r0, c0, 0, 0], end, [sh, sw, 1, 1]) as tf.Tensor4D);
+      }
+    }
+    return subs;
+  });
+}
+
+interface PhaseFilterAttrs {
+  rowFirst: number[];
+  rowTaps: number[];
+  colFirst: number[];
+  colTaps: number[];
+}
+
+function phaseFiltersKernel(args: { inputs: { filter: tf.TensorInfo }; backend: WasmHeap; attrs: PhaseFilterAttrs }): tf.TensorInfo[] {
+  const { filter } = args.inputs;
+  const { rowFirst, rowTaps, colFirst, colTaps } = args.attrs;
+  const [, kw, ci, co] = filter.shape as [number, number, number, number];
+  const sh = rowFirst.length;
+  const sw = colFirst.length;
+  const outs: { info: tf.TensorInfo; r: number; c: number }[] = [];
+  for (let r = 0; r < sh; r++) {
+    for (let c = 0; c < sw; c++) {
+      if (rowTaps[r]! > 0 && colTaps[c]! > 0) outs.push({ info: args.backend.makeOutput([rowTaps[r]!, colTaps[c]!, co, ci], 'float32'), r, c });
+    }
+  }
+  // Views only after every allocation (see reluBiasGradKernel).
+  const w = args.backend.typedArrayFromHeap(filter);
+  for (const { info, r, c } of outs) {
+    const sub = args.backend.typedArrayFromHeap(info);
+    const [tr, tc] = [rowTaps[r]!, colTaps[c]!];
+    let o = 0;
+    for (let u = 0; u < tr; u++) {
+      const a = rowFirst[r]! + sh * (tr - 1 - u);
+      for (let v = 0; v < tc; v++) {
+        const b = colFirst[c]! + sw * (tc - 1 - v);
+        const tap = (a * kw + b) * ci * co;
+        for (let oc = 0; oc < co; oc++) {
+          for (let ic = 0; ic < ci; ic++) sub[o++] = w[tap + ic * co + oc]!;
+        }
+      }
+    }
+  }
+  return outs.map((x) => x.info);
 }
 
 const INTERLEAVE = 'PincerInterleavePhases';
@@ -204,20 +273,21 @@ function interleaveKernel(args: { inputs: Record<string, tf.TensorInfo>; backend
   const infos = Array.from({ length: sh * sw }, (_, i) => args.inputs[`p${i}`]!);
   const [n, h, w, c] = infos[0]!.shape as [number, number, number, number];
   const outInfo = args.backend.makeOutput([n, h * sh, w * sw, c], 'float32');
-  const parts = infos.map((t) => args.backend.typedArrayFromHeap(t));
+  // One view of the whole wasm heap: each run of C values moves with copyWithin (a memmove).
   const out = args.backend.typedArrayFromHeap(outInfo);
+  const heap = new Float32Array(out.buffer);
+  const starts = infos.map((t) => args.backend.typedArrayFromHeap(t).byteOffset / 4);
+  const outStart = out.byteOffset / 4;
   const rowOut = w * sw * c;
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
       for (let r = 0; r < sh; r++) {
-        const outRow = ((b * h + i) * sh + r) * rowOut;
+        const outRow = outStart + ((b * h + i) * sh + r) * rowOut;
         for (let col = 0; col < sw; col++) {
-          const src = parts[r * sw + col]!;
-          const srcRow = (b * h + i) * w * c;
+          const srcRow = starts[r * sw + col]! + (b * h + i) * w * c;
           for (let j = 0; j < w; j++) {
-            const o = outRow + (j * sw + col) * c;
             const q = srcRow + j * c;
-            for (let k = 0; k < c; k++) out[o + k] = src[q + k]!;
+            heap.copyWithin(outRow + (j * sw + col) * c, q, q + c);
           }
         }
       }
@@ -282,15 +352,22 @@ function reluBiasGradKernel(args: { inputs: { dy: tf.TensorInfo; y: tf.TensorInf
   const dbInfo = heap.makeOutput([c], 'float32');
   // Views only after every allocation: growing the wasm memory detaches earlier views.
   const dyv = heap.typedArrayFromHeap(dy);
-  const yv = heap.typedArrayFromHeap(y);
   const dz = heap.typedArrayFromHeap(dzInfo);
   const db = heap.typedArrayFromHeap(dbInfo);
+  const yv = heap.typedArrayFromHeap(y);
+  // The mask from y's bits, without a branch (ReLU masks are ~50 % random: a branch
+  // mispredicts half the time, 2x slower): for b = bits(y), (−b >> 31) & ~(b >> 31)
+  // is all ones when y > 0 (b > 0) and 0 for +0, −0 and negative y.
+  const dyBits = new Int32Array(dyv.buffer, dyv.byteOffset, dyv.length);
+  const yBits = new Int32Array(yv.buffer, yv.byteOffset, yv.length);
+  const dzBits = new Int32Array(dz.buffer, dz.byteOffset, dz.length);
   const sums = new Float64Array(c);
   for (let base = 0; base < dyv.length; base += c) {
     for (let k = 0; k < c; k++) {
-      const g = yv[base + k]! > 0 ? dyv[base + k]! : 0;
-      dz[base + k] = g;
-      sums[k] += g;
+      const i = base + k;
+      const b = yBits[i]!;
+      dzBits[i] = dyBits[i]! & (-b >> 31) & ~(b >> 31);
+      sums[k] += dz[i]!;
     }
   }
   db.set(sums);

@@ -23,9 +23,11 @@ import {
   REFERENCE_QNET_PARAMS,
   reluBiasGrad,
 } from '../../tf/node.js';
+import { DataParallelLearner, type StepPhases } from '../../rl/node.js';
 import { PincerError } from '../errors.js';
 import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { medianTime, round, trackLoad } from '../bench-measure.js';
+import { median } from '../../report/index.js';
 
 export interface BenchTrainOptions extends OutputOptions {
   iters: number;
@@ -35,6 +37,8 @@ export interface BenchTrainOptions extends OutputOptions {
   profile: boolean;
   tfAdam: boolean;
   breakdown: boolean;
+  threads: number;
+  soak: number;
 }
 
 /** Batch size of the reference train step. */
@@ -98,10 +102,81 @@ async function breakdown(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optim
   return out;
 }
 
-function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
+function uniformValues(rng: Rng, shape: number[], lo: number, hi: number): Float32Array {
   const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < values.length; i++) values[i] = rng.range(lo, hi);
-  return tf.tensor(values, shape);
+  return values;
+}
+
+function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
+  return tf.tensor(uniformValues(rng, shape, lo, hi), shape);
+}
+
+/**
+ * The train step split over `threads` tfjs-wasm instances (DataParallelLearner):
+ * median wall/CPU ms and the median of each phase. CPU time counts every thread
+ * of the process.
+ */
+/** Samples per soak run: numTensors and RSS at start and after every tenth of the steps. */
+const SOAK_SAMPLES = 10;
+
+/**
+ * `--soak N`: N data-parallel reference steps on fresh random batches; numTensors
+ * of every tfjs instance and the process RSS (all threads) sampled as it goes.
+ */
+async function soak(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<Record<string, unknown>> {
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = REFERENCE_QNET;
+  const pixels = BATCH * h * w * c;
+  const learner = await DataParallelLearner.start(net, opts.threads);
+  const samples: [number, number, number[], number][] = [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i <= opts.soak; i++) {
+      const batch = {
+        images: Uint8Array.from({ length: pixels }, () => Math.floor(rng.range(0, 256))),
+        state: uniformValues(rng, [BATCH, stateDim], 0, 1),
+        actions: uniformValues(rng, [BATCH, actionDim], -1, 1),
+        targets: uniformValues(rng, [BATCH], 0, 1),
+        weights: null,
+      };
+      const r = await learner.step(optimizer, batch, { ...REFERENCE_STEP, maxGradNorm: 10 });
+      // Step 0 creates Adam's slots: the first sample is after it.
+      if (i % Math.max(1, Math.floor(opts.soak / SOAK_SAMPLES)) === 0 || i === opts.soak) {
+        samples.push([i, tf.memory().numTensors, r.workerTensors, round(process.memoryUsage().rss / 2 ** 20, 1)]);
+        log(opts, `bench train: soak step ${i}/${opts.soak}, numTensors ${tf.memory().numTensors}, rss ${samples.at(-1)![3]} MiB`);
+      }
+    }
+  } finally {
+    await learner.close();
+  }
+  return {
+    soak_steps: opts.soak,
+    soak_s: round((performance.now() - t0) / 1000, 1),
+    soak_samples: samples.map(([step, tensors, workers, rss]) => ({ step, num_tensors: tensors, worker_num_tensors: workers, rss_mb: rss })),
+  };
+}
+
+async function parallelStep(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<{ step: Timing; phases: Record<string, number> }> {
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = REFERENCE_QNET;
+  const batch = {
+    images: uniformValues(rng, [BATCH, h, w, c], 0, 1),
+    state: uniformValues(rng, [BATCH, stateDim], 0, 1),
+    actions: uniformValues(rng, [BATCH, actionDim], -1, 1),
+    targets: uniformValues(rng, [BATCH], 0, 1),
+    weights: null,
+  };
+  const learner = await DataParallelLearner.start(net, opts.threads);
+  const phases: StepPhases[] = [];
+  try {
+    const step = await time(opts, async () => {
+      phases.push((await learner.step(optimizer, batch, REFERENCE_STEP)).phases);
+    });
+    const timed = phases.slice(opts.warmup);
+    const phase = (key: keyof StepPhases) => round(median(timed.map((p) => p[key])));
+    return { step, phases: { sync_ms: phase('syncMs'), own_shard_ms: phase('shardMs'), wait_workers_ms: phase('waitMs'), apply_ms: phase('applyMs') } };
+  } finally {
+    await learner.close();
+  }
 }
 
 /** Run the PyTorch peer if python3 with torch is installed; returns its JSON or why it was skipped. */
@@ -113,7 +188,7 @@ function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; n
     } catch {
       continue;
     }
-    const out = execFileSync(python, [script, '--iters', String(opts.iters), '--warmup', String(opts.warmup)], {
+    const out = execFileSync(python, [script, '--iters', String(opts.iters), '--warmup', String(opts.warmup), '--threads', String(opts.threads)], {
       encoding: 'utf8',
       timeout: 30 * 60_000,
     });
@@ -144,12 +219,17 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   // Adam creates its moment slots on the first update; count tensors after that.
   trainStep();
   const tensorsBefore = tf.memory().numTensors;
-  const step = await time(opts, trainStep);
+  const oneThread = await time(opts, trainStep);
   const tensorsAfter = tf.memory().numTensors;
   const forward = await time(opts, () => tf.tidy(() => net.logits(images, state, actions)).dispose());
-  const grads = await time(opts, () =>
-    tf.tidy(() => void tf.variableGrads(() => tdLoss('huber', tf.sigmoid(net.logits(images, state, actions)), targets), net.variables)),
-  );
+  const lossOf = () => tdLoss('huber', tf.sigmoid(net.logits(images, state, actions)), targets);
+  const grads = await time(opts, () => tf.tidy(() => void tf.variableGrads(lossOf, net.variables)));
+  const fixedGrads = tf.tidy(() => tf.variableGrads(lossOf, net.variables).grads);
+  const update = await time(opts, () => optimizer.applyGradients(fixedGrads as Record<string, tf.Variable>));
+  tf.dispose(Object.values(fixedGrads));
+  const parallel = opts.threads > 1 ? await parallelStep(opts, rng, net, optimizer) : null;
+  const step = parallel?.step ?? oneThread;
+  const phases = parallel?.phases ?? { grads_ms: round(grads.ms), apply_ms: round(update.ms) };
   // The CEM score must reach JS (CEM ranks samples there), so the timing includes the read-back.
   const cem = await time(opts, async () => {
     const q = net.scoreActions(oneImage, oneState, cemActions);
@@ -166,6 +246,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   }
 
   const parts = opts.breakdown ? await breakdown(opts, rng, net, optimizer) : undefined;
+  const soaked = opts.soak > 0 ? await soak(opts, rng, net, optimizer) : undefined;
 
   const result: Record<string, unknown> = {
     backend,
@@ -174,8 +255,12 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     batch: BATCH,
     iters: opts.iters,
     warmup: opts.warmup,
+    threads: opts.threads,
     reference_train_step_ms: round(step.ms),
     reference_train_step_cpu_ms: round(step.cpuMs),
+    reference_train_step_phases: phases,
+    one_thread_train_step_ms: round(oneThread.ms),
+    one_thread_train_step_cpu_ms: round(oneThread.cpuMs),
     reference_forward_ms: round(forward.ms),
     reference_grads_ms: round(grads.ms),
     reference_cem_eval_ms: round(cem.ms),
@@ -185,6 +270,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   };
   if (kernels) result.kernel_ms = kernels;
   if (parts) result.breakdown_cpu_ms = parts;
+  if (soaked) Object.assign(result, soaked);
 
   if (opts.peer) {
     log(opts, 'bench train: running the PyTorch peer');

@@ -22,6 +22,8 @@ export function registerBenchTrain(bench: Command): void {
     .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
     .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
     .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)
+    .option('--threads <n>', 'tfjs-wasm instances sharing the train step (data-parallel; workers are threads); the PyTorch peer gets as many threads', parsePositiveInt('--threads'), 1)
+    .option('--soak <steps>', 'then run this many data-parallel steps (at --threads) and sample numTensors and RSS', parseNonNegativeInt('--soak'), 0)
     .option('--peer', 'also time the same network in PyTorch (scripts/bench_pytorch.py), if python3-torch is installed', false)
     .option('--profile', 'add per-kernel milliseconds of one train step (tf.profile)', false)
     .option('--breakdown', 'add CPU milliseconds of each piece of the step (per-layer forward, gradients, optimizer)', false)
@@ -36,6 +38,8 @@ Backend: tfjs-node if installed, else wasm; PINCER_BACKEND=node|wasm|cpu forces 
 Examples:
   pincer bench train --json
   pincer bench train --iters 50 --peer --json
+  pincer bench train --threads 2 --peer --json
+  pincer bench train --threads 2 --soak 10000 --iters 3 --json
   PINCER_BACKEND=cpu pincer bench train --iters 3 --warmup 1
   pincer bench train --profile --iters 5
   pincer bench train --breakdown --iters 11 --json

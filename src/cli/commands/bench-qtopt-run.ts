@@ -1,0 +1,134 @@
+/**
+ * `pincer bench qtopt` (flags in bench-qtopt.ts). Medians of wall and CPU
+ * milliseconds after warm-up (src/cli/bench-measure.ts); CPU time moves far
+ * less than wall time on a shared machine, so both are printed, with the load.
+ *
+ * - policy: CemPolicy.act on one observation (encode once, CEM's iterations
+ *   through the head, read back), no exploration;
+ * - learner: QtOptLearner.step on a batch sampled from a replay of random
+ *   20-step episodes, split into the Bellman targets alone (the target chain's
+ *   encoders and CEM on the next images) and the whole step.
+ */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
+import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
+import { Rng } from '../../random/index.js';
+import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
+import { initBackend } from '../../tf/node.js';
+import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
+import { UsageError } from '../errors.js';
+import { emit, log, type OutputOptions } from '../io.js';
+
+export interface BenchQtOptOptions extends OutputOptions {
+  config?: string;
+  iters: number;
+  warmup: number;
+  seed: number;
+}
+
+/** Random episodes in the benchmark's replay, of EPISODE_STEPS steps each. */
+const EPISODES = 40;
+const EPISODE_STEPS = 20;
+
+function readConfig(path: string | undefined): QtOptConfig {
+  if (!path) return resolveQtOptConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--config ${path}: cannot read the file`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--config ${path}: not valid JSON`);
+  }
+  try {
+    return resolveQtOptConfig(json, path);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = config.network;
+  const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: EPISODES * (EPISODE_STEPS + 1) });
+  const obs = () => ({ image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), vector: Array.from({ length: stateDim }, () => rng.range(0, 0.2)) });
+  for (let e = 0; e < EPISODES; e++) {
+    for (let t = 0; t < EPISODE_STEPS; t++) {
+      const last = t === EPISODE_STEPS - 1;
+      const action = Array.from({ length: actionDim }, () => rng.range(-1, 1));
+      replay.add(obs(), action, last && rng.bernoulli(0.3) ? 1 : 0, last, false, last ? obs() : undefined);
+    }
+  }
+  return replay;
+}
+
+export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
+  const config = readConfig(opts.config);
+  const load = trackLoad();
+  const backend = await initBackend();
+  const measure = (run: () => void): Promise<Clock> => medianTime(opts.iters, opts.warmup, run);
+  const rng = new Rng(opts.seed);
+  log(opts, `bench qtopt: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
+  const learner = new QtOptLearner(config, opts.seed);
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim } = config.network;
+
+  const policy = new CemPolicy(learner.online, config);
+  policy.reset(new Rng(opts.seed + 1));
+  const observation: Observation = { image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), imageWidth: w, imageHeight: h, aperture: 0.08, closed: false, height: 0.12 };
+  const info = { step: 0, objectIds: [] } as unknown as StepInfo;
+  const policyTensors = tf.memory().numTensors;
+  const act = await measure(() => void policy.act(observation, info));
+  const policyLeaks = tf.memory().numTensors - policyTensors;
+
+  const replay = randomReplay(config, rng);
+  const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
+  const n = batch.size;
+  const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
+  const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem };
+  const cemRng = new Rng(opts.seed + 2);
+  const targets = await measure(() => {
+    replay.sample(rng, batch);
+    const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
+    const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * stateDim), [n, stateDim]);
+    bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, nets, settings, cemRng, actionSpace);
+    tf.dispose([nextImages, nextState]);
+  });
+  let step = 0;
+  const learn = () => {
+    replay.sample(rng, batch);
+    learner.step(batch, ++step);
+  };
+  learn(); // Adam's moment slots appear on the first update
+  const stepTensors = tf.memory().numTensors;
+  const gradient = await measure(learn);
+  const stepLeaks = tf.memory().numTensors - stepTensors;
+  const params = learner.online.paramCount;
+  learner.dispose();
+
+  emit(opts, {
+    backend,
+    params,
+    image: `${w}x${h}x${c}`,
+    convs: config.network.convs.map((k) => `${k.filters}@${k.kernelSize}x${k.kernelSize}/${k.stride}`).join(','),
+    cem: `${config.cem.samples}/${config.cem.elites}/${config.cem.iterations}`,
+    bellman_argmax: config.bellman.argmax,
+    value_nets: nets.values.length,
+    batch: n,
+    iters: opts.iters,
+    warmup: opts.warmup,
+    policy_ms_per_step: round(act.wall),
+    policy_cpu_ms_per_step: round(act.cpu),
+    bellman_targets_ms: round(targets.wall),
+    bellman_targets_cpu_ms: round(targets.cpu),
+    learner_step_ms: round(gradient.wall),
+    learner_step_cpu_ms: round(gradient.cpu),
+    learner_steps_per_s: round(1000 / gradient.wall, 2),
+    tensors_leaked: policyLeaks + stepLeaks,
+    ...load.end(),
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * `pincer bench qtopt`: speed of the QT-Opt agent at a resolved QtOptConfig (the
+ * defaults, or --config FILE): the CEM policy's milliseconds per env step on one
+ * image, and the learner's gradient step (Bellman targets through the target
+ * chain, then the update) on batches sampled from a replay of random episodes.
+ *
+ * Only the flags live here; the benchmark loads on use.
+ */
+import type { Command } from 'commander';
+import { parseNonNegativeInt, parsePositiveInt } from '../io.js';
+import type { BenchQtOptOptions } from './bench-qtopt-run.js';
+
+export function registerBenchQtOpt(bench: Command): void {
+  bench
+    .command('qtopt')
+    .description("CEM policy ms per step and learner gradient-step ms of the QT-Opt agent at its config's network")
+    .option('--config <file>', 'QtOptConfig JSON (default: the defaults)')
+    .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
+    .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
+    .option('--seed <n>', 'seed for weights, replay contents and CEM', parseNonNegativeInt('--seed'), 0)
+    .option('--json', 'print one JSON object')
+    .option('--progress', 'log to stderr even when it is not a TTY')
+    .addHelpText(
+      'after',
+      `
+Backend: tfjs-node if installed, else wasm; PINCER_BACKEND=node|wasm|cpu forces one.
+
+Examples:
+  pincer bench qtopt --json
+  pincer bench qtopt --config runs/a/config.json --iters 50 --json`,
+    )
+    .action(async (opts: BenchQtOptOptions) => (await import('./bench-qtopt-run.js')).benchQtOpt(opts));
+}

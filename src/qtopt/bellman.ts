@@ -1,0 +1,109 @@
+/**
+ * QT-Opt's Bellman targets, as one pure function (Kalashnikov et al. 2018 §4.2;
+ * tf_agents' qtopt_agent `_compute_td_targets`):
+ *
+ *   a*_b = argmax_a Q̄_argmax(s′_b, a)                  (CEM, or the max over K random actions)
+ *   y_b  = R_b + d_b · min_j Q̄_j(s′_b, a*_b)            (clipped double Q over the value nets)
+ *
+ * with R_b the replay's n-step reward sum Σ_{m<k} γ^m r_{t+m} (a scene step penalty
+ * included) and d_b its bootstrap discount γ^k, 0 when the episode terminated within
+ * the k steps: the env's final grasp is terminal, so nothing bootstraps past it.
+ * Which nets play which part is the caller's (the learner's) choice:
+ * - QT-Opt / tf_agents: argmax = the target net (hard-copied from the online net),
+ *   values = the two delayed nets;
+ * - no clipping: argmax = values[0] = the target net;
+ * - no target nets: argmax = values[0] = the online net.
+ * Q = sigmoid(logit) throughout (the grasp net's head returns logits).
+ *
+ * Each net's encoder runs once per next image, and all of CEM's iterations score
+ * candidates through the head on that embedding (encode once, head many).
+ *
+ * Shapes: B batch, N candidates per image, A action dims, U embedding, S state dims.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random/index.js';
+import { cem, randomShooting, type ActionBox, type CemConfig } from './cem.js';
+
+/** What the targets need of a Q-network; src/tf's QNetwork satisfies it. */
+export interface QScorer {
+  /** Embedding of images [B,H,W,C] in [0, 1] and gripper state [B,S] → [B,U]. */
+  encode(images: tf.Tensor4D, state: tf.Tensor2D): tf.Tensor2D;
+  /** Logits of actions [B·N,A] on an embedding [B,U] (row b·N+i belongs to image b) → [B·N]. */
+  head(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D;
+}
+
+/** The replay's side of a target: what followed each sampled transition. */
+export interface BellmanInputs {
+  /** [B] n-step reward sums R. */
+  readonly rewards: Float32Array;
+  /** [B] bootstrap discounts d = γ^k, or 0 after termination. */
+  readonly discounts: Float32Array;
+  /** [B,H,W,C] bootstrap images s′, float in [0, 1]. */
+  readonly nextImages: tf.Tensor4D;
+  /** [B,S] bootstrap gripper state. */
+  readonly nextState: tf.Tensor2D;
+}
+
+export interface BellmanNets {
+  /** Picks a* (CEM or random shooting on its Q). */
+  readonly argmax: QScorer;
+  /** Evaluate Q(s′, a*); the target takes their minimum. One or two nets; may include `argmax`. */
+  readonly values: readonly QScorer[];
+}
+
+export interface BellmanSettings {
+  /** 'cem': a* by CEM (QT-Opt); 'random': the best of `randomActions` uniform actions (Quillen et al. 2018). */
+  readonly argmax: 'cem' | 'random';
+  readonly randomActions: number;
+  readonly cem: CemConfig;
+}
+
+export interface BellmanTargets {
+  /** [B] y. */
+  readonly targets: Float32Array;
+  /** [B,A] a*. */
+  readonly nextActions: Float32Array;
+  /** [B] min_j Q̄_j(s′, a*), in (0, 1). */
+  readonly nextQ: Float32Array;
+}
+
+/**
+ * y for a batch. Draws CEM's or random shooting's samples from `rng`; reads the
+ * nets, never changes them; disposes every tensor it makes.
+ */
+export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, settings: BellmanSettings, rng: Rng, box: ActionBox): BellmanTargets {
+  const b = inputs.rewards.length;
+  if (inputs.discounts.length !== b || inputs.nextImages.shape[0] !== b || inputs.nextState.shape[0] !== b) {
+    throw new RangeError(`bellmanTargets: batch sizes disagree (rewards ${b}, discounts ${inputs.discounts.length}, images ${inputs.nextImages.shape[0]}, state ${inputs.nextState.shape[0]})`);
+  }
+  if (nets.values.length < 1 || nets.values.length > 2) throw new RangeError(`bellmanTargets: 1 or 2 value nets, got ${nets.values.length}`);
+  const a = box.low.length;
+  const embeddings = new Map<QScorer, tf.Tensor2D>();
+  const embed = (net: QScorer): tf.Tensor2D => {
+    let e = embeddings.get(net);
+    if (!e) {
+      e = net.encode(inputs.nextImages, inputs.nextState); // [B, U]
+      embeddings.set(net, e);
+    }
+    return e;
+  };
+  try {
+    const argmaxEmbedding = embed(nets.argmax);
+    const score = (candidates: Float32Array): Float32Array =>
+      tf.tidy(() => {
+        const actions = tf.tensor2d(candidates, [candidates.length / a, a]); // [B·N, A]
+        return tf.sigmoid(nets.argmax.head(argmaxEmbedding, actions)).dataSync() as Float32Array; // [B·N]
+      });
+    const nextActions = settings.argmax === 'cem' ? cem(score, settings.cem, rng, b, box).best : randomShooting(score, settings.randomActions, rng, b, box).best; // [B, A]
+    const nextQ = tf.tidy(() => {
+      const actions = tf.tensor2d(nextActions, [b, a]); // [B, A]
+      const qs = nets.values.map((net) => tf.sigmoid(net.head(embed(net), actions))); // each [B]
+      return qs.reduce((m, q) => tf.minimum(m, q)).dataSync() as Float32Array; // [B]
+    });
+    const targets = new Float32Array(b);
+    for (let i = 0; i < b; i++) targets[i] = inputs.rewards[i]! + inputs.discounts[i]! * nextQ[i]!;
+    return { targets, nextActions, nextQ };
+  } finally {
+    for (const e of embeddings.values()) e.dispose();
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * `QtOptConfig`: every hyperparameter of the QT-Opt grasping agent in one typed,
+ * strict config, one line of doc per field with its units and the source of
+ * its default (Dopamine style: one place sets them all).
+ *
+ * Sources named below:
+ * - QT-Opt: Kalashnikov et al. 2018 and tensor2robot research/qtopt (CEM 64/6/2,
+ *   clipped double Q over two lagged target nets, log loss on a sigmoid Q, batch 32).
+ * - tf_agents: agents/qtopt/qtopt_agent.py (a target net hard-copied from the online
+ *   net, two delayed nets shifted on their own periods, CEM variance floor 1e-4).
+ * - Quillen: Quillen et al. 2018, simulated grasping with deep Q-learning (64×64
+ *   images, γ 0.9, Adam 1e-3, target every 50 steps, Bellman max over 16 random
+ *   actions, ε → 0.05, CEM starting at dz = −1 with std 0.5, random policy dz = −1
+ *   with probability 0.9).
+ * - measured: figures from this machine (docs/benchmarks.md, "QT-Opt agent").
+ *
+ * Step counts: "gradient steps" are learner updates; "env steps" are actions taken
+ * in an env. ε counts env steps; the learning rate, target updates, PER β, weight
+ * syncs, evaluation and checkpoints count gradient steps.
+ *
+ * `resolveQtOptConfig(partial, source)` fills defaults, validates (field by field,
+ * then across sections), and freezes; a bad value is a one-line `ConfigError`
+ * naming the field, e.g. `run/config.json: bellman.clippedDoubleQ: needs targetNetworks`.
+ */
+import { z } from 'zod';
+import { ACTION_DIM } from '../env/index.js';
+import { ConfigError, describeIssues, replayConfig, type ReplayConfig } from '../rl/index.js';
+
+const positiveInt = z.number().int().min(1);
+const unit = z.number().min(0).max(1);
+
+const ConvLayerSchema = z.strictObject({
+  /** Output channels. */
+  filters: positiveInt,
+  /** Square kernel side, px. */
+  kernelSize: positiveInt,
+  /** Stride, px ('same' padding). */
+  stride: positiveInt,
+});
+
+/**
+ * The Q-network (src/tf's QNetConfig). Default: 64×64 RGB (Quillen) through
+ * 16@5×5/2, 32@3×3/2, 32@3×3/2 → 2048 features, state and action joined after the
+ * encoder, head 64 → 1 (a sigmoid Q). Against REFERENCE_QNET (32 filters in the
+ * first conv) the first layer is halved: measured 60 ms vs 99 ms per train step at
+ * batch 32 on wasm (load 1.3), so a 2-hour budget buys ~1.6× the gradient steps
+ * for 4% fewer parameters (150,785 vs 156,609 without the state input).
+ */
+export const NetworkSchema = z.strictObject({
+  /** Input image height, px (the scene camera's). */
+  imageHeight: positiveInt.default(64),
+  /** Input image width, px. */
+  imageWidth: positiveInt.default(64),
+  /** Image channels (3: RGB). */
+  imageChannels: positiveInt.default(3),
+  /** Convolution stack, ReLU after each. */
+  convs: z
+    .array(ConvLayerSchema)
+    .min(1)
+    .default([
+      { filters: 16, kernelSize: 5, stride: 2 },
+      { filters: 32, kernelSize: 3, stride: 2 },
+      { filters: 32, kernelSize: 3, stride: 2 },
+    ]),
+  /** Gripper-state inputs: 3 = [aperture m, closed 0/1, height m] (the observation's order); 0 = none. */
+  stateDim: z.union([z.literal(0), z.literal(3)]).default(3),
+  /** Action inputs A: must be ACTION_DIM (6: dx, dy, dz, dyaw, close, terminate). */
+  actionDim: positiveInt.default(ACTION_DIM),
+  /** Width of the action branch's hidden layer. */
+  actionUnits: positiveInt.default(64),
+  /** Width of the head's hidden layer. */
+  headUnits: positiveInt.default(64),
+});
+
+/** The CEM sampler (QT-Opt's 64/6/2; tf_agents' variance floor; Quillen's dz = −1 start). */
+const CemSchema = z.strictObject({
+  /** Samples per iteration N (QT-Opt 64). */
+  samples: positiveInt.default(64),
+  /** Elites refitted to M, ≤ samples (QT-Opt 6). */
+  elites: positiveInt.default(6),
+  /** Iterations (QT-Opt 2). */
+  iterations: positiveInt.default(2),
+  /** Initial mean per action dim [dx, dy, dz, dyaw, close, terminate], action units: downward first (Quillen's dz = −1). */
+  initialMean: z.array(z.number().min(-1).max(1)).default([0, 0, -1, 0, 0, 0]),
+  /** Initial standard deviation per action dim, action units (Quillen 0.5). */
+  initialStd: z.array(z.number().positive()).default([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]),
+  /** Floor on each refitted variance, action units² (tf_agents 1e-4). */
+  minVariance: z.number().min(0).default(1e-4),
+});
+
+/**
+ * The Bellman target y = R + γ^k · min(Q̄₁, Q̄₂)(s′, a*) (bellman.ts). A step penalty
+ * is the scene's (scene.episode.stepPenalty): it reaches R through the replay's rewards.
+ */
+const BellmanSchema = z.strictObject({
+  /** Discount per env step (Quillen 0.9: 20-step grasps; the reward comes at the end). */
+  gamma: unit.default(0.9),
+  /** Steps in the n-step return (QT-Opt and tf_agents: 1). */
+  nStep: z.number().int().min(1).max(20).default(1),
+  /** Clipped double Q: the value is the min over two delayed target nets (QT-Opt; tf_agents). Needs targetNetworks. */
+  clippedDoubleQ: z.boolean().default(true),
+  /** Lagged target nets; false lets the online net pick and evaluate a* (ablation). */
+  targetNetworks: z.boolean().default(true),
+  /** Gradient steps between target ← online updates (Quillen 50). */
+  targetUpdatePeriod: positiveInt.default(50),
+  /** Target update weight τ: 1 = hard copy (tf_agents' default), < 1 = Polyak averaging. */
+  targetUpdateTau: z.number().gt(0).max(1).default(1),
+  /** Gradient steps between delayed₁ ← target copies (tf_agents has its own period; 50 here, as the target's). */
+  delayedUpdatePeriod: positiveInt.default(50),
+  /** Gradient steps between delayed₂ ← delayed₁ copies. */
+  delayed2UpdatePeriod: positiveInt.default(50),
+  /** How a* is found: 'cem' (QT-Opt) or 'random' (the max over randomActions uniform actions; Quillen's ablation). */
+  argmax: z.enum(['cem', 'random']).default('cem'),
+  /** Uniform actions scored when argmax is 'random' (Quillen 16). */
+  randomActions: positiveInt.default(16),
+});
+
+/** Adam with a learning-rate schedule, and the TD loss. */
+const OptimizerSchema = z.strictObject({
+  /** Adam step size at gradient step 0 (Quillen 1e-3; QT-Opt's 1e-4 was for 10× longer runs). */
+  learningRate: z.number().positive().default(1e-3),
+  /** Schedule of the step size over gradient steps. */
+  lrSchedule: z.enum(['constant', 'linear', 'cosine']).default('constant'),
+  /** Step size at the schedule's end (linear, cosine). */
+  lrEnd: z.number().min(0).default(1e-4),
+  /** Gradient steps over which the step size moves to lrEnd. */
+  lrDecaySteps: z.number().int().min(0).default(50_000),
+  /** Adam β1 (QT-Opt's momentum 0.9). */
+  beta1: z.number().min(0).lt(1).default(0.9),
+  /** Adam β2. */
+  beta2: z.number().min(0).lt(1).default(0.999),
+  /** Adam ε added to √v̂. */
+  epsilon: z.number().positive().default(1e-7),
+  /** TD loss: 'log' (cross-entropy on the sigmoid Q, QT-Opt) or 'huber' on Q (tf_agents, Quillen). */
+  loss: z.enum(['log', 'huber']).default('log'),
+  /** Huber threshold δ, Q units. */
+  huberDelta: z.number().positive().default(1),
+  /** Clip gradients to this global L2 norm; null = none (10, as the DQN config). */
+  maxGradNorm: z.number().positive().nullable().default(10),
+});
+
+/** The replay memory (src/rl's ReplayBuffer). */
+const ReplaySchema = z.strictObject({
+  /** Frame slots; an episode of L steps uses L + 1. 100k × 64·64·3 B ≈ 1.2 GiB. */
+  capacity: z.number().int().min(2).default(100_000),
+  /** Transitions per gradient step (QT-Opt 32). */
+  batchSize: positiveInt.default(32),
+  /** Proportional prioritized replay (Schaul et al. 2016); QT-Opt samples uniformly. */
+  prioritized: z.boolean().default(false),
+  /** PER exponent α. */
+  priorityAlpha: unit.default(0.6),
+  /** PER importance exponent β at gradient step 0, annealed linearly to 1. */
+  priorityBetaStart: unit.default(0.4),
+  /** Gradient steps over which β reaches 1. */
+  priorityBetaSteps: z.number().int().min(0).default(50_000),
+  /** PER ε added to |δ|. */
+  priorityEpsilon: z.number().positive().default(1e-6),
+});
+
+/** Exploration of the online collectors' CEM policy, and the bootstrap random policy. */
+const ExplorationSchema = z.strictObject({
+  /** ε-random actions at env step 0 of online collection. */
+  epsilonStart: unit.default(0.5),
+  /** ε after epsilonDecaySteps (Quillen 0.05). */
+  epsilonEnd: unit.default(0.05),
+  /** Env steps over which ε decays linearly (Quillen 100k for 1M grasps; scaled to this budget). */
+  epsilonDecaySteps: z.number().int().min(0).default(40_000),
+  /** Std of Gaussian noise added to CEM's choice, action units (then clipped to the box); 0 = none. */
+  noiseStd: z.number().min(0).default(0.1),
+  /** Probability that a random action moves straight down, dz = −1 (Quillen 0.9). */
+  randomDownProbability: unit.default(0.9),
+  /** Probability that a random action terminates (src/policies' random baseline: 0.05, ~20 steps). */
+  randomTerminateProbability: unit.default(0.05),
+});
+
+/** The run: data sources, step budgets, collectors, evaluation and checkpoints (read by train.ts). */
+const TrainSchema = z.strictObject({
+  /** Seed for network init, replay sampling, CEM and exploration. */
+  seed: z.number().int().default(0),
+  /** LeRobot datasets (folders) loaded into the replay before training. */
+  datasets: z.array(z.string().min(1)).default([]),
+  /** Bootstrap episodes of the scripted grasper with action noise, collected before training. */
+  bootstrapScriptedEpisodes: z.number().int().min(0).default(1_000),
+  /** Std of the noise on the scripted grasper's actions, action units (so its data holds failures to contrast). */
+  bootstrapScriptedNoise: z.number().min(0).default(0.3),
+  /** Bootstrap episodes of the random policy (randomDownProbability, randomTerminateProbability). */
+  bootstrapRandomEpisodes: z.number().int().min(0).default(1_000),
+  /**
+   * Gradient steps on the offline data before online collection starts. Budget (measured): a
+   * learner step of the default net costs ~88 ms CPU (`pincer bench qtopt`), so the 30k steps of
+   * offline + online take ~45 min of the learner's core, leaving the 2-hour budget room for
+   * bootstrap collection, evaluation and a loaded machine.
+   */
+  offlineSteps: z.number().int().min(0).default(10_000),
+  /** Gradient steps during online collection. */
+  onlineSteps: z.number().int().min(0).default(20_000),
+  /** Transitions in the replay before the first gradient step. */
+  learningStarts: positiveInt.default(1_000),
+  /** Env steps between gradient-step rounds when collecting inline (collectors 0). */
+  trainFrequency: positiveInt.default(1),
+  /** Gradient steps per round. */
+  gradientSteps: positiveInt.default(1),
+  /** Collector processes (0 = inline and deterministic; 1 uses the second core). */
+  collectors: z.number().int().min(0).default(1),
+  /** Gradient steps between weight sends to the collectors. */
+  weightSyncPeriod: positiveInt.default(200),
+  /** Gradient steps between validation evaluations (0 = none). */
+  evalPeriod: z.number().int().min(0).default(5_000),
+  /** Validation episodes per evaluation. */
+  evalEpisodes: positiveInt.default(50),
+  /** Gradient steps between checkpoints. */
+  checkpointPeriod: positiveInt.default(2_500),
+  /** Checkpoints kept besides the best on validation. */
+  keepCheckpoints: positiveInt.default(3),
+});
+
+export const QtOptConfigSchema = z
+  .strictObject({
+    network: NetworkSchema.prefault({}),
+    cem: CemSchema.prefault({}),
+    bellman: BellmanSchema.prefault({}),
+    optimizer: OptimizerSchema.prefault({}),
+    replay: ReplaySchema.prefault({}),
+    exploration: ExplorationSchema.prefault({}),
+    train: TrainSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
+    if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
+    if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);
+    if (c.cem.initialStd.length !== c.network.actionDim) issue(['cem', 'initialStd'], `needs ${c.network.actionDim} values, one per action dim`);
+    if (c.bellman.clippedDoubleQ && !c.bellman.targetNetworks) issue(['bellman', 'clippedDoubleQ'], 'needs bellman.targetNetworks (the min is over two delayed target nets)');
+    if (!c.bellman.targetNetworks && c.bellman.targetUpdateTau !== 1) issue(['bellman', 'targetUpdateTau'], 'needs bellman.targetNetworks (there is no target net to average into)');
+    if (c.replay.capacity <= c.bellman.nStep + 1) issue(['replay', 'capacity'], `must exceed bellman.nStep + 1 (${c.bellman.nStep + 1})`);
+    if (c.train.learningStarts < c.replay.batchSize) issue(['train', 'learningStarts'], `must be ≥ replay.batchSize (${c.replay.batchSize})`);
+    if (c.exploration.epsilonEnd > c.exploration.epsilonStart) issue(['exploration', 'epsilonEnd'], `must be ≤ exploration.epsilonStart (${c.exploration.epsilonStart})`);
+  });
+
+export type QtOptConfig = Readonly<z.output<typeof QtOptConfigSchema>>;
+export type QtOptConfigInput = z.input<typeof QtOptConfigSchema>;
+export type QtOptNetworkConfig = QtOptConfig['network'];
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Fill defaults, validate, freeze. `source` prefixes errors (a file path, or 'qtopt config'). */
+export function resolveQtOptConfig(partial: unknown = {}, source = 'qtopt config'): QtOptConfig {
+  const result = QtOptConfigSchema.safeParse(partial);
+  if (!result.success) throw new ConfigError(`${source}: ${describeIssues(result.error)}`);
+  return deepFreeze(result.data);
+}
+
+/** The defaults, frozen. */
+export const QTOPT_DEFAULTS: QtOptConfig = resolveQtOptConfig({});
+
+/** The replay buffer config a QtOptConfig implies: its images and state, ACTION_DIM continuous actions, γ and n-step. */
+export function qtoptReplayConfig(config: QtOptConfig): ReplayConfig {
+  const { network: n, replay: r, bellman: b } = config;
+  return replayConfig({
+    capacity: r.capacity,
+    imageShape: [n.imageHeight, n.imageWidth, n.imageChannels],
+    vectorDim: n.stateDim,
+    action: { kind: 'continuous', dim: n.actionDim },
+    gamma: b.gamma,
+    nStep: b.nStep,
+    prioritized: r.prioritized,
+    priorityAlpha: r.priorityAlpha,
+    priorityEpsilon: r.priorityEpsilon,
+  });
+}
+
+/** Canonical JSON: keys sorted at every level, so equal configs serialise equally (and hash equally). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The dotted paths at which two resolved configs differ (`bellman.gamma`,
+ * `network.convs`), sorted; arrays compare as a whole. For `--resume` and
+ * checkpoint-mismatch messages.
+ */
+export function configDifferences(a: unknown, b: unknown, prefix = ''): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(a) || !isObject(b)) return canonicalJson(a) === canonicalJson(b) ? [] : [prefix || '(root)'];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys.flatMap((k) => configDifferences(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+}

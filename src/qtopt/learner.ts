@@ -1,0 +1,223 @@
+/**
+ * The QT-Opt learner: owns the online Q-network, its lagged target nets and the
+ * optimizer, and turns a replay batch into one gradient step.
+ *
+ * Per step (tf_agents' qtopt_agent `_train`, QT-Opt §4.2):
+ *   y      = bellmanTargets(batch)                      (bellman.ts; a* by CEM under the target net)
+ *   loss   = mean_b w_b · ℓ(Q(s_b, a_b), y_b)           (log loss on the sigmoid Q, or Huber on Q)
+ *   θ     ← Adam(θ, clip(∇θ loss))                      (src/rl's learnerStep)
+ *   then, oldest first, on their own periods:
+ *   θ̄₂ ← θ̄₁,  θ̄₁ ← θ̄,  θ̄ ← τθ + (1 − τ)θ̄
+ *
+ * The target chain (tf_agents): θ̄ is the target net, hard-copied from the online
+ * net (τ = 1) every targetUpdatePeriod steps; it picks a*. θ̄₁ and θ̄₂ are the
+ * delayed nets that evaluate it, with clipped double Q taking their minimum.
+ * Without clipped double Q only θ̄ exists (it picks and evaluates); without target
+ * networks the online net does both.
+ *
+ * Shapes: B batch, H W C image, S state dims, A action dims.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { actionSpace } from '../env/index.js';
+import { Rng, deriveSeed } from '../random/index.js';
+import {
+  hardUpdate,
+  learnerStep,
+  makeSchedule,
+  polyakUpdate,
+  setLearningRate,
+  type LearnerStepConfig,
+  type ReplayBatch,
+  type Schedule,
+} from '../rl/index.js';
+import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
+import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
+import type { QtOptConfig } from './config.js';
+import { imagesTensor } from './inputs.js';
+
+/** What one gradient step did, for metrics.jsonl (`losses/td_loss`, `losses/q_values`, …). */
+export interface LearnStats {
+  /** The weighted TD loss. */
+  loss: number;
+  /** Mean |y − Q| over the batch. */
+  tdErrorMean: number;
+  /** Mean Q(s, a) of the online net on the batch, before the step. */
+  qMean: number;
+  /** Mean Bellman target y. */
+  targetMean: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Learning rate used for this step. */
+  lr: number;
+  /** [B] y − Q per transition: pass to replay.updatePriorities(batch.indices, tdErrors) with prioritized replay. */
+  tdErrors: Float32Array;
+}
+
+/** Stream index of the learner's CEM Rng under its seed (network init uses the seed itself). */
+const CEM_STREAM = 1;
+
+export class QtOptLearner {
+  readonly config: QtOptConfig;
+  readonly online: QNetwork;
+  /** θ̄: picks a*; null without target networks. */
+  readonly target: QNetwork | null;
+  /** θ̄₁, θ̄₂: evaluate a* under clipped double Q; empty otherwise. */
+  readonly delayed: readonly QNetwork[];
+  readonly optimizer: JsAdam;
+  /** CEM's samples at step k come from Rng(deriveSeed(cemSeed, k)): a function of (seed, step), so a resumed run draws what the uninterrupted one would. */
+  private readonly cemSeed: number;
+  private readonly lrSchedule: Schedule;
+  private readonly stepConfig: LearnerStepConfig;
+  private readonly bellmanNets: BellmanNets;
+  private readonly bellmanSettings: BellmanSettings;
+
+  /** The online net from `seed`; every target net starts as its copy. */
+  constructor(config: QtOptConfig, seed: number) {
+    this.config = config;
+    const network = config.network as QNetConfig;
+    this.online = new QNetwork(network, seed);
+    const copy = (): QNetwork => {
+      const net = new QNetwork(network, seed);
+      hardUpdate(net.variables, this.online.variables);
+      return net;
+    };
+    const b = config.bellman;
+    this.target = b.targetNetworks ? copy() : null;
+    this.delayed = b.targetNetworks && b.clippedDoubleQ ? [copy(), copy()] : [];
+    const o = config.optimizer;
+    this.optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
+    this.lrSchedule = makeSchedule(o.lrSchedule, o.learningRate, o.lrEnd, o.lrDecaySteps);
+    this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, output: 'logit' };
+    this.cemSeed = deriveSeed(seed, CEM_STREAM);
+    const picker = this.target ?? this.online;
+    this.bellmanNets = { argmax: picker, values: this.delayed.length === 2 ? this.delayed : [picker] };
+    this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem };
+  }
+
+  /**
+   * One gradient step on `batch` as gradient step number `step` (counted from 1:
+   * the learning rate is the schedule's at `step`, and the target nets update
+   * after the steps that are multiples of their periods).
+   */
+  step(batch: ReplayBatch, step: number): LearnStats {
+    const { network, bellman, optimizer } = this.config;
+    const n = batch.size;
+    const [h, w, c] = [network.imageHeight, network.imageWidth, network.imageChannels];
+    const s = network.stateDim;
+    const a = network.actionDim;
+    const images = imagesTensor(batch.images, n, h, w, c); // [B, H, W, C]
+    const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
+    const state = tf.tensor2d(batch.vectors.subarray(0, n * s), [n, s]); // [B, S]
+    const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * s), [n, s]);
+    const actions = tf.tensor2d(batch.actions.subarray(0, n * a) as Float32Array, [n, a]); // [B, A]
+    try {
+      const { targets } = bellmanTargets(
+        { rewards: batch.rewards.subarray(0, n), discounts: batch.discounts.subarray(0, n), nextImages, nextState },
+        this.bellmanNets,
+        this.bellmanSettings,
+        new Rng(deriveSeed(this.cemSeed, step)),
+        actionSpace,
+      );
+      // Log loss needs a probability: a scene step penalty can push R below 0.
+      if (optimizer.loss === 'log') for (let i = 0; i < n; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
+      const lr = this.lrSchedule(step);
+      setLearningRate(this.optimizer, lr);
+      const y = tf.tensor1d(targets);
+      const weights = this.config.replay.prioritized ? tf.tensor1d(batch.weights.subarray(0, n)) : null;
+      let result;
+      try {
+        result = learnerStep(this.online.variables, this.optimizer, () => this.online.logits(images, state, actions), y, weights, this.stepConfig);
+      } finally {
+        tf.dispose([y, ...(weights ? [weights] : [])]);
+      }
+      this.updateTargets(step, bellman);
+      let targetSum = 0;
+      let absTd = 0;
+      let tdSum = 0;
+      for (let i = 0; i < n; i++) {
+        targetSum += targets[i]!;
+        absTd += Math.abs(result.tdErrors[i]!);
+        tdSum += result.tdErrors[i]!;
+      }
+      return {
+        loss: result.loss,
+        tdErrorMean: absTd / n,
+        // Q = y − (y − Q), averaged.
+        qMean: (targetSum - tdSum) / n,
+        targetMean: targetSum / n,
+        gradNorm: result.gradNorm,
+        lr,
+        tdErrors: result.tdErrors,
+      };
+    } finally {
+      tf.dispose([images, nextImages, state, nextState, actions]);
+    }
+  }
+
+  /** θ̄₂ ← θ̄₁, θ̄₁ ← θ̄, θ̄ ← τθ + (1 − τ)θ̄, each on its own period, oldest first so a copy never skips a link. */
+  private updateTargets(step: number, b: QtOptConfig['bellman']): void {
+    if (!this.target) return;
+    const [d1, d2] = this.delayed;
+    if (d1 && d2) {
+      if (step % b.delayed2UpdatePeriod === 0) hardUpdate(d2.variables, d1.variables);
+      if (step % b.delayedUpdatePeriod === 0) hardUpdate(d1.variables, this.target.variables);
+    }
+    if (step % b.targetUpdatePeriod === 0) polyakUpdate(this.target.variables, this.online.variables, b.targetUpdateTau);
+  }
+
+  /**
+   * Everything a resume needs besides the online weights, under names that do not
+   * depend on the process: `target/<weight>`, `delayed1/…`, `delayed2/…` (the
+   * target chain), `adam/iter` and `adam/<weight>/m|v` (Adam's step count and
+   * moments, flat). The caller disposes the tensors.
+   */
+  async stateTensors(): Promise<{ name: string; tensor: tf.Tensor }[]> {
+    const out: { name: string; tensor: tf.Tensor }[] = [];
+    const nets: [string, QNetwork | null][] = [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null]];
+    for (const [prefix, net] of nets) {
+      if (net) for (const { name, variable } of net.namedVariables()) out.push({ name: `${prefix}/${name}`, tensor: variable.clone() });
+    }
+    const stable = new Map(this.online.namedVariables().map(({ name, variable }) => [variable.name, name]));
+    for (const { name, tensor } of await this.optimizer.getWeights()) {
+      if (name === 'iter') {
+        out.push({ name: 'adam/iter', tensor });
+        continue;
+      }
+      const cut = name.lastIndexOf('/');
+      out.push({ name: `adam/${stable.get(name.slice(0, cut)) ?? name.slice(0, cut)}/${name.slice(cut + 1)}`, tensor });
+    }
+    return out;
+  }
+
+  /** Restore what `stateTensors` saved (the tensors stay the caller's). Throws naming a missing or misshapen entry. */
+  async restoreState(tensors: Record<string, tf.Tensor>): Promise<void> {
+    const nets: [string, QNetwork | null][] = [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null]];
+    const need = (name: string, shape: readonly number[]): tf.Tensor => {
+      const t = tensors[name];
+      if (!t) throw new Error(`learner state: no ${name}`);
+      if (t.size !== shape.reduce((a, b) => a * b, 1)) throw new Error(`learner state: ${name} has ${t.size} values, needs [${shape}]`);
+      return t;
+    };
+    for (const [prefix, net] of nets) {
+      if (!net) continue;
+      for (const { name, variable } of net.namedVariables()) {
+        const t = need(`${prefix}/${name}`, variable.shape);
+        tf.tidy(() => variable.assign(t.reshape(variable.shape)));
+      }
+    }
+    const weights = [{ name: 'iter', tensor: need('adam/iter', []) }];
+    for (const { name, variable } of this.online.namedVariables()) {
+      if (!tensors[`adam/${name}/m`]) continue; // Adam has not updated this weight yet
+      weights.push({ name: `${variable.name}/m`, tensor: need(`adam/${name}/m`, [variable.size]) });
+      weights.push({ name: `${variable.name}/v`, tensor: need(`adam/${name}/v`, [variable.size]) });
+    }
+    await this.optimizer.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.online.dispose();
+    this.target?.dispose();
+    for (const d of this.delayed) d.dispose();
+    this.optimizer.dispose();
+  }
+}

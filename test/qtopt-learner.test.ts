@@ -1,0 +1,211 @@
+/**
+ * QtOptLearner: a synthetic grasping replay with a known Q* (success iff the
+ * image is bright and the gripper closes at the last step; γ 0.9 one step
+ * before), the target chain's lags, determinism, no tensor leaks, and the CEM
+ * policy acting on what was learned.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Observation, StepInfo } from '../src/env/index.js';
+import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../src/qtopt/config.js';
+import { QtOptLearner } from '../src/qtopt/learner.js';
+import { CemPolicy } from '../src/qtopt/policy.js';
+import { Rng } from '../src/random/index.js';
+import { ReplayBuffer } from '../src/rl/index.js';
+import { initBackend } from '../src/tf/node.js';
+
+const SIDE = 16;
+const FRAME = SIDE * SIDE * 3;
+
+const CONFIG: QtOptConfig = resolveQtOptConfig({
+  network: {
+    imageHeight: SIDE,
+    imageWidth: SIDE,
+    convs: [
+      { filters: 8, kernelSize: 3, stride: 2 },
+      { filters: 8, kernelSize: 3, stride: 2 },
+    ],
+    actionUnits: 16,
+    headUnits: 32,
+  },
+  optimizer: { learningRate: 3e-3 },
+  bellman: { targetUpdatePeriod: 5, delayedUpdatePeriod: 5, delayed2UpdatePeriod: 5 },
+  cem: { initialMean: [0, 0, 0, 0, 0, 0] },
+  train: { learningStarts: 32 },
+});
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+function frame(rng: Rng, bright: boolean): Uint8Array {
+  const base = bright ? 190 : 60;
+  return Uint8Array.from({ length: FRAME }, () => base + rng.int(-25, 25));
+}
+
+// [aperture m, closed, height m]. The two steps differ in the closed flag as well as the height: a
+// height difference in metres alone is a small input and takes the net thousands of steps to separate.
+const HIGH = [0.085, 0, 0.2]; // the first step, above the objects
+const LOW = [0.03, 1, 0.04]; // the last step, at the objects
+
+/**
+ * Two-step episodes. Step 0 (high): any action, reward 0, not terminal. Step 1 (low,
+ * terminal): reward 1 iff the image is bright and close > 0. So
+ *   Q*(low, a)  = [bright] · [close > 0]
+ *   Q*(high, a) = γ · max_a' Q*(low, a') = 0.9 · [bright]
+ */
+function syntheticReplay(episodes: number, seed: number, config: QtOptConfig = CONFIG): ReplayBuffer {
+  const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: episodes * 3 + 3 });
+  const rng = new Rng(seed);
+  for (let e = 0; e < episodes; e++) {
+    const bright = rng.bernoulli(0.5);
+    const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
+    replay.add({ image: frame(rng, bright), vector: HIGH }, action(), 0, false, false);
+    const last = action();
+    const reward = bright && last[4]! > 0 ? 1 : 0;
+    replay.add({ image: frame(rng, bright), vector: LOW }, last, reward, true, false, { image: frame(rng, bright), vector: LOW });
+  }
+  return replay;
+}
+
+function q(learner: QtOptLearner, bright: boolean, state: number[], close: number): number {
+  return tf.tidy(() => {
+    const rng = new Rng(99);
+    const images = tf.tensor4d(Array.from({ length: 8 }, () => Array.from(frame(rng, bright))).flat(), [8, SIDE, SIDE, 3]).div(255) as tf.Tensor4D;
+    const s = tf.tensor2d(new Array(8).fill(state).flat(), [8, 3]);
+    const actions = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [0.1 * i - 0.4, 0.2, -0.3, 0.1, close, -0.5]).flat(), [8, 6]);
+    return tf.mean(learner.online.predict(images, s, actions)).dataSync()[0]!;
+  });
+}
+
+function observation(bright: boolean, state: number[]): Observation {
+  return { image: frame(new Rng(5), bright), imageWidth: SIDE, imageHeight: SIDE, aperture: state[0]!, closed: state[1] === 1, height: state[2]! };
+}
+
+describe('QtOptLearner', () => {
+  it('learns Q* of a synthetic grasp task (one image feature, one action dim, one bootstrap step), and CEM acts on it', () => {
+    const replay = syntheticReplay(300, 1);
+    const learner = new QtOptLearner(CONFIG, 7);
+    const batch = replay.createBatch(CONFIG.replay.batchSize);
+    const rng = new Rng(2);
+    let first = 0;
+    let last = 0;
+    for (let step = 1; step <= 600; step++) {
+      replay.sample(rng, batch);
+      const stats = learner.step(batch, step);
+      if (step <= 20) first += stats.loss / 20;
+      if (step > 580) last += stats.loss / 20;
+    }
+    expect(last).toBeLessThan(first);
+    // The last step: bright and closing succeeds; opening or dark does not.
+    expect(q(learner, true, LOW, 0.8)).toBeGreaterThan(0.8);
+    expect(q(learner, true, LOW, -0.8)).toBeLessThan(0.2);
+    expect(q(learner, false, LOW, 0.8)).toBeLessThan(0.2);
+    // One step before: γ · max = 0.9 when bright, whatever the action; 0 when dark.
+    expect(q(learner, true, HIGH, -0.8)).toBeGreaterThan(0.6); // 0.77 at step 600, rising towards 0.9
+    expect(q(learner, true, HIGH, -0.8)).toBeLessThan(0.97);
+    expect(q(learner, false, HIGH, 0.8)).toBeLessThan(0.2);
+    // The CEM policy on the learned net closes on the bright image at the bottom, and predicts success.
+    const policy = new CemPolicy(learner.online, CONFIG);
+    policy.reset(new Rng(3));
+    const action = policy.act(observation(true, LOW), {} as StepInfo);
+    expect(action[4]).toBeGreaterThan(0);
+    expect(policy.lastPrediction).toBeGreaterThan(0.8);
+    learner.dispose();
+  });
+
+  it('keeps tf.memory().numTensors flat over many steps and target updates', () => {
+    const replay = syntheticReplay(40, 3);
+    const learner = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, targetUpdatePeriod: 3, delayedUpdatePeriod: 2, delayed2UpdatePeriod: 5 } }), 1);
+    const batch = replay.createBatch(32);
+    const rng = new Rng(4);
+    const step = (k: number) => {
+      replay.sample(rng, batch);
+      learner.step(batch, k);
+    };
+    step(1);
+    step(2);
+    const before = tf.memory().numTensors;
+    for (let k = 3; k <= 60; k++) step(k);
+    expect(tf.memory().numTensors).toBe(before);
+    learner.dispose();
+  });
+
+  it('shifts the target chain on its periods, oldest first: θ̄₂ ← θ̄₁ ← θ̄ ← θ', () => {
+    const replay = syntheticReplay(40, 5);
+    const learner = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, targetUpdatePeriod: 1, delayedUpdatePeriod: 1, delayed2UpdatePeriod: 1 } }), 2);
+    const batch = replay.createBatch(32);
+    const rng = new Rng(6);
+    const snapshot = (net: { variables: tf.Variable[] }) => net.variables.map((v) => Array.from(v.dataSync()));
+    const online: number[][][] = [snapshot(learner.online)]; // online[k] = θ after step k
+    for (let k = 1; k <= 3; k++) {
+      replay.sample(rng, batch);
+      learner.step(batch, k);
+      online.push(snapshot(learner.online));
+    }
+    // Every period 1: after step 3, θ̄ = θ₃, θ̄₁ = θ₂, θ̄₂ = θ₁.
+    expect(snapshot(learner.target!)).toEqual(online[3]);
+    expect(snapshot(learner.delayed[0]!)).toEqual(online[2]);
+    expect(snapshot(learner.delayed[1]!)).toEqual(online[1]);
+    expect(online[3]).not.toEqual(online[2]);
+    learner.dispose();
+  });
+
+  it('builds the ablations’ nets: one target net without clipping, none without target networks; stateDim 0 works', () => {
+    const one = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false } }), 0);
+    expect([one.target !== null, one.delayed.length]).toEqual([true, 0]);
+    const none = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false, targetNetworks: false } }), 0);
+    expect([none.target, none.delayed.length]).toEqual([null, 0]);
+    const replay = syntheticReplay(20, 8);
+    const batch = replay.createBatch(32);
+    replay.sample(new Rng(1), batch);
+    for (const l of [one, none]) expect(Number.isFinite(l.step(batch, 1).loss)).toBe(true);
+    // And a network without the gripper-state input (stateDim 0), on a replay without the vector part.
+    const blind = resolveQtOptConfig({ ...CONFIG, network: { ...CONFIG.network, stateDim: 0 } });
+    const imageOnly = new QtOptLearner(blind, 0);
+    const imageReplay = syntheticReplay(20, 8, blind);
+    const imageBatch = imageReplay.createBatch(32);
+    imageReplay.sample(new Rng(1), imageBatch);
+    expect(Number.isFinite(imageOnly.step(imageBatch, 1).loss)).toBe(true);
+    for (const l of [one, none, imageOnly]) l.dispose();
+  });
+
+  it('with prioritized replay the importance weights scale the loss, and tdErrors feed the priorities', () => {
+    const per = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, prioritized: true } });
+    const replay = syntheticReplay(20, 11, per);
+    const batch = replay.createBatch(32);
+    replay.sample(new Rng(1), batch, 1);
+    expect(Array.from(new Set(batch.weights))).toEqual([1]); // fresh transitions share the max priority
+    const learners = [new QtOptLearner(per, 3), new QtOptLearner(per, 3), new QtOptLearner(CONFIG, 3)];
+    const full = learners[0]!.step(batch, 1);
+    (batch.weights as Float32Array).fill(0.5);
+    const half = learners[1]!.step(batch, 1);
+    // Same nets, same targets (CEM draws depend on seed and step): w = 0.5 halves the mean loss.
+    expect(half.loss).toBeCloseTo(full.loss / 2, 6);
+    expect(Array.from(half.tdErrors)).toEqual(Array.from(full.tdErrors));
+    // A uniform-replay learner ignores the weights.
+    expect(learners[2]!.step(batch, 1).loss).toBeCloseTo(full.loss, 6);
+    for (const l of learners) l.dispose();
+    // |δ| becomes the priorities: the next batch's importance weights are no longer all equal.
+    replay.updatePriorities(batch.indices, full.tdErrors);
+    replay.sample(new Rng(2), batch, 1);
+    expect(new Set(batch.weights).size).toBeGreaterThan(1);
+  });
+
+  it('same seed and batches give the same stats bit for bit', () => {
+    const run = () => {
+      const replay = syntheticReplay(30, 9);
+      const learner = new QtOptLearner(CONFIG, 4);
+      const batch = replay.createBatch(32);
+      const rng = new Rng(10);
+      const losses: number[] = [];
+      for (let k = 1; k <= 12; k++) {
+        replay.sample(rng, batch);
+        losses.push(learner.step(batch, k).loss);
+      }
+      learner.dispose();
+      return losses;
+    };
+    expect(run()).toEqual(run());
+  });
+});
