@@ -20,7 +20,7 @@ describe('the browser bundle', () => {
 
   it('bundles every portable surface (the index.ts of each folder) for the browser', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pincer-bundle-portable-'));
-    const folders = ['scene', 'objects', 'sim', 'render', 'env', 'policies', 'random', 'rl', 'tf'];
+    const folders = ['scene', 'objects', 'sim', 'render', 'env', 'policies', 'random', 'rl', 'tf', 'qtopt'];
     const entry = join(dir, 'entry.ts');
     writeFileSync(entry, folders.map((f, i) => `import * as m${i} from ${JSON.stringify(join(src, f, 'index.js'))};\nconsole.log(m${i});\n`).join(''));
     const result = await bundlePage(join(dir, 'out'), entry);

@@ -107,6 +107,9 @@ describe('pincer view: bad input', () => {
     const policy = await runCli('view', '--no-open', '--policy', join(root, 'no-run'));
     expect(policy.code).toBe(2);
     expect(policy.stderr).toMatch(/^pincer: --policy .*no-run: not a built-in policy .* and no such run or checkpoint folder\n$/);
+    const notCheckpoint = await runCli('view', '--no-open', '--policy', page);
+    expect(notCheckpoint.code).toBe(2);
+    expect(notCheckpoint.stderr).toBe(`pincer: --policy ${page}: neither a checkpoint (no model.json) nor a run folder (no checkpoints/)\n`);
     const scene = await runCli('view', '--no-open', '--scene', join(root, 'none.json'));
     expect(scene.code).toBe(2);
     expect(scene.stderr).toMatch(/^pincer: scene file not found: .*none\.json\n$/);

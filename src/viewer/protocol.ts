@@ -8,6 +8,8 @@ export interface ViewerConfig {
   splits: string[];
   /** Policies the page can run. */
   policies: string[];
+  /** The checkpoint given with --policy RUN|CHECKPOINT: its files under `url`, and its run's config.json if it belongs to a run. */
+  checkpoint: { name: string; url: string; runConfig: unknown } | null;
   /** The dataset given with --dataset, if any. */
   dataset: { name: string; episodes: number; imageWidth: number; imageHeight: number } | null;
 }

@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DatasetError, DatasetReader } from '../../data/index.js';
@@ -17,6 +18,8 @@ import { resolveScene } from '../scene-env.js';
 
 const SCENES_DIR = fileURLToPath(new URL('../../../scenes/', import.meta.url));
 const DEFAULT_PORT = 8390;
+/** The tfjs wasm backend's .wasm files, for the page's fallback when WebGL is missing. */
+const TFJS_WASM_DIR = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
 
 export interface ViewOptions {
   policy?: string;
@@ -40,17 +43,52 @@ function sceneChoices(scenePath: string | undefined): ViewerConfig['scenes'] {
   return scenes.length > 0 ? scenes : [{ name: '(defaults)', value: {} }];
 }
 
+function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${path}: ${err instanceof SyntaxError ? 'malformed JSON' : (err as NodeJS.ErrnoException).code}`);
+  }
+}
+
+/**
+ * The checkpoint folder `path` names: itself when it holds model.json; for a run
+ * folder, its best checkpoint on validation (checkpoints/best.json), else its newest.
+ */
+function checkpointOf(path: string, modelFile: string): string {
+  if (existsSync(join(path, modelFile))) return path;
+  const checkpoints = join(path, 'checkpoints');
+  if (!existsSync(checkpoints)) throw new UsageError(`--policy ${path}: neither a checkpoint (no ${modelFile}) nor a run folder (no checkpoints/)`);
+  const best = join(checkpoints, 'best.json');
+  const step = existsSync(best) ? (readJsonFile(best) as { step?: unknown }).step : undefined;
+  const names = readdirSync(checkpoints).filter((n) => /^step-\d{8,}$/.test(n)).sort();
+  const chosen = typeof step === 'number' ? `step-${String(step).padStart(8, '0')}` : names.at(-1);
+  if (chosen === undefined || !existsSync(join(checkpoints, chosen, modelFile))) throw new UsageError(`--policy ${path}: the run has no checkpoint with a ${modelFile} yet`);
+  return join(checkpoints, chosen);
+}
+
 /** Start the viewer's server for `opts` (everything checked before it listens). */
 export async function startView(opts: ViewOptions): Promise<ViewerServer> {
   const staticDir = opts.staticDir ?? PAGE_BUILD;
   if (!existsSync(join(staticDir, 'index.html')) || !existsSync(join(staticDir, 'app.js'))) {
     throw new PincerError(`the viewer page is not built (no ${join(staticDir, 'app.js')}); run \`npm run build\``);
   }
+  const folders: Record<string, string> = { tfjs: TFJS_WASM_DIR };
+  let checkpoint: ViewerConfig['checkpoint'] = null;
   if (opts.policy !== undefined && !(POLICY_NAMES as readonly string[]).includes(opts.policy)) {
     if (!existsSync(opts.policy)) throw new UsageError(`--policy ${opts.policy}: not a built-in policy (${POLICY_NAMES.join('|')}) and no such run or checkpoint folder`);
-    throw new PincerError(`--policy ${opts.policy}: running checkpoints in the viewer is not available yet (only ${POLICY_NAMES.join('|')})`);
+    // Loaded on use: qtopt brings tfjs, which starting the CLI should not load.
+    const { MODEL_FILE } = await import('../../qtopt/index.js');
+    const dir = checkpointOf(opts.policy, MODEL_FILE);
+    // The page decodes the checkpoint itself (a corrupt one is an error on the page); here only its presence is checked.
+    folders.checkpoint = dir;
+    const runConfig = join(dir, '..', '..', 'config.json');
+    checkpoint = {
+      name: basename(resolve(dir)),
+      url: 'files/checkpoint/',
+      runConfig: basename(dirname(resolve(dir))) === 'checkpoints' && existsSync(runConfig) ? readJsonFile(runConfig) : null,
+    };
   }
-  const folders: Record<string, string> = {};
   let dataset: DatasetReader | undefined;
   let datasetInfo: ViewerConfig['dataset'] = null;
   if (opts.dataset !== undefined) {
@@ -64,8 +102,9 @@ export async function startView(opts: ViewOptions): Promise<ViewerServer> {
     folders.dataset = opts.dataset;
     datasetInfo = { name: basename(resolve(opts.dataset)), episodes: dataset.totalEpisodes, imageWidth: dataset.spec.imageWidth, imageHeight: dataset.spec.imageHeight };
   }
-  const policies = opts.policy !== undefined ? [opts.policy, ...POLICY_NAMES.filter((p) => p !== opts.policy)] : [...POLICY_NAMES];
-  const config: ViewerConfig = { scenes: sceneChoices(opts.scene), splits: [...LIBRARY_SPLITS], policies, dataset: datasetInfo };
+  const builtIn = (POLICY_NAMES as readonly string[]).includes(opts.policy ?? '') ? [opts.policy!, ...POLICY_NAMES.filter((p) => p !== opts.policy)] : [...POLICY_NAMES];
+  const policies = checkpoint ? ['checkpoint', ...builtIn] : builtIn;
+  const config: ViewerConfig = { scenes: sceneChoices(opts.scene), splits: [...LIBRARY_SPLITS], policies, checkpoint, dataset: datasetInfo };
   try {
     return await startViewerServer({ port: opts.port, staticDir, config, folders, dataset });
   } catch (err) {
@@ -92,7 +131,7 @@ export function registerView(program: Command): void {
   program
     .command('view')
     .description('browser viewer on 127.0.0.1: the live scene in 3D beside the robot camera, policies stepping in the page, dataset replay')
-    .option('--policy <name>', `policy the page starts with: ${POLICY_NAMES.join('|')}`)
+    .option('--policy <name|dir>', `policy the page starts with: ${POLICY_NAMES.join('|')}, a checkpoint folder, or a run folder (its best checkpoint, else its newest)`)
     .option('--dataset <dir>', 'a LeRobot dataset to replay in the page')
     .option('--scene <file>', 'scene JSON file (default: scenes/bin.json); the page also offers the other scenes/*.json')
     .option('--port <p>', 'port on 127.0.0.1 (0: any free port)', parsePort, DEFAULT_PORT)
@@ -103,7 +142,8 @@ export function registerView(program: Command): void {
 Examples:
   pincer view                                   # then open the printed URL
   pincer view --dataset data/scripted-1k --no-open
-  pincer view --scene scenes/bin-easy.json --policy random --port 9000`,
+  pincer view --scene scenes/bin-easy.json --policy random --port 9000
+  pincer view --policy runs/easy --scene scenes/bin-easy.json     # the run's best checkpoint, live with CEM arrows and a heat map`,
     )
     .action(async (opts: ViewOptions) => {
       const server = await startView(opts);

@@ -8,7 +8,8 @@ import { POLICY_NAMES, type PolicyName } from '../../policies/index.js';
 import { parseScene } from '../../scene/index.js';
 import type { ViewerConfig } from '../protocol.js';
 import { byId, fetchJson, showError } from './dom.js';
-import { LiveView } from './live.js';
+import { LiveView, type PolicyChoice } from './live.js';
+import { loadCheckpoint, type LoadedCheckpoint } from './policy.js';
 import { DatasetReplay } from './replay.js';
 
 window.addEventListener('error', (e) => showError(e.error ?? e.message));
@@ -104,7 +105,19 @@ async function main(): Promise<void> {
   const scenes = config.scenes.map((s) => ({ name: s.name, scene: parseScene(s.value, s.name) }));
   const sceneSelect = select('scene', scenes.map((s) => s.name));
   const splitSelect = select('split', config.splits);
-  const policySelect = select('policy', config.policies.filter((p): p is PolicyName => (POLICY_NAMES as readonly string[]).includes(p)));
+  const policySelect = select('policy', config.policies.filter((p) => p === 'checkpoint' || (POLICY_NAMES as readonly string[]).includes(p)));
+  let checkpoint: LoadedCheckpoint | null = null;
+  if (config.checkpoint) {
+    setStatus(`loading checkpoint ${config.checkpoint.name}…`);
+    try {
+      checkpoint = await loadCheckpoint(config.checkpoint);
+      byId('status').dataset.backend = checkpoint.backend;
+    } catch (err) {
+      // The page stays usable with the built-in policies; the error says what is wrong with the checkpoint.
+      showError(err);
+      policySelect.querySelector('option[value="checkpoint"]')?.remove();
+    }
+  }
 
   const rebuild = async (): Promise<void> => {
     setPlaying(false);
@@ -112,13 +125,16 @@ async function main(): Promise<void> {
     live = null;
     setStatus('building the scene…');
     const chosen = scenes[sceneSelect.selectedIndex];
-    live = await LiveView.create({
-      scene: chosen.scene,
-      sceneName: chosen.name,
-      split: splitSelect.value as LibrarySplit,
-      policy: policySelect.value as PolicyName,
-      seed: seed(),
-    });
+    live = await LiveView.create(
+      {
+        scene: chosen.scene,
+        sceneName: chosen.name,
+        split: splitSelect.value as LibrarySplit,
+        policy: policySelect.value as PolicyChoice,
+        seed: seed(),
+      },
+      checkpoint,
+    );
     setStatus('paused');
   };
   const guard = (fn: () => unknown) => () => {
@@ -133,7 +149,7 @@ async function main(): Promise<void> {
   splitSelect.addEventListener('change', guard(rebuild));
   byId('reset').addEventListener('click', guard(() => {
     setPlaying(false);
-    live?.newEpisode(policySelect.value as PolicyName, seed());
+    live?.newEpisode(policySelect.value as PolicyChoice, seed());
     setStatus('paused');
   }));
   policySelect.addEventListener('change', guard(() => live?.newEpisode(policySelect.value as PolicyName, seed())));
@@ -151,13 +167,14 @@ async function main(): Promise<void> {
   Object.assign(window, {
     pincerViewer: {
       measureFps,
+      overlay: () => live?.overlayCounts() ?? null,
       episode: () => {
         const e = live?.episode;
         return e && { seed: e.seed, policy: e.policy.name, steps: e.steps.length, done: e.done, success: e.done ? (e.info.evaluation?.success ?? null) : null };
       },
     },
   });
-  document.body.dataset.state = 'ready';
+  if (document.body.dataset.state !== 'error') document.body.dataset.state = 'ready';
 }
 
 main().catch(showError);
