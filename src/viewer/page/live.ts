@@ -117,7 +117,6 @@ export class LiveView {
   }
 
   private show(result: StepResult | null): void {
-    this.drawViews();
     const { obs, info, steps } = this.episode;
     const { scene } = this.settings;
     byId('camera-caption').textContent = `robot camera (${obs.imageWidth}×${obs.imageHeight}, what the agent sees)`;
@@ -162,6 +161,7 @@ export class LiveView {
     }
     const body = byId<HTMLTableElement>('objects').tBodies[0];
     body.replaceChildren(...info.privileged.objects.map((o) => row([o.id, o.kind, fmt(o.mass, 3)])));
+    this.drawViews();
   }
 
   /** What the orbit view's overlay holds: arrows (CEM candidates, elites, the chosen action) and heat maps. */
