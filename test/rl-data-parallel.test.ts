@@ -34,8 +34,8 @@ beforeAll(async () => {
   if (!existsSync(built) || newest > statSync(built).mtimeMs) {
     spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, stdio: 'ignore' });
   }
-  T = (await import(join(repo, 'dist/tf/index.js'))) as Tf;
-  R = (await import(join(repo, 'dist/rl/index.js'))) as Rl;
+  T = (await import(join(repo, 'dist/tf/node.js'))) as Tf;
+  R = (await import(join(repo, 'dist/rl/node.js'))) as Rl;
   await T.initBackend();
 }, 120_000);
 

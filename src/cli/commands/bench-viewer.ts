@@ -6,11 +6,10 @@
  * is the page without the orbit view.
  */
 import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { POLICY_NAMES, type PolicyName } from '../../policies/index.js';
-import { roundTo } from '../../report/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../../viewer/index.js';
+import { round, trackLoad } from '../bench-measure.js';
 import { PincerError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { startView } from './view.js';
@@ -41,19 +40,19 @@ async function benchViewer(opts: BenchViewerOptions): Promise<Record<string, unk
           (window as unknown as { pincerViewer: { measureFps(n: number, o: object): Promise<Record<string, unknown>> } }).pincerViewer.measureFps(frames, { seed, orbitView }),
         [opts.frames, opts.seed, orbitView] as const,
       );
-    const load = loadavg()[0];
+    const load = trackLoad();
     const withView = await measure(true);
     const without = await measure(false);
     const summary = (r: Record<string, unknown>) => {
       const step = r.step as { count: number; physicsMs: number; renderMs: number; frames: number };
       return {
-        fps: roundTo(r.fps as number, 1),
+        fps: round(r.fps as number, 1),
         frames: r.frames,
         episodes: r.episodes,
-        seconds: roundTo(r.seconds as number, 2),
-        step_physics_ms: roundTo(step.physicsMs / Math.max(1, step.count), 2),
-        step_camera_render_ms: roundTo(step.renderMs / Math.max(1, step.frames), 2),
-        orbit_view_submit_ms: roundTo((r.orbitViewMs as number) / (r.frames as number), 2),
+        seconds: round(r.seconds as number, 2),
+        step_physics_ms: round(step.physicsMs / Math.max(1, step.count), 2),
+        step_camera_render_ms: round(step.renderMs / Math.max(1, step.frames), 2),
+        orbit_view_submit_ms: round((r.orbitViewMs as number) / (r.frames as number), 2),
         phases: { reset: r.reset, step: r.step, end: r.end },
       };
     };
@@ -62,8 +61,7 @@ async function benchViewer(opts: BenchViewerOptions): Promise<Record<string, unk
       browser: `${CHROMIUM} ${browser.version()}`,
       args,
       policy: opts.policy,
-      load_average_1m: roundTo(load, 2),
-      load_average_1m_after: roundTo(loadavg()[0], 2),
+      ...load.end(),
       with_orbit_view: summary(withView),
       peer_without_orbit_view: summary(without),
     };
@@ -88,7 +86,7 @@ export function registerBenchViewer(bench: Command): void {
       emit(opts, result, (r) => {
         const a = r.with_orbit_view as { fps: number };
         const b = r.peer_without_orbit_view as { fps: number };
-        return `viewer: ${a.fps} fps with the 3D view, ${b.fps} fps without (load ${r.load_average_1m})`;
+        return `viewer: ${a.fps} fps with the 3D view, ${b.fps} fps without it`;
       });
     });
 }
