@@ -10,6 +10,7 @@ import type { Observation, StepInfo } from '../src/env/index.js';
 import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../src/qtopt/config.js';
 import { QtOptLearner } from '../src/qtopt/learner.js';
 import { CemPolicy } from '../src/qtopt/policy.js';
+import { statesTensor } from '../src/qtopt/inputs.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer } from '../src/rl/index.js';
 import { initBackend } from '../src/tf/node.js';
@@ -72,7 +73,7 @@ function q(learner: QtOptLearner, bright: boolean, state: number[], close: numbe
   return tf.tidy(() => {
     const rng = new Rng(99);
     const images = tf.tensor4d(Array.from({ length: 8 }, () => Array.from(frame(rng, bright))).flat(), [8, SIDE, SIDE, 3]).div(255) as tf.Tensor4D;
-    const s = tf.tensor2d(new Array(8).fill(state).flat(), [8, 3]);
+    const s = statesTensor(Float32Array.from(new Array(8).fill(state).flat()), 8, 3); // the learner's scaled input
     const actions = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [0.1 * i - 0.4, 0.2, -0.3, 0.1, close, -0.5]).flat(), [8, 6]);
     return tf.mean(learner.online.predict(images, s, actions)).dataSync()[0]!;
   });

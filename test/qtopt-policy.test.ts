@@ -9,6 +9,7 @@ import type { Observation, StepInfo } from '../src/env/index.js';
 import { resolveQtOptConfig } from '../src/qtopt/config.js';
 import { randomAction } from '../src/policies/index.js';
 import { CemPolicy } from '../src/qtopt/policy.js';
+import { statesTensor } from '../src/qtopt/inputs.js';
 import { Rng } from '../src/random/index.js';
 import { initBackend, QNetwork, type QNetConfig } from '../src/tf/node.js';
 
@@ -40,7 +41,7 @@ const NO_PRIVILEGED = {
 function netQ(action: Float32Array, obs: Observation): number {
   return tf.tidy(() => {
     const images = tf.tensor4d(obs.image, [1, SIDE, SIDE, 3], 'int32').div(255) as tf.Tensor4D;
-    const state = tf.tensor2d([obs.aperture, obs.closed ? 1 : 0, obs.height], [1, 3]);
+    const state = statesTensor(Float32Array.of(obs.aperture, obs.closed ? 1 : 0, obs.height), 1, 3);
     return net.predict(images, state, tf.tensor2d(action, [1, 6])).dataSync()[0]!;
   });
 }

@@ -345,24 +345,34 @@ describe('replay memory', () => {
     expect(replayBytes(per)).toBe(100 * (16 + 4 + 4 + 1) + 4096);
   });
 
-  it('fits a million 64×64×3 transitions in under 14 GB, measured on a real buffer', () => {
+  it('fits a million 64×64×3 transitions in under 14 GB, measured on a real buffer', async () => {
     // The grasp layout: 64×64×3 frames, state [aperture, closed, height], 6-d continuous actions, PER.
     const N = 8192; // a power of two, so the PER trees hold exactly 2·2N nodes, as they will at 1M
     const grasp = { imageShape: [64, 64, 3] as const, vectorDim: 3, action: { kind: 'continuous', dim: 6 } as const };
-    // A collection between the two readings frees other tests' buffers and hides the growth
-    // (seen under load), so collect first: expose V8's gc for this process.
+    // V8 frees dead ArrayBuffers' memory on a background thread after a collection, so under load
+    // the counter keeps falling for a while: collect, then read until two readings agree.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const measure = (prioritized: boolean) => {
-      gc();
-      const before = process.memoryUsage().arrayBuffers;
+    const settledArrayBuffers = async (): Promise<number> => {
+      let previous = -1;
+      for (let i = 0; i < 100; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const now = process.memoryUsage().arrayBuffers;
+        if (now === previous) return now;
+        previous = now;
+      }
+      return previous;
+    };
+    const measure = async (prioritized: boolean) => {
+      const before = await settledArrayBuffers();
       const buf = new ReplayBuffer(replayConfig({ capacity: N, ...grasp, gamma: 0.9, prioritized }));
-      const grown = process.memoryUsage().arrayBuffers - before;
+      const grown = (await settledArrayBuffers()) - before;
       return { buf, grown };
     };
     // Both stay referenced until the end, so neither is collected while the other is measured.
-    const uniform = measure(false);
-    const per = measure(true);
+    const uniform = await measure(false);
+    const per = await measure(true);
     for (const { buf, grown } of [uniform, per]) {
       // What V8 reports agrees with the typed arrays' own byte lengths (within 1 %: other allocations are noise).
       expect(Math.abs(grown - buf.bytesAllocated())).toBeLessThan(0.01 * buf.bytesAllocated());
@@ -370,8 +380,7 @@ describe('replay memory', () => {
     // Fill the uniform buffer with 15-step episodes (Quillen et al.'s length; 16 slots each) and
     // check that adding allocates nothing that stays.
     const image = new Uint8Array(64 * 64 * 3);
-    gc();
-    const before = process.memoryUsage().arrayBuffers;
+    const before = await settledArrayBuffers();
     const episodes = N / 16;
     for (let e = 0; e < episodes; e++) {
       for (let t = 0; t < 15; t++) {
@@ -380,7 +389,7 @@ describe('replay memory', () => {
       }
     }
     expect(uniform.buf.validCount).toBe(episodes * 15);
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1e6);
+    expect((await settledArrayBuffers()) - before).toBeLessThan(1e6);
 
     // Extrapolate the measured bytes to 1M transitions of 15-step episodes: 16/15 slots per
     // transition, and PER trees over the next power of two of that (2^21 leaves).

@@ -109,7 +109,7 @@ describe('pincer view: bad input', () => {
     expect(policy.stderr).toMatch(/^pincer: --policy .*no-run: not a built-in policy .* and no such run or checkpoint folder\n$/);
     const notCheckpoint = await runCli('view', '--no-open', '--policy', page);
     expect(notCheckpoint.code).toBe(2);
-    expect(notCheckpoint.stderr).toBe(`pincer: --policy ${page}: neither a checkpoint (no model.json) nor a run folder (no checkpoints/)\n`);
+    expect(notCheckpoint.stderr).toBe(`pincer: --policy ${page}: ${page} has no model.json\n`);
     const scene = await runCli('view', '--no-open', '--scene', join(root, 'none.json'));
     expect(scene.code).toBe(2);
     expect(scene.stderr).toMatch(/^pincer: scene file not found: .*none\.json\n$/);

@@ -33,7 +33,7 @@ import {
 import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
 import type { QtOptConfig } from './config.js';
-import { imagesTensor } from './inputs.js';
+import { imagesTensor, statesTensor } from './inputs.js';
 
 /** What one gradient step did, for metrics.jsonl (`losses/td_loss`, `losses/q_values`, …). */
 export interface LearnStats {
@@ -107,8 +107,8 @@ export class QtOptLearner {
     const a = network.actionDim;
     const images = imagesTensor(batch.images, n, h, w, c); // [B, H, W, C]
     const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
-    const state = tf.tensor2d(batch.vectors.subarray(0, n * s), [n, s]); // [B, S]
-    const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * s), [n, s]);
+    const state = statesTensor(batch.vectors, n, s); // [B, S]
+    const nextState = statesTensor(batch.nextVectors, n, s);
     const actions = tf.tensor2d(batch.actions.subarray(0, n * a) as Float32Array, [n, a]); // [B, A]
     try {
       const { targets } = bellmanTargets(

@@ -17,7 +17,7 @@ import { gaussianNoise } from '../rl/index.js';
 import type { QNetwork } from '../tf/index.js';
 import { cem } from './cem.js';
 import type { QtOptConfig } from './config.js';
-import { imagesTensor, stateVector } from './inputs.js';
+import { imagesTensor, statesTensor, stateVector } from './inputs.js';
 
 export interface CemPolicyOptions {
   /**
@@ -63,7 +63,7 @@ export class CemPolicy implements Policy {
       throw new RangeError(`CemPolicy: the observation is ${obs.imageWidth}×${obs.imageHeight} px, the network takes ${w}×${h}`);
     }
     const a = ACTION_DIM;
-    const embedding = tf.tidy(() => this.net.encode(imagesTensor(obs.image, 1, h, w, c), tf.tensor2d(stateVector(obs, stateDim), [1, stateDim]))); // [1, U]
+    const embedding = tf.tidy(() => this.net.encode(imagesTensor(obs.image, 1, h, w, c), statesTensor(stateVector(obs, stateDim), 1, stateDim))); // [1, U]
     try {
       const q = (candidates: Float32Array): Float32Array =>
         tf.tidy(() => tf.sigmoid(this.net.head(embedding, tf.tensor2d(candidates, [candidates.length / a, a]))).dataSync() as Float32Array); // [N]

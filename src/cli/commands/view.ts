@@ -43,30 +43,6 @@ function sceneChoices(scenePath: string | undefined): ViewerConfig['scenes'] {
   return scenes.length > 0 ? scenes : [{ name: '(defaults)', value: {} }];
 }
 
-function readJsonFile(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${path}: ${err instanceof SyntaxError ? 'malformed JSON' : (err as NodeJS.ErrnoException).code}`);
-  }
-}
-
-/**
- * The checkpoint folder `path` names: itself when it holds model.json; for a run
- * folder, its best checkpoint on validation (checkpoints/best.json), else its newest.
- */
-function checkpointOf(path: string, modelFile: string): string {
-  if (existsSync(join(path, modelFile))) return path;
-  const checkpoints = join(path, 'checkpoints');
-  if (!existsSync(checkpoints)) throw new UsageError(`--policy ${path}: neither a checkpoint (no ${modelFile}) nor a run folder (no checkpoints/)`);
-  const best = join(checkpoints, 'best.json');
-  const step = existsSync(best) ? (readJsonFile(best) as { step?: unknown }).step : undefined;
-  const names = readdirSync(checkpoints).filter((n) => /^step-\d{8,}$/.test(n)).sort();
-  const chosen = typeof step === 'number' ? `step-${String(step).padStart(8, '0')}` : names.at(-1);
-  if (chosen === undefined || !existsSync(join(checkpoints, chosen, modelFile))) throw new UsageError(`--policy ${path}: the run has no checkpoint with a ${modelFile} yet`);
-  return join(checkpoints, chosen);
-}
-
 /** Start the viewer's server for `opts` (everything checked before it listens). */
 export async function startView(opts: ViewOptions): Promise<ViewerServer> {
   const staticDir = opts.staticDir ?? PAGE_BUILD;
@@ -78,16 +54,18 @@ export async function startView(opts: ViewOptions): Promise<ViewerServer> {
   if (opts.policy !== undefined && !(POLICY_NAMES as readonly string[]).includes(opts.policy)) {
     if (!existsSync(opts.policy)) throw new UsageError(`--policy ${opts.policy}: not a built-in policy (${POLICY_NAMES.join('|')}) and no such run or checkpoint folder`);
     // Loaded on use: qtopt brings tfjs, which starting the CLI should not load.
-    const { MODEL_FILE } = await import('../../qtopt/index.js');
-    const dir = checkpointOf(opts.policy, MODEL_FILE);
+    const { CheckpointError, MODEL_FILE, resolveCheckpoint, RunError } = await import('../../qtopt/node.js');
+    let resolved;
+    try {
+      resolved = resolveCheckpoint(opts.policy);
+    } catch (err) {
+      if (err instanceof CheckpointError || err instanceof RunError) throw new UsageError(`--policy ${opts.policy}: ${err.message}`);
+      throw err;
+    }
     // The page decodes the checkpoint itself (a corrupt one is an error on the page); here only its presence is checked.
-    folders.checkpoint = dir;
-    const runConfig = join(dir, '..', '..', 'config.json');
-    checkpoint = {
-      name: basename(resolve(dir)),
-      url: 'files/checkpoint/',
-      runConfig: basename(dirname(resolve(dir))) === 'checkpoints' && existsSync(runConfig) ? readJsonFile(runConfig) : null,
-    };
+    if (!existsSync(join(resolved.checkpoint, MODEL_FILE))) throw new UsageError(`--policy ${opts.policy}: ${resolved.checkpoint} has no ${MODEL_FILE}`);
+    folders.checkpoint = resolved.checkpoint;
+    checkpoint = { name: basename(resolve(resolved.checkpoint)), url: 'files/checkpoint/', runConfig: resolved.run ? resolved.run.readConfig() : null };
   }
   let dataset: DatasetReader | undefined;
   let datasetInfo: ViewerConfig['dataset'] = null;
