@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { actionsTensor, ignoredActionDims } from '../src/qtopt/inputs.js';
 import { resolveQtOptConfig } from '../src/qtopt/config.js';
 import { buildRunConfig } from '../src/qtopt/train.js';
-import { loadScene } from '../src/scene/index.js';
-import { initBackend } from '../src/tf/index.js';
+import { loadScene } from '../src/scene/node.js';
+import { initBackend } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();
