@@ -44,6 +44,7 @@ export function partColliders(part: ConvexPart, label: string): PartCollider[] {
   if (primitive.shape.kind === 'cylinder') {
     return [
       { desc: hullDesc(part, label), contact: 'environment', massive: true },
+      { desc: capSquareDesc(part, primitive), contact: 'environment', massive: false },
       { desc: primitiveDesc(primitive), contact: 'gripper', massive: false },
     ];
   }
@@ -54,6 +55,36 @@ function hullDesc(part: ConvexPart, label: string): RAPIER.ColliderDesc {
   const desc = RAPIER.ColliderDesc.convexHull(part.vertices);
   if (!desc) throw new Error(`${label} has no convex hull (degenerate vertices)`);
   return desc;
+}
+
+/**
+ * The square prism inscribed in a cylinder part's polygonal section, as tall
+ * as the cylinder: its faces share the caps' planes, its edges stay inside the
+ * side facets. Why: Rapier (parry 0.17) takes at most the first 4 vertices of
+ * a hull face as its contact feature, so a 32-gon cap on the floor touched it
+ * only along a sliver of its rim, with the centre of mass outside it: standing
+ * cylinders rocked from rim to rim and never came to rest. The box's four
+ * corners on the cap plane give the cap its full support; lying down, the box
+ * cannot reach below the facets.
+ */
+function capSquareDesc(part: ConvexPart, { shape, pose }: Primitive): RAPIER.ColliderDesc {
+  if (shape.kind !== 'cylinder') throw new Error('capSquareDesc takes a cylinder');
+  // Inradius of the section: the widest angle between neighbouring rim vertices sets the closest facet.
+  const v = part.vertices;
+  const angles: number[] = [];
+  for (let i = 0; i < v.length; i += 3) {
+    const x = v[i] - pose[3];
+    const y = v[i + 1] - pose[7];
+    const z = v[i + 2] - pose[11];
+    // Part-frame x and y: the transposed rotation's first two rows.
+    angles.push(Math.atan2(pose[1] * x + pose[5] * y + pose[9] * z, pose[0] * x + pose[4] * y + pose[8] * z));
+  }
+  angles.sort((a, b) => a - b);
+  let gap = angles[0] + 2 * Math.PI - angles[angles.length - 1];
+  for (let i = 1; i < angles.length; i++) gap = Math.max(gap, angles[i] - angles[i - 1]);
+  const half = (shape.radius * Math.cos(gap / 2)) / Math.SQRT2;
+  const [x, y, z, w] = rotationOf(pose);
+  return RAPIER.ColliderDesc.cuboid(half, half, shape.halfHeight).setTranslation(pose[3], pose[7], pose[11]).setRotation({ x, y, z, w });
 }
 
 function primitiveDesc({ shape, pose }: Primitive): RAPIER.ColliderDesc {
