@@ -18,7 +18,7 @@
  */
 import RAPIER from '@dimforge/rapier3d-compat';
 import type { ConvexPart, Primitive } from '../objects/index.js';
-import { multiplyQuat } from './geometry.js';
+import { capSquareHalfSide, multiplyQuat } from './geometry.js';
 import type { Quat } from './types.js';
 
 /** Border radius of rounded cylinders, m (at most a quarter of the radius or half the half-height). */
@@ -69,20 +69,7 @@ function hullDesc(part: ConvexPart, label: string): RAPIER.ColliderDesc {
  */
 function capSquareDesc(part: ConvexPart, { shape, pose }: Primitive): RAPIER.ColliderDesc {
   if (shape.kind !== 'cylinder') throw new Error('capSquareDesc takes a cylinder');
-  // Inradius of the section: the widest angle between neighbouring rim vertices sets the closest facet.
-  const v = part.vertices;
-  const angles: number[] = [];
-  for (let i = 0; i < v.length; i += 3) {
-    const x = v[i] - pose[3];
-    const y = v[i + 1] - pose[7];
-    const z = v[i + 2] - pose[11];
-    // Part-frame x and y: the transposed rotation's first two rows.
-    angles.push(Math.atan2(pose[1] * x + pose[5] * y + pose[9] * z, pose[0] * x + pose[4] * y + pose[8] * z));
-  }
-  angles.sort((a, b) => a - b);
-  let gap = angles[0] + 2 * Math.PI - angles[angles.length - 1];
-  for (let i = 1; i < angles.length; i++) gap = Math.max(gap, angles[i] - angles[i - 1]);
-  const half = (shape.radius * Math.cos(gap / 2)) / Math.SQRT2;
+  const half = capSquareHalfSide(part);
   const [x, y, z, w] = rotationOf(pose);
   return RAPIER.ColliderDesc.cuboid(half, half, shape.halfHeight).setTranslation(pose[3], pose[7], pose[11]).setRotation({ x, y, z, w });
 }
