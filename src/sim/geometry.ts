@@ -212,14 +212,26 @@ export function capSquareHalfSide(part: ConvexPart): number {
 
 /**
  * What of `part` can touch a floor below it along `down` (object frame): its
- * vertices, except that a cylinder standing on a cap is supported by the
- * corners of its inscribed square prism only (see `capSquareHalfSide`).
+ * vertices, except for a cylinder, which Rapier supports on at most 4 vertices
+ * of a hull face. Standing on a cap, it rests on the corners of its inscribed
+ * square prism only (see `capSquareHalfSide`); tilted onto its rim, on one
+ * point (the cap's first 4 vertices are the face feature, not the ones
+ * touching); lying on its side, on the facet's own 4 vertices.
  */
 function supportPoints(part: ConvexPart, down: Vec3): ArrayLike<number> {
   const primitive = part.primitive;
   if (primitive?.shape.kind !== 'cylinder') return part.vertices;
   const p = primitive.pose;
-  if (Math.abs(down[0] * p[2] + down[1] * p[6] + down[2] * p[10]) < 1 - 1e-3) return part.vertices;
+  const along = Math.abs(down[0] * p[2] + down[1] * p[6] + down[2] * p[10]);
+  const v = part.vertices;
+  if (along < 1e-3) return v;
+  if (along < 1 - 1e-3) {
+    let best = 0;
+    for (let i = 3; i < v.length; i += 3) {
+      if (v[i] * down[0] + v[i + 1] * down[1] + v[i + 2] * down[2] > v[best] * down[0] + v[best + 1] * down[1] + v[best + 2] * down[2]) best = i;
+    }
+    return [v[best], v[best + 1], v[best + 2]];
+  }
   const a = capSquareHalfSide(part);
   const h = primitive.shape.halfHeight;
   const out: number[] = [];
