@@ -7,14 +7,16 @@
  * 32-sided cylinder hull sometimes got no contact from face-face clipping and
  * passed through it.
  *
- * Cylinders get two colliders. The fingers touch the exact cylinder (rounded
+ * Cylinders get three colliders. The fingers touch the exact cylinder (rounded
  * by a millimetre: a smaller inner cylinder dilated by `CYLINDER_BORDER`, same
  * outer size, for smooth contact normals at the rim). The floor, the walls and
  * other objects touch the part's 32-sided hull, because Rapier 0.21's cylinder
  * drives itself when it lies on its side: from rest on a flat floor it reaches
  * 4 cm/s within 2 s at every yaw tried, with angular damping up to 5 (capsules
  * and hulls stay at rest). The hull carries the mass; the two differ by under
- * 0.5 % of the radius.
+ * 0.5 % of the radius. A third, massless collider toward the environment, the
+ * square prism inscribed in the hull, supports a standing cap (see
+ * `capSquareDesc`).
  */
 import RAPIER from '@dimforge/rapier3d-compat';
 import type { ConvexPart, Primitive } from '../objects/index.js';
