@@ -3,16 +3,16 @@
  * SIGKILL mid-way leaves a valid dataset of whole episodes, and --resume
  * brings it to exactly N episodes with no duplicates.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetReader, validateDataset } from '../src/data/index.js';
+import { cli, ensureBuilt, repo } from './built-cli.js';
 import { LIBRARY_VERSION, splitOf } from '../src/objects/index.js';
 import { deriveSeed } from '../src/random/index.js';
 
-const repo = join(import.meta.dirname, '..');
 const root = mkdtempSync(join(tmpdir(), 'pincer-collect-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -20,26 +20,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const scene = join(root, 'quick.json');
 writeFileSync(scene, JSON.stringify({ camera: { width: 32, height: 32 }, objects: { count: 2 }, episode: { maxSteps: 3 } }));
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  // The CLI runs from dist/, which `npm test` builds first; rebuild here only when src/data is newer (a direct vitest run).
-  const built = join(repo, 'dist/data/collect-worker.js');
-  if (!existsSync(built) || newestMtime(join(repo, 'src/data')) > statSync(built).mtimeMs) {
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, stdio: 'ignore' });
-  }
-}, 120_000);
-
-function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, encoding: 'utf8' });
-}
+beforeAll(() => ensureBuilt('dist/data/collect-worker.js', ['src/data']), 120_000);
 
 function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -13,11 +13,20 @@ describe('--policy parser', () => {
     expect(parsePolicySpec('mixture:scripted=0.3,random=0.7')).toEqual({
       kind: 'mixture',
       components: [
-        { name: 'scripted', weight: 0.3 },
-        { name: 'random', weight: 0.7 },
+        { spec: { kind: 'builtin', name: 'scripted' }, weight: 0.3 },
+        { spec: { kind: 'builtin', name: 'random' }, weight: 0.7 },
       ],
     });
     expect(parsePolicySpec('scripted+eps:0.2')).toEqual({ kind: 'epsilon', base: 'scripted', epsilon: 0.2 });
+    expect(parsePolicySpec('scripted+noise:0.3')).toEqual({ kind: 'noise', base: 'scripted', std: 0.3 });
+    expect(parsePolicySpec('random+down:0.9')).toEqual({ kind: 'down', probability: 0.9 });
+    expect(parsePolicySpec('mixture:scripted+noise:0.3=0.8,random+down:0.9=0.2')).toEqual({
+      kind: 'mixture',
+      components: [
+        { spec: { kind: 'noise', base: 'scripted', std: 0.3 }, weight: 0.8 },
+        { spec: { kind: 'down', probability: 0.9 }, weight: 0.2 },
+      ],
+    });
     expect(parsePolicySpec('checkpoint:runs/a/ckpt')).toEqual({ kind: 'checkpoint', path: 'runs/a/ckpt' });
   });
 
@@ -26,7 +35,11 @@ describe('--policy parser', () => {
       ['scripty', /unknown policy 'scripty'/],
       ['mixture:scripted=0.3,random=0.6', /weights must sum to 1/],
       ['mixture:scripted=0.5,scripted=0.5', /names a policy twice/],
-      ['mixture:scripted', /must be NAME=WEIGHT/],
+      ['mixture:scripted', /must be SPEC=WEIGHT/],
+      ['mixture:scripted+eps:2=0.5,random=0.5', /eps must be a number in \[0, 1\]/],
+      ['scripted+down:0.5', /\+down applies to the random policy only/],
+      ['scripted+noise:-1', /noise must be a number >= 0/],
+      ['scripted+wobble:1', /unknown modifier '\+wobble'/],
       ['scripted+eps:1.5', /eps must be a number in \[0, 1\]/],
       ['scripted+eps:', /eps must be a number/],
       ['Scripted!', /--policy must be/],
@@ -88,5 +101,23 @@ describe('composed policies', () => {
     expect(fromBase + fromRandom).toBe(10);
     expect(fromBase).toBeGreaterThan(0);
     expect(fromRandom).toBeGreaterThan(0);
+  });
+
+  it('+noise perturbs every dim within [-1, 1]; +down moves straight down at about the given rate', () => {
+    const run = (spec: string, seed: number, steps = 10) => {
+      const p = buildPolicy(parsePolicySpec(spec), scene);
+      p.reset(new Rng(seed));
+      return Array.from({ length: steps }, () => Array.from(p.act(obs, info)));
+    };
+    // The base draws from the same forked stream whatever the std, so noise:0 is the base's own action.
+    const clean = run('random+noise:0', 4).flat();
+    const noisy = run('random+noise:0.5', 4).flat();
+    expect(run('random+noise:0.5', 4).flat()).toEqual(noisy);
+    expect(noisy.every((x) => x >= -1 && x <= 1)).toBe(true);
+    const moved = noisy.filter((x, i) => x !== clean[i]).length;
+    expect(moved).toBeGreaterThan(noisy.length * 0.6);
+    const down = run('random+down:0.9', 7, 2000).filter((a) => a[2] === -1).length / 2000;
+    // The base's own dz is uniform, so dz = -1 comes only from the modifier; binomial std 0.0067, 4 std either side.
+    expect(Math.abs(down - 0.9)).toBeLessThan(0.027);
   });
 });

@@ -9,26 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
 import { ACTION_DIM } from '../src/env/index.js';
 import { hardUpdate, learnerStep, type LearnerStepConfig } from '../src/rl/index.js';
-import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, type QNetConfig } from '../src/tf/index.js';
+import { SMALL } from './qnet-small.js';
+import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS } from '../src/tf/index.js';
 
 beforeAll(async () => {
   await initBackend();
 });
 
-/** A small net with the same structure, fast enough for a thousand steps in a test. */
-const SMALL: QNetConfig = {
-  imageHeight: 16,
-  imageWidth: 16,
-  imageChannels: 3,
-  convs: [
-    { filters: 8, kernelSize: 3, stride: 2 },
-    { filters: 8, kernelSize: 3, stride: 2 },
-  ],
-  stateDim: 3,
-  actionDim: 6,
-  actionUnits: 16,
-  headUnits: 16,
-};
 
 const HUBER_ON_Q: LearnerStepConfig = { loss: 'huber', huberDelta: 1, maxGradNorm: null, output: 'logit' };
 

@@ -2,23 +2,28 @@
  * The `--policy` language of data collection, and the policies it builds:
  *
  *   scripted | random                      a built-in policy
- *   mixture:scripted=0.3,random=0.7        per episode, one built-in drawn by weight
  *   scripted+eps:0.2                       per step, a random action with probability 0.2
+ *   scripted+noise:0.3                     Gaussian noise (std 0.3, action units) on every action dim, clipped to [-1, 1]
+ *   random+down:0.9                        the random policy, moving straight down (dz = -1) with probability 0.9 (Quillen et al. 2018)
+ *   mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5   per episode, one of the above drawn by weight
  *   checkpoint:PATH                        a trained agent (not supported yet)
  *
  * Every draw comes from the Rng the episode runner hands to `reset`, so an
  * episode's policy choice and exploration depend only on its seed.
  */
-import type { Observation, Policy, StepInfo } from '../env/index.js';
-import { POLICY_NAMES, RandomPolicy, createPolicy, type PolicyName } from '../policies/index.js';
+import { ACTION_DIM, type Observation, type Policy, type StepInfo } from '../env/index.js';
+import { POLICY_NAMES, RANDOM_TERMINATE_PROBABILITY, RandomPolicy, createPolicy, type PolicyName } from '../policies/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 
-export type PolicySpec =
+/** One policy, with at most one modifier. */
+export type SimplePolicySpec =
   | { kind: 'builtin'; name: PolicyName }
-  | { kind: 'mixture'; components: { name: PolicyName; weight: number }[] }
   | { kind: 'epsilon'; base: PolicyName; epsilon: number }
-  | { kind: 'checkpoint'; path: string };
+  | { kind: 'noise'; base: PolicyName; std: number }
+  | { kind: 'down'; probability: number };
+
+export type PolicySpec = SimplePolicySpec | { kind: 'mixture'; components: { spec: SimplePolicySpec; weight: number }[] } | { kind: 'checkpoint'; path: string };
 
 /** A `--policy` string that does not parse; the message names the problem in one line. */
 export class PolicySpecError extends Error {
@@ -28,7 +33,7 @@ export class PolicySpecError extends Error {
   }
 }
 
-const GRAMMAR = `${POLICY_NAMES.join('|')}, mixture:NAME=W,NAME=W,..., NAME+eps:E or checkpoint:PATH`;
+const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
 
 function builtin(name: string, text: string): PolicyName {
   if (!(POLICY_NAMES as readonly string[]).includes(name)) {
@@ -43,6 +48,28 @@ function probability(value: string, what: string, text: string): number {
   return p;
 }
 
+function nonNegative(value: string, what: string, text: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new PolicySpecError(`${what} must be a number >= 0, got '${value}' in '${text}'`);
+  return x;
+}
+
+/** NAME, or NAME+MODIFIER:VALUE; null when `s` does not have that shape. */
+function parseSimple(s: string, text: string): SimplePolicySpec | null {
+  const m = /^([a-z]+)(?:\+([a-z]+):(.*))?$/.exec(s);
+  if (!m) return null;
+  const [, name, modifier, value] = m;
+  const base = builtin(name, text);
+  if (modifier === undefined) return { kind: 'builtin', name: base };
+  if (modifier === 'eps') return { kind: 'epsilon', base, epsilon: probability(value, 'eps', text) };
+  if (modifier === 'noise') return { kind: 'noise', base, std: nonNegative(value, 'noise', text) };
+  if (modifier === 'down') {
+    if (base !== 'random') throw new PolicySpecError(`+down applies to the random policy only, in '${text}'`);
+    return { kind: 'down', probability: probability(value, 'down', text) };
+  }
+  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise or +down)`);
+}
+
 export function parsePolicySpec(text: string): PolicySpec {
   const s = text.trim();
   if (s.startsWith('checkpoint:')) {
@@ -53,19 +80,19 @@ export function parsePolicySpec(text: string): PolicySpec {
   if (s.startsWith('mixture:')) {
     const parts = s.slice('mixture:'.length).split(',');
     const components = parts.map((part) => {
-      const m = /^([a-z]+)=(.*)$/.exec(part.trim());
-      if (!m) throw new PolicySpecError(`mixture component '${part}' must be NAME=WEIGHT in '${text}'`);
-      return { name: builtin(m[1], text), weight: probability(m[2], `weight of ${m[1]}`, text) };
+      const at = part.lastIndexOf('=');
+      const spec = at > 0 ? parseSimple(part.slice(0, at).trim(), text) : null;
+      if (!spec) throw new PolicySpecError(`mixture component '${part}' must be SPEC=WEIGHT (SPEC: NAME or NAME+MODIFIER:VALUE) in '${text}'`);
+      return { spec, weight: probability(part.slice(at + 1), `weight of ${part.slice(0, at).trim()}`, text) };
     });
-    const names = components.map((c) => c.name);
-    if (new Set(names).size !== names.length) throw new PolicySpecError(`mixture names a policy twice in '${text}'`);
+    const keys = components.map((c) => JSON.stringify(c.spec));
+    if (new Set(keys).size !== keys.length) throw new PolicySpecError(`mixture names a policy twice in '${text}'`);
     const total = components.reduce((sum, c) => sum + c.weight, 0);
     if (Math.abs(total - 1) > 1e-9) throw new PolicySpecError(`mixture weights must sum to 1, got ${total} in '${text}'`);
     return { kind: 'mixture', components };
   }
-  const eps = /^([a-z]+)\+eps:(.*)$/.exec(s);
-  if (eps) return { kind: 'epsilon', base: builtin(eps[1], text), epsilon: probability(eps[2], 'eps', text) };
-  if (/^[a-z]+$/.test(s)) return { kind: 'builtin', name: builtin(s, text) };
+  const simple = parseSimple(s, text);
+  if (simple) return simple;
   throw new PolicySpecError(`--policy must be ${GRAMMAR}, got '${text}'`);
 }
 
@@ -131,16 +158,52 @@ class EpsilonPolicy implements Policy {
   }
 }
 
-/** Build the policy a spec names. */
-export function buildPolicy(spec: PolicySpec, scene: SceneConfig): Policy {
+/** Gaussian noise on every dim of a base policy's action (the base still acts every step, keeping its plan's phase). */
+class NoisyPolicy implements Policy {
+  readonly name: string;
+  private rng: Rng | null = null;
+
+  constructor(
+    private readonly base: Policy,
+    private readonly std: number,
+  ) {
+    this.name = `${base.name}+noise:${std}`;
+  }
+
+  reset(rng: Rng): void {
+    this.rng = rng;
+    this.base.reset(rng.fork());
+  }
+
+  act(obs: Observation, info: StepInfo): Float32Array {
+    if (!this.rng) throw new Error('NoisyPolicy.act before reset');
+    const action = Float32Array.from(this.base.act(obs, info));
+    for (let d = 0; d < ACTION_DIM; d++) action[d] = Math.min(1, Math.max(-1, action[d] + this.std * this.rng.normal()));
+    return action;
+  }
+}
+
+function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
   switch (spec.kind) {
     case 'builtin':
       return createPolicy(spec.name, scene);
-    case 'mixture':
-      return new MixturePolicy(spec.components.map((c) => ({ policy: createPolicy(c.name, scene), weight: c.weight })));
     case 'epsilon':
       return new EpsilonPolicy(createPolicy(spec.base, scene), spec.epsilon);
+    case 'noise':
+      return new NoisyPolicy(createPolicy(spec.base, scene), spec.std);
+    case 'down':
+      return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.probability);
+  }
+}
+
+/** Build the policy a spec names. */
+export function buildPolicy(spec: PolicySpec, scene: SceneConfig): Policy {
+  switch (spec.kind) {
+    case 'mixture':
+      return new MixturePolicy(spec.components.map((c) => ({ policy: buildSimple(c.spec, scene), weight: c.weight })));
     case 'checkpoint':
       throw new PolicySpecError(`--policy checkpoint:${spec.path}: collecting with a trained checkpoint is not supported yet`);
+    default:
+      return buildSimple(spec, scene);
   }
 }

@@ -168,6 +168,8 @@ function sliceRows<T extends Uint8Array | Float32Array>(a: T, n: number, from: n
 export class DataParallelLearner {
   private readonly workers: Worker[];
   private readonly pending: ((reply: ShardReply) => void)[][];
+  /** Why worker i can no longer answer, once it has failed or exited. */
+  private readonly dead: (string | null)[];
 
   private constructor(
     readonly net: QNetwork,
@@ -176,11 +178,15 @@ export class DataParallelLearner {
   ) {
     this.workers = workers;
     this.pending = workers.map(() => []);
+    this.dead = workers.map(() => null);
     workers.forEach((worker, i) => {
       worker.on('message', (reply: ShardReply) => this.pending[i]!.shift()?.(reply));
-      worker.on('error', (err) => {
-        for (const resolve of this.pending[i]!.splice(0)) resolve({ grads: new Float32Array(0), loss: NaN, tdErrors: new Float32Array(0), error: err.message });
-      });
+      const fail = (message: string) => {
+        this.dead[i] = message;
+        for (const resolve of this.pending[i]!.splice(0)) resolve({ grads: new Float32Array(0), loss: NaN, tdErrors: new Float32Array(0), error: message });
+      };
+      worker.on('error', (err) => fail(err.message));
+      worker.on('exit', (code) => fail(`worker exited with code ${code}`));
     });
   }
 
@@ -209,6 +215,8 @@ export class DataParallelLearner {
 
   private ask(i: number, request: ShardRequest): Promise<ShardReply> {
     return new Promise((resolve) => {
+      const dead = this.dead[i];
+      if (dead) return resolve({ grads: new Float32Array(0), loss: NaN, tdErrors: new Float32Array(0), error: dead });
       this.pending[i]!.push(resolve);
       this.workers[i]!.postMessage(request);
     });

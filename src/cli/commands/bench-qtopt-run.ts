@@ -67,30 +67,29 @@ function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
   return replay;
 }
 
-export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
-  const config = readConfig(opts.config);
-  const load = trackLoad();
-  const backend = await initBackend();
-  const measure = (run: () => void): Promise<Clock> => medianTime(opts.iters, opts.warmup, run);
-  const rng = new Rng(opts.seed);
-  log(opts, `bench qtopt: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
-  const learner = new QtOptLearner(config, opts.seed);
+/** Timings of QtOptLearner.step on a random replay: the Bellman targets alone, and the whole step. */
+export interface LearnerTimes {
+  targets: Clock;
+  gradient: Clock;
+  /** Tensors left behind by the timed steps. */
+  leaks: number;
+  batchSize: number;
+  valueNets: number;
+}
+
+/**
+ * Time the Bellman targets (the target chain's encoders and CEM on the next
+ * images) and the whole learner step, on batches from a replay of random episodes.
+ * Also used by `pincer bench train` for its QT-Opt step.
+ */
+export async function learnerTimes(config: QtOptConfig, learner: QtOptLearner, rng: Rng, seed: number, measure: (run: () => void) => Promise<Clock>): Promise<LearnerTimes> {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim } = config.network;
-
-  const policy = new CemPolicy(learner.online, config);
-  policy.reset(new Rng(opts.seed + 1));
-  const observation: Observation = { image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), imageWidth: w, imageHeight: h, aperture: 0.08, closed: false, height: 0.12 };
-  const info = { step: 0, objectIds: [] } as unknown as StepInfo;
-  const policyTensors = tf.memory().numTensors;
-  const act = await measure(() => void policy.act(observation, info));
-  const policyLeaks = tf.memory().numTensors - policyTensors;
-
   const replay = randomReplay(config, rng);
   const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
   const n = batch.size;
   const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
   const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem };
-  const cemRng = new Rng(opts.seed + 2);
+  const cemRng = new Rng(seed + 2);
   const targets = await measure(() => {
     replay.sample(rng, batch);
     const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
@@ -107,6 +106,28 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const stepTensors = tf.memory().numTensors;
   const gradient = await measure(learn);
   const stepLeaks = tf.memory().numTensors - stepTensors;
+  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length };
+}
+
+export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
+  const config = readConfig(opts.config);
+  const load = trackLoad();
+  const backend = await initBackend();
+  const measure = (run: () => void): Promise<Clock> => medianTime(opts.iters, opts.warmup, run);
+  const rng = new Rng(opts.seed);
+  log(opts, `bench qtopt: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
+  const learner = new QtOptLearner(config, opts.seed);
+  const { imageHeight: h, imageWidth: w, imageChannels: c } = config.network;
+
+  const policy = new CemPolicy(learner.online, config);
+  policy.reset(new Rng(opts.seed + 1));
+  const observation: Observation = { image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), imageWidth: w, imageHeight: h, aperture: 0.08, closed: false, height: 0.12 };
+  const info = { step: 0, objectIds: [] } as unknown as StepInfo;
+  const policyTensors = tf.memory().numTensors;
+  const act = await measure(() => void policy.act(observation, info));
+  const policyLeaks = tf.memory().numTensors - policyTensors;
+
+  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets } = await learnerTimes(config, learner, rng, opts.seed, measure);
   const params = learner.online.paramCount;
   learner.dispose();
 
@@ -117,7 +138,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     convs: config.network.convs.map((k) => `${k.filters}@${k.kernelSize}x${k.kernelSize}/${k.stride}`).join(','),
     cem: `${config.cem.samples}/${config.cem.elites}/${config.cem.iterations}`,
     bellman_argmax: config.bellman.argmax,
-    value_nets: nets.values.length,
+    value_nets: valueNets,
     batch: n,
     iters: opts.iters,
     warmup: opts.warmup,

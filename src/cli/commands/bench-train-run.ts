@@ -1,8 +1,11 @@
 /**
  * `pincer bench train`: speed of the reference Q-network (src/tf REFERENCE_QNET)
  * on the active tfjs backend: one Adam/Huber learner step (src/rl learnerStep) at batch 32, a forward
- * pass, and a CEM evaluation (encoder once, head on 64 actions). With --peer,
- * the same network in PyTorch (scripts/bench_pytorch.py) in the same run.
+ * pass, a CEM evaluation (encoder once, head on 64 actions), and QT-Opt's
+ * learner step at the default agent config (Bellman targets + gradient step,
+ * split by phase). --threads N splits the reference step over N tfjs-wasm
+ * instances (src/rl DataParallelLearner). With --peer, the same network in
+ * PyTorch (scripts/bench_pytorch.py, N threads) in the same run.
  *
  * Times are medians after warm-up. Wall time is what the brief asks for; CPU
  * time (process.cpuUsage) is printed beside it because on a shared machine it
@@ -24,7 +27,9 @@ import {
   reluBiasGrad,
 } from '../../tf/index.js';
 import { DataParallelLearner, type StepPhases } from '../../rl/index.js';
+import { QtOptLearner, resolveQtOptConfig } from '../../qtopt/index.js';
 import { PincerError } from '../errors.js';
+import { learnerTimes } from './bench-qtopt-run.js';
 import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { medianTime, round, trackLoad } from '../bench-measure.js';
 import { median } from '../../report/index.js';
@@ -246,6 +251,12 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   }
 
   const parts = opts.breakdown ? await breakdown(opts, rng, net, optimizer) : undefined;
+  // QT-Opt's step at the default agent config (QTOPT_DEFAULTS): Bellman targets (CEM under the
+  // target net, min over the two delayed nets), then learnerStep on the online net.
+  const qtoptConfig = resolveQtOptConfig({});
+  const qtoptLearner = new QtOptLearner(qtoptConfig, opts.seed);
+  const qtopt = await learnerTimes(qtoptConfig, qtoptLearner, rng, opts.seed, (run) => medianTime(opts.iters, opts.warmup, run));
+  qtoptLearner.dispose();
   const soaked = opts.soak > 0 ? await soak(opts, rng, net, optimizer) : undefined;
 
   const result: Record<string, unknown> = {
@@ -261,6 +272,17 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     reference_train_step_phases: phases,
     one_thread_train_step_ms: round(oneThread.ms),
     one_thread_train_step_cpu_ms: round(oneThread.cpuMs),
+    qtopt_step_ms: round(qtopt.gradient.wall),
+    qtopt_step_cpu_ms: round(qtopt.gradient.cpu),
+    qtopt_step_phases: {
+      bellman_targets_ms: round(qtopt.targets.wall),
+      bellman_targets_cpu_ms: round(qtopt.targets.cpu),
+      gradient_step_ms: round(Math.max(0, qtopt.gradient.wall - qtopt.targets.wall)),
+      gradient_step_cpu_ms: round(Math.max(0, qtopt.gradient.cpu - qtopt.targets.cpu)),
+    },
+    qtopt_step_vs_reference: round(qtopt.gradient.wall / step.ms, 2),
+    qtopt_step_cpu_vs_reference: round(qtopt.gradient.cpu / step.cpuMs, 2),
+    qtopt_tensors_leaked: qtopt.leaks,
     reference_forward_ms: round(forward.ms),
     reference_grads_ms: round(grads.ms),
     reference_cem_eval_ms: round(cem.ms),

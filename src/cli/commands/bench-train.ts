@@ -1,8 +1,11 @@
 /**
  * `pincer bench train`: speed of the reference Q-network (src/tf REFERENCE_QNET)
  * on the active tfjs backend: one Adam/Huber train step at batch 32, a forward
- * pass, and a CEM evaluation (encoder once, head on 64 actions). With --peer,
- * the same network in PyTorch (scripts/bench_pytorch.py) in the same run.
+ * pass, a CEM evaluation (encoder once, head on 64 actions), and QT-Opt's
+ * learner step at the default agent config (Bellman targets + gradient step,
+ * split by phase). --threads N splits the reference step over N tfjs-wasm
+ * instances (src/rl DataParallelLearner). With --peer, the same network in
+ * PyTorch (scripts/bench_pytorch.py, N threads) in the same run.
  *
  * Times are medians after warm-up. Wall time is what the brief asks for; CPU
  * time (process.cpuUsage) is printed beside it because on a shared machine it
@@ -18,7 +21,7 @@ import type { BenchTrainOptions } from './bench-train-run.js';
 export function registerBenchTrain(bench: Command): void {
   bench
     .command('train')
-    .description('train-step, forward and CEM-scoring speed of the reference Q-network (156,865 params, batch 32)')
+    .description('train-step (1 or --threads N), forward, CEM-scoring and QT-Opt learner-step speed of the reference Q-network (156,865 params, batch 32)')
     .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
     .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
     .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)

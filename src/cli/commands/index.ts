@@ -5,6 +5,8 @@ import { registerCollect } from './collect.js';
 import { registerDataset } from './dataset.js';
 import { registerRender } from './render.js';
 import { registerRollout } from './rollout.js';
+import { registerTrain } from './train.js';
+import { registerEval } from './eval.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -12,4 +14,4 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command, in the order `pincer --help` lists them. */
 export const commands: RegisterCommand[] = [
   registerQuickstart,
-  registerRender, registerRollout, registerCollect, registerDataset, registerBench];
+  registerRender, registerRollout, registerCollect, registerDataset, registerTrain, registerEval, registerBench];
