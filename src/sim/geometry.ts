@@ -268,13 +268,7 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
     const round = shape === 'cylinder' || shape === 'capsule' || shape === 'sphere';
     const p = part.primitive?.pose;
     for (let f = 0; f < t.length; f += 3) {
-      const a = 3 * t[f];
-      const b = 3 * t[f + 1];
-      const c = 3 * t[f + 2];
-      const e1: Vec3 = [v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]];
-      const e2: Vec3 = [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]];
-      // Counter-clockwise from outside: e1 × e2 points outward, i.e. down when the face is on the floor.
-      const n: Vec3 = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+      const n = faceNormal(v, t, f);
       if (round) {
         if (shape === 'sphere') continue;
         const along = Math.abs(n[0] * p![2] + n[1] * p![6] + n[2] * p![10]) / Math.hypot(n[0], n[1], n[2]);
@@ -288,16 +282,7 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
   // no stable candidate at all and fall back to lying on -z, toppling from there.
   if (spec.parts.length > 1) {
     const whole = convexHull(spec.parts.flatMap((part) => Array.from(part.vertices)), `object ${spec.id}`);
-    const v = whole.vertices;
-    const t = whole.indices;
-    for (let f = 0; f < t.length; f += 3) {
-      const a = 3 * t[f];
-      const b = 3 * t[f + 1];
-      const c = 3 * t[f + 2];
-      const e1: Vec3 = [v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]];
-      const e2: Vec3 = [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]];
-      add([e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]]);
-    }
+    for (let f = 0; f < whole.indices.length; f += 3) add(faceNormal(whole.vertices, whole.indices, f));
   }
   // Support height along every candidate first; the stability test (the costly part) runs in order of
   // centre-of-mass height and stops once the remaining candidates are too tall to be drawn.
@@ -343,6 +328,15 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
   }
   restingCache.set(spec, broad);
   return broad;
+}
+
+/** Outward (unnormalised) normal of triangle `f` (index of its first corner in `t`): down when the face is on the floor. */
+function faceNormal(v: ArrayLike<number>, t: ArrayLike<number>, f: number): Vec3 {
+  const a = 3 * t[f];
+  const b = 3 * t[f + 1];
+  const c = 3 * t[f + 2];
+  // Counter-clockwise from outside, so e1 × e2 points outward.
+  return crossVec([v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]], [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]]);
 }
 
 function crossVec(a: Vec3, b: Vec3): Vec3 {
