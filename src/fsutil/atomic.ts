@@ -12,11 +12,27 @@ export const TEMP_INFIX = '.tmp-';
 
 /** Write `data` to `path` atomically (see the file comment); creates the folder when missing. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  writeFileAtomicWith(path, (fd) => writeAll(fd, data));
+}
+
+/**
+ * Write `data` to `path` and fsync it, without the rename: for files inside a
+ * temp folder that is itself renamed into place (a checkpoint folder).
+ */
+export function writeFileSynced(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeAll(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  writeFileAtomicWith(path, (fd) => {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-  });
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /**
@@ -48,7 +64,7 @@ export function writeFileAtomicWith(path: string, write: (fd: number) => void): 
 }
 
 /** fsync a folder so a rename in it survives a power cut. */
-function syncFolder(folder: string): void {
+export function syncFolder(folder: string): void {
   const fd = openSync(folder, 'r');
   try {
     fsyncSync(fd);

@@ -10,5 +10,5 @@
  *   if (!lock.acquired) throw new Error(`held by process ${lock.holder}`);
  *   try { ... } finally { lock.release(); }
  */
-export { TEMP_INFIX, writeFileAtomic, writeFileAtomicWith } from './atomic.js';
+export { syncFolder, TEMP_INFIX, writeFileAtomic, writeFileAtomicWith, writeFileSynced } from './atomic.js';
 export { lockHolder, tryLockFile, type LockResult } from './lock.js';

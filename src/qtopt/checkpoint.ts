@@ -27,7 +27,8 @@
  * between the two renames leaves the old checkpoint intact under that name.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { syncFolder, writeFileSynced } from '../fsutil/index.js';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeIssues, hardUpdate } from '../rl/index.js';
@@ -75,27 +76,6 @@ export async function encodeCheckpoint(net: QNetwork, generatedBy: string): Prom
   return { model, weights };
 }
 
-function writeSynced(path: string, data: Uint8Array | string): void {
-  const fd = openSync(path, 'w');
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 let saveCounter = 0;
 
 export interface SaveOptions {
@@ -135,14 +115,14 @@ export async function saveCheckpoint(dir: string, net: QNetwork, meta: Checkpoin
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   try {
-    writeSynced(join(tmp, WEIGHTS_FILE), weights);
-    writeSynced(join(tmp, MODEL_FILE), `${JSON.stringify(model, null, 1)}\n`);
-    writeSynced(join(tmp, META_FILE), `${JSON.stringify(checked.data, null, 2)}\n`);
+    writeFileSynced(join(tmp, WEIGHTS_FILE), weights);
+    writeFileSynced(join(tmp, MODEL_FILE), `${JSON.stringify(model, null, 1)}\n`);
+    writeFileSynced(join(tmp, META_FILE), `${JSON.stringify(checked.data, null, 2)}\n`);
     if (learner) {
-      writeSynced(join(tmp, LEARNER_WEIGHTS_FILE), learner.weights);
-      writeSynced(join(tmp, LEARNER_FILE), `${JSON.stringify(learner.file, null, 1)}\n`);
+      writeFileSynced(join(tmp, LEARNER_WEIGHTS_FILE), learner.weights);
+      writeFileSynced(join(tmp, LEARNER_FILE), `${JSON.stringify(learner.file, null, 1)}\n`);
     }
-    fsyncDir(tmp);
+    syncFolder(tmp);
     if (existsSync(dir)) {
       const old = join(parent, `${basename(dir)}.old-${tag}`);
       renameSync(dir, old);
@@ -151,7 +131,7 @@ export async function saveCheckpoint(dir: string, net: QNetwork, meta: Checkpoin
     } else {
       renameSync(tmp, dir);
     }
-    fsyncDir(parent);
+    syncFolder(parent);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
