@@ -83,8 +83,8 @@ fi
 # 4. Build dist/ when any source is newer than the last build.
 stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json package.json -newer "$stamp" -print -quit)" ]; then
-  say "building (tsc)"
+  say "building (tsc, then the viewer page with esbuild)"
   rm -rf dist
-  npx tsc -p tsconfig.json >&2
+  npm run -s build >&2
   touch "$stamp"
 fi

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addEpisode } from '../src/data/index.js';
-import { ACTION_DIM, createGraspEnv, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepResult } from '../src/env/index.js';
+import { ACTION_DIM, createGraspEnv, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepResult } from '../src/env/node.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';

@@ -20,7 +20,7 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const { writeFileAtomic, writeFileAtomicWith } = await import('../src/fsutil/index.js');
 const { DatasetWriter, prepareEpisode } = await import('../src/data/index.js');
-const { ReplayBuffer, resolveReplayConfig, saveReplay } = await import('../src/rl/index.js');
+const { ReplayBuffer, resolveReplayConfig, saveReplay } = await import('../src/rl/node.js');
 const { synthEpisode } = await import('./data-synth.js');
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-atomic-'));

@@ -11,7 +11,7 @@ import {
   parseObj,
   DEFAULT_FRICTION,
   type ObjectSpec,
-} from '../src/objects/index.js';
+} from '../src/objects/node.js';
 import { objParts } from '../src/objects/obj.js';
 import { readUrdf } from '../src/objects/urdf.js';
 import { parseXml } from '../src/objects/xml.js';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bellmanTargets, type BellmanInputs, type BellmanSettings, type QScorer } from '../src/qtopt/bellman.js';
 import { Rng } from '../src/random/index.js';
-import { initBackend } from '../src/tf/index.js';
+import { initBackend } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();

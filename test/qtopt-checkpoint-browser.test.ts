@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../src/qtopt/checkpoint.js';
-import { initBackend, QNetwork, type QNetConfig } from '../src/tf/index.js';
+import { initBackend, QNetwork, type QNetConfig } from '../src/tf/node.js';
 
 const SMALL: QNetConfig = {
   imageHeight: 16,

@@ -14,7 +14,7 @@ import { qtoptReplayConfig, QTOPT_DEFAULTS, resolveQtOptConfig } from '../src/qt
 import { QtOptLearner } from '../src/qtopt/learner.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer } from '../src/rl/index.js';
-import { initBackend, QNetwork, type QNetConfig } from '../src/tf/index.js';
+import { initBackend, QNetwork, type QNetConfig } from '../src/tf/node.js';
 
 const SMALL: QNetConfig = {
   imageHeight: 16,

@@ -13,7 +13,7 @@ import { CemPolicy } from '../src/qtopt/policy.js';
 import { statesTensor } from '../src/qtopt/inputs.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer } from '../src/rl/index.js';
-import { initBackend } from '../src/tf/index.js';
+import { initBackend } from '../src/tf/node.js';
 
 const SIDE = 16;
 const FRAME = SIDE * SIDE * 3;

@@ -5,10 +5,10 @@
  * info.privileged (an info whose simulator state throws when touched).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGraspEnv, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../src/env/index.js';
+import { createGraspEnv, runEpisode, splitObjectSource, type GraspEnv, type Policy } from '../src/env/node.js';
 import { CemPolicy, QTOPT_DEFAULTS } from '../src/qtopt/index.js';
 import { defaultScene } from '../src/scene/index.js';
-import { initBackend, QNetwork, type QNetConfig } from '../src/tf/index.js';
+import { initBackend, QNetwork, type QNetConfig } from '../src/tf/node.js';
 
 const envs: GraspEnv[] = [];
 let net: QNetwork;

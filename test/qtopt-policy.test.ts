@@ -11,7 +11,7 @@ import { randomAction } from '../src/policies/index.js';
 import { CemPolicy } from '../src/qtopt/policy.js';
 import { statesTensor } from '../src/qtopt/inputs.js';
 import { Rng } from '../src/random/index.js';
-import { initBackend, QNetwork, type QNetConfig } from '../src/tf/index.js';
+import { initBackend, QNetwork, type QNetConfig } from '../src/tf/node.js';
 
 const SIDE = 16;
 const CONFIG = resolveQtOptConfig({

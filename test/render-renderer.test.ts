@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectSpec } from '../src/objects/index.js';
 import { Rng } from '../src/random/index.js';
-import { createNodeRenderer, projectToPixel, type Renderer } from '../src/render/index.js';
+import { createNodeRenderer, projectToPixel, type Renderer } from '../src/render/node.js';
 import { defaultScene, type SceneConfig } from '../src/scene/index.js';
 import type { BodyPose, SceneSnapshot, Vec3 } from '../src/sim/types.js';
 

@@ -9,7 +9,7 @@ import { PerspectiveCamera, Quaternion, Vector3 } from 'three';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectsForSplit, type ObjectSpec } from '../src/objects/index.js';
 import { aimCamera, configuredPose, projectWithCamera } from '../src/render/camera.js';
-import { createNodeRenderer, type Renderer } from '../src/render/index.js';
+import { createNodeRenderer, type Renderer } from '../src/render/node.js';
 import { defaultScene } from '../src/scene/index.js';
 import { partColliders, type BodyPose, type PartContact } from '../src/sim/index.js';
 

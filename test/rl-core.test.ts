@@ -40,7 +40,7 @@ import {
   tdLoss,
   tdTargets,
   uniformAction,
-} from '../src/rl/index.js';
+} from '../src/rl/node.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

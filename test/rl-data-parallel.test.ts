@@ -11,15 +11,15 @@ import { Rng } from '../src/random/index.js';
 import { ensureBuilt, repo } from './built-cli.js';
 import { SMALL } from './qnet-small.js';
 
-type Tf = typeof import('../src/tf/index.js');
-type Rl = typeof import('../src/rl/index.js');
+type Tf = typeof import('../src/tf/node.js');
+type Rl = typeof import('../src/rl/node.js');
 let T: Tf;
 let R: Rl;
 
 beforeAll(async () => {
   ensureBuilt('dist/rl/data-parallel-worker.js', ['src/rl', 'src/tf']);
-  T = (await import(join(repo, 'dist/tf/index.js'))) as Tf;
-  R = (await import(join(repo, 'dist/rl/index.js'))) as Rl;
+  T = (await import(join(repo, 'dist/tf/node.js'))) as Tf;
+  R = (await import(join(repo, 'dist/rl/node.js'))) as Rl;
   await T.initBackend();
 }, 120_000);
 

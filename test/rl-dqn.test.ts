@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
 import { cartPoleDqnArgs, Mlp, trainCartPoleDqn } from '../src/rl/dqn/index.js';
-import { initBackend } from '../src/tf/index.js';
+import { initBackend } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getLearningRate, learnerStep, NonFiniteLossError, setLearningRate, type LearnerStepConfig } from '../src/rl/index.js';
-import { initBackend, JsAdam } from '../src/tf/index.js';
+import { initBackend, JsAdam } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();

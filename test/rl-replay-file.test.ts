@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { loadReplay, ReplayBuffer, resolveReplayConfig, saveReplay } from '../src/rl/index.js';
+import { loadReplay, ReplayBuffer, resolveReplayConfig, saveReplay } from '../src/rl/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pincer-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

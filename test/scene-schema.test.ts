@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultScene, loadScene, parseScene, SceneError } from '../src/scene/index.js';
+import { defaultScene, loadScene, parseScene, SceneError } from '../src/scene/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pincer-scene-'));
 function file(name: string, text: string): string {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { commandLogger } from '../src/cli/io.js';
 import { reportError } from '../src/cli/main.js';
-import { BackendError, forcedBackend, initBackend } from '../src/tf/index.js';
+import { BackendError, forcedBackend, initBackend } from '../src/tf/node.js';
 import { runCli } from './cli-harness.js';
 
 function recorder() {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { conv2dRelu, forcedBackend, initBackend, reluBiasGrad } from '../src/tf/index.js';
+import { conv2dRelu, forcedBackend, initBackend, reluBiasGrad } from '../src/tf/node.js';
 
 beforeAll(async () => {
   expect(await initBackend()).toBe('wasm');

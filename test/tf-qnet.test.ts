@@ -10,7 +10,7 @@ import { Rng } from '../src/random/index.js';
 import { ACTION_DIM } from '../src/env/index.js';
 import { hardUpdate, learnerStep, type LearnerStepConfig } from '../src/rl/index.js';
 import { SMALL } from './qnet-small.js';
-import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS } from '../src/tf/index.js';
+import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();

@@ -20,10 +20,10 @@ async function libraryErrorClasses() {
   const [data, objects, render, rl, scene, tf] = await Promise.all([
     import('../data/index.js'),
     import('../objects/index.js'),
-    import('../render/index.js'),
-    import('../rl/index.js'),
+    import('../render/node.js'),
+    import('../rl/node.js'),
     import('../scene/index.js'),
-    import('../tf/index.js'),
+    import('../tf/node.js'),
   ]);
   return {
     /** Errors that say themselves (`usage`) whether the request (exit 2) or the machine or data (exit 1) is at fault. */

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createEnvFor, type GraspEnv } from '../env/index.js';
+import { createEnvFor, type GraspEnv } from '../env/node.js';
 import { LIBRARY_SPLITS, ObjectImportError, type LibrarySplit } from '../objects/index.js';
-import { defaultScene, loadScene, SceneError, type SceneConfig } from '../scene/index.js';
+import { defaultScene, loadScene, SceneError, type SceneConfig } from '../scene/node.js';
 import { UsageError } from './errors.js';
 import { parseChoice } from './io.js';
 

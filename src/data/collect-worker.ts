@@ -3,7 +3,7 @@
  * parent assigns (episode i from seed deriveSeed(S, i)), PNG-encodes them and
  * sends them back. Writing stays in the parent, in index order.
  */
-import { createEnvFor, runEpisode, type GraspEnv, type Policy } from '../env/index.js';
+import { createEnvFor, runEpisode, type GraspEnv, type Policy } from '../env/node.js';
 import { prepareEpisode } from './episode.js';
 import { cpuMs } from './writer.js';
 import { buildPolicy, parsePolicySpec } from './policy-spec.js';

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ACTION_DIM, type EpisodeRecord, type StepRecord } from '../env/index.js';
-import { encodePng } from '../render/index.js';
+import { encodePng } from '../render/node.js';
 import { DatasetError } from './errors.js';
 import { STATE_DIM, datasetFeatures, huggingfaceMetadata, imageKey, parquetSchema, type DatasetSpec } from './features.js';
 import { StatsAccumulator, statsFromJson, statsToJson, type EpisodeStats } from './stats.js';

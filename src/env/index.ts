@@ -15,6 +15,9 @@
  * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
  * env.close();
  * ```
+ * This surface is portable (the viewer builds a GraspEnv on a browser canvas);
+ * `createGraspEnv` (headless gl, Xvfb) is in `./node.ts`.
+ *
  * `info.privileged` (simulator poses and object specs) is for privileged policies
  * (the scripted grasper) and validation only; learned agents must not read it.
  */
@@ -57,7 +60,7 @@ export {
   type EnvTiming,
   type PhaseTiming,
 } from './grasp-env.js';
-export { runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
+export { Episode, runEpisode, type Policy, type EpisodeOutcome } from './runner.js';
 export {
   detectorCounts,
   graspFailure,
@@ -69,4 +72,4 @@ export {
   type FamilyOutcome,
   type OutcomeBreakdown,
 } from './outcome.js';
-export { createGraspEnv, createEnvFor, splitObjectSource, listObjectSource, type ObjectChoice } from './make.js';
+export { splitObjectSource, listObjectSource } from './make.js';

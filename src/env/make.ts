@@ -1,13 +1,7 @@
-/**
- * Building a GraspEnv with the real physics world and the headless renderer,
- * and the two ways objects reach it (a library split, or a list from a directory).
- */
-import { LIBRARY_FAMILIES, loadObjectDir, objectsForSplit, sampleObjects, type LibrarySplit, type ObjectSpec, type ObjectSplit } from '../objects/index.js';
-import { createNodeRenderer } from '../render/index.js';
+/** The two ways objects reach a GraspEnv: a library split (optionally one family), or a list (e.g. from a directory). */
+import { LIBRARY_FAMILIES, objectsForSplit, sampleObjects, type LibrarySplit, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
-import type { SceneConfig } from '../scene/index.js';
-import { createGraspWorld } from '../sim/index.js';
-import { GraspEnv, type ObjectSource } from './grasp-env.js';
+import type { ObjectSource } from './grasp-env.js';
 
 /**
  * Distinct objects drawn from a side of the procedural library's train/validation/test
@@ -41,24 +35,4 @@ export function listObjectSource(objects: readonly ObjectSpec[]): ObjectSource {
     }
     return out;
   };
-}
-
-/** A GraspEnv over the Rapier world and a headless renderer (starts Xvfb if needed). Call `close()` when done. */
-export async function createGraspEnv(opts: { scene: SceneConfig; split: ObjectSplit; objectSource: ObjectSource }): Promise<GraspEnv> {
-  const world = await createGraspWorld(opts.scene);
-  const renderer = await createNodeRenderer(opts.scene, []);
-  return new GraspEnv({ ...opts, world, renderer });
-}
-
-/** Where an env's objects come from: a side of the library's split, or every object in a directory (split 'external'). */
-export type ObjectChoice = { split: LibrarySplit; family?: string } | { objectsDir: string };
-
-/**
- * A GraspEnv over the objects `choice` names. An unreadable or invalid objects
- * directory throws ObjectImportError naming the file, before any env is built.
- */
-export async function createEnvFor(scene: SceneConfig, choice: ObjectChoice): Promise<GraspEnv> {
-  if ('split' in choice) return createGraspEnv({ scene, split: choice.split, objectSource: splitObjectSource(choice.split, choice.family) });
-  const objects = loadObjectDir(choice.objectsDir);
-  return createGraspEnv({ scene, split: 'external', objectSource: listObjectSource(objects) });
 }

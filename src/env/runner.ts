@@ -3,7 +3,7 @@
  * turns one reset-to-done loop into an `EpisodeRecord` for datasets and replay.
  */
 import { Rng, deriveSeed } from '../random/index.js';
-import type { GraspEnv, StepInfo } from './grasp-env.js';
+import type { GraspEnv, StepInfo, StepResult } from './grasp-env.js';
 import type { EpisodeRecord, Observation, StepRecord } from './types.js';
 
 /**
@@ -29,38 +29,70 @@ export interface EpisodeOutcome {
 }
 
 /**
- * Run one episode of `policy` in `env` from `seed`. The policy gets its own Rng,
- * derived from the seed, so the same seed gives the same episode bit for bit.
+ * One episode of `policy` in `env` from `seed`, taken a step at a time (the
+ * viewer steps it from the page; `runEpisode` runs it to the end). The policy
+ * gets its own Rng, derived from the seed, so the same seed gives the same
+ * episode bit for bit.
  */
-export function runEpisode(env: GraspEnv, policy: Policy, seed: number): EpisodeOutcome {
-  policy.reset(new Rng(deriveSeed(seed, POLICY_STREAM)));
-  let { obs, info } = env.reset({ seed });
-  const objectIds = info.objectIds;
-  const steps: StepRecord[] = [];
-  for (;;) {
-    const action = Float32Array.from(policy.act(obs, info));
-    const result = env.step(action);
+export class Episode {
+  /** The observation and info the next action is chosen from (after the last step: the final ones). */
+  obs: Observation;
+  info: StepInfo;
+  readonly objectIds: string[];
+  readonly steps: StepRecord[] = [];
+  /** The env's answer to the last step, null before the first. */
+  last: StepResult | null = null;
+  done = false;
+
+  constructor(
+    readonly env: GraspEnv,
+    readonly policy: Policy,
+    readonly seed: number,
+  ) {
+    policy.reset(new Rng(deriveSeed(seed, POLICY_STREAM)));
+    ({ obs: this.obs, info: this.info } = env.reset({ seed }));
+    this.objectIds = this.info.objectIds;
+  }
+
+  /** Ask the policy for an action and take it. */
+  step(): StepResult {
+    if (this.done) throw new Error('Episode.step: the episode is over');
+    const action = Float32Array.from(this.policy.act(this.obs, this.info));
+    const result = this.env.step(action);
     // StepRecord.done means terminal; an episode cut short of its grasp has no place in it.
-    if (result.truncated) throw new Error('runEpisode: the env truncated the episode before its final grasp');
+    if (result.truncated) throw new Error('Episode.step: the env truncated the episode before its final grasp');
     const done = result.terminated;
     const success = done && result.info.evaluation?.success === true;
-    steps.push({ observation: obs, action, reward: result.reward, done, success });
-    obs = result.obs;
-    info = result.info;
-    if (done) break;
+    this.steps.push({ observation: this.obs, action, reward: result.reward, done, success });
+    this.obs = result.obs;
+    this.info = result.info;
+    this.last = result;
+    this.done = done;
+    return result;
   }
-  const evaluation = info.evaluation;
-  if (!evaluation) throw new Error('runEpisode: the final step carried no evaluation');
-  return {
-    record: {
-      seed,
-      split: env.split,
-      objectIds,
-      steps,
-      success: evaluation.success,
-      groundTruthSuccess: evaluation.groundTruthSuccess,
-      policy: policy.name,
-    },
-    finalInfo: info,
-  };
+
+  /** The finished episode as a record. */
+  outcome(): EpisodeOutcome {
+    const evaluation = this.done ? this.info.evaluation : undefined;
+    if (!evaluation) throw new Error('Episode.outcome: the episode is not over, or its final step carried no evaluation');
+    return {
+      record: {
+        seed: this.seed,
+        split: this.env.split,
+        objectIds: this.objectIds,
+        steps: this.steps,
+        success: evaluation.success,
+        groundTruthSuccess: evaluation.groundTruthSuccess,
+        policy: this.policy.name,
+      },
+      finalInfo: this.info,
+    };
+  }
+}
+
+/** Run one episode of `policy` in `env` from `seed` to the end. */
+export function runEpisode(env: GraspEnv, policy: Policy, seed: number): EpisodeOutcome {
+  const episode = new Episode(env, policy, seed);
+  while (!episode.done) episode.step();
+  return episode.outcome();
 }

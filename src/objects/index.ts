@@ -7,10 +7,12 @@
  * be posted to a worker thread. Library objects are cached and frozen: treat
  * them as read-only.
  *
+ * This surface is portable (browser and Node); reading object files from disk
+ * (`loadObjectDir`, `loadObjectFile`) is in `./node.ts`.
+ *
  *   sampleObjects('train', 5, rng)      5 distinct training objects
  *   objectsForSplit('test')             all 100 held-out objects
  *   getObject('proc-0042', 'train')     one object; throws SplitError if it is a test object
- *   loadObjectDir('assets/objects')     external objects; ObjectImportError names the bad file
  *   objectFootprint(spec, quaternion)   narrow side and grasp yaw of a resting object
  */
 export type { ConvexPart, ObjectSpec, ObjectSplit, Primitive, PrimitiveShape } from './types.js';
@@ -32,6 +34,5 @@ export {
 } from './library.js';
 export { type Extents, type Footprint, convexHull2d, objectExtents, objectFootprint } from './geometry.js';
 export { ObjectImportError } from './errors.js';
-export { loadObjectDir, loadObjectFile, DEFAULT_DENSITY } from './import.js';
 export { DEFAULT_FRICTION } from './urdf.js';
 export { parseObj, type ObjMesh, type ObjGroup } from './obj.js';

@@ -3,7 +3,7 @@
  * split and a copy of the policy; runs the episodes the learner assigns with
  * the latest weights it was sent, and sends each finished episode back.
  */
-import { initBackend } from '../tf/index.js';
+import { initBackend } from '../tf/node.js';
 import { Collector, type FromCollector, type ToCollector } from './link.js';
 
 if (!process.send) throw new Error('collector runs only as a child process forked by the training link');

@@ -28,7 +28,8 @@
  * - The replay's discounts carry γ^k and termination; the env's final grasp is terminal.
  * - ε counts env steps; the learning rate and target updates count gradient steps (from 1).
  * - checkpoint-format.ts decodes a checkpoint without fs (the browser's path);
- *   checkpoint.ts reads and writes folders (Node).
+ *   checkpoint.ts reads and writes folders (Node), exported from ./node.ts: this
+ *   index is portable (the viewer page runs CemPolicy on a fetched checkpoint).
  */
 export {
   QtOptConfigSchema,
@@ -58,17 +59,3 @@ export {
   type CheckpointMeta,
   type CheckpointModel,
 } from './checkpoint-format.js';
-export { saveCheckpoint, loadCheckpoint, restoreLearner, readCheckpointNetwork, encodeCheckpoint, configHash, type SaveOptions } from './checkpoint.js';
-
-// ---- The training pipeline: train.ts, link.ts, run.ts, evaluate.ts, trained-policy.ts, splits.ts ----
-//   const config = buildRunConfig({ file, source, scene, seed, datasets, steps, collectors });
-//   const result = await train({ out: 'runs/NAME', config, resume: false, onProgress });
-//   const { policy } = loadTrainedPolicy('runs/NAME');            // best checkpoint on validation
-//   const { episodes, policyMsPerStep } = runEvaluation(env, policy, { episodes: 200, seed: 1 });
-//   summarizeEvaluation(episodes, policyMsPerStep);              // success, Wilson CI, failures, calibration, ...
-export { train, buildRunConfig, type RunConfig, type RunConfigInput, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
-export { openLink, weightsOf, applyWeights, Collector, CollectorError, type CollectorLink, type CollectedEpisode, type EpisodeRequest, type PolicyWeights, type LinkOptions } from './link.js';
-export { RunDir, RunError, checkpointName } from './run.js';
-export { runEvaluation, summarizeEvaluation, calibrationTable, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type PredictingPolicy } from './evaluate.js';
-export { loadTrainedPolicy, resolveCheckpoint, type TrainedPolicy } from './trained-policy.js';
-export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';

@@ -3,7 +3,7 @@
  * and picks checkpoints on 'validation', and has no way to name 'test'. Every
  * env the training loop and its collectors build comes from here.
  */
-import { createGraspEnv, splitObjectSource, type GraspEnv } from '../env/index.js';
+import { createGraspEnv, splitObjectSource, type GraspEnv } from '../env/node.js';
 import { SplitError } from '../objects/index.js';
 import type { SceneConfig } from '../scene/index.js';
 

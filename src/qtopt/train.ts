@@ -28,9 +28,9 @@ import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fill
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
-import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/index.js';
+import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/node.js';
 import type { SceneConfig } from '../scene/index.js';
-import { initBackend } from '../tf/index.js';
+import { initBackend } from '../tf/node.js';
 import { configHash, restoreLearner, saveCheckpoint } from './checkpoint.js';
 import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';

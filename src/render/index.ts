@@ -1,11 +1,9 @@
 /**
  * Rendering: a three.js mirror of the sim's scene, drawn to RGB images.
- * `Renderer` takes any canvas (browser); `createNodeRenderer` provides a
- * headless one in Node, starting Xvfb when needed.
+ * This is the portable surface (browser and Node): `Renderer` takes any canvas.
+ * Node-only parts (the headless `gl` context, Xvfb, PNG encoding with sharp)
+ * are in `./node.ts`, so the browser bundle never reaches a Node built-in.
  */
 export { Renderer, type RenderSurface } from './renderer.js';
-export { createNodeRenderer } from './node.js';
-export { ensureDisplay, DisplayError } from './display.js';
 export { projectToPixel, type CameraConfig, type CameraPose } from './camera.js';
 export { baseAppearance, randomAppearance, type Appearance } from './appearance.js';
-export { encodePng } from './png.js';

@@ -14,11 +14,13 @@
 import {
   BoxGeometry,
   BufferGeometry,
+  type Camera,
   Color,
   Float32BufferAttribute,
   Group,
   LinearSRGBColorSpace,
   Mesh,
+  type Object3D,
   PerspectiveCamera,
   Scene,
   ShaderMaterial,
@@ -231,6 +233,24 @@ export class Renderer {
     this.webgl.setRenderTarget(this.target);
     this.webgl.render(this.scene, this.camera);
     this.webgl.setRenderTarget(null);
+  }
+
+  /**
+   * Draw the scene as `draw` last posed it through another camera straight onto
+   * the canvas (a viewer's orbit view), then `overlay` (e.g. arrows) on top of
+   * it. The camera image is untouched, so the agent never sees either.
+   */
+  drawView(camera: Camera, overlay?: Object3D): void {
+    this.assertLive();
+    this.webgl.setRenderTarget(null);
+    this.webgl.render(this.scene, camera);
+    if (overlay) {
+      const autoClear = this.webgl.autoClear;
+      this.webgl.autoClear = false;
+      this.webgl.clearDepth();
+      this.webgl.render(overlay, camera);
+      this.webgl.autoClear = autoClear;
+    }
   }
 
   /** Read the last drawn image into `out` (H×W×3, top row first); allocates one if not given. */

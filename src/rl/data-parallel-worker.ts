@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, QNetwork, type QNetConfig } from '../tf/index.js';
+import { initBackend, QNetwork, type QNetConfig } from '../tf/node.js';
 import { NonFiniteLossError } from './learner.js';
 import { assignFlatWeights, shardGradients, type ShardReply, type ShardRequest } from './data-parallel.js';
 

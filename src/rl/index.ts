@@ -3,7 +3,8 @@
  * prioritized), TD targets (DQN, double, clipped double), target-network updates,
  * one learner step (losses, importance weights, gradient clipping, NaN guard), Adam
  * with schedules, exploration (ε-greedy; uniform, ε-uniform and clipped Gaussian for
- * continuous boxes), and one validated config.
+ * continuous boxes), and one validated config. Portable; replay files, the metrics
+ * writer and worker threads are in `./node.ts`.
  *
  * Typical learner step (B batch, A actions; see each function's doc):
  *
@@ -51,7 +52,6 @@ export {
   type ReplayObservation,
 } from './replay.js';
 export { SumTree, MinTree } from './sum-tree.js';
-export { saveReplay, loadReplay, ReplayFileError } from './replay-file.js';
 export {
   constantSchedule,
   cosineSchedule,
@@ -76,18 +76,8 @@ export {
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
 export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
 export { epsilonGreedy, argmax, uniformAction, gaussianNoise, epsilonUniform } from './explore.js';
-export {
-  DataParallelLearner,
-  flatWeights,
-  assignFlatWeights,
-  type HostBatch,
-  type DataParallelConfig,
-  type DataParallelResult,
-  type StepPhases,
-} from './data-parallel.js';
 export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
 export { metricsLine, parseMetrics, type MetricValue, type MetricsRow } from './metrics.js';
-export { MetricsWriter } from './metrics-writer.js';
 export { summarize, formatSummary, seedRange, runSeeds, type SeedSummary } from './seeds.js';
 export * from './tabular/index.js';
 export * from './cartpole/index.js';

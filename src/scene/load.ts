@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SceneSchema, type SceneConfig, type SceneInput } from './schema.js';
 
@@ -31,22 +30,4 @@ export function parseScene(value: unknown, source = 'scene'): SceneConfig {
 /** The default scene (every field at its default). */
 export function defaultScene(overrides: SceneInput = {}): SceneConfig {
   return parseScene(overrides);
-}
-
-/** Read and validate a scene JSON file. */
-export function loadScene(path: string): SceneConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SceneError(code === 'ENOENT' ? `scene file not found: ${path}` : `cannot read scene file ${path}: ${code ?? err}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new SceneError(`${path}: malformed JSON (${(err as Error).message})`);
-  }
-  return parseScene(json, path);
 }

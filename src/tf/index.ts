@@ -5,7 +5,7 @@
  *
  * Usage (import tfjs itself as `@tensorflow/tfjs`):
  *
- *   await initBackend(logger);                 // once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
+ *   await initBackend(logger);                 // (tf/node.ts) once per process: tfjs-node, else wasm (PINCER_BACKEND forces)
  *   const net = new QNetwork(REFERENCE_QNET, seed);
  *   const target = new QNetwork(REFERENCE_QNET, seed + 1); hardUpdate(target.variables, net.variables);  // src/rl
  *   const optimizer = new JsAdam({ learningRate: 1e-3 });   // or tf.train.adam(1e-3): same update
@@ -22,12 +22,15 @@
  * ([aperture m, closed 0/1, height m] for the grasp env). Q = sigmoid(logit);
  * learnerStep's output 'logit' applies log loss to the logits directly.
  *
+ * This surface is portable (the viewer page runs the network with
+ * `initBrowserBackend`: WebGL, else wasm); Node's `initBackend` is in `./node.ts`.
+ *
  * On wasm, initBackend registers Conv2DBackpropFilter (missing in
  * tfjs-backend-wasm 4.22) and replaces Conv2DBackpropInput and transposed
  * BatchMatMul/_FusedMatMul with faster compositions, so plain tf.conv2d /
  * tf.layers gradients work and are fast too.
  */
-export { BackendError, initBackend, forcedBackend, type BackendName } from './backend.js';
+export { initBrowserBackend, type BrowserBackendName } from './browser-backend.js';
 export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 export { conv2dRelu } from './layers.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec, type NamedVariable } from './qnet.js';

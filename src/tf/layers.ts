@@ -26,7 +26,7 @@ const registeredFor = new Set<string>();
  * gradient. Idempotent; initBackend calls it.
  */
 export function registerLayerKernels(): void {
-  for (const backendName of ['wasm', 'cpu', 'tensorflow']) {
+  for (const backendName of ['wasm', 'cpu', 'tensorflow', 'webgl']) {
     if (registeredFor.has(backendName)) continue;
     const fused = tf.getKernel('FusedConv2D', backendName);
     if (!fused) continue;

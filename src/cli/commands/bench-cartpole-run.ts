@@ -5,9 +5,6 @@
  * the same whatever the worker count.
  */
 import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import {
   cartPoleDqnArgs,
   ConfigError,
@@ -16,12 +13,13 @@ import {
   summarize,
   type CartPoleDqnArgs,
   type CartPoleDqnResult,
-} from '../../rl/index.js';
-import { initBackend } from '../../tf/index.js';
+} from '../../rl/node.js';
+import { initBackend } from '../../tf/node.js';
 import { UsageError } from '../errors.js';
 import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { writeFileAtomic } from '../../fsutil/index.js';
 import { clock, round, since, trackLoad } from '../bench-measure.js';
+import { renderPng, VEGA_LITE_SCHEMA } from '../../report/index.js';
 
 export interface BenchCartPoleOptions extends OutputOptions {
   seeds: number;
@@ -201,13 +199,6 @@ function binCurves(curves: [number, number][][], steps: number, bins: number): {
   );
 }
 
-async function renderPng(spec: Record<string, unknown>): Promise<Uint8Array> {
-  const view = new vega.View(vega.parse(vl.compile(spec as unknown as vl.TopLevelSpec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 } }).render().asPng();
-}
-
 /** The ablation table (markdown) and two plots (learning curves; predicted vs realized Q(s₀)). */
 async function writeAblation(
   dir: string,
@@ -235,7 +226,7 @@ async function writeAblation(
     binCurves(curves.slice(k * opts.seeds, (k + 1) * opts.seeds), opts.steps, 25).map((p) => ({ ...p, variant: v.variant.name })),
   );
   const returns = await renderPng({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: `CartPole-v1 DQN: training episodic return (mean over ${opts.seeds} seeds)`,
     width: 520,
     height: 280,
@@ -252,7 +243,7 @@ async function writeAblation(
     { variant: v.variant.name, kind: 'realized discounted return', value: s(v, 'q0_realized_mean') },
   ]);
   const q0 = await renderPng({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: 'Greedy evaluation: predicted vs realized value of s₀',
     data: { values: q0Data },
     mark: 'bar',

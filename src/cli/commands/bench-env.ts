@@ -9,7 +9,7 @@ import { runEpisode, type PhaseTiming } from '../../env/index.js';
 import { sampleObjects } from '../../objects/index.js';
 import { RandomPolicy } from '../../policies/index.js';
 import { deriveSeed, Rng } from '../../random/index.js';
-import { createNodeRenderer } from '../../render/index.js';
+import { createNodeRenderer } from '../../render/node.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';

@@ -4,7 +4,7 @@
  * regressing each iteration's Bellman targets) must come within 0.05 of Q*.
  */
 import { fittedQIteration, gridworld, linearLeastSquares, maxAbsDiff, neuralRegressor, oneHotFeatures, valueIteration } from '../../rl/index.js';
-import { initBackend } from '../../tf/index.js';
+import { initBackend } from '../../tf/node.js';
 import { commandLogger, emit, log, type OutputOptions } from '../io.js';
 import { UsageError } from '../errors.js';
 import { clock, round, since, trackLoad } from '../bench-measure.js';

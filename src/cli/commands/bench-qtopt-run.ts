@@ -15,7 +15,7 @@ import { actionSpace, type Observation, type StepInfo } from '../../env/index.js
 import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
-import { initBackend } from '../../tf/index.js';
+import { initBackend } from '../../tf/node.js';
 import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';

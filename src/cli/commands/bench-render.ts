@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { AmbientLight, BoxGeometry, Mesh, MeshLambertMaterial, PerspectiveCamera, Scene, WebGLRenderTarget } from 'three';
 import { sampleObjects, type ObjectSpec } from '../../objects/index.js';
 import { Rng } from '../../random/index.js';
-import { createNodeRenderer, type Renderer } from '../../render/index.js';
+import { createNodeRenderer, type Renderer } from '../../render/node.js';
 import { defaultScene, type SceneConfig } from '../../scene/index.js';
 import type { SceneSnapshot } from '../../sim/index.js';
 import { UsageError } from '../errors.js';

@@ -20,7 +20,7 @@ import {
   resolveReplayConfig,
   saveReplay,
   type ReplayConfig,
-} from '../../rl/index.js';
+} from '../../rl/node.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
 import { median } from '../../report/index.js';

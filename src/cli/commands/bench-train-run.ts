@@ -25,8 +25,8 @@ import {
   REFERENCE_QNET,
   REFERENCE_QNET_PARAMS,
   reluBiasGrad,
-} from '../../tf/index.js';
-import { DataParallelLearner, type StepPhases } from '../../rl/index.js';
+} from '../../tf/node.js';
+import { DataParallelLearner, type StepPhases } from '../../rl/node.js';
 import { QtOptLearner, resolveQtOptConfig } from '../../qtopt/index.js';
 import { PincerError } from '../errors.js';
 import { learnerTimes } from './bench-qtopt-run.js';

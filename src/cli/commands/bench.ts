@@ -11,12 +11,13 @@ import { registerBenchEnv } from './bench-env.js';
 import { registerBenchTrain } from './bench-train.js';
 import { registerBenchSim } from './bench-sim.js';
 import { registerBenchData } from './bench-data.js';
+import { registerBenchViewer } from './bench-viewer.js';
 import { registerBenchQtOpt } from './bench-qtopt.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData, registerBenchQtOpt];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData, registerBenchQtOpt, registerBenchViewer];
 
 export function registerBench(program: Command): void {
   const bench = program

@@ -6,7 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, collect, parsePolicySpec, PolicySpecError, buildPolicy, type CollectResult } from '../../data/index.js';
-import { loadObjectDir, type LibrarySplit } from '../../objects/index.js';
+import { loadObjectDir, type LibrarySplit } from '../../objects/node.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { resolveScene, SPLIT_FLAG } from '../scene-env.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DatasetError, DatasetReader, contactSheet, summarizeDataset, validateDataset, type DatasetSummary, type ValidationReport } from '../../data/index.js';
-import { encodePng } from '../../render/index.js';
+import { encodePng } from '../../render/node.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { writeFileAtomic } from '../../fsutil/index.js';

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Policy } from '../../env/index.js';
 import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, createPolicy, type PolicyName } from '../../policies/index.js';
-import type { CalibrationBin, EvalSummary, TrainedPolicy } from '../../qtopt/index.js';
+import type { CalibrationBin, EvalSummary, TrainedPolicy } from '../../qtopt/node.js';
 import { UsageError } from '../errors.js';
 import { emit, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { SPLIT_FLAG, envForSplit, resolveScene } from '../scene-env.js';
@@ -52,13 +52,13 @@ Examples:
 }
 
 async function evaluate(flags: EvalFlags, out: OutputOptions): Promise<Record<string, unknown>> {
-  const { loadTrainedPolicy, RunDir, runEvaluation, summarizeEvaluation } = await import('../../qtopt/index.js');
+  const { loadTrainedPolicy, RunDir, runEvaluation, summarizeEvaluation } = await import('../../qtopt/node.js');
   let policy: Policy;
   let trained: TrainedPolicy | null = null;
   if ((POLICY_NAMES as readonly string[]).includes(flags.policy)) {
     policy = createPolicy(flags.policy as PolicyName, resolveScene(flags.scene).scene);
   } else {
-    const { initBackend } = await import('../../tf/index.js');
+    const { initBackend } = await import('../../tf/node.js');
     await initBackend();
     trained = loadTrainedPolicy(flags.policy);
     policy = trained.policy;

@@ -7,6 +7,8 @@ import { registerRender } from './render.js';
 import { registerRollout } from './rollout.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
+import { registerView } from './view.js';
+import { registerReport } from './report.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,4 +16,4 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command, in the order `pincer --help` lists them. */
 export const commands: RegisterCommand[] = [
   registerQuickstart,
-  registerRender, registerRollout, registerCollect, registerDataset, registerTrain, registerEval, registerBench];
+  registerRender, registerRollout, registerCollect, registerDataset, registerTrain, registerEval, registerReport, registerView, registerBench];

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { LibrarySplit } from '../../objects/index.js';
-import { encodePng } from '../../render/index.js';
+import { encodePng } from '../../render/node.js';
 import { parseScene, SceneError, type SceneConfig } from '../../scene/index.js';
 import { UsageError } from '../errors.js';
 import { emit, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';

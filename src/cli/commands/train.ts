@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { TrainProgress, TrainResult } from '../../qtopt/index.js';
+import type { TrainProgress, TrainResult } from '../../qtopt/node.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, log, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { resolveScene } from '../scene-env.js';
@@ -30,7 +30,7 @@ export async function asCli<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    const [{ RunError, CheckpointError, CollectorError }, { DatasetError }] = await Promise.all([import('../../qtopt/index.js'), import('../../data/index.js')]);
+    const [{ RunError, CheckpointError, CollectorError }, { DatasetError }] = await Promise.all([import('../../qtopt/node.js'), import('../../data/index.js')]);
     if (err instanceof RunError) throw err.usage ? new UsageError(err.message) : new PincerError(err.message);
     if (err instanceof DatasetError) throw err.usage ? new UsageError(err.message) : new PincerError(err.message);
     if (err instanceof CheckpointError) throw new UsageError(err.message);
@@ -96,7 +96,7 @@ Examples:
 }
 
 async function runTrain(flags: TrainFlags, out: OutputOptions): Promise<TrainResult> {
-  const { buildRunConfig, train } = await import('../../qtopt/index.js');
+  const { buildRunConfig, train } = await import('../../qtopt/node.js');
   const { scene } = resolveScene(flags.scene);
   const config = buildRunConfig({
     file: flags.config === undefined ? {} : readConfigFile(flags.config),

@@ -9,4 +9,3 @@ export {
   type CartPoleDqnResult,
   type MetricsSink,
 } from './dqn.js';
-export { runCartPoleSeeds, type ParallelOptions } from './parallel.js';

@@ -3,7 +3,7 @@
  * and result back. tfjs state is per thread, so each worker initialises its own backend.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '../../tf/index.js';
+import { initBackend } from '../../tf/node.js';
 import { trainCartPoleDqn, type CartPoleDqnArgs } from './dqn.js';
 import type { WorkerMessage } from './parallel.js';
 
