@@ -78,6 +78,15 @@ function valueAt(metrics: MetricsLine[], name: string, step: number): number | n
 
 const color = (runs: RunData[]) => ({ field: 'run', type: 'nominal', title: 'run', legend: runs.length > 1 ? { orient: 'bottom' } : null });
 
+/**
+ * A panel: the plot `body` (under the panel's title) when there is data, else a
+ * "no data" panel naming what is `need`ed.
+ */
+function panel(file: string, title: string, hasData: boolean, need: string, body: PlotSpec): ReportPanel {
+  if (!hasData) return { file, title, hasData, spec: noDataSpec(title, need) };
+  return { file, title, hasData, spec: { $schema: VEGA_LITE_SCHEMA, title, ...body } };
+}
+
 /** Success rate of each evaluation with its Wilson 95% interval, against env steps or wall time. */
 function successPanel(runs: RunData[], axis: 'env' | 'wall'): ReportPanel {
   const file = axis === 'env' ? 'success-vs-env-steps' : 'success-vs-wall-time';
@@ -97,35 +106,25 @@ function successPanel(runs: RunData[], axis: 'env' | 'wall'): ReportPanel {
       })
       .filter((p) => p.x !== null),
   );
-  if (values.length === 0) {
-    const need = axis === 'env' ? 'eval/*.json with env_steps (or charts/env_steps in metrics.jsonl)' : 'eval/*.json with a step, and perf/elapsed_s in metrics.jsonl';
-    return { file, title, hasData: false, spec: noDataSpec(title, need) };
-  }
+  const need = axis === 'env' ? 'eval/*.json with env_steps (or charts/env_steps in metrics.jsonl)' : 'eval/*.json with a step, and perf/elapsed_s in metrics.jsonl';
   const x = { field: 'x', type: 'quantitative', title: axis === 'env' ? 'env steps' : 'wall time, s' };
-  return {
-    file,
-    title,
-    hasData: true,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      encoding: { x, color: color(runs) },
-      layer: [
-        { mark: { type: 'rule', opacity: 0.5, strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, detail: { field: 'split' } } },
-        {
-          mark: { type: 'line', point: true },
-          encoding: {
-            y: { field: 'rate', type: 'quantitative', title: 'success rate', scale: { domain: [0, 1] } },
-            strokeDash: { field: 'split', type: 'nominal', title: 'split' },
-            shape: { field: 'split', type: 'nominal', title: 'split' },
-          },
+  return panel(file, title, values.length > 0, need, {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    encoding: { x, color: color(runs) },
+    layer: [
+      { mark: { type: 'rule', opacity: 0.5, strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, detail: { field: 'split' } } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          y: { field: 'rate', type: 'quantitative', title: 'success rate', scale: { domain: [0, 1] } },
+          strokeDash: { field: 'split', type: 'nominal', title: 'split' },
+          shape: { field: 'split', type: 'nominal', title: 'split' },
         },
-      ],
-    },
-  };
+      },
+    ],
+  });
 }
 
 /** A line per run of one or two metrics against the learner step. */
@@ -134,31 +133,23 @@ function metricPanel(runs: RunData[], file: string, title: string, metrics: { na
     label,
     values: runs.flatMap((run) => series(run.metrics, name).map((p) => ({ run: run.name, step: p.step, value: p.value }))),
   }));
-  if (charts.every((c) => c.values.length === 0)) return { file, title, hasData: false, spec: noDataSpec(title, metrics.map((m) => m.name).join(', ') + ' in metrics.jsonl') };
-  return {
-    file,
-    title,
-    hasData: true,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title,
-      vconcat: charts.map((c) =>
-        c.values.length === 0
-          ? withoutSchema(noDataSpec(c.label, `${c.label} in metrics.jsonl`))
-          : {
-              width: WIDTH,
-              height: HEIGHT / 2,
-              data: { values: c.values },
-              mark: { type: 'line' },
-              encoding: {
-                x: { field: 'step', type: 'quantitative', title: 'learner step' },
-                y: { field: 'value', type: 'quantitative', title: c.label },
-                color: color(runs),
-              },
+  return panel(file, title, charts.some((c) => c.values.length > 0), metrics.map((m) => m.name).join(', ') + ' in metrics.jsonl', {
+    vconcat: charts.map((c) =>
+      c.values.length === 0
+        ? withoutSchema(noDataSpec(c.label, `${c.label} in metrics.jsonl`))
+        : {
+            width: WIDTH,
+            height: HEIGHT / 2,
+            data: { values: c.values },
+            mark: { type: 'line' },
+            encoding: {
+              x: { field: 'step', type: 'quantitative', title: 'learner step' },
+              y: { field: 'value', type: 'quantitative', title: c.label },
+              color: color(runs),
             },
-      ),
-    },
-  };
+          },
+    ),
+  });
 }
 
 /** Reliability diagram: each calibration bin's mean predicted success against its realized rate (latest evaluation per run and split). */
@@ -178,42 +169,34 @@ function calibrationPanel(runs: RunData[]): ReportPanel {
         }),
     );
   });
-  if (values.length === 0) return { file, title, hasData: false, spec: noDataSpec(title, 'calibration bins in eval/*.json (a policy with a Q-function)') };
   const unit = { type: 'quantitative', scale: { domain: [0, 1] } };
-  return {
-    file,
-    title,
-    hasData: true,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title,
-      width: 320,
-      height: 320,
-      layer: [
-        {
-          data: { values: [{ p: 0 }, { p: 1 }] },
-          mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-          encoding: { x: { field: 'p', ...unit, title: 'mean predicted success' }, y: { field: 'p', ...unit, title: 'realized success' } },
+  return panel(file, title, values.length > 0, 'calibration bins in eval/*.json (a policy with a Q-function)', {
+    width: 320,
+    height: 320,
+    layer: [
+      {
+        data: { values: [{ p: 0 }, { p: 1 }] },
+        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
+        encoding: { x: { field: 'p', ...unit, title: 'mean predicted success' }, y: { field: 'p', ...unit, title: 'realized success' } },
+      },
+      {
+        data: { values },
+        mark: { type: 'rule' },
+        encoding: { x: { field: 'predicted', ...unit }, y: { field: 'lo', ...unit }, y2: { field: 'hi' }, color: color(runs) },
+      },
+      {
+        data: { values },
+        mark: { type: 'point', filled: true },
+        encoding: {
+          x: { field: 'predicted', ...unit },
+          y: { field: 'realized', ...unit },
+          size: { field: 'episodes', type: 'quantitative', title: 'episodes' },
+          color: color(runs),
+          shape: { field: 'split', type: 'nominal', title: 'evaluation', legend: { labelLimit: 300 } },
         },
-        {
-          data: { values },
-          mark: { type: 'rule' },
-          encoding: { x: { field: 'predicted', ...unit }, y: { field: 'lo', ...unit }, y2: { field: 'hi' }, color: color(runs) },
-        },
-        {
-          data: { values },
-          mark: { type: 'point', filled: true },
-          encoding: {
-            x: { field: 'predicted', ...unit },
-            y: { field: 'realized', ...unit },
-            size: { field: 'episodes', type: 'quantitative', title: 'episodes' },
-            color: color(runs),
-            shape: { field: 'split', type: 'nominal', title: 'evaluation', legend: { labelLimit: 300 } },
-          },
-        },
-      ],
-    },
-  };
+      },
+    ],
+  });
 }
 
 /** Mean predicted first-step success against the realized success of the same evaluation episodes, over env steps. */
@@ -235,28 +218,20 @@ function overestimationPanel(runs: RunData[]): ReportPanel {
       ];
     }),
   );
-  if (values.length === 0) return { file, title, hasData: false, spec: noDataSpec(title, 'calibration bins with env steps in eval/*.json') };
-  return {
-    file,
-    title,
-    hasData: true,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: 'env steps' },
-        y: { field: 'value', type: 'quantitative', title: 'success probability', scale: { domain: [0, 1] } },
-        color: color(runs),
-        strokeDash: { field: 'kind', type: 'nominal', title: null },
-        shape: { field: 'split', type: 'nominal', title: 'evaluation' },
-        detail: { field: 'split' },
-      },
+  return panel(file, title, values.length > 0, 'calibration bins with env steps in eval/*.json', {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'env steps' },
+      y: { field: 'value', type: 'quantitative', title: 'success probability', scale: { domain: [0, 1] } },
+      color: color(runs),
+      strokeDash: { field: 'kind', type: 'nominal', title: null },
+      shape: { field: 'split', type: 'nominal', title: 'evaluation' },
+      detail: { field: 'split' },
     },
-  };
+  });
 }
 
 /** Learner steps/s (perf/steps_per_s) and env steps/s (Δ charts/env_steps / Δ perf/elapsed_s) over wall time. */
@@ -279,26 +254,18 @@ function throughputPanel(runs: RunData[]): ReportPanel {
     }
     return out;
   });
-  if (values.length === 0) return { file, title, hasData: false, spec: noDataSpec(title, 'perf/elapsed_s with perf/steps_per_s or charts/env_steps in metrics.jsonl') };
-  return {
-    file,
-    title,
-    hasData: true,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title,
-      width: WIDTH,
-      height: HEIGHT,
-      data: { values },
-      mark: { type: 'line' },
-      encoding: {
-        x: { field: 't', type: 'quantitative', title: 'wall time, s' },
-        y: { field: 'value', type: 'quantitative', title: 'steps per second' },
-        color: color(runs),
-        strokeDash: { field: 'kind', type: 'nominal', title: null },
-      },
+  return panel(file, title, values.length > 0, 'perf/elapsed_s with perf/steps_per_s or charts/env_steps in metrics.jsonl', {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line' },
+    encoding: {
+      x: { field: 't', type: 'quantitative', title: 'wall time, s' },
+      y: { field: 'value', type: 'quantitative', title: 'steps per second' },
+      color: color(runs),
+      strokeDash: { field: 'kind', type: 'nominal', title: null },
     },
-  };
+  });
 }
 
 /**
@@ -331,29 +298,21 @@ function failurePanel(runs: RunData[]): ReportPanel {
       return rows.map(([outcome, episodes]) => ({ run: run.name, split: e.split, outcome, episodes }));
     });
   });
-  if (values.length === 0) return { file, title, hasData: false, spec: noDataSpec(title, 'failures or detector counts in eval/*.json') };
-  return {
-    file,
-    title,
-    hasData: true,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
-      title,
-      width: 200,
-      height: HEIGHT,
-      data: { values },
-      mark: { type: 'bar' },
-      encoding: {
-        column: { field: 'split', type: 'nominal', title: null },
-        x: { field: 'outcome', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30, labelLimit: 200 } },
-        xOffset: { field: 'run' },
-        y: { field: 'episodes', type: 'quantitative', title: 'episodes' },
-        color: color(runs),
-      },
-      // A split evaluated before the taxonomy existed keeps its own categories.
-      resolve: { scale: { x: 'independent' } },
+  return panel(file, title, values.length > 0, 'failures or detector counts in eval/*.json', {
+    width: 200,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'bar' },
+    encoding: {
+      column: { field: 'split', type: 'nominal', title: null },
+      x: { field: 'outcome', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30, labelLimit: 200 } },
+      xOffset: { field: 'run' },
+      y: { field: 'episodes', type: 'quantitative', title: 'episodes' },
+      color: color(runs),
     },
-  };
+    // A split evaluated before the taxonomy existed keeps its own categories.
+    resolve: { scale: { x: 'independent' } },
+  });
 }
 
 /** Every panel of the report, in reading order. */

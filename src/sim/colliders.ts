@@ -7,18 +7,20 @@
  * 32-sided cylinder hull sometimes got no contact from face-face clipping and
  * passed through it.
  *
- * Cylinders get two colliders. The fingers touch the exact cylinder (rounded
+ * Cylinders get three colliders. The fingers touch the exact cylinder (rounded
  * by a millimetre: a smaller inner cylinder dilated by `CYLINDER_BORDER`, same
  * outer size, for smooth contact normals at the rim). The floor, the walls and
  * other objects touch the part's 32-sided hull, because Rapier 0.21's cylinder
  * drives itself when it lies on its side: from rest on a flat floor it reaches
  * 4 cm/s within 2 s at every yaw tried, with angular damping up to 5 (capsules
  * and hulls stay at rest). The hull carries the mass; the two differ by under
- * 0.5 % of the radius.
+ * 0.5 % of the radius. A third, massless collider toward the environment, the
+ * square prism inscribed in the hull, supports a standing cap (see
+ * `capSquareDesc`).
  */
 import RAPIER from '@dimforge/rapier3d-compat';
 import type { ConvexPart, Primitive } from '../objects/index.js';
-import { multiplyQuat } from './geometry.js';
+import { capSquareHalfSide, multiplyQuat } from './geometry.js';
 import type { Quat } from './types.js';
 
 /** Border radius of rounded cylinders, m (at most a quarter of the radius or half the half-height). */
@@ -44,6 +46,7 @@ export function partColliders(part: ConvexPart, label: string): PartCollider[] {
   if (primitive.shape.kind === 'cylinder') {
     return [
       { desc: hullDesc(part, label), contact: 'environment', massive: true },
+      { desc: capSquareDesc(part, primitive), contact: 'environment', massive: false },
       { desc: primitiveDesc(primitive), contact: 'gripper', massive: false },
     ];
   }
@@ -54,6 +57,23 @@ function hullDesc(part: ConvexPart, label: string): RAPIER.ColliderDesc {
   const desc = RAPIER.ColliderDesc.convexHull(part.vertices);
   if (!desc) throw new Error(`${label} has no convex hull (degenerate vertices)`);
   return desc;
+}
+
+/**
+ * The square prism inscribed in a cylinder part's polygonal section, as tall
+ * as the cylinder: its faces share the caps' planes, its edges stay inside the
+ * side facets. Why: Rapier (parry 0.17) takes at most the first 4 vertices of
+ * a hull face as its contact feature, so a 32-gon cap on the floor touched it
+ * only along a sliver of its rim, with the centre of mass outside it: standing
+ * cylinders rocked from rim to rim and never came to rest. The box's four
+ * corners on the cap plane give the cap its full support; lying down, the box
+ * cannot reach below the facets.
+ */
+function capSquareDesc(part: ConvexPart, { shape, pose }: Primitive): RAPIER.ColliderDesc {
+  if (shape.kind !== 'cylinder') throw new Error('capSquareDesc takes a cylinder');
+  const half = capSquareHalfSide(part);
+  const [x, y, z, w] = rotationOf(pose);
+  return RAPIER.ColliderDesc.cuboid(half, half, shape.halfHeight).setTranslation(pose[3], pose[7], pose[11]).setRotation({ x, y, z, w });
 }
 
 function primitiveDesc({ shape, pose }: Primitive): RAPIER.ColliderDesc {

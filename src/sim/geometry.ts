@@ -8,7 +8,7 @@
  * `GripperPose`: position x, y of the palm centre, z = fingertip height above
  * the bin floor, rotated by `yaw` about world z.
  */
-import { convexHull2d, volumeAndCentroid, type ObjectSpec } from '../objects/index.js';
+import { convexHull, convexHull2d, volumeAndCentroid, type ConvexPart, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { BodyPose, Quat, Vec3 } from './types.js';
@@ -185,6 +185,63 @@ function insideHull2d(points: [number, number][], margin: number): boolean {
 }
 
 /**
+ * Half the side of the square inscribed in a cylinder part's polygonal
+ * section (the part's own frame, axis z), m: the widest angle between
+ * neighbouring rim vertices sets the facet closest to the axis. The sim gives
+ * each cylinder this square prism toward the environment (colliders.ts),
+ * because Rapier supports a hull face on at most 4 of its vertices.
+ */
+export function capSquareHalfSide(part: ConvexPart): number {
+  const primitive = part.primitive;
+  if (primitive?.shape.kind !== 'cylinder') throw new Error('capSquareHalfSide takes a cylinder part');
+  const { shape, pose } = primitive;
+  const v = part.vertices;
+  const angles: number[] = [];
+  for (let i = 0; i < v.length; i += 3) {
+    const x = v[i] - pose[3];
+    const y = v[i + 1] - pose[7];
+    const z = v[i + 2] - pose[11];
+    // Part-frame x and y: the first two rows of the transposed rotation.
+    angles.push(Math.atan2(pose[1] * x + pose[5] * y + pose[9] * z, pose[0] * x + pose[4] * y + pose[8] * z));
+  }
+  angles.sort((a, b) => a - b);
+  let gap = angles[0] + 2 * Math.PI - angles[angles.length - 1];
+  for (let i = 1; i < angles.length; i++) gap = Math.max(gap, angles[i] - angles[i - 1]);
+  return (shape.radius * Math.cos(gap / 2)) / Math.SQRT2;
+}
+
+/**
+ * What of `part` can touch a floor below it along `down` (object frame): its
+ * vertices, except for a cylinder, which Rapier supports on at most 4 vertices
+ * of a hull face. Standing on a cap, it rests on the corners of its inscribed
+ * square prism only (see `capSquareHalfSide`); tilted onto its rim, on one
+ * point (the cap's first 4 vertices are the face feature, not the ones
+ * touching); lying on its side, on the facet's own 4 vertices.
+ */
+function supportPoints(part: ConvexPart, down: Vec3): ArrayLike<number> {
+  const primitive = part.primitive;
+  if (primitive?.shape.kind !== 'cylinder') return part.vertices;
+  const p = primitive.pose;
+  const along = Math.abs(down[0] * p[2] + down[1] * p[6] + down[2] * p[10]);
+  const v = part.vertices;
+  if (along < 1e-3) return v;
+  if (along < 1 - 1e-3) {
+    let best = 0;
+    for (let i = 3; i < v.length; i += 3) {
+      if (v[i] * down[0] + v[i + 1] * down[1] + v[i + 2] * down[2] > v[best] * down[0] + v[best + 1] * down[1] + v[best + 2] * down[2]) best = i;
+    }
+    return [v[best], v[best + 1], v[best + 2]];
+  }
+  const a = capSquareHalfSide(part);
+  const h = primitive.shape.halfHeight;
+  const out: number[] = [];
+  for (const [x, y, z] of [[a, a], [-a, a], [-a, -a], [a, -a]].flatMap(([x, y]) => [[x, y, h], [x, y, -h]])) {
+    out.push(p[0] * x + p[1] * y + p[2] * z + p[3], p[4] * x + p[5] * y + p[6] * z + p[7], p[8] * x + p[9] * y + p[10] * z + p[11]);
+  }
+  return out;
+}
+
+/**
  * The statically stable ways `spec` can lie on a flat floor. Candidate down
  * directions are the object axes and every hull face normal; a candidate is
  * stable when the centre of mass projects inside the polygon of the vertices
@@ -211,13 +268,7 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
     const round = shape === 'cylinder' || shape === 'capsule' || shape === 'sphere';
     const p = part.primitive?.pose;
     for (let f = 0; f < t.length; f += 3) {
-      const a = 3 * t[f];
-      const b = 3 * t[f + 1];
-      const c = 3 * t[f + 2];
-      const e1: Vec3 = [v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]];
-      const e2: Vec3 = [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]];
-      // Counter-clockwise from outside: e1 × e2 points outward, i.e. down when the face is on the floor.
-      const n: Vec3 = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+      const n = faceNormal(v, t, f);
       if (round) {
         if (shape === 'sphere') continue;
         const along = Math.abs(n[0] * p![2] + n[1] * p![6] + n[2] * p![10]) / Math.hypot(n[0], n[1], n[2]);
@@ -225,6 +276,13 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
       }
       add(n);
     }
+  }
+  // A compound also rests on faces of its whole hull that span several parts (a box's edge and a
+  // cylinder's rim, say): no part's own face points that way, and without these a compound could find
+  // no stable candidate at all and fall back to lying on -z, toppling from there.
+  if (spec.parts.length > 1) {
+    const whole = convexHull(spec.parts.flatMap((part) => Array.from(part.vertices)), `object ${spec.id}`);
+    for (let f = 0; f < whole.indices.length; f += 3) add(faceNormal(whole.vertices, whole.indices, f));
   }
   // Support height along every candidate first; the stability test (the costly part) runs in order of
   // centre-of-mass height and stops once the remaining candidates are too tall to be drawn.
@@ -250,12 +308,14 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
       const v = part.vertices;
       for (let i = 0; i < v.length; i += 3) {
         const d = v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2];
-        const r2 = v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2];
-        f2 = Math.max(f2, r2 - d * d);
-        if (d < support - CONTACT_TOLERANCE) continue;
-        const x = v[i] - com[0];
-        const y = v[i + 1] - com[1];
-        const z = v[i + 2] - com[2];
+        f2 = Math.max(f2, v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2] - d * d);
+      }
+      const s = supportPoints(part, n);
+      for (let i = 0; i < s.length; i += 3) {
+        if (s[i] * n[0] + s[i + 1] * n[1] + s[i + 2] * n[2] < support - CONTACT_TOLERANCE) continue;
+        const x = s[i] - com[0];
+        const y = s[i + 1] - com[1];
+        const z = s[i + 2] - com[2];
         contacts.push([x * u[0] + y * u[1] + z * u[2], x * w[0] + y * w[1] + z * w[2]]);
       }
     }
@@ -268,6 +328,15 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
   }
   restingCache.set(spec, broad);
   return broad;
+}
+
+/** Outward (unnormalised) normal of triangle `f` (index of its first corner in `t`): down when the face is on the floor. */
+function faceNormal(v: ArrayLike<number>, t: ArrayLike<number>, f: number): Vec3 {
+  const a = 3 * t[f];
+  const b = 3 * t[f + 1];
+  const c = 3 * t[f + 2];
+  // Counter-clockwise from outside, so e1 × e2 points outward.
+  return crossVec([v[b] - v[a], v[b + 1] - v[a + 1], v[b + 2] - v[a + 2]], [v[c] - v[a], v[c + 1] - v[a + 1], v[c + 2] - v[a + 2]]);
 }
 
 function crossVec(a: Vec3, b: Vec3): Vec3 {

@@ -61,7 +61,10 @@
  * - Object colliders (colliders.ts): Rapier's cuboid, capsule and ball for
  *   primitive parts; cylinders are the exact rounded cylinder toward the
  *   fingers and their 32-sided hull toward everything else (a Rapier cylinder
- *   lying on its side rolls off by itself); other parts are convex hulls.
+ *   lying on its side rolls off by itself), plus the square prism inscribed
+ *   in that hull, so a standing cap is supported across its width (Rapier
+ *   takes at most 4 vertices of a hull face as contact); other parts are
+ *   convex hulls. Resting poses count as support what these colliders give.
  * - `advance` accumulates time: a duration that is not a multiple of the
  *   timestep carries its remainder to the next call.
  */
