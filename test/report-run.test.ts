@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { wilsonInterval } from '../src/report/index.js';
 import { runCli } from './cli-harness.js';
+import { pixelValueVariance } from './pixels.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-report-'));
 const PANELS = ['success-vs-env-steps', 'success-vs-wall-time', 'loss', 'calibration', 'predicted-vs-realized', 'throughput', 'failures'];
@@ -69,14 +70,7 @@ async function checkPng(path: string): Promise<{ width: number; height: number; 
   const bytes = readFileSync(path);
   expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  let sum = 0;
-  let sq = 0;
-  for (const v of data) {
-    sum += v;
-    sq += v * v;
-  }
-  const mean = sum / data.length;
-  return { width: info.width, height: info.height, variance: sq / data.length - mean * mean };
+  return { width: info.width, height: info.height, variance: pixelValueVariance(data) };
 }
 
 const REAL_RUN = join(import.meta.dirname, 'fixtures/runs/qtopt-short');

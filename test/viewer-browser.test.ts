@@ -15,6 +15,7 @@ import { DatasetWriter, episodePath, prepareEpisode, specForScene } from '../src
 import { createGraspEnv, runEpisode, splitObjectSource, type EpisodeRecord } from '../src/env/node.js';
 import { createPolicy, type PolicyName } from '../src/policies/index.js';
 import { bundlePage, CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM, type ViewerServer } from '../src/viewer/index.js';
+import { pixelValueVariance } from './pixels.js';
 
 
 /** Episodes checked in both runtimes: the privileged scripted grasper and the random baseline. */
@@ -35,14 +36,7 @@ const node: EpisodeRecord[] = [];
 async function pixelVariance(selector: string): Promise<number> {
   const png = await page.locator(selector).screenshot();
   const { data } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  let sum = 0;
-  let sq = 0;
-  for (const v of data) {
-    sum += v;
-    sq += v * v;
-  }
-  const mean = sum / data.length;
-  return sq / data.length - mean * mean;
+  return pixelValueVariance(data);
 }
 
 /** Run one episode in the page through its controls, to the end; → what the page shows. */
