@@ -19,14 +19,16 @@ describe('--policy parser', () => {
     });
     expect(parsePolicySpec('scripted+eps:0.2')).toEqual({ kind: 'epsilon', base: 'scripted', epsilon: 0.2 });
     expect(parsePolicySpec('scripted+noise:0.3')).toEqual({ kind: 'noise', base: 'scripted', std: 0.3 });
-    expect(parsePolicySpec('random+down:0.9')).toEqual({ kind: 'down', probability: 0.9 });
+    expect(parsePolicySpec('random+down:0.9')).toEqual({ kind: 'random', down: 0.9, close: null });
     expect(parsePolicySpec('mixture:scripted+noise:0.3=0.8,random+down:0.9=0.2')).toEqual({
       kind: 'mixture',
       components: [
         { spec: { kind: 'noise', base: 'scripted', std: 0.3 }, weight: 0.8 },
-        { spec: { kind: 'down', probability: 0.9 }, weight: 0.2 },
+        { spec: { kind: 'random', down: 0.9, close: null }, weight: 0.2 },
       ],
     });
+    expect(parsePolicySpec('random+down:0.9+close:0.1')).toEqual({ kind: 'random', down: 0.9, close: 0.1 });
+    expect(parsePolicySpec('random+close:0')).toEqual({ kind: 'random', down: 0, close: 0 });
     expect(parsePolicySpec('checkpoint:runs/a/ckpt')).toEqual({ kind: 'checkpoint', path: 'runs/a/ckpt' });
   });
 
@@ -38,6 +40,10 @@ describe('--policy parser', () => {
       ['mixture:scripted', /must be SPEC=WEIGHT/],
       ['mixture:scripted+eps:2=0.5,random=0.5', /eps must be a number in \[0, 1\]/],
       ['scripted+down:0.5', /\+down applies to the random policy only/],
+      ['scripted+close:0.5', /\+close applies to the random policy only/],
+      ['random+down:0.5+down:0.6', /\+down given twice/],
+      ['random+close:2', /close must be a number in \[0, 1\]/],
+      ['scripted+noise:0.1+eps:0.1', /only the random policy takes two modifiers/],
       ['scripted+noise:-1', /noise must be a number >= 0/],
       ['scripted+wobble:1', /unknown modifier '\+wobble'/],
       ['scripted+eps:1.5', /eps must be a number in \[0, 1\]/],

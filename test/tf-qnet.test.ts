@@ -64,6 +64,38 @@ describe('QNetwork', () => {
     for (const net of [a, b, stateless]) net.dispose();
   });
 
+  it('keypoints: a spatial softmax per channel finds a bright spot, adds 2 features per channel and the gain', () => {
+    // One 1×1 conv whose only channel reads red: its map is the red plane, so the keypoint is the red pixel's centre.
+    const config = { ...SMALL, convs: [{ filters: 1, kernelSize: 1, stride: 1 }], features: 'keypoints' as const };
+    const net = new QNetwork(config, 0);
+    expect(featureSize(config)).toBe(2);
+    expect(featureSize({ ...config, features: 'both' })).toBe(16 * 16 + 2);
+    expect(net.namedVariables().map((n) => n.name)).toContain('keypoints/gain');
+    const named = new Map(net.namedVariables().map((n) => [n.name, n.variable]));
+    named.get('conv0/kernel')!.assign(tf.tensor4d([20, 0, 0], [1, 1, 3, 1]));
+    named.get('conv0/bias')!.assign(tf.zeros([1]));
+    const pixels = new Float32Array(16 * 16 * 3);
+    pixels[(3 * 16 + 12) * 3] = 1; // row 3, column 12
+    const images = tf.tensor4d(pixels, [1, 16, 16, 3]);
+    const [x, y] = net.keypoints(images).dataSync();
+    expect(x).toBeCloseTo((12.5 / 16) * 2 - 1, 2);
+    expect(y).toBeCloseTo((3.5 / 16) * 2 - 1, 2);
+    // The flatten-only network has no keypoints to show.
+    const flat = new QNetwork(SMALL, 0);
+    expect(() => flat.keypoints(images)).toThrow(/features are 'flatten'/);
+    // Gradients reach the gain and the convs through the softmax.
+    const both = new QNetwork({ ...SMALL, features: 'both' }, 1);
+    const rng = new Rng(2);
+    const batch = uniform(rng, [4, 16, 16, 3], 0, 1) as tf.Tensor4D;
+    const state = uniform(rng, [4, 3], 0, 0.2) as tf.Tensor2D;
+    const actions = uniform(rng, [4, 6], -1, 1) as tf.Tensor2D;
+    const { grads } = tf.variableGrads(() => tf.sum(both.logits(batch, state, actions)) as tf.Scalar, both.variables);
+    const gain = both.namedVariables().find((n) => n.name === 'keypoints/gain')!.variable;
+    expect(Math.abs(grads[gain.name]!.dataSync()[0]!)).toBeGreaterThan(0);
+    tf.dispose([images, batch, state, actions, ...Object.values(grads)]);
+    for (const n of [net, flat, both]) n.dispose();
+  });
+
   it('the gripper state changes Q, and is required when stateDim > 0', () => {
     const rng = new Rng(6);
     const net = new QNetwork(SMALL, 6);

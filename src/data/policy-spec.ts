@@ -5,6 +5,7 @@
  *   scripted+eps:0.2                       per step, a random action with probability 0.2
  *   scripted+noise:0.3                     Gaussian noise (std 0.3, action units) on every action dim, clipped to [-1, 1]
  *   random+down:0.9                        the random policy, moving straight down (dz = -1) with probability 0.9 (Quillen et al. 2018)
+ *   random+down:0.9+close:0.1              … and closing the fingers with probability 0.1 per step (else open), not half the time
  *   mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5   per episode, one of the above drawn by weight
  *   checkpoint:PATH                        a trained agent (not supported yet)
  *
@@ -21,7 +22,7 @@ export type SimplePolicySpec =
   | { kind: 'builtin'; name: PolicyName }
   | { kind: 'epsilon'; base: PolicyName; epsilon: number }
   | { kind: 'noise'; base: PolicyName; std: number }
-  | { kind: 'down'; probability: number };
+  | { kind: 'random'; down: number; close: number | null };
 
 export type PolicySpec = SimplePolicySpec | { kind: 'mixture'; components: { spec: SimplePolicySpec; weight: number }[] } | { kind: 'checkpoint'; path: string };
 
@@ -33,7 +34,7 @@ export class PolicySpecError extends Error {
   }
 }
 
-const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
+const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q], random+close:Q, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
 
 function builtin(name: string, text: string): PolicyName {
   if (!(POLICY_NAMES as readonly string[]).includes(name)) {
@@ -54,20 +55,27 @@ function nonNegative(value: string, what: string, text: string): number {
   return x;
 }
 
-/** NAME, or NAME+MODIFIER:VALUE; null when `s` does not have that shape. */
+/** NAME, NAME+MODIFIER:VALUE, or random with +down and +close (each at most once); null when `s` does not have that shape. */
 function parseSimple(s: string, text: string): SimplePolicySpec | null {
-  const m = /^([a-z]+)(?:\+([a-z]+):(.*))?$/.exec(s);
+  const m = /^([a-z]+)((?:\+[a-z]+:[^+]*)*)$/.exec(s);
   if (!m) return null;
-  const [, name, modifier, value] = m;
-  const base = builtin(name, text);
-  if (modifier === undefined) return { kind: 'builtin', name: base };
+  const [, name, tail] = m;
+  const base = builtin(name!, text);
+  const modifiers = [...tail!.matchAll(/\+([a-z]+):([^+]*)/g)].map(([, modifier, value]) => ({ modifier: modifier!, value: value! }));
+  if (modifiers.length === 0) return { kind: 'builtin', name: base };
+  if (modifiers.every((x) => x.modifier === 'down' || x.modifier === 'close')) {
+    if (base !== 'random') throw new PolicySpecError(`+${modifiers[0]!.modifier} applies to the random policy only, in '${text}'`);
+    const value = (which: string) => modifiers.filter((x) => x.modifier === which);
+    for (const which of ['down', 'close']) if (value(which).length > 1) throw new PolicySpecError(`+${which} given twice in '${text}'`);
+    const down = value('down')[0];
+    const close = value('close')[0];
+    return { kind: 'random', down: down ? probability(down.value, 'down', text) : 0, close: close ? probability(close.value, 'close', text) : null };
+  }
+  if (modifiers.length > 1) throw new PolicySpecError(`only the random policy takes two modifiers (+down and +close), in '${text}'`);
+  const { modifier, value } = modifiers[0]!;
   if (modifier === 'eps') return { kind: 'epsilon', base, epsilon: probability(value, 'eps', text) };
   if (modifier === 'noise') return { kind: 'noise', base, std: nonNegative(value, 'noise', text) };
-  if (modifier === 'down') {
-    if (base !== 'random') throw new PolicySpecError(`+down applies to the random policy only, in '${text}'`);
-    return { kind: 'down', probability: probability(value, 'down', text) };
-  }
-  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise or +down)`);
+  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down or +close)`);
 }
 
 export function parsePolicySpec(text: string): PolicySpec {
@@ -191,8 +199,8 @@ function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
       return new EpsilonPolicy(createPolicy(spec.base, scene), spec.epsilon);
     case 'noise':
       return new NoisyPolicy(createPolicy(spec.base, scene), spec.std);
-    case 'down':
-      return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.probability);
+    case 'random':
+      return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.down, spec.close);
   }
 }
 

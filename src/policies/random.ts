@@ -4,7 +4,10 @@
  * for the gripper to reach the objects (terminating half the time, as a
  * uniform terminate would, ends most episodes after one or two steps far above the bin).
  * Optionally it moves straight down (dz = −1) with a given probability per step,
- * Quillen et al. 2018's exploration policy, so random data reaches the objects.
+ * Quillen et al. 2018's exploration policy, so random data reaches the objects;
+ * and optionally it closes the fingers with a given probability per step instead
+ * of half the time, so a random descent still has open fingers at the bottom
+ * (with the height hack the env grasps there by itself).
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
 import { ACTION_DIM } from '../env/index.js';
@@ -14,18 +17,21 @@ import { Rng } from '../random/index.js';
 export const RANDOM_TERMINATE_PROBABILITY = 0.05;
 
 const DZ = 2;
+const CLOSE = 4;
 const TERMINATE = 5;
 
 /**
  * One random action: dx, dy, dz, dyaw, close uniform in [-1, 1]; then, when
- * downProbability > 0, dz = −1 with that probability; terminate = 1 with
+ * downProbability > 0, dz = −1 with that probability; when closeProbability is
+ * given, close = 1 with that probability, else −1; terminate = 1 with
  * terminateProbability, else −1. The number of draws depends on the settings
  * only, never on their outcomes.
  */
-export function randomAction(rng: Rng, terminateProbability = RANDOM_TERMINATE_PROBABILITY, downProbability = 0): Float32Array {
+export function randomAction(rng: Rng, terminateProbability = RANDOM_TERMINATE_PROBABILITY, downProbability = 0, closeProbability: number | null = null): Float32Array {
   const action = new Float32Array(ACTION_DIM);
   for (let i = 0; i < TERMINATE; i++) action[i] = rng.range(-1, 1);
   if (downProbability > 0 && rng.bernoulli(downProbability)) action[DZ] = -1;
+  if (closeProbability !== null) action[CLOSE] = rng.bernoulli(closeProbability) ? 1 : -1;
   action[TERMINATE] = rng.bernoulli(terminateProbability) ? 1 : -1;
   return action;
 }
@@ -37,6 +43,7 @@ export class RandomPolicy implements Policy {
   constructor(
     private readonly terminateProbability = RANDOM_TERMINATE_PROBABILITY,
     private readonly downProbability = 0,
+    private readonly closeProbability: number | null = null,
   ) {}
 
   reset(rng: Rng): void {
@@ -44,6 +51,6 @@ export class RandomPolicy implements Policy {
   }
 
   act(_obs: Observation, _info: StepInfo): Float32Array {
-    return randomAction(this.rng, this.terminateProbability, this.downProbability);
+    return randomAction(this.rng, this.terminateProbability, this.downProbability, this.closeProbability);
   }
 }

@@ -70,6 +70,8 @@ export const NetworkSchema = z.strictObject({
   actionUnits: positiveInt.default(64),
   /** Width of the head's hidden layer. */
   headUnits: positiveInt.default(64),
+  /** What the head reads of the last conv map: 'flatten', 'keypoints' (spatial softmax, x and y per channel) or 'both' (src/tf qnet.ts). */
+  features: z.enum(['flatten', 'keypoints', 'both']).default('flatten'),
   /**
    * Action dims the network sees as 0 (inputs.ts actionsTensor): the ones the env
    * ignores. `pincer train` sets ['dz'] for a scene with the height hack unless the

@@ -3,7 +3,7 @@
  * input and an action head, built so the encoder runs once per image and the
  * head scores many candidate actions per image (what CEM needs).
  *
- *   image [B,H,W,C] ─ conv/ReLU × L ─ flatten [B,F] ─ dense ┐
+ *   image [B,H,W,C] ─ conv/ReLU × L ─ flatten and/or keypoints [B,F] ─ dense ┐
  *   state [B,S] ───────────────────────────────── dense ─ + ┴─► embedding [B,U]   (encode)
  *   action [B·N,A] ─ dense/ReLU [B·N,Ua] ─ dense ─► [B·N,U] ┐
  *                                   + embedding, per image ─┴─ ReLU ─ dense 1 ─► logit [B·N]  (head)
@@ -52,6 +52,13 @@ export interface QNetConfig {
   readonly actionUnits: number;
   /** Width U of the head's hidden layer. */
   readonly headUnits: number;
+  /**
+   * What the head reads of the last conv map [H',W',C']: 'flatten' (all H'·W'·C' values),
+   * 'keypoints' (a spatial softmax per channel: its expected image x, y in [-1, 1], 2·C'
+   * values; Levine et al. 2016) or 'both'. Keypoints put "where" in a few inputs, so the
+   * head can compare the gripper's position with an object's linearly. Absent = 'flatten'.
+   */
+  readonly features?: 'flatten' | 'keypoints' | 'both';
 }
 
 /**
@@ -78,8 +85,8 @@ export const REFERENCE_QNET: QNetConfig = Object.freeze({
 /** Parameter count of REFERENCE_QNET. */
 export const REFERENCE_QNET_PARAMS = 156_865;
 
-/** Flattened conv feature length F for a config ('same' padding: ceil(size / stride) per layer). */
-export function featureSize(config: QNetConfig): number {
+/** The last conv map's [height, width, channels] ('same' padding: ceil(size / stride) per layer). */
+function convOutputShape(config: QNetConfig): [number, number, number] {
   let h = config.imageHeight;
   let w = config.imageWidth;
   for (const conv of config.convs) {
@@ -87,7 +94,26 @@ export function featureSize(config: QNetConfig): number {
     w = Math.ceil(w / conv.stride);
   }
   const channels = config.convs.length > 0 ? config.convs[config.convs.length - 1]!.filters : config.imageChannels;
-  return h * w * channels;
+  return [h, w, channels];
+}
+
+/** Feature length F the head reads for a config: the flattened map, 2 keypoint coordinates per channel, or both. */
+export function featureSize(config: QNetConfig): number {
+  const [h, w, c] = convOutputShape(config);
+  const features = config.features ?? 'flatten';
+  return (features === 'keypoints' ? 0 : h * w * c) + (features === 'flatten' ? 0 : 2 * c);
+}
+
+/** [H'·W', 2] image coordinates (x, y) in [-1, 1] of each conv-map cell's centre, row-major. */
+function cellCoordinates(h: number, w: number): tf.Tensor2D {
+  const xy = new Float32Array(h * w * 2);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      xy[(i * w + j) * 2] = ((j + 0.5) / w) * 2 - 1;
+      xy[(i * w + j) * 2 + 1] = ((i + 0.5) / h) * 2 - 1;
+    }
+  }
+  return tf.tensor2d(xy, [h * w, 2]);
 }
 
 /** Glorot-uniform weights from the seeded Rng (fan in/out as Keras counts them). */
@@ -124,6 +150,10 @@ export class QNetwork {
   private readonly actionToHead: tf.Variable<tf.Rank.R2>; // [Ua, U]
   private readonly outWeight: tf.Variable<tf.Rank.R2>; // [U, 1]
   private readonly outBias: tf.Variable<tf.Rank.R1>; // [1]
+  /** Keypoints only: the spatial softmax's inverse temperature, learned (a sharper softmax finds one blob). */
+  private readonly keypointGain: tf.Variable<tf.Rank.R0> | null = null;
+  /** Keypoints only: cell centres, [H'·W', 2] (a constant). */
+  private readonly cells: tf.Tensor2D | null = null;
 
   /** Initialise weights from `seed` (same seed, same weights, on every backend). */
   constructor(config: QNetConfig, seed: number) {
@@ -166,6 +196,11 @@ export class QNetwork {
     this.actionBias = variable(tf.zeros([config.actionUnits]), 'action/bias');
     this.outWeight = variable(glorot(rng, [config.headUnits, 1], config.headUnits, 1), 'out/kernel');
     this.outBias = variable(tf.zeros([1]), 'out/bias');
+    if ((config.features ?? 'flatten') !== 'flatten') {
+      const [mh, mw] = convOutputShape(config);
+      this.keypointGain = variable(tf.scalar(1), 'keypoints/gain');
+      this.cells = cellCoordinates(mh, mw);
+    }
     const ordered: tf.Variable[] = [
       ...this.convKernels.flatMap((k, i) => [k, this.convBiases[i]!]),
       this.actionWeight,
@@ -176,6 +211,7 @@ export class QNetwork {
       this.headBias,
       this.outWeight,
       this.outBias,
+      ...(this.keypointGain ? [this.keypointGain] : []),
     ];
     this.variables = ordered;
     const prefix = `qnet${networkId}/`;
@@ -202,11 +238,7 @@ export class QNetwork {
   encode(images: tf.Tensor4D, state: tf.Tensor2D | null): tf.Tensor2D {
     return tf.tidy(() => {
       const b = images.shape[0];
-      let h: tf.Tensor4D = images;
-      this.config.convs.forEach((conv, i) => {
-        h = conv2dRelu(h, this.convKernels[i]!, this.convBiases[i]!, conv.stride);
-      });
-      const features = tf.reshape(h, [b, -1]) as tf.Tensor2D; // [B, F]
+      const features = this.features(this.convMap(images)); // [B, F]
       const embedding = tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D; // [B, U]
       if (!this.stateWeight) return embedding;
       const s = this.config.stateDim;
@@ -215,6 +247,45 @@ export class QNetwork {
       }
       return tf.add(embedding, tf.matMul(state, this.stateWeight)) as tf.Tensor2D; // [B, U]
     });
+  }
+
+  /** The last conv map [B,H',W',C'] of images [B,H,W,C]. */
+  private convMap(images: tf.Tensor4D): tf.Tensor4D {
+    let h: tf.Tensor4D = images;
+    this.config.convs.forEach((conv, i) => {
+      h = conv2dRelu(h, this.convKernels[i]!, this.convBiases[i]!, conv.stride);
+    });
+    return h;
+  }
+
+  /** Spatial softmax of a conv map [B,H',W',C'] per channel, then the expected cell centre: [B, 2C'] as x0, y0, x1, y1, … */
+  private spatialSoftmax(map: tf.Tensor4D): tf.Tensor2D {
+    if (!this.keypointGain || !this.cells) throw new Error("keypoints: the network's features are 'flatten'");
+    const [b, mh, mw, c] = map.shape;
+    const perChannel = tf.reshape(tf.transpose(tf.reshape(map, [b, mh * mw, c]), [0, 2, 1]), [b * c, mh * mw]); // [B·C', H'·W']
+    const attention = tf.softmax(tf.mul(perChannel, this.keypointGain));
+    return tf.reshape(tf.matMul(attention, this.cells), [b, 2 * c]) as tf.Tensor2D;
+  }
+
+  /**
+   * Where each channel of the last conv map looks, for images [B,H,W,C]: [B, C', 2], the
+   * (x, y) image position in [-1, 1] (x right, y down) that the head reads. Keypoint networks only.
+   */
+  keypoints(images: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const b = images.shape[0];
+      return tf.reshape(this.spatialSoftmax(this.convMap(images)), [b, -1, 2]) as tf.Tensor3D;
+    });
+  }
+
+  /** The head's view of the last conv map [B,H',W',C']: flattened, keypoints, or both → [B, F]. */
+  private features(map: tf.Tensor4D): tf.Tensor2D {
+    const [b, mh, mw, c] = map.shape;
+    const features = this.config.features ?? 'flatten';
+    const flat = (): tf.Tensor2D => tf.reshape(map, [b, mh * mw * c]) as tf.Tensor2D;
+    if (features === 'flatten') return flat();
+    const keypoints = this.spatialSoftmax(map);
+    return features === 'keypoints' ? keypoints : (tf.concat([flat(), keypoints], 1) as tf.Tensor2D);
   }
 
   /**
@@ -257,5 +328,6 @@ export class QNetwork {
 
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    this.cells?.dispose();
   }
 }

@@ -31,7 +31,7 @@ export interface BenchQtOptOptions extends OutputOptions {
 const EPISODES = 40;
 const EPISODE_STEPS = 20;
 
-function readConfig(path: string | undefined): QtOptConfig {
+export function readConfig(path: string | undefined): QtOptConfig {
   if (!path) return resolveQtOptConfig({});
   let text: string;
   try {

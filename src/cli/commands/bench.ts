@@ -13,11 +13,12 @@ import { registerBenchSim } from './bench-sim.js';
 import { registerBenchData } from './bench-data.js';
 import { registerBenchViewer } from './bench-viewer.js';
 import { registerBenchQtOpt } from './bench-qtopt.js';
+import { registerBenchGrasp } from './bench-grasp.js';
 
 export type RegisterBench = (bench: Command) => void;
 
 /** Every benchmark subcommand. */
-const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData, registerBenchQtOpt, registerBenchViewer];
+const benches: RegisterBench[] = [registerBenchRender, registerBenchReplay, registerBenchFqi, registerBenchCartPole, registerBenchEnv, registerBenchTrain, registerBenchSim, registerBenchData, registerBenchQtOpt, registerBenchGrasp, registerBenchViewer];
 
 export function registerBench(program: Command): void {
   const bench = program

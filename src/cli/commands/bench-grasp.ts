@@ -1,0 +1,37 @@
+/**
+ * `pincer bench grasp`: can the Q-network tell a good final grasp from a bad one?
+ * It trains the network of a QtOptConfig as a plain classifier on the final
+ * transitions of a dataset (the reward there is the detected success of the grasp
+ * the env makes after that action: no bootstrapping, no CEM) and reports held-out
+ * log loss and ROC AUC, overall and within each collecting policy. Within one
+ * policy is what counts: across policies the network can score well by telling
+ * which policy acted.
+ *
+ * Only the flags live here; the check loads on use.
+ */
+import type { Command } from 'commander';
+import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../io.js';
+import type { BenchGraspOptions } from './bench-grasp-run.js';
+
+export function registerBenchGrasp(bench: Command): void {
+  bench
+    .command('grasp')
+    .description('supervised final-grasp check: held-out log loss and AUC of the Q-network trained on final grasps only')
+    .requiredOption('--dataset <dir>', 'LeRobot dataset written by pincer collect (its camera size must match the network)')
+    .option('--config <file>', 'QtOptConfig JSON whose network and optimizer are used (default: the defaults)')
+    .option('--steps <n>', 'gradient steps', parsePositiveInt('--steps'), 1000)
+    .option('--eval-every <n>', 'gradient steps between held-out evaluations', parsePositiveInt('--eval-every'), 250)
+    .option('--holdout <f>', 'fraction of episodes (the last ones) held out', parseNumber('--holdout'), 0.15)
+    .option('--seed <n>', 'seed for weights and batch sampling', parseNonNegativeInt('--seed'), 0)
+    .option('--json', 'print one JSON object')
+    .option('--progress', 'log to stderr even when it is not a TTY')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pincer collect --policy "mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5" --episodes 4000 \\
+    --scene scenes/bin-easy.json --out data/easy-mix4k --workers 2
+  pincer bench grasp --dataset data/easy-mix4k --config configs/qnet-keypoints.json --json`,
+    )
+    .action(async (opts: BenchGraspOptions) => (await import('./bench-grasp-run.js')).benchGrasp(opts));
+}
