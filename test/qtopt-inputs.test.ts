@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsTensor, ignoredActionDims } from '../src/qtopt/inputs.js';
+import { actionsTensor, ignoredActionDims, shiftImages } from '../src/qtopt/inputs.js';
+import { Rng } from '../src/random/index.js';
 import { resolveQtOptConfig } from '../src/qtopt/config.js';
 import { buildRunConfig } from '../src/qtopt/train.js';
 import { loadScene } from '../src/scene/node.js';
@@ -34,5 +35,39 @@ describe('actionsTensor', () => {
     expect(buildRunConfig({ file: {}, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual(['dz']);
     expect(buildRunConfig({ file: {}, source: 'c.json', scene: full }).qtopt.network.ignoredActions).toEqual([]);
     expect(buildRunConfig({ file: { network: { ignoredActions: [] } }, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual([]);
+  });
+});
+
+describe('shiftImages (random-shift augmentation)', () => {
+  it('moves each frame by its own whole-pixel offset within the pad, edges replicated; pad 0 copies', () => {
+    const [b, h, w, c] = [6, 8, 8, 3];
+    const rng = new Rng(3);
+    const frames = Uint8Array.from({ length: b * h * w * c }, () => rng.int(0, 255));
+    expect(Array.from(shiftImages(frames, b, h, w, c, 0, new Rng(1)))).toEqual(Array.from(frames));
+    const out = shiftImages(frames, b, h, w, c, 2, new Rng(1));
+    const size = h * w * c;
+    const at = (img: Uint8Array, i: number, y: number, x: number, k: number) => img[i * size + (y * w + x) * c + k]!;
+    const offsets = new Set<string>();
+    for (let i = 0; i < b; i++) {
+      // Exactly one offset in [-2, 2]² explains the output frame.
+      const matches: string[] = [];
+      for (let dy = -2; dy <= 2; dy++) {
+        for (let dx = -2; dx <= 2; dx++) {
+          let same = true;
+          for (let y = 0; y < h && same; y++) {
+            for (let x = 0; x < w && same; x++) {
+              const sy = Math.min(h - 1, Math.max(0, y + dy));
+              const sx = Math.min(w - 1, Math.max(0, x + dx));
+              for (let k = 0; k < c; k++) if (at(out, i, y, x, k) !== at(frames, i, sy, sx, k)) same = false;
+            }
+          }
+          if (same) matches.push(`${dx},${dy}`);
+        }
+      }
+      expect(matches).toHaveLength(1);
+      offsets.add(matches[0]!);
+    }
+    expect(offsets.size).toBeGreaterThan(1); // frames get their own offsets
+    expect(Array.from(shiftImages(frames, b, h, w, c, 2, new Rng(1)))).toEqual(Array.from(out)); // seeded
   });
 });

@@ -112,9 +112,12 @@ describe('QNetwork', () => {
     net.dispose();
   });
 
-  it('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states', () => {
+  it.each([
+    ['the reference net', REFERENCE_QNET],
+    ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both' as const, spatialUnits: 8 }],
+  ])('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states: %s', (_name, config) => {
     const rng = new Rng(1);
-    const net = new QNetwork(REFERENCE_QNET, 3);
+    const net = new QNetwork(config, 3);
     const b = 2;
     const n = 64;
     const images = uniform(rng, [b, 64, 64, 3], 0, 1) as tf.Tensor4D;
@@ -134,6 +137,28 @@ describe('QNetwork', () => {
     expect(Math.max(...s) - Math.min(...s)).toBeGreaterThan(1e-4);
     tf.dispose([scored, tiled, tiledState, full, images, state, actions]);
     net.dispose();
+  });
+
+  it('spatial head: its weights, its per-cell part of the embedding, and gradients into it', () => {
+    const config = { ...SMALL, features: 'keypoints' as const, spatialUnits: 4 };
+    const net = new QNetwork(config, 4);
+    // SMALL's map is 4×4×8: keypoints F = 16; spatial layer (8 + 2 + 16 + 3 + 16)·4 + bias 4 + out 4.
+    const base = new QNetwork({ ...SMALL, features: 'keypoints' }, 4);
+    expect(net.paramCount - base.paramCount).toBe((8 + 2 + 16 + 3 + 16) * 4 + 4 + 4);
+    expect(() => new QNetwork({ ...SMALL, spatialUnits: 4 }, 0)).toThrow(/spatialUnits needs features 'keypoints' or 'both'/);
+    const rng = new Rng(5);
+    const images = uniform(rng, [3, 16, 16, 3], 0, 1) as tf.Tensor4D;
+    const state = uniform(rng, [3, 3], 0, 0.2) as tf.Tensor2D;
+    const actions = uniform(rng, [3, 6], -1, 1) as tf.Tensor2D;
+    const embedding = net.encode(images, state);
+    expect(embedding.shape).toEqual([3, SMALL.headUnits + 16 * 4]);
+    const { grads } = tf.variableGrads(() => tf.sum(net.logits(images, state, actions)) as tf.Scalar, net.variables);
+    for (const { name, variable } of net.namedVariables().filter((v) => v.name.startsWith('spatial/'))) {
+      expect(Math.max(...Array.from(grads[variable.name]!.dataSync()).map(Math.abs)), name).toBeGreaterThan(0);
+    }
+    tf.dispose([images, state, actions, embedding, ...Object.values(grads)]);
+    net.dispose();
+    base.dispose();
   });
 
   it('same seed gives the same weights; another seed does not; hardUpdate copies them', () => {

@@ -72,6 +72,8 @@ export const NetworkSchema = z.strictObject({
   headUnits: positiveInt.default(64),
   /** What the head reads of the last conv map: 'flatten', 'keypoints' (spatial softmax, x and y per channel) or 'both' (src/tf qnet.ts). */
   features: z.enum(['flatten', 'keypoints', 'both']).default('flatten'),
+  /** Width of the spatial head (an OR over the conv map's cells of "graspable here, and this action gets there"); 0 = none; needs keypoints. */
+  spatialUnits: z.number().int().min(0).default(0),
   /**
    * Action dims the network sees as 0 (inputs.ts actionsTensor): the ones the env
    * ignores. `pincer train` sets ['dz'] for a scene with the height hack unless the
@@ -153,6 +155,8 @@ const ReplaySchema = z.strictObject({
   capacity: z.number().int().min(2).default(100_000),
   /** Transitions per gradient step (QT-Opt 32). */
   batchSize: positiveInt.default(32),
+  /** Random-shift augmentation of sampled images and next images, px in each direction (DrQ 4 at 84 px); 0 = none. */
+  imageShift: z.number().int().min(0).max(16).default(0),
   /** Proportional prioritized replay (Schaul et al. 2016); QT-Opt samples uniformly. */
   prioritized: z.boolean().default(false),
   /** PER exponent α. */
@@ -179,6 +183,13 @@ const ExplorationSchema = z.strictObject({
   randomDownProbability: unit.default(0.9),
   /** Probability that a random action terminates (src/policies' random baseline: 0.05, ~20 steps). */
   randomTerminateProbability: unit.default(0.05),
+  /**
+   * Probability that a random action closes the fingers; otherwise it opens them. Every
+   * episode ends with the env's own grasp, so 0 keeps random data's fingers open until
+   * that grasp: closing half the time (a uniform close) shut them mid-descent in 193 of
+   * 213 random bin-easy episodes, which then failed for that reason alone (docs/benchmarks.md).
+   */
+  randomCloseProbability: unit.default(0),
 });
 
 /** The run: data sources, step budgets, collectors, evaluation and checkpoints (read by train.ts). */
@@ -191,7 +202,7 @@ const TrainSchema = z.strictObject({
   bootstrapScriptedEpisodes: z.number().int().min(0).default(1_000),
   /** Std of the noise on the scripted grasper's actions, action units (so its data holds failures to contrast). */
   bootstrapScriptedNoise: z.number().min(0).default(0.3),
-  /** Bootstrap episodes of the random policy (randomDownProbability, randomTerminateProbability). */
+  /** Bootstrap episodes of the random policy (randomDownProbability, randomCloseProbability, randomTerminateProbability). */
   bootstrapRandomEpisodes: z.number().int().min(0).default(1_000),
   /**
    * Gradient steps on the offline data before online collection starts. Budget (measured): a
@@ -234,6 +245,7 @@ export const QtOptConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (c.network.spatialUnits > 0 && c.network.features === 'flatten') issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
     if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
     if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);

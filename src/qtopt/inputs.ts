@@ -6,11 +6,39 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_NAMES, type Observation } from '../env/index.js';
+import type { Rng } from '../random/index.js';
 
 /** uint8 frames [B·H·W·C] → float32 [B,H,W,C] in [0, 1]. */
 export function imagesTensor(frames: Uint8Array, b: number, h: number, w: number, c: number): tf.Tensor4D {
   if (frames.length !== b * h * w * c) throw new RangeError(`images: ${frames.length} bytes is not ${b}×${h}×${w}×${c}`);
   return tf.tidy(() => tf.div(tf.tensor4d(frames, [b, h, w, c], 'int32'), 255) as tf.Tensor4D);
+}
+
+/**
+ * Random-shift augmentation (DrQ, Kostrikov et al. 2020; RAD): each of the B frames
+ * [B·H·W·C] moves by its own whole-pixel offset in [−pad, pad] along x and y, edges
+ * replicated (as padding by `pad` and cropping back). The gripper and the objects move
+ * together, so what decides a grasp (where the gripper is against the objects) is kept,
+ * while absolute pixel positions stop being something to memorise. Returns a new array.
+ */
+export function shiftImages(frames: Uint8Array, b: number, h: number, w: number, c: number, pad: number, rng: Rng): Uint8Array {
+  if (frames.length < b * h * w * c) throw new RangeError(`shiftImages: ${frames.length} bytes is fewer than ${b}×${h}×${w}×${c}`);
+  const out = new Uint8Array(b * h * w * c);
+  const size = h * w * c;
+  for (let i = 0; i < b; i++) {
+    const dx = rng.int(-pad, pad);
+    const dy = rng.int(-pad, pad);
+    for (let y = 0; y < h; y++) {
+      const sy = Math.min(h - 1, Math.max(0, y + dy));
+      for (let x = 0; x < w; x++) {
+        const sx = Math.min(w - 1, Math.max(0, x + dx));
+        const from = i * size + (sy * w + sx) * c;
+        const to = i * size + (y * w + x) * c;
+        for (let k = 0; k < c; k++) out[to + k] = frames[from + k]!;
+      }
+    }
+  }
+  return out;
 }
 
 /**

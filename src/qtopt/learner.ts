@@ -33,7 +33,7 @@ import {
 import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
 import type { QtOptConfig } from './config.js';
-import { actionsTensor, ignoredActionDims, imagesTensor, statesTensor } from './inputs.js';
+import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor } from './inputs.js';
 
 /** What one gradient step did, for metrics.jsonl (`losses/td_loss`, `losses/q_values`, …). */
 export interface LearnStats {
@@ -53,8 +53,9 @@ export interface LearnStats {
   tdErrors: Float32Array;
 }
 
-/** Stream index of the learner's CEM Rng under its seed (network init uses the seed itself). */
+/** Stream indices of the learner's CEM and augmentation Rngs under its seed (network init uses the seed itself). */
 const CEM_STREAM = 1;
+const SHIFT_STREAM = 2;
 
 export class QtOptLearner {
   readonly config: QtOptConfig;
@@ -66,6 +67,8 @@ export class QtOptLearner {
   readonly optimizer: JsAdam;
   /** CEM's samples at step k come from Rng(deriveSeed(cemSeed, k)): a function of (seed, step), so a resumed run draws what the uninterrupted one would. */
   private readonly cemSeed: number;
+  /** Image shifts at step k come from Rng(deriveSeed(shiftSeed, k)), for the same reason. */
+  private readonly shiftSeed: number;
   private readonly lrSchedule: Schedule;
   private readonly stepConfig: LearnerStepConfig;
   private readonly bellmanNets: BellmanNets;
@@ -89,6 +92,7 @@ export class QtOptLearner {
     this.lrSchedule = makeSchedule(o.lrSchedule, o.learningRate, o.lrEnd, o.lrDecaySteps);
     this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, output: 'logit' };
     this.cemSeed = deriveSeed(seed, CEM_STREAM);
+    this.shiftSeed = deriveSeed(seed, SHIFT_STREAM);
     const picker = this.target ?? this.online;
     this.bellmanNets = { argmax: picker, values: this.delayed.length === 2 ? this.delayed : [picker] };
     this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions) };
@@ -105,8 +109,11 @@ export class QtOptLearner {
     const [h, w, c] = [network.imageHeight, network.imageWidth, network.imageChannels];
     const s = network.stateDim;
     const a = network.actionDim;
-    const images = imagesTensor(batch.images, n, h, w, c); // [B, H, W, C]
-    const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
+    const shift = this.config.replay.imageShift;
+    const shiftRng = shift > 0 ? new Rng(deriveSeed(this.shiftSeed, step)) : null;
+    const augment = (frames: Uint8Array): Uint8Array => (shiftRng ? shiftImages(frames, n, h, w, c, shift, shiftRng) : frames);
+    const images = imagesTensor(augment(batch.images), n, h, w, c); // [B, H, W, C]
+    const nextImages = imagesTensor(augment(batch.nextImages), n, h, w, c);
     const state = statesTensor(batch.vectors, n, s); // [B, S]
     const nextState = statesTensor(batch.nextVectors, n, s);
     const actions = actionsTensor(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions); // [B, A]

@@ -70,8 +70,8 @@ export class CemPolicy implements Policy {
         tf.tidy(() => tf.sigmoid(this.net.head(embedding, actionsTensor(candidates, candidates.length / a, ignored))).dataSync() as Float32Array); // [N]
       this.lastWasRandom = this.epsilon > 0 && this.rng.uniform() < this.epsilon;
       if (this.lastWasRandom) {
-        const { randomTerminateProbability, randomDownProbability } = this.config.exploration;
-        const action = randomAction(this.rng, randomTerminateProbability, randomDownProbability);
+        const { randomTerminateProbability, randomDownProbability, randomCloseProbability } = this.config.exploration;
+        const action = randomAction(this.rng, randomTerminateProbability, randomDownProbability, randomCloseProbability);
         this.lastPrediction = q(action)[0]!;
         return action;
       }

@@ -2,7 +2,7 @@
  * QT-Opt training, top to bottom (CleanRL style): the run folder and its
  * resolved config, the learner and the replay, offline data (given datasets,
  * or a bootstrap collection: the scripted grasper with action noise, and
- * random actions biased downward), the offline phase, then the online phase
+ * random actions biased downward with the fingers open), the offline phase, then the online phase
  * with collectors; periodic validation, checkpoints and metrics throughout.
  *
  * Counting: `step` is the gradient step (the learner's clock: learning rate,
@@ -378,7 +378,7 @@ async function bootstrap(
   const t = config.train;
   const parts = [
     { name: 'scripted', episodes: t.bootstrapScriptedEpisodes, policy: `scripted+noise:${t.bootstrapScriptedNoise}`, stream: STREAM.bootstrapScripted },
-    { name: 'random', episodes: t.bootstrapRandomEpisodes, policy: `random+down:${config.exploration.randomDownProbability}`, stream: STREAM.bootstrapRandom },
+    { name: 'random', episodes: t.bootstrapRandomEpisodes, policy: `random+down:${config.exploration.randomDownProbability}+close:${config.exploration.randomCloseProbability}`, stream: STREAM.bootstrapRandom },
   ].filter((p) => p.episodes > 0);
   let before = 0;
   const dirs: string[] = [];

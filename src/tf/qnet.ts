@@ -8,6 +8,10 @@
  *   action [B·N,A] ─ dense/ReLU [B·N,Ua] ─ dense ─► [B·N,U] ┐
  *                                   + embedding, per image ─┴─ ReLU ─ dense 1 ─► logit [B·N]  (head)
  *
+ * With spatialUnits Us > 0 a spatial head adds, per action, log (1/L) Σ_l exp(v · relu(P_l + W·action hidden))
+ * over the L = H'·W' cells of the last conv map, where P_l [B,L,Us] (per image, in the
+ * embedding) mixes cell l's features and position with the keypoints and state.
+ *
  * The head's first layer acts on concat(features, state, action hidden);
  * splitting its weight rows into the image, state and action parts gives the
  * same sum, so the image and state parts are computed once per image (the
@@ -59,6 +63,15 @@ export interface QNetConfig {
    * head can compare the gripper's position with an object's linearly. Absent = 'flatten'.
    */
   readonly features?: 'flatten' | 'keypoints' | 'both';
+  /**
+   * Width Us of the spatial head (0 or absent = none). It asks, for every cell l of the
+   * last conv map, "is there something to grasp here, and does this action bring the
+   * gripper here?": a per-cell layer on (the cell's features, its image position, the
+   * keypoints, the state, the action), one logit per cell, and an OR over cells
+   * (log-sum-exp) added to the dense head's logit. Needs keypoints (the gripper's
+   * position in the image comes from them).
+   */
+  readonly spatialUnits?: number;
 }
 
 /**
@@ -154,6 +167,16 @@ export class QNetwork {
   private readonly keypointGain: tf.Variable<tf.Rank.R0> | null = null;
   /** Keypoints only: cell centres, [H'·W', 2] (a constant). */
   private readonly cells: tf.Tensor2D | null = null;
+  /** Spatial head only (see QNetConfig.spatialUnits). */
+  private readonly spatial: {
+    cellKernel: tf.Variable<tf.Rank.R2>; // [C', Us]
+    positionKernel: tf.Variable<tf.Rank.R2>; // [2, Us]
+    imageKernel: tf.Variable<tf.Rank.R2>; // [F, Us]: the head's features (keypoints among them)
+    stateKernel: tf.Variable<tf.Rank.R2> | null; // [S, Us]
+    bias: tf.Variable<tf.Rank.R1>; // [Us]
+    actionKernel: tf.Variable<tf.Rank.R2>; // [Ua, Us]
+    outKernel: tf.Variable<tf.Rank.R2>; // [Us, 1]
+  } | null = null;
 
   /** Initialise weights from `seed` (same seed, same weights, on every backend). */
   constructor(config: QNetConfig, seed: number) {
@@ -161,6 +184,9 @@ export class QNetwork {
       if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`QNetConfig.${key} must be a positive integer, got ${config[key]}`);
     }
     if (!Number.isInteger(config.stateDim) || config.stateDim < 0) throw new RangeError(`QNetConfig.stateDim must be an integer >= 0, got ${config.stateDim}`);
+    const us = config.spatialUnits ?? 0;
+    if (!Number.isInteger(us) || us < 0) throw new RangeError(`QNetConfig.spatialUnits must be an integer >= 0, got ${us}`);
+    if (us > 0 && (config.features ?? 'flatten') === 'flatten') throw new RangeError("QNetConfig.spatialUnits needs features 'keypoints' or 'both'");
     this.config = config;
     const rng = new Rng(seed);
     const networkId = nextNetworkId++;
@@ -201,6 +227,24 @@ export class QNetwork {
       this.keypointGain = variable(tf.scalar(1), 'keypoints/gain');
       this.cells = cellCoordinates(mh, mw);
     }
+    if (us > 0) {
+      const [, , mc] = convOutputShape(config);
+      // One [C' + 2 + F + S + Ua, Us] layer split by rows, as the dense head's.
+      const width = mc + 2 + f + s + config.actionUnits;
+      const first = glorot(rng, [width, us], width, us);
+      const [cellPart, positionPart, imagePart2, statePart2, actionPart2] = tf.split(first, [mc, 2, f, s, config.actionUnits], 0);
+      first.dispose();
+      if (s === 0) statePart2!.dispose();
+      this.spatial = {
+        cellKernel: variable(cellPart!, 'spatial/cell_kernel'),
+        positionKernel: variable(positionPart!, 'spatial/position_kernel'),
+        imageKernel: variable(imagePart2!, 'spatial/image_kernel'),
+        stateKernel: s > 0 ? variable(statePart2!, 'spatial/state_kernel') : null,
+        bias: variable(tf.zeros([us]), 'spatial/bias'),
+        actionKernel: variable(actionPart2!, 'spatial/action_kernel'),
+        outKernel: variable(glorot(rng, [us, 1], us, 1), 'spatial/out_kernel'),
+      };
+    }
     const ordered: tf.Variable[] = [
       ...this.convKernels.flatMap((k, i) => [k, this.convBiases[i]!]),
       this.actionWeight,
@@ -212,6 +256,9 @@ export class QNetwork {
       this.outWeight,
       this.outBias,
       ...(this.keypointGain ? [this.keypointGain] : []),
+      ...(this.spatial
+        ? [this.spatial.cellKernel, this.spatial.positionKernel, this.spatial.imageKernel, ...(this.spatial.stateKernel ? [this.spatial.stateKernel] : []), this.spatial.bias, this.spatial.actionKernel, this.spatial.outKernel]
+        : []),
     ];
     this.variables = ordered;
     const prefix = `qnet${networkId}/`;
@@ -232,20 +279,33 @@ export class QNetwork {
   }
 
   /**
-   * Image-and-state embedding, [B,U]: float images in [0, 1] [B,H,W,C] and the
-   * gripper state [B,S] (ignored, and may be null, when stateDim is 0). Includes the head bias.
+   * Image-and-state embedding, [B,U] (with a spatial head [B, U + L·Us]: the per-cell
+   * terms P follow): float images in [0, 1] [B,H,W,C] and the gripper state [B,S]
+   * (ignored, and may be null, when stateDim is 0). Includes the head bias.
    */
   encode(images: tf.Tensor4D, state: tf.Tensor2D | null): tf.Tensor2D {
     return tf.tidy(() => {
       const b = images.shape[0];
-      const features = this.features(this.convMap(images)); // [B, F]
-      const embedding = tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D; // [B, U]
-      if (!this.stateWeight) return embedding;
+      const map = this.convMap(images); // [B, H', W', C']
+      const features = this.features(map); // [B, F]
       const s = this.config.stateDim;
-      if (!state || state.shape[0] !== b || state.shape[1] !== s) {
+      if (this.stateWeight && (!state || state.shape[0] !== b || state.shape[1] !== s)) {
         throw new Error(`encode: state must be [${b}, ${s}], got ${state ? `[${state.shape.join(', ')}]` : 'none'}`);
       }
-      return tf.add(embedding, tf.matMul(state, this.stateWeight)) as tf.Tensor2D; // [B, U]
+      const embedding = tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D; // [B, U]
+      const dense = this.stateWeight ? (tf.add(embedding, tf.matMul(state!, this.stateWeight)) as tf.Tensor2D) : embedding;
+      if (!this.spatial) return dense;
+      // P_l = W_cell · map_l + W_pos · position_l + (W_img · features + W_state · state + bias), per cell: [B, L·Us].
+      const sp = this.spatial;
+      const [, mh, mw, c] = map.shape;
+      const cellCount = mh * mw;
+      const us = sp.bias.shape[0];
+      let perImage = tf.fused.matMul({ a: features, b: sp.imageKernel, bias: sp.bias }) as tf.Tensor2D; // [B, Us]
+      if (sp.stateKernel) perImage = tf.add(perImage, tf.matMul(state!, sp.stateKernel));
+      const perCell = tf.reshape(tf.matMul(tf.reshape(map, [b * cellCount, c]), sp.cellKernel), [b, cellCount, us]);
+      const position = tf.matMul(this.cells!, sp.positionKernel); // [L, Us]
+      const cells = tf.add(tf.add(perCell, position), tf.reshape(perImage, [b, 1, us])); // [B, L, Us]
+      return tf.concat([dense, tf.reshape(cells, [b, cellCount * us])], 1) as tf.Tensor2D; // [B, U + L·Us]
     });
   }
 
@@ -294,17 +354,28 @@ export class QNetwork {
    */
   head(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      const [b, u] = embedding.shape;
+      const b = embedding.shape[0];
+      const u = this.config.headUnits;
       const rows = actions.shape[0];
       if (rows % b !== 0) throw new Error(`head: ${rows} action rows is not a multiple of ${b} images`);
+      const n = rows / b;
+      const dense = this.spatial ? (tf.slice(embedding, [0, 0], [b, u]) as tf.Tensor2D) : embedding; // [B, U]
       const actionHidden = tf.fused.matMul({ a: actions, b: this.actionWeight, bias: this.actionBias, activation: 'relu' }); // [B·N, Ua]
       const actionPart = tf.matMul(actionHidden, this.actionToHead); // [B·N, U]
       const hidden =
         rows === b
-          ? tf.relu(tf.add(actionPart, embedding))
-          : tf.reshape(tf.relu(tf.add(tf.reshape(actionPart, [b, rows / b, u]), tf.reshape(embedding, [b, 1, u]))), [rows, u]); // [B·N, U]
-      const logits = tf.fused.matMul({ a: hidden as tf.Tensor2D, b: this.outWeight, bias: this.outBias }); // [B·N, 1]
-      return tf.reshape(logits, [rows]);
+          ? tf.relu(tf.add(actionPart, dense))
+          : tf.reshape(tf.relu(tf.add(tf.reshape(actionPart, [b, n, u]), tf.reshape(dense, [b, 1, u]))), [rows, u]); // [B·N, U]
+      const logits = tf.reshape(tf.fused.matMul({ a: hidden as tf.Tensor2D, b: this.outWeight, bias: this.outBias }), [rows]) as tf.Tensor1D; // [B·N]
+      if (!this.spatial) return logits;
+      // OR over cells: log Σ_l exp(v · relu(P_l + W_a · action hidden)) − log L, so a fresh net starts near the dense head's logit.
+      const sp = this.spatial;
+      const us = sp.bias.shape[0];
+      const cellCount = (embedding.shape[1] - u) / us;
+      const cells = tf.reshape(tf.slice(embedding, [0, u], [b, cellCount * us]), [b, 1, cellCount, us]);
+      const actionTerm = tf.reshape(tf.matMul(actionHidden, sp.actionKernel), [b, n, 1, us]);
+      const perCell = tf.reshape(tf.matMul(tf.reshape(tf.relu(tf.add(cells, actionTerm)), [rows * cellCount, us]), sp.outKernel), [rows, cellCount]); // [B·N, L]
+      return tf.add(logits, tf.sub(tf.logSumExp(perCell, 1), Math.log(cellCount))) as tf.Tensor1D;
     });
   }
 

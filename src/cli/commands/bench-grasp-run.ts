@@ -3,11 +3,11 @@
  * first (1 − holdout) train, the rest are held out. Each step samples a batch of
  * final transitions and takes src/rl's learnerStep with log loss against the
  * detected success, on the config's network, optimizer and action inputs
- * (inputs.ts: what the env executes, ignored dims zeroed).
+ * (inputs.ts: what the env executes, ignored dims zeroed) and its replay.imageShift augmentation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
-import { actionsTensor, ignoredActionDims, imagesTensor, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
+import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
 import { rocAuc } from '../../report/index.js';
 import { learnerStep } from '../../rl/index.js';
@@ -144,7 +144,8 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
   for (let step = 1; step <= opts.steps; step++) {
     const rows = Array.from({ length: b }, () => trainRows[rng.int(0, trainRows.length - 1)]!);
     const { images, states, actions } = gather(data, rows, h * w * c, s, a);
-    const x = imagesTensor(images, b, h, w, c);
+    const shift = config.replay.imageShift;
+    const x = imagesTensor(shift > 0 ? shiftImages(images, b, h, w, c, shift, rng) : images, b, h, w, c);
     const st = statesTensor(states, b, s);
     const ac = actionsTensor(actions, b, ignored);
     const y = tf.tensor1d(rows.map((r) => (data.success[r] ? 1 : 0)));
