@@ -20,6 +20,19 @@ function makeEnv(config: CollectWorkerConfig): Promise<GraspEnv> {
   return createEnvFor(scene, objectsDir === null ? { split } : { objectsDir });
 }
 
+/**
+ * The policy a spec names. A checkpoint loads the trained agent (greedy CEM) on this
+ * process's tfjs backend; only then are the agent and tfjs imported, so built-in
+ * collectors stay free of them.
+ */
+async function loadPolicy(text: string, scene: CollectWorkerConfig['scene']): Promise<Policy> {
+  const spec = parsePolicySpec(text);
+  if (spec.kind !== 'checkpoint') return buildPolicy(spec, scene);
+  const [{ initBackend }, { loadTrainedPolicy }] = await Promise.all([import('../tf/node.js'), import('../qtopt/node.js')]);
+  await initBackend();
+  return loadTrainedPolicy(spec.path).policy;
+}
+
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 // The parent is gone (finished, or killed): nothing is left to collect for.
@@ -37,7 +50,7 @@ process.on('message', (msg: ToWorker) => {
     .then(async () => {
       if (msg.type === 'init') {
         env = await makeEnv(msg.config);
-        policy = buildPolicy(parsePolicySpec(msg.config.policy), msg.config.scene);
+        policy = await loadPolicy(msg.config.policy, msg.config.scene);
         post({ type: 'ready' });
       } else if (msg.type === 'episode') {
         if (!env || !policy) throw new Error('episode before init');

@@ -7,7 +7,8 @@
  *   random+down:0.9                        the random policy, moving straight down (dz = -1) with probability 0.9 (Quillen et al. 2018)
  *   random+down:0.9+close:0.1              … and closing the fingers with probability 0.1 per step (else open), not half the time
  *   mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5   per episode, one of the above drawn by weight
- *   checkpoint:PATH                        a trained agent (not supported yet)
+ *   checkpoint:PATH                        a trained agent (a run folder: its best checkpoint; or a checkpoint folder), greedy CEM;
+ *                                          collector processes load it (collect-worker.ts), buildPolicy does not
  *
  * Every draw comes from the Rng the episode runner hands to `reset`, so an
  * episode's policy choice and exploration depend only on its seed.
@@ -210,7 +211,7 @@ export function buildPolicy(spec: PolicySpec, scene: SceneConfig): Policy {
     case 'mixture':
       return new MixturePolicy(spec.components.map((c) => ({ policy: buildSimple(c.spec, scene), weight: c.weight })));
     case 'checkpoint':
-      throw new PolicySpecError(`--policy checkpoint:${spec.path}: collecting with a trained checkpoint is not supported yet`);
+      throw new PolicySpecError(`--policy checkpoint:${spec.path}: a trained agent is loaded by a collector process (collect-worker.ts), not built here`);
     default:
       return buildSimple(spec, scene);
   }

@@ -7,6 +7,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, collect, parsePolicySpec, PolicySpecError, buildPolicy, type CollectResult } from '../../data/index.js';
 import { loadObjectDir, type LibrarySplit } from '../../objects/node.js';
+import { CheckpointError, loadTrainedPolicy, RunError } from '../../qtopt/node.js';
+import { initBackend } from '../../tf/node.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { resolveScene, SPLIT_FLAG } from '../scene-env.js';
@@ -65,10 +67,22 @@ const opts = (flags: CollectFlags): OutputOptions => ({ json: flags.json, progre
 async function runCollect(flags: CollectFlags): Promise<CollectResult> {
   const { scene } = resolveScene(flags.scene);
   try {
-    // Build once here so a bad or unsupported --policy fails before anything is written.
-    buildPolicy(parsePolicySpec(flags.policy), scene);
+    // Build once here so a bad --policy, or a checkpoint that is missing, corrupt or sized for
+    // another camera, fails before anything is written.
+    const spec = parsePolicySpec(flags.policy);
+    if (spec.kind === 'checkpoint') {
+      await initBackend();
+      const { config, net } = loadTrainedPolicy(spec.path);
+      net.dispose();
+      const { imageWidth: w, imageHeight: h } = config.network;
+      if (w !== scene.camera.width || h !== scene.camera.height) {
+        throw new UsageError(`--policy ${flags.policy}: the network takes ${w}x${h} images, the scene's camera is ${scene.camera.width}x${scene.camera.height}`);
+      }
+    } else {
+      buildPolicy(spec, scene);
+    }
   } catch (err) {
-    if (err instanceof PolicySpecError) throw new UsageError(err.message);
+    if (err instanceof PolicySpecError || err instanceof CheckpointError || err instanceof RunError) throw new UsageError(err.message);
     throw err;
   }
   if (flags.objects !== undefined) {
