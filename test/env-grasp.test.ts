@@ -10,7 +10,7 @@ import { ACTION_DIM, createGraspEnv, graspFailure, listObjectSource, outcomeBrea
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
-import { RandomPolicy, ScriptedPolicy } from '../src/policies/index.js';
+import { DescendPolicy, RandomPolicy, ScriptedPolicy } from '../src/policies/index.js';
 import { defaultScene, type SceneConfig } from '../src/scene/index.js';
 
 /** A 4 cm cube of 50 g: fits the fingers whichever way it lands. */
@@ -69,6 +69,17 @@ describe('GraspEnv', () => {
     expect(finalInfo.evaluation).toMatchObject({ heldAtClose: [0], graspedObject: 0, descentBlockedBy: null });
     expect(graspFailure(finalInfo)).toBeNull();
     expect(outcomeBreakdown([finalInfo]).by_family).toEqual({ box: { episodes: 1, successes: 1, success_rate: 1, ground_truth_successes: 1 } });
+  });
+
+  it('the descend baseline comes straight down with open fingers and grasps at the bottom after the whole budget', async () => {
+    const env = await cubeEnv(oneCube);
+    const { record } = runEpisode(env, new DescendPolicy(), 3);
+    expect(record.steps).toHaveLength(oneCube.episode.maxSteps);
+    expect(record.steps.every((s) => !s.observation.closed)).toBe(true);
+    const heights = record.steps.map((s) => s.observation.height);
+    for (let t = 1; t < heights.length; t++) expect(heights[t]!).toBeLessThanOrEqual(heights[t - 1]! + 1e-4);
+    expect(heights.at(-1)!).toBeLessThan(0.03);
+    expect(record.steps.at(-1)?.done).toBe(true);
   });
 
   it('names a finger landing on the object, closing on nothing, as blocked', async () => {
