@@ -60,6 +60,9 @@ Examples:
       await run('', ['render', '--scene', 'scenes/bin-easy.json', '--seed', '1', '--size', '128', '--out', join(images, 'bin-easy.png')]);
       await run('Scripted grasps on held-out (test) objects', ['rollout', '--policy', 'scripted', '--split', 'test', '--episodes', n, '--seed', '1']);
       await run('Random policy on held-out objects (the floor)', ['rollout', '--policy', 'random', '--split', 'test', '--episodes', n, '--seed', '1']);
+      await run('Descend baseline on held-out objects (straight down, open fingers: a learned policy must beat it)', [
+        'rollout', '--policy', 'descend', '--split', 'test', '--episodes', n, '--seed', '1',
+      ]);
       // A fresh dataset each time, so a quickstart with other flags never resumes a mismatched one.
       if (existsSync(dataset)) rmSync(dataset, { recursive: true, force: true });
       await run('A small grasp dataset (LeRobot v2.1), scripted with ε-noise', [
