@@ -42,4 +42,10 @@ describe('action mapping', () => {
     expect(heightHackZ(hh, 7)).toBe(hh.action.minHeight);
     expect(nextTarget(t0, up, hh, 7).z).toBe(hh.action.minHeight);
   });
+
+  it('height hack ignores close and terminate too (pybullet has no gripper action there); without it they act', () => {
+    const hh = defaultScene({ episode: { heightHack: true, maxSteps: 8 } });
+    expect(decodeAction([0, 0, 0, 0, 1, 1], hh)).toMatchObject({ close: false, terminate: false });
+    expect(decodeAction([0, 0, 0, 0, 1, 1], defaultScene())).toMatchObject({ close: true, terminate: true });
+  });
 });

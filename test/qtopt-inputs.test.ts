@@ -32,7 +32,7 @@ describe('actionsTensor', () => {
   it('pincer train ignores dz under the height hack only, unless the config file says otherwise', () => {
     const easy = loadScene('scenes/bin-easy.json');
     const full = loadScene('scenes/bin.json');
-    expect(buildRunConfig({ file: {}, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual(['dz']);
+    expect(buildRunConfig({ file: {}, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual(['dz', 'close', 'terminate']);
     expect(buildRunConfig({ file: {}, source: 'c.json', scene: full }).qtopt.network.ignoredActions).toEqual([]);
     expect(buildRunConfig({ file: { network: { ignoredActions: [] } }, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual([]);
   });

@@ -61,8 +61,10 @@ export function decodeAction(action: ArrayLike<number>, scene: SceneConfig): Dec
     dy: clamp(action[1], -1, 1) * a.maxTranslationXY,
     dz: clamp(action[2], -1, 1) * a.maxTranslationZ,
     dyaw: clamp(action[3], -1, 1) * a.maxYaw,
-    close: action[4] > 0,
-    terminate: action[5] > 0,
+    // The height hack is pybullet's KukaDiverseObjectEnv, which has no gripper action: the episode runs
+    // its whole budget and grasps at the bottom, so a close on the way down cannot end it empty-handed.
+    close: !scene.episode.heightHack && action[4] > 0,
+    terminate: !scene.episode.heightHack && action[5] > 0,
   };
 }
 

@@ -138,7 +138,8 @@ function nearestObject(snapshot: SceneSnapshot): number | null {
  * scene.action.minHeight and scene.gripper.liftHeight). `close > 0` drives the
  * fingers closed, `<= 0` open. `terminate > 0` ends the episode. Each step runs
  * scene.action.stepDuration of simulated time. With scene.episode.heightHack the
- * agent's dz is ignored and z descends linearly to minHeight at the last step.
+ * agent's dz, close and terminate are ignored: z descends linearly to minHeight at
+ * the last step, and the episode always runs its budget and grasps there.
  *
  * ## Observation Space
  * | field       | type                  | units / range                         |

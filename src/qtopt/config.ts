@@ -76,7 +76,7 @@ export const NetworkSchema = z.strictObject({
   spatialUnits: z.number().int().min(0).default(0),
   /**
    * Action dims the network sees as 0 (inputs.ts actionsTensor): the ones the env
-   * ignores. `pincer train` sets ['dz'] for a scene with the height hack unless the
+   * ignores. `pincer train` sets ['dz', 'close', 'terminate'] for a scene with the height hack unless the
    * config file sets this.
    */
   ignoredActions: z.array(z.enum(ACTION_NAMES)).default([]),

@@ -75,8 +75,8 @@ export function buildRunConfig(input: RunConfigInput): RunConfig {
   const { file, source, scene } = input;
   if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${source}: must be a JSON object`);
   const agent = file as { network?: Record<string, unknown>; train?: Record<string, unknown> };
-  // With the height hack the env ignores dz, so the network does too (inputs.ts actionsTensor).
-  const ignoredActions = scene.episode.heightHack ? ['dz'] : [];
+  // With the height hack the env ignores dz, close and terminate, so the network does too (inputs.ts actionsTensor).
+  const ignoredActions = scene.episode.heightHack ? ['dz', 'close', 'terminate'] : [];
   const network = { imageWidth: scene.camera.width, imageHeight: scene.camera.height, ignoredActions, ...(agent.network ?? {}) };
   const first = resolveQtOptConfig({ ...agent, network }, source);
   const flags: Record<string, unknown> = {};

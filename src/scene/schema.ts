@@ -124,7 +124,7 @@ export const EpisodeSchema = z.strictObject({
   maxSteps: z.number().int().min(1).max(100).default(20),
   /** Reward added at every step that does not end the episode (QT-Opt used -0.05). */
   stepPenalty: z.number().min(-1).max(0).default(0),
-  /** pybullet KukaDiverseObjectEnv's height hack: z descends automatically, grasp at the bottom. */
+  /** pybullet KukaDiverseObjectEnv's height hack: z descends automatically, grasp at the bottom (the agent's dz, close and terminate are ignored, as that env has no gripper action). */
   heightHack: z.boolean().default(false),
 });
 
