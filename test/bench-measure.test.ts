@@ -3,10 +3,11 @@
  * the helper (src/cli/bench-measure.ts), and every bench's JSON carrying the
  * load as `load_average_1m: [start, end]`.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clock, medianTime, round, since, trackLoad } from '../src/cli/bench-measure.js';
+import { clock, descendantsCpuMs, medianTime, round, since, trackLoad } from '../src/cli/bench-measure.js';
 import { runCli } from './cli-harness.js';
 
 const commands = resolve(import.meta.dirname, '../src/cli/commands');
@@ -35,6 +36,24 @@ describe('bench-measure', () => {
     expect(calls).toBe(5);
     expect(m.wall).toBeGreaterThanOrEqual(5);
     expect(m.wall).toBeLessThan(60);
+  });
+
+  it('counts the CPU of live child processes and theirs (a browser and its GPU process), not its own', async () => {
+    const before = descendantsCpuMs();
+    spin(100);
+    expect(descendantsCpuMs() - before).toBeLessThan(50);
+    // A grandchild (node under sh) that burns 300 ms of CPU, then idles until killed.
+    const burn = 'const t = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; }; while (t() < 300); setTimeout(() => {}, 10000);';
+    // Its own process group, so the kill below ends the grandchild too.
+    const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e ${JSON.stringify(burn)}`], { stdio: 'ignore', detached: true });
+    try {
+      let used = 0;
+      for (const end = Date.now() + 5000; Date.now() < end && used < 290; await new Promise((r) => setTimeout(r, 50))) used = descendantsCpuMs() - before;
+      expect(used).toBeGreaterThanOrEqual(290);
+      expect(used).toBeLessThan(1000);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
   });
 
   it('reports the load at the start and the end under one name', () => {

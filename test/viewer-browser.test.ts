@@ -103,6 +103,24 @@ describe('pincer view in headless Chromium', () => {
     expect(new Set(node.map((r) => r.success)).size).toBe(2);
   });
 
+  it('a step changes the panel text in place: the same list elements, the objects table kept until the next episode', async () => {
+    await page.fill('#seed', '3');
+    await page.click('#reset');
+    // Tag the elements a step must keep, then step once.
+    await page.evaluate(() => {
+      for (const el of document.querySelectorAll('#episode dd, #gripper dd, #objects tbody tr')) (el as HTMLElement).dataset.before = 'step';
+    });
+    const tagged = (selector: string) => page.evaluate((s) => Array.from(document.querySelectorAll<HTMLElement>(s), (el) => el.dataset.before === 'step'), selector);
+    await page.click('#step');
+    expect(await page.textContent('#episode')).toMatch(/step1 \/ \d+/);
+    expect(await tagged('#episode dd')).toEqual(Array(7).fill(true));
+    expect(await tagged('#gripper dd')).toEqual(Array(3).fill(true));
+    expect(await tagged('#objects tbody tr')).toEqual(Array(5).fill(true));
+    await page.fill('#seed', '4');
+    await page.click('#reset');
+    expect(await tagged('#objects tbody tr')).toEqual(Array(5).fill(false));
+  });
+
   it('replays a dataset episode: list with success and object ids, each frame with its image, action, reward and success', async () => {
     const rows = page.locator('#episodes tbody tr');
     expect(await rows.count()).toBe(EPISODES.length);

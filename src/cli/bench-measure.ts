@@ -5,6 +5,7 @@
  * the 1-minute load average at the start and at the end of the run, so a
  * figure can be read against how busy the cores were.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { median, roundTo } from '../report/index.js';
 
@@ -54,4 +55,41 @@ export interface LoadField {
 export function trackLoad(): { end(): LoadField } {
   const start = round(loadavg()[0], 2);
   return { end: () => ({ load_average_1m: [start, round(loadavg()[0], 2)] }) };
+}
+
+/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/stat (100 on every mainstream kernel build). */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU time (user + system), ms, of every live process descended from this one,
+ * e.g. a launched browser with its GPU and renderer processes. Read from
+ * /proc, so Linux only; elsewhere 0.
+ */
+export function descendantsCpuMs(): number {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return 0;
+  }
+  const parent = new Map<number, number>();
+  const cpuMs = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name, which may itself hold spaces and parentheses: state, ppid, … utime (14th field), stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(pid), Number(fields[1]));
+      cpuMs.set(Number(pid), ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, ms] of cpuMs) if (isDescendant(pid)) total += ms;
+  return total;
 }

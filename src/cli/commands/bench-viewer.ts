@@ -3,13 +3,14 @@
  * (Debian's /usr/bin/chromium, SwiftShader WebGL). One env step per animation
  * frame, episodes back to back: the physics of the step, the 64×64 robot
  * camera's render and readback, and the 480×360 orbit view. The same-run peer
- * is the page without the orbit view.
+ * is the page without the orbit view. Beside the fps, the browser's CPU per frame
+ * (browser, GPU and renderer processes), which other load on the machine moves less.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { POLICY_NAMES, type PolicyName } from '../../policies/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../../viewer/index.js';
-import { round, trackLoad } from '../bench-measure.js';
+import { descendantsCpuMs, round, trackLoad } from '../bench-measure.js';
 import { PincerError } from '../errors.js';
 import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
 import { startView } from './view.js';
@@ -34,12 +35,16 @@ async function benchViewer(opts: BenchViewerOptions): Promise<Record<string, unk
     await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 120_000 });
     const error = await page.textContent('#error');
     if (error) throw new PincerError(`the viewer page failed: ${error.split('\n')[0]}`);
-    const measure = (orbitView: boolean) =>
-      page.evaluate(
+    // The browser's CPU (its GPU and renderer processes too) beside the page's figures: fps moves with other load on the machine, CPU per frame much less.
+    const measure = async (orbitView: boolean) => {
+      const cpuBefore = descendantsCpuMs();
+      const result = await page.evaluate(
         ([frames, seed, orbitView]) =>
           (window as unknown as { pincerViewer: { measureFps(n: number, o: object): Promise<Record<string, unknown>> } }).pincerViewer.measureFps(frames, { seed, orbitView }),
         [opts.frames, opts.seed, orbitView] as const,
       );
+      return { ...result, browserCpuMs: descendantsCpuMs() - cpuBefore };
+    };
     const load = trackLoad();
     const withView = await measure(true);
     const without = await measure(false);
@@ -53,6 +58,7 @@ async function benchViewer(opts: BenchViewerOptions): Promise<Record<string, unk
         step_physics_ms: round(step.physicsMs / Math.max(1, step.count), 2),
         step_camera_render_ms: round(step.renderMs / Math.max(1, step.frames), 2),
         orbit_view_submit_ms: round((r.orbitViewMs as number) / (r.frames as number), 2),
+        browser_cpu_ms_per_frame: round((r.browserCpuMs as number) / (r.frames as number), 1),
         phases: { reset: r.reset, step: r.step, end: r.end },
       };
     };

@@ -17,8 +17,21 @@ export function showError(err: unknown): void {
   console.error(err);
 }
 
-/** Fill a <dl> with label/value pairs. */
+/** Set an element's text only if it differs: unchanged text then costs the frame no layout or paint. */
+export function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * Fill a <dl> with label/value pairs. With the same labels already there (the
+ * live view refills its lists every step) only the changed values are set.
+ */
 export function fillList(dl: HTMLElement, pairs: [string, string][]): void {
+  const cells = dl.children;
+  if (cells.length === 2 * pairs.length && pairs.every(([k], i) => cells[2 * i].textContent === k)) {
+    pairs.forEach(([, v], i) => setText(cells[2 * i + 1] as HTMLElement, v));
+    return;
+  }
   dl.replaceChildren(
     ...pairs.flatMap(([k, v]) => {
       const dt = document.createElement('dt');

@@ -8,12 +8,12 @@
 import { ArrowHelper, Group, Mesh, PerspectiveCamera } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { Episode, GraspEnv, splitObjectSource, type Policy, type StepResult } from '../../env/index.js';
-import type { LibrarySplit } from '../../objects/index.js';
+import type { LibrarySplit, ObjectSpec } from '../../objects/index.js';
 import { createPolicy, type PolicyName } from '../../policies/index.js';
 import { Renderer } from '../../render/index.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
-import { byId, drawRgb, fillList, fmt, row } from './dom.js';
+import { byId, drawRgb, fillList, fmt, row, setText } from './dom.js';
 import { drawPolicyView, ViewedCemPolicy, type LoadedCheckpoint } from './policy.js';
 
 /** Orbit view size, px. */
@@ -49,6 +49,8 @@ export class LiveView {
   private readonly overlay = new Group();
   /** The served checkpoint, once loaded. */
   checkpoint: LoadedCheckpoint | null = null;
+  /** The episode's objects as the table shows them (the env hands out one array per episode). */
+  private tabledObjects: readonly ObjectSpec[] | null = null;
 
   private constructor(
     readonly settings: LiveSettings,
@@ -107,10 +109,17 @@ export class LiveView {
     return result;
   }
 
-  /** The orbit view and the robot camera image of the current observation. */
+  /**
+   * The orbit view and the robot camera image of the current observation. The
+   * orbit view's commands are flushed at once, so the GPU process rasterizes it
+   * while the page updates its panel, instead of after the frame's last script.
+   */
   drawViews(): void {
     const t0 = performance.now();
-    if (this.orbitView) this.renderer.drawView(this.camera, this.overlay);
+    if (this.orbitView) {
+      this.renderer.drawView(this.camera, this.overlay);
+      this.renderer.webgl.getContext().flush();
+    }
     const obs = this.episode.obs;
     drawRgb(byId('camera'), obs.image, obs.imageWidth, obs.imageHeight);
     this.viewMs += performance.now() - t0;
@@ -119,7 +128,14 @@ export class LiveView {
   private show(result: StepResult | null): void {
     const { obs, info, steps } = this.episode;
     const { scene } = this.settings;
-    byId('camera-caption').textContent = `robot camera (${obs.imageWidth}×${obs.imageHeight}, what the agent sees)`;
+    const viewed = this.policy instanceof ViewedCemPolicy ? this.policy : null;
+    // The policy's view of the step it just chose, drawn from where the fingertips were then.
+    const tip = (steps.length > 0 ? this.lastTip : null) ?? info.privileged.snapshot.gripper.position;
+    drawPolicyView(this.overlay, viewed?.last ?? null, tip, scene);
+    this.lastTip = [...info.privileged.snapshot.gripper.position];
+    // The views first: the GPU works on them while the panel below is laid out.
+    this.drawViews();
+    setText(byId('camera-caption'), `robot camera (${obs.imageWidth}×${obs.imageHeight}, what the agent sees)`);
     const last = steps.at(-1);
     fillList(byId('episode'), [
       ['scene', this.settings.sceneName],
@@ -135,33 +151,30 @@ export class LiveView {
       ['closed', obs.closed ? 'yes' : 'no'],
       ['height', `${fmt(obs.height * 100, 1)} cm`],
     ]);
-    const viewed = this.policy instanceof ViewedCemPolicy ? this.policy : null;
-    // The policy's view of the step it just chose, drawn from where the fingertips were then.
-    const tip = (steps.length > 0 ? this.lastTip : null) ?? info.privileged.snapshot.gripper.position;
-    drawPolicyView(this.overlay, viewed?.last ?? null, tip, scene);
-    this.lastTip = [...info.privileged.snapshot.gripper.position];
     const prediction = byId('prediction');
     if (viewed) {
       const p = viewed.predictions;
-      prediction.textContent = p.length === 0 ? 'predicted success: —' :
-        `predicted success of the chosen action: ${fmt(p[p.length - 1], 3)} (first step ${fmt(p[0], 3)})`;
+      setText(prediction, p.length === 0 ? 'predicted success: —' :
+        `predicted success of the chosen action: ${fmt(p[p.length - 1], 3)} (first step ${fmt(p[0], 3)})`);
     } else {
-      prediction.textContent = '';
+      setText(prediction, '');
     }
     const outcome = byId('outcome');
     const evaluation = result?.info.evaluation ?? (this.episode.done ? info.evaluation : undefined);
     if (evaluation) {
       outcome.className = evaluation.success ? 'success' : 'failure';
-      outcome.textContent =
+      setText(outcome,
         `${evaluation.success ? 'success' : 'failure'}: fingers ${evaluation.isGrasped ? 'blocked' : 'closed on nothing'}, ` +
-        `drop test ${evaluation.dropDetected ? 'saw a drop' : 'saw no drop'}; ground truth ${evaluation.groundTruthSuccess ? 'lifted' : 'nothing lifted'}`;
+        `drop test ${evaluation.dropDetected ? 'saw a drop' : 'saw no drop'}; ground truth ${evaluation.groundTruthSuccess ? 'lifted' : 'nothing lifted'}`);
     } else {
       outcome.className = '';
-      outcome.textContent = 'running';
+      setText(outcome, 'running');
     }
-    const body = byId<HTMLTableElement>('objects').tBodies[0];
-    body.replaceChildren(...info.privileged.objects.map((o) => row([o.id, o.kind, fmt(o.mass, 3)])));
-    this.drawViews();
+    const { objects } = info.privileged;
+    if (objects !== this.tabledObjects) {
+      byId<HTMLTableElement>('objects').tBodies[0].replaceChildren(...objects.map((o) => row([o.id, o.kind, fmt(o.mass, 3)])));
+      this.tabledObjects = objects;
+    }
   }
 
   /** What the orbit view's overlay holds: arrows (CEM candidates, elites, the chosen action) and heat maps. */
