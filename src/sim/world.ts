@@ -247,6 +247,10 @@ export class GraspWorld implements GraspWorldApi {
     return { objectHeights, liftedObjects, objectsBetweenFingers, descentBlockedBy: this.blockedBy };
   }
 
+  descentBlockedBy(): number | 'wall' | null {
+    return this.blockedBy;
+  }
+
   dispose(): void {
     this.world?.free();
     this.world = null;
