@@ -246,7 +246,7 @@ function supportPoints(part: ConvexPart, down: Vec3): ArrayLike<number> {
  * The statically stable ways `spec` can lie on a flat floor, cached per spec.
  * A library object's are read from the precomputed table (resting-table.ts:
  * the same poses, bit for bit, that `searchRestingPoses` finds, without the
- * search, which is most of a new object's first placement); any other object
+ * search, which was most of a new object's first placement); any other object
  * is searched.
  */
 function restingPoses(spec: ObjectSpec): RestingPose[] {
