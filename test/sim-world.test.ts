@@ -231,9 +231,11 @@ describe('GraspWorld motion', () => {
     expect(world.groundTruth().objectHeights[0]).toBeGreaterThan(-FLOOR_TOLERANCE);
     // Ground truth names what holds the gripper up, and forgets it once the gripper is free again.
     expect(world.groundTruth().descentBlockedBy).toBe(0);
+    expect(world.descentBlockedBy()).toBe(0);
     world.setGripperTarget([position[0] - fingerX, position[1], 0.15], 0);
     world.advance(0.8);
     expect(world.groundTruth().descentBlockedBy).toBeNull();
+    expect(world.descentBlockedBy()).toBeNull();
   });
 });
 

@@ -231,7 +231,7 @@ export class GraspEnv {
     this.phase = this.timing.step;
     const act = decodeAction(action, this.scene);
     this.target = nextTarget(this.target, act, this.scene, this.stepIndex);
-    if (act.close && !this.closed) this.blockedAtClose = this.world.groundTruth().descentBlockedBy;
+    if (act.close && !this.closed) this.blockedAtClose = this.world.descentBlockedBy();
     this.closed = act.close;
     this.world.setFingersClosed(act.close);
     this.world.setGripperTarget([this.target.x, this.target.y, this.target.z], this.target.yaw);
@@ -310,7 +310,7 @@ export class GraspEnv {
   private evaluate(): { evaluation: Evaluation; detector: DetectorVerdict; groundTruth: GroundTruth } {
     const { gripper, success } = this.scene;
     if (!this.closed) {
-      this.blockedAtClose = this.world.groundTruth().descentBlockedBy;
+      this.blockedAtClose = this.world.descentBlockedBy();
       this.closed = true;
       this.world.setFingersClosed(true);
       // Each finger travels half the aperture.

@@ -17,7 +17,7 @@
  */
 export type { ConvexPart, ObjectSpec, ObjectSplit, Primitive, PrimitiveShape } from './types.js';
 export { convexHull, HullError, partVolume, volumeAndCentroid } from './hull.js';
-export { LIBRARY_FAMILIES, LIBRARY_VERSION, PROCEDURAL_COUNT, proceduralId } from './procedural.js';
+export { LIBRARY_FAMILIES, LIBRARY_VERSION, PROCEDURAL_COUNT, proceduralId, proceduralIndex } from './procedural.js';
 export {
   type LibrarySplit,
   LIBRARY_SPLITS,
@@ -28,6 +28,7 @@ export {
   splitOf,
   objectIds,
   getObject,
+  isLibraryObject,
   objectsForSplit,
   sampleObjects,
   assertSplit,

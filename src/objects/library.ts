@@ -130,6 +130,15 @@ export function getObject(id: string, split: LibrarySplit): ObjectSpec {
   return spec;
 }
 
+/**
+ * Whether `spec` is the library's own object for its id, the one `getObject`
+ * returns (not a copy or a look-alike): what was precomputed from the library
+ * holds for it.
+ */
+export function isLibraryObject(spec: ObjectSpec): boolean {
+  return cache.get(spec.id) === spec;
+}
+
 /** Every object of one side of the split, in id order. */
 export function objectsForSplit(split: LibrarySplit): ObjectSpec[] {
   return objectIds(split).map((id) => getObject(id, split));

@@ -8,9 +8,10 @@
  * `GripperPose`: position x, y of the palm centre, z = fingertip height above
  * the bin floor, rotated by `yaw` about world z.
  */
-import { convexHull, convexHull2d, volumeAndCentroid, type ConvexPart, type ObjectSpec } from '../objects/index.js';
+import { convexHull, convexHull2d, isLibraryObject, LIBRARY_VERSION, proceduralIndex, volumeAndCentroid, type ConvexPart, type ObjectSpec } from '../objects/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
+import { restingDownsOf } from './resting-table.js';
 import type { BodyPose, Quat, Vec3 } from './types.js';
 
 /** Lowest fingertip height the palm may be driven to, m: just clear of the floor so closing fingers don't drag on it. */
@@ -144,7 +145,7 @@ const CONTACT_TOLERANCE = 1e-4;
 const STABILITY_MARGIN = 1e-3;
 
 /** A way for an object to lie on the floor: which object-frame direction points down, and its extents that way. */
-interface RestingPose {
+export interface RestingPose {
   /** Unit vector, object frame, that points straight down. */
   down: Vec3;
   /** Height of the object origin above the floor, m. */
@@ -242,14 +243,46 @@ function supportPoints(part: ConvexPart, down: Vec3): ArrayLike<number> {
 }
 
 /**
- * The statically stable ways `spec` can lie on a flat floor. Candidate down
- * directions are the object axes and every hull face normal; a candidate is
- * stable when the centre of mass projects inside the polygon of the vertices
- * touching the supporting plane. Cached per spec.
+ * The statically stable ways `spec` can lie on a flat floor, cached per spec.
+ * A library object's are read from the precomputed table (resting-table.ts:
+ * the same poses, bit for bit, that `searchRestingPoses` finds, without the
+ * search, which was most of a new object's first placement); any other object
+ * is searched.
  */
 function restingPoses(spec: ObjectSpec): RestingPose[] {
-  const cached = restingCache.get(spec);
-  if (cached) return cached;
+  let poses = restingCache.get(spec);
+  if (!poses) {
+    const downs = tabulatedRestingDowns(spec);
+    if (downs === undefined) poses = searchRestingPoses(spec);
+    else if (downs === null) poses = [fallbackRestingPose(spec)];
+    else {
+      const com = centreOfMass(spec);
+      poses = downs.map((n) => restingPoseAlong(spec, com, n, supportAlong(spec, n)));
+    }
+    restingCache.set(spec, poses);
+  }
+  return poses;
+}
+
+/**
+ * The down directions of a library object's resting poses from the table, in
+ * the search's order; null when the search found none (the fallback pose);
+ * undefined when `spec` is not the library's own object of this library
+ * version (a copy or a look-alike could differ from what the table was made from).
+ */
+function tabulatedRestingDowns(spec: ObjectSpec): Vec3[] | null | undefined {
+  if (!isLibraryObject(spec)) return undefined;
+  return restingDownsOf(LIBRARY_VERSION, proceduralIndex(spec.id));
+}
+
+/**
+ * Search for the statically stable ways `spec` can lie on a flat floor.
+ * Candidate down directions are the object axes and every hull face normal;
+ * a candidate is stable when the centre of mass projects inside the polygon
+ * of the vertices touching the supporting plane. Exported for the table's
+ * generator and its test; everything else asks `restingPoses`.
+ */
+export function searchRestingPoses(spec: ObjectSpec): RestingPose[] {
   const com = centreOfMass(spec);
   const candidates = new Map<string, Vec3>();
   const add = (n: Vec3): void => {
@@ -287,12 +320,8 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
   // Support height along every candidate first; the stability test (the costly part) runs in order of
   // centre-of-mass height and stops once the remaining candidates are too tall to be drawn.
   const ranked = [...candidates.values()].map((n) => {
-    let support = -Infinity;
-    for (const part of spec.parts) {
-      const v = part.vertices;
-      for (let i = 0; i < v.length; i += 3) support = Math.max(support, v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2]);
-    }
-    return { n, support, comHeight: support - (com[0] * n[0] + com[1] * n[1] + com[2] * n[2]) };
+    const support = supportAlong(spec, n);
+    return { n, support, comHeight: comHeightAlong(com, n, support) };
   });
   ranked.sort((a, b) => a.comHeight - b.comHeight);
   const broad: RestingPose[] = [];
@@ -303,13 +332,7 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
     const u = normalize(crossVec(n, helper));
     const w = crossVec(n, u);
     const contacts: [number, number][] = [];
-    let f2 = 0;
     for (const part of spec.parts) {
-      const v = part.vertices;
-      for (let i = 0; i < v.length; i += 3) {
-        const d = v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2];
-        f2 = Math.max(f2, v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2] - d * d);
-      }
       const s = supportPoints(part, n);
       for (let i = 0; i < s.length; i += 3) {
         if (s[i] * n[0] + s[i + 1] * n[1] + s[i + 2] * n[2] < support - CONTACT_TOLERANCE) continue;
@@ -320,14 +343,44 @@ function restingPoses(spec: ObjectSpec): RestingPose[] {
       }
     }
     if (!insideHull2d(contacts, STABILITY_MARGIN)) continue;
-    broad.push({ down: n, originHeight: support, comHeight, footprint: Math.sqrt(Math.max(0, f2)) });
+    broad.push(restingPoseAlong(spec, com, n, support));
   }
-  if (broad.length === 0) {
-    // No stable face found (degenerate input): lie on -z and let physics settle it.
-    broad.push({ down: [0, 0, -1], originHeight: -lowestPoint(spec, { position: [0, 0, 0], quaternion: [0, 0, 0, 1] }), comHeight: 0, footprint: objectRadius(spec) });
-  }
-  restingCache.set(spec, broad);
+  // No stable face found (degenerate input): lie on -z and let physics settle it.
+  if (broad.length === 0) broad.push(fallbackRestingPose(spec));
   return broad;
+}
+
+/** Height of the supporting plane along unit `n` (object frame): the largest v·n over every vertex, m. */
+function supportAlong(spec: ObjectSpec, n: Vec3): number {
+  let support = -Infinity;
+  for (const part of spec.parts) {
+    const v = part.vertices;
+    for (let i = 0; i < v.length; i += 3) support = Math.max(support, v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2]);
+  }
+  return support;
+}
+
+function comHeightAlong(com: Vec3, n: Vec3, support: number): number {
+  return support - (com[0] * n[0] + com[1] * n[1] + com[2] * n[2]);
+}
+
+/** The resting pose with unit `n` (object frame) pointing down, its supporting plane at `support` along `n`. */
+function restingPoseAlong(spec: ObjectSpec, com: Vec3, n: Vec3, support: number): RestingPose {
+  // Footprint: the largest distance of a vertex from the vertical through the origin, squared.
+  let f2 = 0;
+  for (const part of spec.parts) {
+    const v = part.vertices;
+    for (let i = 0; i < v.length; i += 3) {
+      const d = v[i] * n[0] + v[i + 1] * n[1] + v[i + 2] * n[2];
+      f2 = Math.max(f2, v[i] * v[i] + v[i + 1] * v[i + 1] + v[i + 2] * v[i + 2] - d * d);
+    }
+  }
+  return { down: n, originHeight: support, comHeight: comHeightAlong(com, n, support), footprint: Math.sqrt(Math.max(0, f2)) };
+}
+
+/** Lying on -z, for an object with no stable face (degenerate input); physics settles it. */
+function fallbackRestingPose(spec: ObjectSpec): RestingPose {
+  return { down: [0, 0, -1], originHeight: -lowestPoint(spec, { position: [0, 0, 0], quaternion: [0, 0, 0, 1] }), comHeight: 0, footprint: objectRadius(spec) };
 }
 
 /** Outward (unnormalised) normal of triangle `f` (index of its first corner in `t`): down when the face is on the floor. */

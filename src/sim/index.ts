@@ -45,8 +45,9 @@
  *   with the object's).
  * - Reset: a fresh Rapier world; objects placed by `dropPoses(...)` (seeded):
  *   each on one of its statically stable faces (its centre of mass inside the
- *   contact polygon; broad faces only), random yaw, 0.5 mm above the floor, apart
- *   from the others unless the bin is crowded (then above them). Then stepped
+ *   contact polygon; broad faces only; library objects' are precomputed in
+ *   resting-table.ts, others searched on first use), random yaw, 0.5 mm above
+ *   the floor, apart from the others unless the bin is crowded (then above them). Then stepped
  *   until all have been at rest for 3 checks 4 steps apart (median ~16 steps; a
  *   random drop needed ~120) or
  *   `physics.settleTime` runs out; then the gripper is added, open, at
@@ -79,9 +80,12 @@ export {
   gripperWorkspace,
   lowestPoint,
   objectRadius,
+  searchRestingPoses,
   stepToward,
   yawQuaternion,
   type GripperGeometry,
+  type RestingPose,
   type Workspace,
 } from './geometry.js';
+export { encodeRestingDowns, restingDownsOf } from './resting-table.js';
 export type { BodyPose, GraspWorldApi, GripperPose, GroundTruth, Quat, SceneSnapshot, Vec3 } from './types.js';

@@ -65,6 +65,8 @@ export interface GraspWorldApi {
   /** Finger-pad distance, m. */
   aperture(): number;
   groundTruth(): GroundTruth;
+  /** `groundTruth().descentBlockedBy` alone, without measuring every object (env reads it at every close). */
+  descentBlockedBy(): number | 'wall' | null;
   /** Free the Rapier world. */
   dispose(): void;
 }

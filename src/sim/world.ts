@@ -247,6 +247,10 @@ export class GraspWorld implements GraspWorldApi {
     return { objectHeights, liftedObjects, objectsBetweenFingers, descentBlockedBy: this.blockedBy };
   }
 
+  descentBlockedBy(): number | 'wall' | null {
+    return this.blockedBy;
+  }
+
   dispose(): void {
     this.world?.free();
     this.world = null;
@@ -273,7 +277,7 @@ export class GraspWorld implements GraspWorldApi {
   }
 
   private stepOnce(): void {
-    this.world!.step();
+    stepPhysics(this.world!);
     this.stepsSinceReset++;
   }
 
@@ -423,6 +427,30 @@ export class GraspWorld implements GraspWorldApi {
       ...this.fingers.map((f) => ({ body: f.body, shape: new RAPIER.Cuboid(fhx, fhy, fhz), offsetZ: 0 })),
     ];
   }
+}
+
+/**
+ * One physics step: what `World.step()` does minus its bookkeeping for soft
+ * bodies. After every step, `World.step()` also wraps the bodies and colliders
+ * that soft-body tearing created and drops those it removed, by walking every
+ * body and collider through a wasm call each (`mapNewSoftBodies`): about a
+ * tenth of a step here, growing with the collider count, for soft bodies this
+ * world never has. The pipeline step is the whole of the physics.
+ */
+export function stepPhysics(world: RAPIER.World): void {
+  world.physicsPipeline.step(
+    world.gravity,
+    world.integrationParameters,
+    world.islands,
+    world.broadPhase,
+    world.narrowPhase,
+    world.bodies,
+    world.colliders,
+    world.softBodies,
+    world.impulseJoints,
+    world.multibodyJoints,
+    world.ccdSolver,
+  );
 }
 
 function atRest(body: RAPIER.RigidBody): boolean {
