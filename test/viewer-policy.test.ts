@@ -108,13 +108,15 @@ describe('a checkpoint in pincer view', () => {
     expect(await page.textContent('#error')).toBe('');
   });
 
-  it('shows an unknown backend in the URL as an error on the page and keeps the built-in policies', async () => {
-    const page = await open(good, { query: '?backend=cuda' });
-    expect(await page.textContent('#error')).toBe('backend=cuda: not a tfjs backend the page can use (webgl|wasm)');
-    expect(await page.getAttribute('#status', 'data-backend')).toBeNull();
-    expect(await page.locator('#policy option[value="checkpoint"]').count()).toBe(0);
-    await page.click('#step');
-    expect(await page.textContent('#episode')).toMatch(/step1 \//);
+  it('shows an unknown backend in the URL as an error on the page, with or without a checkpoint, and keeps the built-in policies', async () => {
+    for (const policy of [good, 'random']) {
+      const page = await open(policy, { query: '?backend=cuda' });
+      expect(await page.textContent('#error'), policy).toBe('backend=cuda: not a tfjs backend the page can use (webgl|wasm)');
+      expect(await page.getAttribute('#status', 'data-backend')).toBeNull();
+      expect(await page.locator('#policy option[value="checkpoint"]').count()).toBe(0);
+      await page.click('#step');
+      expect(await page.textContent('#episode')).toMatch(/step1 \//);
+    }
   });
 
   it('shows a corrupt checkpoint as an error on the page and keeps the built-in policies', async () => {

@@ -114,16 +114,18 @@ async function main(): Promise<void> {
   const splitSelect = select('split', config.splits);
   const policySelect = select('policy', config.policies.filter((p) => p === 'checkpoint' || (POLICY_NAMES as readonly string[]).includes(p)));
   let checkpoint: LoadedCheckpoint | null = null;
-  if (config.checkpoint) {
-    setStatus(`loading checkpoint ${config.checkpoint.name}…`);
-    try {
-      checkpoint = await loadCheckpoint(config.checkpoint, requestedBackend());
+  try {
+    // Checked with or without a checkpoint: a mistyped ?backend= is said, not ignored.
+    const backend = requestedBackend();
+    if (config.checkpoint) {
+      setStatus(`loading checkpoint ${config.checkpoint.name}…`);
+      checkpoint = await loadCheckpoint(config.checkpoint, backend);
       byId('status').dataset.backend = checkpoint.backend;
-    } catch (err) {
-      // The page stays usable with the built-in policies; the error says what is wrong with the checkpoint.
-      showError(err);
-      policySelect.querySelector('option[value="checkpoint"]')?.remove();
     }
+  } catch (err) {
+    // The page stays usable with the built-in policies; the error says what is wrong with the checkpoint or the URL.
+    showError(err);
+    policySelect.querySelector('option[value="checkpoint"]')?.remove();
   }
 
   const rebuild = async (): Promise<void> => {
