@@ -16,6 +16,7 @@ import { createGraspEnv, runEpisode, splitObjectSource, type EpisodeRecord } fro
 import { createPolicy, type PolicyName } from '../src/policies/index.js';
 import { bundlePage, CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM, type ViewerServer } from '../src/viewer/index.js';
 import { pixelValueVariance } from './pixels.js';
+import { playEpisode } from './viewer-page.js';
 
 
 /** Episodes checked in both runtimes: the privileged scripted grasper and the random baseline. */
@@ -37,20 +38,6 @@ async function pixelVariance(selector: string): Promise<number> {
   const png = await page.locator(selector).screenshot();
   const { data } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return pixelValueVariance(data);
-}
-
-/** Run one episode in the page through its controls, to the end; → what the page shows. */
-async function playEpisode(policy: PolicyName, seed: number): Promise<{ outcome: string; cls: string; steps: number; success: boolean | null }> {
-  await page.selectOption('#policy', policy);
-  await page.fill('#seed', String(seed));
-  await page.click('#reset');
-  await page.selectOption('#speed', '0');
-  await page.click('#play');
-  await page.waitForFunction(() => /^(success|failure)$/.test(document.getElementById('outcome')!.className), null, { timeout: 60_000 });
-  const outcome = (await page.textContent('#outcome')) ?? '';
-  const cls = (await page.getAttribute('#outcome', 'class')) ?? '';
-  const state = await page.evaluate(() => (window as unknown as { pincerViewer: { episode(): { steps: number; success: boolean | null } } }).pincerViewer.episode());
-  return { outcome, cls, ...state };
 }
 
 beforeAll(async () => {
@@ -94,7 +81,7 @@ describe('pincer view in headless Chromium', () => {
 
   it('runs episodes to the end with the same outcome as in Node (same seed, scene and policy)', async () => {
     for (const [i, { policy, seed }] of EPISODES.entries()) {
-      const shown = await playEpisode(policy, seed);
+      const shown = await playEpisode(page, policy, seed);
       expect(shown.cls, `${policy} seed ${seed}`).toBe(node[i].success ? 'success' : 'failure');
       expect(shown.outcome).toMatch(node[i].groundTruthSuccess ? /ground truth lifted/ : /ground truth nothing lifted/);
       expect(shown.steps, `${policy} seed ${seed}`).toBe(node[i].steps.length);

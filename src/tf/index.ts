@@ -23,14 +23,14 @@
  * learnerStep's output 'logit' applies log loss to the logits directly.
  *
  * This surface is portable (the viewer page runs the network with
- * `initBrowserBackend`: WebGL, else wasm); Node's `initBackend` is in `./node.ts`.
+ * `initBrowserBackend`: WebGL, else wasm, or the one asked for); Node's `initBackend` is in `./node.ts`.
  *
  * On wasm, initBackend registers Conv2DBackpropFilter (missing in
  * tfjs-backend-wasm 4.22) and replaces Conv2DBackpropInput and transposed
  * BatchMatMul/_FusedMatMul with faster compositions, so plain tf.conv2d /
  * tf.layers gradients work and are fast too.
  */
-export { initBrowserBackend, type BrowserBackendName } from './browser-backend.js';
+export { initBrowserBackend, parseBrowserBackend, type BrowserBackendName } from './browser-backend.js';
 export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
 export { conv2dRelu } from './layers.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, featureSize, type QNetConfig, type ConvLayerSpec, type NamedVariable } from './qnet.js';

@@ -121,7 +121,8 @@ Examples:
   pincer view                                   # then open the printed URL
   pincer view --dataset data/scripted-1k --no-open
   pincer view --scene scenes/bin-easy.json --policy random --port 9000
-  pincer view --policy runs/easy --scene scenes/bin-easy.json     # the run's best checkpoint, live with CEM arrows and a heat map`,
+  pincer view --policy runs/easy --scene scenes/bin-easy.json     # the run's best checkpoint, live with CEM arrows and a heat map
+  pincer view --policy runs/easy --no-open      # open the URL with ?backend=wasm to run the checkpoint on tfjs's wasm backend (default: WebGL, else wasm)`,
     )
     .action(async (opts: ViewOptions) => {
       const server = await startView(opts);

@@ -6,6 +6,7 @@
 import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, type PolicyName } from '../../policies/index.js';
 import { parseScene } from '../../scene/index.js';
+import { parseBrowserBackend, type BrowserBackendName } from '../../tf/index.js';
 import type { ViewerConfig } from '../protocol.js';
 import { byId, fetchJson, showError } from './dom.js';
 import { LiveView, type PolicyChoice } from './live.js';
@@ -35,6 +36,12 @@ function seed(): number {
   const value = Number(byId<HTMLInputElement>('seed').value);
   if (!Number.isInteger(value) || value < 0) throw new Error(`seed must be a non-negative integer, got '${byId<HTMLInputElement>('seed').value}'`);
   return value;
+}
+
+/** The tfjs backend the page's URL asks for (`?backend=webgl|wasm`); none: WebGL, else wasm. */
+function requestedBackend(): BrowserBackendName | undefined {
+  const value = new URLSearchParams(location.search).get('backend');
+  return value === null ? undefined : parseBrowserBackend(value);
 }
 
 function setStatus(text: string): void {
@@ -107,16 +114,18 @@ async function main(): Promise<void> {
   const splitSelect = select('split', config.splits);
   const policySelect = select('policy', config.policies.filter((p) => p === 'checkpoint' || (POLICY_NAMES as readonly string[]).includes(p)));
   let checkpoint: LoadedCheckpoint | null = null;
-  if (config.checkpoint) {
-    setStatus(`loading checkpoint ${config.checkpoint.name}…`);
-    try {
-      checkpoint = await loadCheckpoint(config.checkpoint);
+  try {
+    // Checked with or without a checkpoint: a mistyped ?backend= is said, not ignored.
+    const backend = requestedBackend();
+    if (config.checkpoint) {
+      setStatus(`loading checkpoint ${config.checkpoint.name}…`);
+      checkpoint = await loadCheckpoint(config.checkpoint, backend);
       byId('status').dataset.backend = checkpoint.backend;
-    } catch (err) {
-      // The page stays usable with the built-in policies; the error says what is wrong with the checkpoint.
-      showError(err);
-      policySelect.querySelector('option[value="checkpoint"]')?.remove();
     }
+  } catch (err) {
+    // The page stays usable with the built-in policies; the error says what is wrong with the checkpoint or the URL.
+    showError(err);
+    policySelect.querySelector('option[value="checkpoint"]')?.remove();
   }
 
   const rebuild = async (): Promise<void> => {
@@ -170,7 +179,7 @@ async function main(): Promise<void> {
       overlay: () => live?.overlayCounts() ?? null,
       episode: () => {
         const e = live?.episode;
-        return e && { seed: e.seed, policy: e.policy.name, steps: e.steps.length, done: e.done, success: e.done ? (e.info.evaluation?.success ?? null) : null };
+        return e && { seed: e.seed, policy: e.policy.name, steps: e.steps.length, actions: e.steps.map((s) => Array.from(s.action)), done: e.done, success: e.done ? (e.info.evaluation?.success ?? null) : null };
       },
     },
   });

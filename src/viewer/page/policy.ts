@@ -1,9 +1,10 @@
 /**
  * A trained checkpoint acting in the page: the same QNetwork and CemPolicy as
- * Node, on tfjs's WebGL backend (wasm as the fallback), plus what the policy
- * "thinks": the last CEM iteration's candidates and elites as arrows from the
- * fingertips, and a heat map of predicted success over the (dx, dy) moves of
- * one step at the current height and yaw (with the chosen close/terminate).
+ * Node, on tfjs's WebGL backend (wasm as the fallback, or the one the URL's
+ * `?backend=` asks for), plus what the policy "thinks": the last CEM
+ * iteration's candidates and elites as arrows from the fingertips, and a heat
+ * map of predicted success over the (dx, dy) moves of one step at the current
+ * height and yaw (with the chosen close/terminate).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArrowHelper, BufferAttribute, DoubleSide, Group, Mesh, MeshBasicMaterial, PlaneGeometry, Vector3 } from 'three';
@@ -25,16 +26,19 @@ export interface LoadedCheckpoint {
   name: string;
 }
 
-/** Fetch and decode the served checkpoint; a missing or corrupt one is a CheckpointError naming the file. */
-export async function loadCheckpoint(info: NonNullable<ViewerConfig['checkpoint']>): Promise<LoadedCheckpoint> {
-  const backend = await initBrowserBackend('files/tfjs/');
+/**
+ * Fetch and decode the served checkpoint on tfjs's `backend` (default: WebGL,
+ * else wasm); a missing or corrupt one is a CheckpointError naming the file.
+ */
+export async function loadCheckpoint(info: NonNullable<ViewerConfig['checkpoint']>, backend?: BrowserBackendName): Promise<LoadedCheckpoint> {
+  const inUse = await initBrowserBackend('files/tfjs/', backend);
   const model = await fetchJson<unknown>(`${info.url}${MODEL_FILE}`);
   const res = await fetch(`${info.url}${WEIGHTS_FILE}`);
   if (!res.ok) throw new Error(`${info.url}${WEIGHTS_FILE}: ${res.status} ${(await res.text()).trim()}`);
   const net = decodeCheckpoint(model, new Uint8Array(await res.arrayBuffer()), info.name);
   const saved = (info.runConfig as { qtopt?: Record<string, unknown> } | null)?.qtopt ?? {};
   const config = resolveQtOptConfig({ ...saved, network: { ...net.config, convs: [...net.config.convs] } }, info.name);
-  return { net, config, backend, name: info.name };
+  return { net, config, backend: inUse, name: info.name };
 }
 
 /** The actions the network's head scored in one act() call, in call order ([N, A] each) with their Q ([N]). */
