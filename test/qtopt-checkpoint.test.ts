@@ -96,7 +96,7 @@ describe('checkpoints', () => {
     const fromBytes = decodeCheckpoint(model, new Uint8Array(bytes));
     expect(Array.from(outputs(fromBytes))).toEqual(Array.from(outputs(net)));
     fromBytes.dispose();
-    expect(readCheckpointNetwork(dir)).toEqual({ ...SMALL, ignoredActions: [] });
+    expect(readCheckpointNetwork(dir)).toEqual({ ...SMALL, ignoredActions: [], features: 'flatten', spatialUnits: 0 });
     net.dispose();
   });
 
