@@ -20,7 +20,8 @@
  * the same way. Q = sigmoid(logit).
  *
  * Shape legend: B images, N actions per image, A action dims, S state dims,
- * F flattened conv features, U head units, Ua action units.
+ * F head features (the flattened last conv map and/or 2 keypoint coordinates per
+ * channel), U head units, Ua action units, L conv-map cells, Us spatial-head units.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM } from '../env/index.js';
