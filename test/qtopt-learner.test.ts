@@ -193,10 +193,11 @@ describe('QtOptLearner', () => {
     expect(new Set(batch.weights).size).toBeGreaterThan(1);
   });
 
-  it('same seed and batches give the same stats bit for bit', () => {
+  it.each([0, 3])('same seed and batches give the same stats bit for bit (replay.imageShift %i)', (imageShift) => {
+    const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, imageShift } });
     const run = () => {
-      const replay = syntheticReplay(30, 9);
-      const learner = new QtOptLearner(CONFIG, 4);
+      const replay = syntheticReplay(30, 9, config);
+      const learner = new QtOptLearner(config, 4);
       const batch = replay.createBatch(32);
       const rng = new Rng(10);
       const losses: number[] = [];
@@ -208,5 +209,19 @@ describe('QtOptLearner', () => {
       return losses;
     };
     expect(run()).toEqual(run());
+  });
+
+  it('replay.imageShift changes what the learner trains on: the same batch gives another loss', () => {
+    const lossOf = (imageShift: number) => {
+      const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, imageShift } });
+      const replay = syntheticReplay(30, 9, config);
+      const learner = new QtOptLearner(config, 4);
+      const batch = replay.createBatch(32);
+      replay.sample(new Rng(10), batch);
+      const { loss } = learner.step(batch, 1);
+      learner.dispose();
+      return loss;
+    };
+    expect(lossOf(3)).not.toBe(lossOf(0));
   });
 });
