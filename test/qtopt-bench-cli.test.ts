@@ -1,11 +1,13 @@
 /**
  * `pincer bench qtopt`: one JSON object with the policy and learner figures at a
  * config's network, no leaked tensors; a bad --config is a one-line usage error.
+ * `pincer bench grasp`: held-out loss and AUC per collecting policy on a real dataset.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli, ensureBuilt } from './built-cli.js';
 import { runCli } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pincer-bench-qtopt-'));
@@ -38,4 +40,34 @@ describe('pincer bench qtopt', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe(`pincer: ${bad}: bellman: unknown key gama`);
   });
+});
+
+describe('pincer bench grasp', () => {
+  it('trains on a dataset’s final grasps and reports held-out loss and AUC overall and within each policy', async () => {
+    ensureBuilt('dist/data/collect-worker.js', ['src/data']);
+    const scene = file('scene.json', JSON.stringify({ camera: { width: 16, height: 16 }, objects: { count: 2 } }));
+    const data = join(dir, 'grasps');
+    // Collector processes run the built CLI's worker.
+    const collected = cli(['collect', '--policy', 'mixture:scripted=0.5,random+close:0=0.5', '--episodes', '40', '--scene', scene, '--out', data, '--seed', '2', '--json']);
+    expect(collected.status, collected.stderr).toBe(0);
+    const config = file('net16.json', JSON.stringify({ network: { imageHeight: 16, imageWidth: 16, convs: [{ filters: 4, kernelSize: 3, stride: 2 }], actionUnits: 8, headUnits: 8 }, replay: { batchSize: 8 } }));
+    const r = await runCli('bench', 'grasp', '--dataset', data, '--config', config, '--steps', '6', '--eval-every', '3', '--holdout', '0.25', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.train_episodes, out.held_out_episodes]).toEqual([30, 10]);
+    expect(out.evaluations.map((e: { step: number }) => e.step)).toEqual([0, 3, 6]);
+    for (const e of out.evaluations) {
+      expect(e.held_out_loss).toBeGreaterThan(0);
+      expect(Object.keys(e.auc_within).sort()).toEqual(['random', 'scripted']);
+    }
+    expect(out.prior_loss).toBeGreaterThan(0);
+    // Scripted grasps succeed and random ones rarely do, so there is something to rank.
+    expect(out.train_success_rate).toBeGreaterThan(0.2);
+    expect(out.evaluations.at(-1).auc).toBeGreaterThanOrEqual(0);
+    expect(out.tensors_leaked).toBe(0);
+    const wrongSize = await runCli('bench', 'grasp', '--dataset', data, '--json');
+    expect(wrongSize.code).toBe(2);
+    expect(wrongSize.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrongSize.stderr).toMatch(/64/);
+  }, 120_000);
 });

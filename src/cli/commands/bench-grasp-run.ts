@@ -10,7 +10,7 @@ import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
 import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
 import { rocAuc } from '../../report/index.js';
-import { learnerStep } from '../../rl/index.js';
+import { learnerStep, logLoss } from '../../rl/index.js';
 import { initBackend, JsAdam, QNetwork, type QNetConfig } from '../../tf/node.js';
 import { clock, round, since, trackLoad } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
@@ -85,15 +85,9 @@ function gather(data: FinalGrasps, rows: readonly number[], pixels: number, s: n
   return { images, states, actions };
 }
 
-/** Mean log loss of logits against labels. */
-function logLoss(logits: Float32Array, labels: readonly boolean[]): number {
-  let sum = 0;
-  logits.forEach((z, i) => {
-    // log(1 + e^−z) for a positive, log(1 + e^z) for a negative, computed stably.
-    const m = labels[i] ? -z : z;
-    sum += Math.max(m, 0) + Math.log1p(Math.exp(-Math.abs(m)));
-  });
-  return sum / logits.length;
+/** Mean log loss of logits against labels (src/rl's logLoss, the training loss). */
+function meanLogLoss(logits: Float32Array, labels: readonly boolean[]): number {
+  return tf.tidy(() => tf.mean(logLoss(tf.tensor1d(logits), tf.tensor1d(labels.map((l) => (l ? 1 : 0))))).dataSync()[0]!);
 }
 
 export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
@@ -118,7 +112,9 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
   const { imageWidth: w, imageHeight: h, imageChannels: c, stateDim: s, actionDim: a } = config.network;
   const rng = new Rng(opts.seed + 1);
   const b = config.replay.batchSize;
-  const priorLoss = logLoss(Float32Array.from(heldRows, () => Math.log(prior / (1 - prior))), heldLabels);
+  // The train split's success rate as a constant prediction; kept off 0 and 1, where its logit is infinite.
+  const p = Math.min(1 - 1e-6, Math.max(1e-6, prior));
+  const priorLoss = meanLogLoss(Float32Array.from(heldRows, () => Math.log(p / (1 - p))), heldLabels);
 
   const evaluations: Record<string, unknown>[] = [];
   const evaluate = (step: number, trainLoss: number | null) => {
@@ -131,7 +127,7 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
       within[p] = { episodes: idx.length, success_rate: round(idx.filter((i) => heldLabels[i]).length / idx.length), auc: Number.isNaN(auc) ? null : round(auc) };
     }
     const overall = rocAuc(scores, heldLabels);
-    const row = { step, train_loss: trainLoss === null ? null : round(trainLoss), held_out_loss: round(logLoss(logits, heldLabels)), auc: Number.isNaN(overall) ? null : round(overall), auc_within: within };
+    const row = { step, train_loss: trainLoss === null ? null : round(trainLoss), held_out_loss: round(meanLogLoss(logits, heldLabels)), auc: Number.isNaN(overall) ? null : round(overall), auc_within: within };
     evaluations.push(row);
     log(opts, `step ${step}: held-out loss ${row.held_out_loss} (prior ${round(priorLoss)}), AUC ${row.auc}, within ${policies.map((p) => `${p} ${within[p]!.auc}`).join(', ')}`);
   };
