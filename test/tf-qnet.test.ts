@@ -96,6 +96,44 @@ describe('QNetwork', () => {
     for (const n of [net, flat, both]) n.dispose();
   });
 
+
+  it('pool: a max over each window after the ReLU, sized into the head, rejected when not a positive integer', () => {
+    // One 1×1 conv reading red, pooled 4×4: the 16×16 red plane becomes its 4×4 window maxima.
+    const config = { ...SMALL, convs: [{ filters: 1, kernelSize: 1, stride: 1, pool: 4 }] };
+    expect(featureSize(config)).toBe(4 * 4);
+    const net = new QNetwork(config, 0);
+    const named = new Map(net.namedVariables().map((n) => [n.name, n.variable]));
+    expect(named.get('head/image_kernel')!.shape).toEqual([16, SMALL.headUnits]);
+    named.get('conv0/kernel')!.assign(tf.tensor4d([1, 0, 0], [1, 1, 3, 1]));
+    named.get('conv0/bias')!.assign(tf.zeros([1]));
+    // Unpooled, the same image gives a different embedding: the pooled map is what the head reads.
+    const pixels = new Float32Array(16 * 16 * 3);
+    pixels[(5 * 16 + 9) * 3] = 0.7; // row 5, column 9: window (1, 2)
+    pixels[(6 * 16 + 10) * 3] = 0.2; // the same window, smaller
+    const images = tf.tensor4d(pixels, [1, 16, 16, 3]);
+    const weight = new Float32Array(16 * SMALL.headUnits);
+    weight[(1 * 4 + 2) * SMALL.headUnits] = 1; // unit 0 reads window (1, 2) only
+    named.get('head/image_kernel')!.assign(tf.tensor2d(weight, [16, SMALL.headUnits]));
+    named.get('head/state_kernel')!.assign(tf.zeros([3, SMALL.headUnits]));
+    named.get('head/bias')!.assign(tf.zeros([SMALL.headUnits]));
+    const embedding = net.encode(images, tf.zeros([1, 3]) as tf.Tensor2D);
+    expect(embedding.dataSync()[0]).toBeCloseTo(0.7, 5);
+    expect(() => new QNetwork({ ...SMALL, convs: [{ filters: 1, kernelSize: 1, stride: 1, pool: 0 }] }, 0)).toThrow(/convs\[0\]\.pool/);
+    expect(() => new QNetwork({ ...SMALL, convs: [{ filters: 1, kernelSize: 1, stride: 1, pool: 1.5 }] }, 0)).toThrow(/convs\[0\]\.pool/);
+    // features 'max': one value per channel, the map's maximum wherever it is.
+    const maxConfig = { ...SMALL, convs: [{ filters: 1, kernelSize: 1, stride: 1 }], features: 'max' as const };
+    expect(featureSize(maxConfig)).toBe(1);
+    const maxNet = new QNetwork(maxConfig, 0);
+    const maxNamed = new Map(maxNet.namedVariables().map((n) => [n.name, n.variable]));
+    maxNamed.get('conv0/kernel')!.assign(tf.tensor4d([1, 0, 0], [1, 1, 3, 1]));
+    maxNamed.get('conv0/bias')!.assign(tf.zeros([1]));
+    maxNamed.get('head/image_kernel')!.assign(tf.oneHot([0], SMALL.headUnits).toFloat());
+    maxNamed.get('head/state_kernel')!.assign(tf.zeros([3, SMALL.headUnits]));
+    const maxEmbedding = maxNet.encode(images, tf.zeros([1, 3]) as tf.Tensor2D);
+    expect(maxEmbedding.dataSync()[0]).toBeCloseTo(0.7, 5);
+    tf.dispose([images, embedding, maxEmbedding]);
+    for (const n of [net, maxNet]) n.dispose();
+  });
   it('the gripper state changes Q, and is required when stateDim > 0', () => {
     const rng = new Rng(6);
     const net = new QNetwork(SMALL, 6);

@@ -36,6 +36,8 @@ const ConvLayerSchema = z.strictObject({
   kernelSize: positiveInt,
   /** Stride, px ('same' padding). */
   stride: positiveInt,
+  /** Max-pool window and stride after the ReLU, px; absent = none. */
+  pool: positiveInt.optional(),
 });
 
 /**
@@ -70,8 +72,8 @@ export const NetworkSchema = z.strictObject({
   actionUnits: positiveInt.default(64),
   /** Width of the head's hidden layer. */
   headUnits: positiveInt.default(64),
-  /** What the head reads of the last conv map: 'flatten', 'keypoints' (spatial softmax, x and y per channel) or 'both' (src/tf qnet.ts). */
-  features: z.enum(['flatten', 'keypoints', 'both']).default('flatten'),
+  /** What the head reads of the last conv map: 'flatten', 'keypoints' (spatial softmax, x and y per channel), 'both', or 'max' (each channel's maximum) (src/tf qnet.ts). */
+  features: z.enum(['flatten', 'keypoints', 'both', 'max']).default('flatten'),
   /** Width of the spatial head (an OR over the conv map's cells of "graspable here, and this action gets there"); 0 = none; needs keypoints. */
   spatialUnits: z.number().int().min(0).default(0),
   /**
@@ -248,7 +250,7 @@ export const QtOptConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (c.network.spatialUnits > 0 && c.network.features === 'flatten') issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
+    if (c.network.spatialUnits > 0 && (c.network.features === 'flatten' || c.network.features === 'max')) issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
     if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
     if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);

@@ -3,7 +3,7 @@
  * input and an action head, built so the encoder runs once per image and the
  * head scores many candidate actions per image (what CEM needs).
  *
- *   image [B,H,W,C] ─ conv/ReLU × L ─ flatten and/or keypoints [B,F] ─ dense ┐
+ *   image [B,H,W,C] ─ (conv/ReLU/max-pool) × L ─ flatten and/or keypoints [B,F] ─ dense ┐
  *   state [B,S] ───────────────────────────────── dense ─ + ┴─► embedding [B,U]   (encode)
  *   action [B·N,A] ─ dense/ReLU [B·N,Ua] ─ dense ─► [B·N,U] ┐
  *                                   + embedding, per image ─┴─ ReLU ─ dense 1 ─► logit [B·N]  (head)
@@ -35,6 +35,12 @@ export interface ConvLayerSpec {
   readonly kernelSize: number;
   /** Stride, pixels; padding is always 'same'. */
   readonly stride: number;
+  /**
+   * Max-pool window and stride after the ReLU, pixels ('same' padding); absent or 1 = none.
+   * Pooling shares a local detector across positions (a gripper over an object is the same
+   * pattern anywhere in the bin), which strided convs feeding a flatten head do not.
+   */
+  readonly pool?: number;
 }
 
 export interface QNetConfig {
@@ -60,10 +66,13 @@ export interface QNetConfig {
   /**
    * What the head reads of the last conv map [H',W',C']: 'flatten' (all H'·W'·C' values),
    * 'keypoints' (a spatial softmax per channel: its expected image x, y in [-1, 1], 2·C'
-   * values; Levine et al. 2016) or 'both'. Keypoints put "where" in a few inputs, so the
-   * head can compare the gripper's position with an object's linearly. Absent = 'flatten'.
+   * values; Levine et al. 2016), 'both', or 'max' (each channel's maximum over the map, C'
+   * values). Keypoints put "where" in a few inputs, so the head can compare the gripper's
+   * position with an object's linearly. 'max' asks only whether a local pattern (the gripper
+   * over something graspable) occurs anywhere, so every position's examples train the same
+   * weights. Absent = 'flatten'.
    */
-  readonly features?: 'flatten' | 'keypoints' | 'both';
+  readonly features?: 'flatten' | 'keypoints' | 'both' | 'max';
   /**
    * Width Us of the spatial head (0 or absent = none). It asks, for every cell l of the
    * last conv map, "is there something to grasp here, and does this action bring the
@@ -104,18 +113,25 @@ function convOutputShape(config: QNetConfig): [number, number, number] {
   let h = config.imageHeight;
   let w = config.imageWidth;
   for (const conv of config.convs) {
-    h = Math.ceil(h / conv.stride);
-    w = Math.ceil(w / conv.stride);
+    const pool = conv.pool ?? 1;
+    h = Math.ceil(Math.ceil(h / conv.stride) / pool);
+    w = Math.ceil(Math.ceil(w / conv.stride) / pool);
   }
   const channels = config.convs.length > 0 ? config.convs[config.convs.length - 1]!.filters : config.imageChannels;
   return [h, w, channels];
 }
 
-/** Feature length F the head reads for a config: the flattened map, 2 keypoint coordinates per channel, or both. */
+/** Whether the head reads keypoints ('keypoints' or 'both'). */
+function hasKeypoints(config: QNetConfig): boolean {
+  return config.features === 'keypoints' || config.features === 'both';
+}
+
+/** Feature length F the head reads for a config: the flattened map, 2 keypoint coordinates per channel, both, or a max per channel. */
 export function featureSize(config: QNetConfig): number {
   const [h, w, c] = convOutputShape(config);
   const features = config.features ?? 'flatten';
-  return (features === 'keypoints' ? 0 : h * w * c) + (features === 'flatten' ? 0 : 2 * c);
+  if (features === 'max') return c;
+  return (features === 'keypoints' ? 0 : h * w * c) + (hasKeypoints(config) ? 2 * c : 0);
 }
 
 /** [H'·W', 2] image coordinates (x, y) in [-1, 1] of each conv-map cell's centre, row-major. */
@@ -184,10 +200,14 @@ export class QNetwork {
     for (const key of ['imageHeight', 'imageWidth', 'imageChannels', 'actionDim', 'actionUnits', 'headUnits'] as const) {
       if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`QNetConfig.${key} must be a positive integer, got ${config[key]}`);
     }
+    config.convs.forEach((conv, i) => {
+      const pool = conv.pool ?? 1;
+      if (!Number.isInteger(pool) || pool < 1) throw new RangeError(`QNetConfig.convs[${i}].pool must be a positive integer, got ${pool}`);
+    });
     if (!Number.isInteger(config.stateDim) || config.stateDim < 0) throw new RangeError(`QNetConfig.stateDim must be an integer >= 0, got ${config.stateDim}`);
     const us = config.spatialUnits ?? 0;
     if (!Number.isInteger(us) || us < 0) throw new RangeError(`QNetConfig.spatialUnits must be an integer >= 0, got ${us}`);
-    if (us > 0 && (config.features ?? 'flatten') === 'flatten') throw new RangeError("QNetConfig.spatialUnits needs features 'keypoints' or 'both'");
+    if (us > 0 && !hasKeypoints(config)) throw new RangeError("QNetConfig.spatialUnits needs features 'keypoints' or 'both'");
     this.config = config;
     const rng = new Rng(seed);
     const networkId = nextNetworkId++;
@@ -223,7 +243,7 @@ export class QNetwork {
     this.actionBias = variable(tf.zeros([config.actionUnits]), 'action/bias');
     this.outWeight = variable(glorot(rng, [config.headUnits, 1], config.headUnits, 1), 'out/kernel');
     this.outBias = variable(tf.zeros([1]), 'out/bias');
-    if ((config.features ?? 'flatten') !== 'flatten') {
+    if (hasKeypoints(config)) {
       const [mh, mw] = convOutputShape(config);
       this.keypointGain = variable(tf.scalar(1), 'keypoints/gain');
       this.cells = cellCoordinates(mh, mw);
@@ -315,6 +335,8 @@ export class QNetwork {
     let h: tf.Tensor4D = images;
     this.config.convs.forEach((conv, i) => {
       h = conv2dRelu(h, this.convKernels[i]!, this.convBiases[i]!, conv.stride);
+      const pool = conv.pool ?? 1;
+      if (pool > 1) h = tf.maxPool(h, pool, pool, 'same');
     });
     return h;
   }
@@ -339,12 +361,13 @@ export class QNetwork {
     });
   }
 
-  /** The head's view of the last conv map [B,H',W',C']: flattened, keypoints, or both → [B, F]. */
+  /** The head's view of the last conv map [B,H',W',C']: flattened, keypoints, both, or a max per channel → [B, F]. */
   private features(map: tf.Tensor4D): tf.Tensor2D {
     const [b, mh, mw, c] = map.shape;
     const features = this.config.features ?? 'flatten';
     const flat = (): tf.Tensor2D => tf.reshape(map, [b, mh * mw * c]) as tf.Tensor2D;
     if (features === 'flatten') return flat();
+    if (features === 'max') return tf.max(map, [1, 2]) as tf.Tensor2D;
     const keypoints = this.spatialSoftmax(map);
     return features === 'keypoints' ? keypoints : (tf.concat([flat(), keypoints], 1) as tf.Tensor2D);
   }
