@@ -19,16 +19,17 @@ describe('--policy parser', () => {
     });
     expect(parsePolicySpec('scripted+eps:0.2')).toEqual({ kind: 'epsilon', base: 'scripted', epsilon: 0.2 });
     expect(parsePolicySpec('scripted+noise:0.3')).toEqual({ kind: 'noise', base: 'scripted', std: 0.3 });
-    expect(parsePolicySpec('random+down:0.9')).toEqual({ kind: 'random', down: 0.9, close: null });
+    expect(parsePolicySpec('random+down:0.9')).toEqual({ kind: 'random', down: 0.9, close: null, hold: 0 });
     expect(parsePolicySpec('mixture:scripted+noise:0.3=0.8,random+down:0.9=0.2')).toEqual({
       kind: 'mixture',
       components: [
         { spec: { kind: 'noise', base: 'scripted', std: 0.3 }, weight: 0.8 },
-        { spec: { kind: 'random', down: 0.9, close: null }, weight: 0.2 },
+        { spec: { kind: 'random', down: 0.9, close: null, hold: 0 }, weight: 0.2 },
       ],
     });
-    expect(parsePolicySpec('random+down:0.9+close:0.1')).toEqual({ kind: 'random', down: 0.9, close: 0.1 });
-    expect(parsePolicySpec('random+close:0')).toEqual({ kind: 'random', down: 0, close: 0 });
+    expect(parsePolicySpec('random+down:0.9+close:0.1')).toEqual({ kind: 'random', down: 0.9, close: 0.1, hold: 0 });
+    expect(parsePolicySpec('random+close:0')).toEqual({ kind: 'random', down: 0, close: 0, hold: 0 });
+    expect(parsePolicySpec('random+down:0.9+close:0+hold:2')).toEqual({ kind: 'random', down: 0.9, close: 0, hold: 2 });
     expect(parsePolicySpec('checkpoint:runs/a/ckpt')).toEqual({ kind: 'checkpoint', path: 'runs/a/ckpt' });
   });
 
@@ -43,7 +44,10 @@ describe('--policy parser', () => {
       ['scripted+close:0.5', /\+close applies to the random policy only/],
       ['random+down:0.5+down:0.6', /\+down given twice/],
       ['random+close:2', /close must be a number in \[0, 1\]/],
-      ['scripted+noise:0.1+eps:0.1', /only the random policy takes two modifiers/],
+      ['scripted+noise:0.1+eps:0.1', /only the random policy takes several modifiers/],
+      ['scripted+hold:2', /\+hold applies to the random policy only/],
+      ['random+hold:1.5', /hold must be a whole number of steps >= 0/],
+      ['random+hold:2+hold:3', /\+hold given twice/],
       ['scripted+noise:-1', /noise must be a number >= 0/],
       ['scripted+wobble:1', /unknown modifier '\+wobble'/],
       ['scripted+eps:1.5', /eps must be a number in \[0, 1\]/],
@@ -60,6 +64,22 @@ describe('--policy parser', () => {
       expect(error, text).toBeInstanceOf(PolicySpecError);
       expect((error as Error).message, text).toMatch(pattern);
       expect((error as Error).message.includes('\n')).toBe(false);
+    }
+  });
+
+  it('+hold keeps x, y and yaw still in the last K steps only, with the same draws as without it', () => {
+    const held = buildPolicy(parsePolicySpec('random+down:0.9+hold:2'), scene);
+    const free = buildPolicy(parsePolicySpec('random+down:0.9'), scene);
+    held.reset(new Rng(3));
+    free.reset(new Rng(3));
+    const last = scene.episode.maxSteps;
+    for (let step = 0; step < last; step++) {
+      const a = held.act(obs, { step } as StepInfo);
+      const b = free.act(obs, { step } as StepInfo);
+      const holding = step >= last - 2;
+      for (const d of [0, 1, 3]) expect(a[d], `step ${step} dim ${d}`).toBe(holding ? 0 : b[d]);
+      for (const d of [2, 4, 5]) expect(a[d], `step ${step} dim ${d}`).toBe(b[d]);
+      if (!holding) expect(Math.abs(a[0]!) + Math.abs(a[1]!)).toBeGreaterThan(0);
     }
   });
 

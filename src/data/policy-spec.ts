@@ -6,6 +6,7 @@
  *   scripted+noise:0.3                     Gaussian noise (std 0.3, action units) on every action dim, clipped to [-1, 1]
  *   random+down:0.9                        the random policy, moving straight down (dz = -1) with probability 0.9 (Quillen et al. 2018)
  *   random+down:0.9+close:0.1              … and closing the fingers with probability 0.1 per step (else open), not half the time
+ *   random+down:0.9+hold:2                 … and holding x, y and yaw still in the episode's last 2 steps (the grasp is made where it stopped)
  *   mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5   per episode, one of the above drawn by weight
  *   checkpoint:PATH                        a trained agent (a run folder: its best checkpoint; or a checkpoint folder), greedy CEM;
  *                                          collector processes load it (collect-worker.ts), buildPolicy does not
@@ -23,7 +24,7 @@ export type SimplePolicySpec =
   | { kind: 'builtin'; name: PolicyName }
   | { kind: 'epsilon'; base: PolicyName; epsilon: number }
   | { kind: 'noise'; base: PolicyName; std: number }
-  | { kind: 'random'; down: number; close: number | null };
+  | { kind: 'random'; down: number; close: number | null; hold: number };
 
 export type PolicySpec = SimplePolicySpec | { kind: 'mixture'; components: { spec: SimplePolicySpec; weight: number }[] } | { kind: 'checkpoint'; path: string };
 
@@ -35,7 +36,10 @@ export class PolicySpecError extends Error {
   }
 }
 
-const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q], random+close:Q, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
+/** The modifiers only the random policy takes, together. */
+const RANDOM_MODIFIERS: readonly string[] = ['down', 'close', 'hold'];
+
+const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q][+hold:K], random+close:Q, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
 
 function builtin(name: string, text: string): PolicyName {
   if (!(POLICY_NAMES as readonly string[]).includes(name)) {
@@ -50,13 +54,19 @@ function probability(value: string, what: string, text: string): number {
   return p;
 }
 
+function stepCount(value: string, what: string, text: string): number {
+  const k = Number(value);
+  if (value.trim() === '' || !Number.isInteger(k) || k < 0) throw new PolicySpecError(`${what} must be a whole number of steps >= 0, got '${value}' in '${text}'`);
+  return k;
+}
+
 function nonNegative(value: string, what: string, text: string): number {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new PolicySpecError(`${what} must be a number >= 0, got '${value}' in '${text}'`);
   return x;
 }
 
-/** NAME, NAME+MODIFIER:VALUE, or random with +down and +close (each at most once); null when `s` does not have that shape. */
+/** NAME, NAME+MODIFIER:VALUE, or random with +down, +close and +hold (each at most once); null when `s` does not have that shape. */
 function parseSimple(s: string, text: string): SimplePolicySpec | null {
   const m = /^([a-z]+)((?:\+[a-z]+:[^+]*)*)$/.exec(s);
   if (!m) return null;
@@ -64,19 +74,25 @@ function parseSimple(s: string, text: string): SimplePolicySpec | null {
   const base = builtin(name!, text);
   const modifiers = [...tail!.matchAll(/\+([a-z]+):([^+]*)/g)].map(([, modifier, value]) => ({ modifier: modifier!, value: value! }));
   if (modifiers.length === 0) return { kind: 'builtin', name: base };
-  if (modifiers.every((x) => x.modifier === 'down' || x.modifier === 'close')) {
+  if (modifiers.every((x) => RANDOM_MODIFIERS.includes(x.modifier))) {
     if (base !== 'random') throw new PolicySpecError(`+${modifiers[0]!.modifier} applies to the random policy only, in '${text}'`);
     const value = (which: string) => modifiers.filter((x) => x.modifier === which);
-    for (const which of ['down', 'close']) if (value(which).length > 1) throw new PolicySpecError(`+${which} given twice in '${text}'`);
+    for (const which of RANDOM_MODIFIERS) if (value(which).length > 1) throw new PolicySpecError(`+${which} given twice in '${text}'`);
     const down = value('down')[0];
     const close = value('close')[0];
-    return { kind: 'random', down: down ? probability(down.value, 'down', text) : 0, close: close ? probability(close.value, 'close', text) : null };
+    const hold = value('hold')[0];
+    return {
+      kind: 'random',
+      down: down ? probability(down.value, 'down', text) : 0,
+      close: close ? probability(close.value, 'close', text) : null,
+      hold: hold ? stepCount(hold.value, 'hold', text) : 0,
+    };
   }
-  if (modifiers.length > 1) throw new PolicySpecError(`only the random policy takes two modifiers (+down and +close), in '${text}'`);
+  if (modifiers.length > 1) throw new PolicySpecError(`only the random policy takes several modifiers (+down, +close, +hold), in '${text}'`);
   const { modifier, value } = modifiers[0]!;
   if (modifier === 'eps') return { kind: 'epsilon', base, epsilon: probability(value, 'eps', text) };
   if (modifier === 'noise') return { kind: 'noise', base, std: nonNegative(value, 'noise', text) };
-  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down or +close)`);
+  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down, +close or +hold)`);
 }
 
 export function parsePolicySpec(text: string): PolicySpec {
@@ -201,7 +217,7 @@ function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
     case 'noise':
       return new NoisyPolicy(createPolicy(spec.base, scene), spec.std);
     case 'random':
-      return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.down, spec.close);
+      return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.down, spec.close, spec.hold > 0 ? { steps: spec.hold, maxSteps: scene.episode.maxSteps } : null);
   }
 }
 

@@ -7,7 +7,10 @@
  * Quillen et al. 2018's exploration policy, so random data reaches the objects;
  * and optionally it closes the fingers with a given probability per step instead
  * of half the time, so a random descent still has open fingers at the bottom
- * (with the height hack the env grasps there by itself).
+ * (with the height hack the env grasps there by itself); and optionally it holds
+ * x, y and yaw still in the episode's last steps, so the grasp is made straight
+ * below where the gripper stopped (data for the move-then-hold check of whether a
+ * network can see what lies under the gripper).
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
 import { ACTION_DIM } from '../env/index.js';
@@ -16,7 +19,10 @@ import { Rng } from '../random/index.js';
 /** Default chance of terminating at each step (an expected 20 steps, scene.episode.maxSteps's default). */
 export const RANDOM_TERMINATE_PROBABILITY = 0.05;
 
+const DX = 0;
+const DY = 1;
 const DZ = 2;
+const DYAW = 3;
 const CLOSE = 4;
 const TERMINATE = 5;
 
@@ -44,13 +50,18 @@ export class RandomPolicy implements Policy {
     private readonly terminateProbability = RANDOM_TERMINATE_PROBABILITY,
     private readonly downProbability = 0,
     private readonly closeProbability: number | null = null,
+    /** Hold x, y and yaw still from step maxSteps − steps on; null = never. */
+    private readonly hold: { steps: number; maxSteps: number } | null = null,
   ) {}
 
   reset(rng: Rng): void {
     this.rng = rng;
   }
 
-  act(_obs: Observation, _info: StepInfo): Float32Array {
-    return randomAction(this.rng, this.terminateProbability, this.downProbability, this.closeProbability);
+  act(_obs: Observation, info: StepInfo): Float32Array {
+    // Drawn whether or not it holds, so the stream does not depend on the step.
+    const action = randomAction(this.rng, this.terminateProbability, this.downProbability, this.closeProbability);
+    if (this.hold && info.step >= this.hold.maxSteps - this.hold.steps) action[DX] = action[DY] = action[DYAW] = 0;
+    return action;
   }
 }
