@@ -74,7 +74,7 @@ function stateOf(step: StepRecord, out: Float32Array, offset: number): void {
   out[offset + 2] = step.observation.height;
 }
 
-export async function prepareEpisode(record: EpisodeRecord): Promise<PreparedEpisode> {
+export function prepareEpisode(record: EpisodeRecord): PreparedEpisode {
   const steps = record.steps;
   if (steps.length === 0) throw new DatasetError(`episode with seed ${record.seed} has no steps`);
   const { imageWidth, imageHeight } = steps[0].observation;
@@ -85,7 +85,7 @@ export async function prepareEpisode(record: EpisodeRecord): Promise<PreparedEpi
   const done = new Uint8Array(T);
   const success = new Uint8Array(T);
   const images = new StatsAccumulator(3);
-  const pngs: Promise<Uint8Array>[] = [];
+  const pngs: Uint8Array[] = [];
   steps.forEach((step, t) => {
     const obs = step.observation;
     if (obs.imageWidth !== imageWidth || obs.imageHeight !== imageHeight || obs.image.length !== imageWidth * imageHeight * 3) {
@@ -104,7 +104,7 @@ export async function prepareEpisode(record: EpisodeRecord): Promise<PreparedEpi
   return {
     imageWidth,
     imageHeight,
-    pngs: await Promise.all(pngs),
+    pngs,
     state,
     action,
     reward,
