@@ -9,7 +9,6 @@
  * key-value metadata, so the `meta/` files can be rebuilt from the episode
  * files alone after a crash.
  */
-import sharp from 'sharp';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ACTION_DIM, type EpisodeRecord, type StepRecord } from '../env/index.js';
@@ -55,6 +54,8 @@ export interface PreparedEpisode {
 
 /** PNG -> RGB pixels, checking the size; throws DatasetError naming `where`. */
 export async function decodePng(png: Uint8Array, width: number, height: number, where: string): Promise<Uint8Array> {
+  // Loaded on first use: collectors only encode, and sharp's native module costs them 60–160 ms at start-up.
+  const { default: sharp } = await import('sharp');
   let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     decoded = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
