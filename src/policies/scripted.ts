@@ -93,7 +93,7 @@ function partOutlines(priv: PrivilegedState): PartOutline[] {
   return out;
 }
 
-/** Hull points in the rectangle's frame, [along, across] pairs, reused by every overlapsRect call (~2,000 per planning step). */
+/** Hull points in the rectangle's frame, [along, across] pairs, reused by every overlapsRect call (thousands per planning step). */
 let localScratch = new Float64Array(64);
 
 /** Whether a convex polygon overlaps the rectangle along ∈ [a0, a1], across ∈ [c0, c1] of the frame (origin, axis u). */

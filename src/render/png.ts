@@ -4,7 +4,7 @@
  * Written out here rather than through sharp: sharp took 0.9 ms CPU per 64×64
  * frame (libvips pipeline set-up and its thread pool, for 12 kB of pixels),
  * about 9 ms per collected episode; deflate alone takes 0.12 ms, and the bytes
- * come out ~8 % smaller (docs/benchmarks.md, issue 11 collection).
+ * come out ~8 % smaller (docs/benchmarks.md, "Issue 11 item 3").
  */
 import { deflateSync } from 'node:zlib';
 
