@@ -15,7 +15,7 @@ const dataset = join(root, 'ds');
 
 beforeAll(async () => {
   const w = DatasetWriter.create(dataset, spec, {});
-  for (let i = 0; i < 3; i++) w.append(await prepareEpisode(synthEpisode(400 + i, 4 + i)));
+  for (let i = 0; i < 3; i++) w.append(prepareEpisode(synthEpisode(400 + i, 4 + i)));
   w.close();
 });
 
@@ -38,7 +38,7 @@ describe('pincer dataset', () => {
 
     const bad = join(root, 'bad');
     const w = DatasetWriter.create(bad, spec, {});
-    for (let i = 0; i < 2; i++) w.append(await prepareEpisode(synthEpisode(500 + i, 3)));
+    for (let i = 0; i < 2; i++) w.append(prepareEpisode(synthEpisode(500 + i, 3)));
     w.close();
     truncateSync(join(bad, episodePath(1)), 100);
     const r = await runCli('dataset', 'validate', bad, '--json');

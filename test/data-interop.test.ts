@@ -29,7 +29,7 @@ describe('episode files read by parquet-wasm (arrow-rs)', () => {
     const dir = join(root, 'ds');
     const w = DatasetWriter.create(dir, spec, {});
     const lengths = [4, 7];
-    for (const [i, T] of lengths.entries()) w.append(await prepareEpisode(synthEpisode(100 + i, T, spec.imageWidth, spec.imageHeight)));
+    for (const [i, T] of lengths.entries()) w.append(prepareEpisode(synthEpisode(100 + i, T, spec.imageWidth, spec.imageHeight)));
     w.close();
     const features = Object.keys(datasetFeatures(spec));
     for (const [i, T] of lengths.entries()) {

@@ -18,7 +18,7 @@ describe('fillReplay', () => {
     const dir = join(root, 'ds');
     const w = DatasetWriter.create(dir, spec, {});
     const episodes = [4, 6, 3].map((T, i) => synthEpisode(200 + i, T, 16, 12));
-    for (const e of episodes) w.append(await prepareEpisode(e));
+    for (const e of episodes) w.append(prepareEpisode(e));
     w.close();
     const reader = DatasetReader.open(dir);
     const replay = new ReplayBuffer(
@@ -62,7 +62,7 @@ describe('fillReplay', () => {
   it('refuses a replay buffer built for another image size', async () => {
     const dir = join(root, 'ds2');
     const w = DatasetWriter.create(dir, spec, {});
-    w.append(await prepareEpisode(synthEpisode(300, 3, 16, 12)));
+    w.append(prepareEpisode(synthEpisode(300, 3, 16, 12)));
     w.close();
     const replay = new ReplayBuffer(
       resolveReplayConfig({ capacity: 16, imageShape: [64, 64, 3], vectorDim: 3, action: { kind: 'continuous', dim: 6 }, gamma: GAMMA, nStep: 1, prioritized: false, priorityAlpha: 0.6, priorityEpsilon: 1e-6 }),

@@ -13,7 +13,7 @@ const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12,
 async function writeDataset(name: string, seeds: number[]): Promise<string> {
   const dir = join(root, name);
   const w = DatasetWriter.create(dir, spec, { test: name });
-  for (const s of seeds) w.append(await prepareEpisode(synthEpisode(s, 3 + (s % 4))));
+  for (const s of seeds) w.append(prepareEpisode(synthEpisode(s, 3 + (s % 4))));
   w.close();
   return dir;
 }
@@ -119,7 +119,7 @@ describe('dataset round trip', () => {
     const part = await writeDataset('part', [31, 32]);
     const w = DatasetWriter.resume(part);
     expect(w.totalEpisodes).toBe(2);
-    w.append(await prepareEpisode(synthEpisode(33, 3 + (33 % 4))));
+    w.append(prepareEpisode(synthEpisode(33, 3 + (33 % 4))));
     w.close();
     for (const rel of ['meta/info.json', 'meta/episodes.jsonl', 'meta/episodes_stats.jsonl', 'meta/stats.json', episodePath(2)]) {
       expect(readFileSync(join(part, rel)).equals(readFileSync(join(whole, rel)))).toBe(true);

@@ -63,7 +63,7 @@ describe('writeFileAtomic', () => {
 
   it('is what the dataset writer and the replay file use: their files and folders are fsynced too', async () => {
     const w = DatasetWriter.create(join(root, 'ds'), { camera: 'shoulder', imageWidth: 8, imageHeight: 6, fps: 4, task: 'grasp', robotType: 'pincer_gripper' }, {});
-    const prepared = await prepareEpisode(synthEpisode(1, 3, 8, 6));
+    const prepared = prepareEpisode(synthEpisode(1, 3, 8, 6));
     synced.files = synced.folders = 0;
     w.append(prepared);
     w.close();

@@ -66,7 +66,7 @@ async function writeDataset(dir: string, scene: ReturnType<typeof parseScene>, e
   const writer = DatasetWriter.create(dir, specForScene(scene), { command: 'test' });
   const policy = createPolicy('scripted', scene);
   try {
-    for (let i = 0; i < episodes; i++) writer.append(await prepareEpisode(runEpisode(env, policy, deriveSeed(11, i)).record));
+    for (let i = 0; i < episodes; i++) writer.append(prepareEpisode(runEpisode(env, policy, deriveSeed(11, i)).record));
   } finally {
     writer.close();
     env.close();

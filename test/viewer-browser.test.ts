@@ -54,7 +54,7 @@ beforeAll(async () => {
   }
   const dataset = join(root, 'dataset');
   const writer = DatasetWriter.create(dataset, specForScene(scene), { test: 'viewer-browser' });
-  for (const record of node) writer.append(await prepareEpisode(record));
+  for (const record of node) writer.append(prepareEpisode(record));
   writer.close();
   server = await startView({ port: 0, open: false, staticDir, dataset });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -61,7 +61,7 @@ process.on('message', (msg: ToWorker) => {
         const t1 = performance.now();
         const envCpuMs = cpuMs(process.cpuUsage(cpu0));
         const cpu1 = process.cpuUsage();
-        const prepared = await prepareEpisode(record);
+        const prepared = prepareEpisode(record);
         post({
           type: 'episode',
           index: msg.index,

@@ -9,7 +9,6 @@
  * key-value metadata, so the `meta/` files can be rebuilt from the episode
  * files alone after a crash.
  */
-import sharp from 'sharp';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { ACTION_DIM, type EpisodeRecord, type StepRecord } from '../env/index.js';
@@ -55,6 +54,8 @@ export interface PreparedEpisode {
 
 /** PNG -> RGB pixels, checking the size; throws DatasetError naming `where`. */
 export async function decodePng(png: Uint8Array, width: number, height: number, where: string): Promise<Uint8Array> {
+  // Loaded on first use: collectors only encode, and sharp's native module costs them 60–160 ms at start-up.
+  const { default: sharp } = await import('sharp');
   let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     decoded = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -74,7 +75,7 @@ function stateOf(step: StepRecord, out: Float32Array, offset: number): void {
   out[offset + 2] = step.observation.height;
 }
 
-export async function prepareEpisode(record: EpisodeRecord): Promise<PreparedEpisode> {
+export function prepareEpisode(record: EpisodeRecord): PreparedEpisode {
   const steps = record.steps;
   if (steps.length === 0) throw new DatasetError(`episode with seed ${record.seed} has no steps`);
   const { imageWidth, imageHeight } = steps[0].observation;
@@ -85,7 +86,7 @@ export async function prepareEpisode(record: EpisodeRecord): Promise<PreparedEpi
   const done = new Uint8Array(T);
   const success = new Uint8Array(T);
   const images = new StatsAccumulator(3);
-  const pngs: Promise<Uint8Array>[] = [];
+  const pngs: Uint8Array[] = [];
   steps.forEach((step, t) => {
     const obs = step.observation;
     if (obs.imageWidth !== imageWidth || obs.imageHeight !== imageHeight || obs.image.length !== imageWidth * imageHeight * 3) {
@@ -104,7 +105,7 @@ export async function prepareEpisode(record: EpisodeRecord): Promise<PreparedEpi
   return {
     imageWidth,
     imageHeight,
-    pngs: await Promise.all(pngs),
+    pngs,
     state,
     action,
     reward,

@@ -3,7 +3,7 @@
  * collect them with K collector processes, validate, and read them back.
  *
  *   const w = DatasetWriter.create(dir, spec, source);   // or DatasetWriter.resume(dir)
- *   w.append(await prepareEpisode(record)); w.close();   // episode files in index order
+ *   w.append(prepareEpisode(record)); w.close();         // episode files in index order
  *   const r = DatasetReader.open(dir, { imageWidth: 64, imageHeight: 64 });  // DatasetError if not
  *   for await (const t of r.transitions()) ...           // one episode file in memory at a time
  *   await fillReplay(r, replayBuffer);                   // offline training (src/rl ReplayBuffer)

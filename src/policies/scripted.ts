@@ -93,44 +93,52 @@ function partOutlines(priv: PrivilegedState): PartOutline[] {
   return out;
 }
 
+/** Hull points in the rectangle's frame, [along, across] pairs, reused by every overlapsRect call (thousands per planning step). */
+let localScratch = new Float64Array(64);
+
 /** Whether a convex polygon overlaps the rectangle along ∈ [a0, a1], across ∈ [c0, c1] of the frame (origin, axis u). */
 function overlapsRect(hull: Array<[number, number]>, ox: number, oy: number, ux: number, uy: number, a0: number, a1: number, c0: number, c1: number): boolean {
   // Separating axis theorem: rectangle axes first, then the polygon's edge normals.
-  const local = hull.map(([x, y]): [number, number] => [(x - ox) * ux + (y - oy) * uy, -(x - ox) * uy + (y - oy) * ux]);
+  const n = hull.length;
+  if (localScratch.length < 2 * n) localScratch = new Float64Array(4 * n);
+  const local = localScratch; // [n, 2]
+  for (let i = 0; i < n; i++) {
+    const [x, y] = hull[i];
+    local[2 * i] = (x - ox) * ux + (y - oy) * uy;
+    local[2 * i + 1] = -(x - ox) * uy + (y - oy) * ux;
+  }
   let lo = Infinity;
   let hi = -Infinity;
-  for (const p of local) {
-    lo = Math.min(lo, p[0]);
-    hi = Math.max(hi, p[0]);
+  for (let i = 0; i < n; i++) {
+    lo = Math.min(lo, local[2 * i]);
+    hi = Math.max(hi, local[2 * i]);
   }
   if (hi < a0 || lo > a1) return false;
   lo = Infinity;
   hi = -Infinity;
-  for (const p of local) {
-    lo = Math.min(lo, p[1]);
-    hi = Math.max(hi, p[1]);
+  for (let i = 0; i < n; i++) {
+    lo = Math.min(lo, local[2 * i + 1]);
+    hi = Math.max(hi, local[2 * i + 1]);
   }
   if (hi < c0 || lo > c1) return false;
-  const corners: Array<[number, number]> = [[a0, c0], [a1, c0], [a1, c1], [a0, c1]];
-  for (let i = 0; i < local.length; i++) {
-    const [x0, y0] = local[i];
-    const [x1, y1] = local[(i + 1) % local.length];
-    const nx = y1 - y0;
-    const ny = x0 - x1;
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
+    const nx = local[2 * j + 1] - local[2 * i + 1];
+    const ny = local[2 * i] - local[2 * j];
     let pMin = Infinity;
     let pMax = -Infinity;
-    for (const p of local) {
-      const d = p[0] * nx + p[1] * ny;
+    for (let k = 0; k < n; k++) {
+      const d = local[2 * k] * nx + local[2 * k + 1] * ny;
       pMin = Math.min(pMin, d);
       pMax = Math.max(pMax, d);
     }
-    let rMin = Infinity;
-    let rMax = -Infinity;
-    for (const c of corners) {
-      const d = c[0] * nx + c[1] * ny;
-      rMin = Math.min(rMin, d);
-      rMax = Math.max(rMax, d);
-    }
+    // The rectangle's corners in order (a0, c0), (a1, c0), (a1, c1), (a0, c1).
+    const d0 = a0 * nx + c0 * ny;
+    const d1 = a1 * nx + c0 * ny;
+    const d2 = a1 * nx + c1 * ny;
+    const d3 = a0 * nx + c1 * ny;
+    const rMin = Math.min(d0, d1, d2, d3);
+    const rMax = Math.max(d0, d1, d2, d3);
     if (rMax < pMin || rMin > pMax) return false;
   }
   return true;

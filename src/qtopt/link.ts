@@ -122,7 +122,7 @@ export class Collector {
   async run(request: EpisodeRequest): Promise<CollectedEpisode> {
     const policy = new CemPolicy(this.net, this.config, { epsilon: request.epsilon, noiseStd: this.config.exploration.noiseStd });
     const { record } = runEpisode(this.env, policy, request.seed);
-    return { index: request.index, record, prepared: await prepareEpisode(record), weightsStep: this.weightsStep };
+    return { index: request.index, record, prepared: prepareEpisode(record), weightsStep: this.weightsStep };
   }
 
   close(): void {

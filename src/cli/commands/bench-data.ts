@@ -101,7 +101,7 @@ async function benchData(opts: BenchDataOptions): Promise<Record<string, unknown
       const w = DatasetWriter.create(join(root, `rewrite-${k}`), reader.spec, {});
       for (const record of records) {
         const t = clock();
-        const prepared = await prepareEpisode(record);
+        const prepared = prepareEpisode(record);
         const png = since(t);
         pngMs += png.wall;
         pngCpuMs += png.cpu;

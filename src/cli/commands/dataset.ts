@@ -79,7 +79,7 @@ export function registerDataset(program: Command): void {
         const { imageWidth: w, imageHeight: h } = reader.spec;
         mkdirSync(opts.out, { recursive: true });
         const frames = episode.steps.map((s) => s.observation.image);
-        for (let t = 0; t < frames.length; t++) writeFileAtomic(join(opts.out, `frame_${String(t).padStart(3, '0')}.png`), await encodePng(frames[t], w, h));
+        for (let t = 0; t < frames.length; t++) writeFileAtomic(join(opts.out, `frame_${String(t).padStart(3, '0')}.png`), encodePng(frames[t], w, h));
         const sheet = join(opts.out, 'contact_sheet.png');
         writeFileAtomic(sheet, await contactSheet(frames, w, h, opts.columns));
         const steps = episode.steps.map((s, t) => ({ frame: t, action: Array.from(s.action), reward: s.reward, done: s.done, state: [s.observation.aperture, s.observation.closed, s.observation.height] }));

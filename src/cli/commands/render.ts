@@ -45,7 +45,7 @@ async function render(opts: RenderOptions): Promise<Record<string, unknown>> {
   const env = await envForSplit(scene, opts.split, opts.objects);
   try {
     const { obs, info } = env.reset({ seed: opts.seed });
-    const png = await encodePng(obs.image, obs.imageWidth, obs.imageHeight);
+    const png = encodePng(obs.image, obs.imageWidth, obs.imageHeight);
     writeFileAtomic(opts.out, png);
     return {
       out: resolve(opts.out),
