@@ -10,7 +10,7 @@ import { Rng } from '../src/random/index.js';
 import { ACTION_DIM } from '../src/env/index.js';
 import { hardUpdate, learnerStep, type LearnerStepConfig } from '../src/rl/index.js';
 import { SMALL } from './qnet-small.js';
-import { featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS } from '../src/tf/node.js';
+import { describeConvs, featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS } from '../src/tf/node.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -101,6 +101,7 @@ describe('QNetwork', () => {
     // One 1×1 conv reading red, pooled 4×4: the 16×16 red plane becomes its 4×4 window maxima.
     const config = { ...SMALL, convs: [{ filters: 1, kernelSize: 1, stride: 1, pool: 4 }] };
     expect(featureSize(config)).toBe(4 * 4);
+    expect(describeConvs([...SMALL.convs, ...config.convs])).toBe('8@3x3/2,8@3x3/2,1@1x1/1+pool4');
     const net = new QNetwork(config, 0);
     const named = new Map(net.namedVariables().map((n) => [n.name, n.variable]));
     expect(named.get('head/image_kernel')!.shape).toEqual([16, SMALL.headUnits]);

@@ -121,6 +121,11 @@ function convOutputShape(config: QNetConfig): [number, number, number] {
   return [h, w, channels];
 }
 
+/** A conv stack in one line, as the benches print it: 16@5x5/2,32@3x3/1+pool2,… */
+export function describeConvs(convs: readonly ConvLayerSpec[]): string {
+  return convs.map((k) => `${k.filters}@${k.kernelSize}x${k.kernelSize}/${k.stride}${(k.pool ?? 1) > 1 ? `+pool${k.pool}` : ''}`).join(',');
+}
+
 /** Whether the head reads keypoints ('keypoints' or 'both'). */
 function hasKeypoints(config: QNetConfig): boolean {
   return config.features === 'keypoints' || config.features === 'both';

@@ -11,7 +11,7 @@ import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTens
 import { Rng } from '../../random/index.js';
 import { rocAuc } from '../../report/index.js';
 import { learnerStep, logLoss } from '../../rl/index.js';
-import { initBackend, JsAdam, QNetwork, type QNetConfig } from '../../tf/node.js';
+import { describeConvs, initBackend, JsAdam, QNetwork, type QNetConfig } from '../../tf/node.js';
 import { clock, round, since, trackLoad } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
@@ -165,7 +165,7 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
     dataset: opts.dataset,
     params,
     features: config.network.features ?? 'flatten',
-    convs: config.network.convs.map((k) => `${k.filters}@${k.kernelSize}x${k.kernelSize}/${k.stride}`).join(','),
+    convs: describeConvs(config.network.convs),
     train_episodes: trainRows.length,
     held_out_episodes: heldRows.length,
     train_success_rate: round(prior),

@@ -15,7 +15,7 @@ import { actionSpace, type Observation, type StepInfo } from '../../env/index.js
 import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
-import { initBackend } from '../../tf/node.js';
+import { describeConvs, initBackend } from '../../tf/node.js';
 import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
@@ -135,7 +135,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     backend,
     params,
     image: `${w}x${h}x${c}`,
-    convs: config.network.convs.map((k) => `${k.filters}@${k.kernelSize}x${k.kernelSize}/${k.stride}`).join(','),
+    convs: describeConvs(config.network.convs),
     cem: `${config.cem.samples}/${config.cem.elites}/${config.cem.iterations}`,
     bellman_argmax: config.bellman.argmax,
     value_nets: valueNets,
