@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, decodeCheckpoint } from '../src/qtopt/checkpoint-format.js';
-import { configHash, loadCheckpoint, readCheckpointNetwork, restoreLearner, saveCheckpoint } from '../src/qtopt/checkpoint.js';
+import { configHash, initLearner, loadCheckpoint, readCheckpointNetwork, restoreLearner, saveCheckpoint } from '../src/qtopt/checkpoint.js';
 import { qtoptReplayConfig, QTOPT_DEFAULTS, resolveQtOptConfig } from '../src/qtopt/config.js';
 import { QtOptLearner } from '../src/qtopt/learner.js';
 import { Rng } from '../src/random/index.js';
@@ -207,11 +207,14 @@ describe('learner resume', () => {
     expect(meta.step).toBe(9);
     expect(train(b, buffer, 10, 16)).toEqual(uninterrupted);
 
-    // Online weights with freshly synced targets and a fresh Adam: a different continuation.
-    const c = new QtOptLearner(config, 5);
-    const { net } = loadCheckpoint(dir);
-    for (const l of [c.online, c.target!, ...c.delayed]) l.variables.forEach((v, i) => v.assign(net.variables[i]!));
-    net.dispose();
+    // initLearner (train.init): online weights into every net, a fresh Adam: a different continuation.
+    const c = new QtOptLearner(config, 6);
+    const tensorsBefore = tf.memory().numTensors;
+    expect(initLearner(dir, c).step).toBe(9);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    const { net: fromDisk } = loadCheckpoint(dir);
+    for (const l of [c.online, c.target!, ...c.delayed]) l.variables.forEach((v, i) => expect(v.dataSync()).toEqual(fromDisk.variables[i]!.dataSync()));
+    fromDisk.dispose();
     expect(train(c, buffer, 10, 16)).not.toEqual(uninterrupted);
     for (const l of [a, b, c]) l.dispose();
   });

@@ -144,6 +144,21 @@ describe('pincer train', () => {
     await expect(createTrainingEnv(parseScene(SCENE), 'test')).rejects.toThrow(/not 'test'/);
   });
 
+  it('--init starts from a run\'s best checkpoint; without it the same seed learns otherwise', async () => {
+    const best = JSON.parse(readFileSync(join(runA, 'checkpoints/best.json'), 'utf8')) as { step: number };
+    const config = writeJson('init-eval.json', { ...TINY, train: { ...TINY.train, offlineSteps: 0, onlineSteps: 10, evalPeriod: 10 } });
+    const fine = join(root, 'run-init');
+    const r = await runCli('train', '--out', fine, '--config', config, '--scene', sceneFile, '--seed', '3', '--init', runA, '--progress');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`starting from .*step-0*${best.step} \\(its gradient step ${best.step}\\)`));
+    expect(JSON.parse(readFileSync(join(fine, 'config.json'), 'utf8')).qtopt.train.init).toBe(runA);
+    const scratch = join(root, 'run-scratch');
+    expect((await runCli('train', '--out', scratch, '--config', config, '--scene', sceneFile, '--seed', '3', '--json')).code).toBe(0);
+    // Ten gradient steps from the trained net and from a fresh one, on the same data: different losses.
+    const firstLoss = (dir: string) => metricsOf(dir).find((m) => m['losses/td_loss'] !== undefined)?.['losses/td_loss'];
+    expect(firstLoss(fine)).not.toBe(firstLoss(scratch));
+  });
+
   it('trains offline from a dataset, and reports its success rate', async () => {
     const dir = join(root, 'run-offline');
     const cfg = writeJson('offline.json', { ...TINY, train: { ...TINY.train, offlineSteps: 30, onlineSteps: 0 } });
@@ -201,6 +216,19 @@ describe('bad input: one line, exit 2, nothing of the run lost', () => {
     expect(r.code).toBe(2);
     oneLine(r.stderr);
     expect(r.stderr).toMatch(/corrupt-ckpt/);
+  });
+
+  it('--init with a checkpoint of another network names the field and writes nothing', async () => {
+    const r = await runCli('train', '--out', join(root, 'bad-init'), '--config', writeJson('wide-init.json', { ...TINY, network: { ...TINY.network, headUnits: 16 } }), '--scene', sceneFile, '--init', runA);
+    expect(r.code).toBe(2);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/run-a\/checkpoints\/step-\d+: network config differs from the expected one in headUnits/);
+    expect(existsSync(join(root, 'bad-init'))).toBe(false);
+    const missing = await runCli('train', '--out', join(root, 'bad-init'), '--config', tinyConfig, '--scene', sceneFile, '--init', join(root, 'no-such-run'));
+    expect(missing.code).toBe(2);
+    oneLine(missing.stderr);
+    expect(missing.stderr).toMatch(/no-such-run does not exist/);
+    expect(existsSync(join(root, 'bad-init'))).toBe(false);
   });
 
   it('a checkpoint whose network config does not match the run', async () => {

@@ -203,6 +203,13 @@ const TrainSchema = z.strictObject({
   seed: z.number().int().default(0),
   /** LeRobot datasets (folders) loaded into the replay before training. */
   datasets: z.array(z.string().min(1)).default([]),
+  /**
+   * A checkpoint folder, or a run folder (its best checkpoint), whose network starts the run:
+   * the online net and every target net are copied from it, Adam starts fresh, and the run
+   * counts gradient steps from 0 (fine-tuning, e.g. online from an offline policy). null = a
+   * fresh network from the seed. Its network config must equal this run's.
+   */
+  init: z.string().min(1).nullable().default(null),
   /** Bootstrap episodes of the scripted grasper with action noise, collected before training. */
   bootstrapScriptedEpisodes: z.number().int().min(0).default(1_000),
   /** Std of the noise on the scripted grasper's actions, action units (so its data holds failures to contrast). */

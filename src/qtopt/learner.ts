@@ -98,6 +98,11 @@ export class QtOptLearner {
     this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions) };
   }
 
+  /** Every net (online, target, delayed) ← `net`'s weights: fine-tuning from a trained network. */
+  startFrom(net: QNetwork): void {
+    for (const mine of [this.online, this.target, ...this.delayed]) if (mine) hardUpdate(mine.variables, net.variables);
+  }
+
   /**
    * One gradient step on `batch` as gradient step number `step` (counted from 1:
    * the learning rate is the schedule's at `step`, and the target nets update

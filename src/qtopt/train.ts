@@ -30,8 +30,9 @@ import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
 import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/node.js';
 import type { SceneConfig } from '../scene/index.js';
+import type { QNetConfig } from '../tf/index.js';
 import { initBackend } from '../tf/node.js';
-import { configHash, restoreLearner, saveCheckpoint } from './checkpoint.js';
+import { checkCheckpointNetwork, configHash, initLearner, restoreLearner, saveCheckpoint } from './checkpoint.js';
 import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
 import { QtOptLearner } from './learner.js';
@@ -39,6 +40,7 @@ import { openLink, weightsOf, type CollectedEpisode, type CollectorLink, type Ep
 import { CemPolicy } from './policy.js';
 import { RunDir, RunError, checkpointName } from './run.js';
 import { createTrainingEnv } from './splits.js';
+import { resolveCheckpoint } from './trained-policy.js';
 
 /** Gradient steps between metrics lines. */
 const LOG_PERIOD = 10;
@@ -65,6 +67,8 @@ export interface RunConfigInput {
   /** Total gradient steps: offline steps as configured (capped at this), the rest online. */
   steps?: number;
   collectors?: number;
+  /** Starting network: a checkpoint or run folder (train.init). */
+  init?: string;
 }
 
 /**
@@ -83,6 +87,7 @@ export function buildRunConfig(input: RunConfigInput): RunConfig {
   if (input.seed !== undefined) flags.seed = input.seed;
   if (input.datasets !== undefined && input.datasets.length > 0) flags.datasets = input.datasets;
   if (input.collectors !== undefined) flags.collectors = input.collectors;
+  if (input.init !== undefined) flags.init = input.init;
   if (input.steps !== undefined) {
     flags.offlineSteps = Math.min(first.train.offlineSteps, input.steps);
     flags.onlineSteps = input.steps - (flags.offlineSteps as number);
@@ -158,6 +163,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw new ConfigError(`network.imageWidth/imageHeight ${imageWidth}x${imageHeight} do not match the scene's camera ${scene.camera.width}x${scene.camera.height}`);
   }
   for (const dir of t.datasets) openOfflineDataset(dir, qtopt); // a bad dataset fails before anything is written
+  // So does a bad train.init.
+  const initCheckpoint = t.init === null ? null : resolveCheckpoint(t.init).checkpoint;
+  if (initCheckpoint !== null) checkCheckpointNetwork(initCheckpoint, qtopt.network as QNetConfig);
 
   // ---- 1. The run folder: config.json first, so a resume can check it ------------------------
   const run = opts.resume ? RunDir.resume(opts.out, config) : RunDir.create(opts.out, config);
@@ -178,6 +186,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       throw err;
     }
     log(`resuming from ${run.checkpointDir(step)} (gradient step ${step})`);
+  } else if (initCheckpoint !== null) {
+    const from = initLearner(initCheckpoint, learner);
+    log(`starting from ${initCheckpoint} (its gradient step ${from.step})`);
   }
   if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
   const r = qtopt.replay;

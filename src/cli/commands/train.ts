@@ -19,6 +19,7 @@ interface TrainFlags extends OutputOptions {
   seed: number;
   collectors?: number;
   resume?: boolean;
+  init?: string;
 }
 
 /**
@@ -64,6 +65,7 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', 'total gradient steps (offline steps stay as configured, capped at N; the rest are online)', parsePositiveInt('--steps'))
     .option('--seed <s>', 'seed of everything random in the run', parseNonNegativeInt('--seed'), 0)
     .option('--collectors <k>', 'collector processes (0: collect inline, deterministically)', parseNonNegativeInt('--collectors'))
+    .option('--init <path>', 'start from this checkpoint or run folder\'s network (its best checkpoint), e.g. online fine-tuning of an offline policy')
     .option('--resume', 'continue the run in --out from its newest checkpoint (same flags and config)')
     .option('--json', 'print one JSON object on stdout')
     .option('--progress', 'show the progress bar on stderr even when it is not a TTY')
@@ -74,7 +76,8 @@ Examples:
   pincer train --out runs/easy --scene scenes/bin-easy.json --seed 1
   pincer train --out runs/offline --dataset data/mix --config offline.json --collectors 0
   pincer train --out runs/easy --scene scenes/bin-easy.json --seed 1 --resume
-  pincer train --out runs/tiny --config tiny.json --steps 200 --collectors 0 --json`,
+  pincer train --out runs/tiny --config tiny.json --steps 200 --collectors 0 --json
+  pincer train --out runs/online --scene scenes/bin-easy.json --init assets/policies/default --config online.json`,
     )
     .action(async (flags: TrainFlags) => {
       const out: OutputOptions = { json: flags.json, progress: flags.progress };
@@ -106,6 +109,7 @@ async function runTrain(flags: TrainFlags, out: OutputOptions): Promise<TrainRes
     datasets: flags.dataset ?? [],
     steps: flags.steps,
     collectors: flags.collectors,
+    init: flags.init,
   });
   const bar = showProgress(out)
     ? new cliProgress.SingleBar(
