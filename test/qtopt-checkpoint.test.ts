@@ -182,12 +182,12 @@ describe('learner resume', () => {
   }
 
   /** Losses of steps from..to, each on the batch sampled with Rng(step): the same batches in every run. */
-  function train(learner: QtOptLearner, buffer: ReplayBuffer, from: number, to: number): number[] {
+  async function train(learner: QtOptLearner, buffer: ReplayBuffer, from: number, to: number): Promise<number[]> {
     const batch = buffer.createBatch(8);
     const losses: number[] = [];
     for (let k = from; k <= to; k++) {
       buffer.sample(new Rng(k), batch);
-      losses.push(learner.step(batch, k).loss);
+      losses.push((await learner.step(batch, k)).loss);
     }
     return losses;
   }
@@ -195,17 +195,17 @@ describe('learner resume', () => {
   it('continues bit for bit from a checkpoint saved with the learner state; online weights alone do not', async () => {
     const buffer = replay();
     const a = new QtOptLearner(config, 5);
-    train(a, buffer, 1, 9);
+    await train(a, buffer, 1, 9);
     const dir = join(root, 'resume');
     await saveCheckpoint(dir, a.online, { ...META, step: 9 }, { learner: a });
-    const uninterrupted = train(a, buffer, 10, 16);
+    const uninterrupted = await train(a, buffer, 10, 16);
 
     const b = new QtOptLearner(config, 5);
     const before = tf.memory().numTensors;
     const meta = await restoreLearner(dir, b);
     expect(tf.memory().numTensors).toBe(before);
     expect(meta.step).toBe(9);
-    expect(train(b, buffer, 10, 16)).toEqual(uninterrupted);
+    expect(await train(b, buffer, 10, 16)).toEqual(uninterrupted);
 
     // initLearner (train.init): online weights into every net, a fresh Adam: a different continuation.
     const c = new QtOptLearner(config, 6);
@@ -215,7 +215,7 @@ describe('learner resume', () => {
     const { net: fromDisk } = loadCheckpoint(dir);
     for (const l of [c.online, c.target!, ...c.delayed]) l.variables.forEach((v, i) => expect(v.dataSync()).toEqual(fromDisk.variables[i]!.dataSync()));
     fromDisk.dispose();
-    expect(train(c, buffer, 10, 16)).not.toEqual(uninterrupted);
+    expect(await train(c, buffer, 10, 16)).not.toEqual(uninterrupted);
     for (const l of [a, b, c]) l.dispose();
   });
 
@@ -226,7 +226,7 @@ describe('learner resume', () => {
     await expect(restoreLearner(dir, plain)).rejects.toThrow(/learner\.json: missing \(the checkpoint was saved without the learner state\)$/);
     const withState = join(root, 'one-target');
     const single = new QtOptLearner(resolveQtOptConfig({ ...config, bellman: { ...config.bellman, clippedDoubleQ: false } }), 1);
-    train(single, replay(), 1, 2);
+    await train(single, replay(), 1, 2);
     await saveCheckpoint(withState, single.online, META, { learner: single });
     const e = await restoreLearner(withState, plain).catch((err: Error) => err);
     expect(e).toBeInstanceOf(CheckpointError);

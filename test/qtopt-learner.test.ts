@@ -84,7 +84,7 @@ function observation(bright: boolean, state: number[]): Observation {
 }
 
 describe('QtOptLearner', () => {
-  it('learns Q* of a synthetic grasp task (one image feature, one action dim, one bootstrap step), and CEM acts on it', () => {
+  it('learns Q* of a synthetic grasp task (one image feature, one action dim, one bootstrap step), and CEM acts on it', async () => {
     const replay = syntheticReplay(300, 1);
     const learner = new QtOptLearner(CONFIG, 7);
     const batch = replay.createBatch(CONFIG.replay.batchSize);
@@ -93,7 +93,7 @@ describe('QtOptLearner', () => {
     let last = 0;
     for (let step = 1; step <= 600; step++) {
       replay.sample(rng, batch);
-      const stats = learner.step(batch, step);
+      const stats = await learner.step(batch, step);
       if (step <= 20) first += stats.loss / 20;
       if (step > 580) last += stats.loss / 20;
     }
@@ -115,24 +115,24 @@ describe('QtOptLearner', () => {
     learner.dispose();
   });
 
-  it('keeps tf.memory().numTensors flat over many steps and target updates', () => {
+  it('keeps tf.memory().numTensors flat over many steps and target updates', async () => {
     const replay = syntheticReplay(40, 3);
     const learner = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, targetUpdatePeriod: 3, delayedUpdatePeriod: 2, delayed2UpdatePeriod: 5 } }), 1);
     const batch = replay.createBatch(32);
     const rng = new Rng(4);
-    const step = (k: number) => {
+    const step = async (k: number) => {
       replay.sample(rng, batch);
-      learner.step(batch, k);
+      await learner.step(batch, k);
     };
-    step(1);
-    step(2);
+    await step(1);
+    await step(2);
     const before = tf.memory().numTensors;
-    for (let k = 3; k <= 60; k++) step(k);
+    for (let k = 3; k <= 60; k++) await step(k);
     expect(tf.memory().numTensors).toBe(before);
     learner.dispose();
   });
 
-  it('shifts the target chain on its periods, oldest first: θ̄₂ ← θ̄₁ ← θ̄ ← θ', () => {
+  it('shifts the target chain on its periods, oldest first: θ̄₂ ← θ̄₁ ← θ̄ ← θ', async () => {
     const replay = syntheticReplay(40, 5);
     const learner = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, targetUpdatePeriod: 1, delayedUpdatePeriod: 1, delayed2UpdatePeriod: 1 } }), 2);
     const batch = replay.createBatch(32);
@@ -141,7 +141,7 @@ describe('QtOptLearner', () => {
     const online: number[][][] = [snapshot(learner.online)]; // online[k] = θ after step k
     for (let k = 1; k <= 3; k++) {
       replay.sample(rng, batch);
-      learner.step(batch, k);
+      await learner.step(batch, k);
       online.push(snapshot(learner.online));
     }
     // Every period 1: after step 3, θ̄ = θ₃, θ̄₁ = θ₂, θ̄₂ = θ₁.
@@ -152,7 +152,7 @@ describe('QtOptLearner', () => {
     learner.dispose();
   });
 
-  it('builds the ablations’ nets: one target net without clipping, none without target networks; stateDim 0 works', () => {
+  it('builds the ablations’ nets: one target net without clipping, none without target networks; stateDim 0 works', async () => {
     const one = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false } }), 0);
     expect([one.target !== null, one.delayed.length]).toEqual([true, 0]);
     const none = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false, targetNetworks: false } }), 0);
@@ -160,32 +160,32 @@ describe('QtOptLearner', () => {
     const replay = syntheticReplay(20, 8);
     const batch = replay.createBatch(32);
     replay.sample(new Rng(1), batch);
-    for (const l of [one, none]) expect(Number.isFinite(l.step(batch, 1).loss)).toBe(true);
+    for (const l of [one, none]) expect(Number.isFinite((await l.step(batch, 1)).loss)).toBe(true);
     // And a network without the gripper-state input (stateDim 0), on a replay without the vector part.
     const blind = resolveQtOptConfig({ ...CONFIG, network: { ...CONFIG.network, stateDim: 0 } });
     const imageOnly = new QtOptLearner(blind, 0);
     const imageReplay = syntheticReplay(20, 8, blind);
     const imageBatch = imageReplay.createBatch(32);
     imageReplay.sample(new Rng(1), imageBatch);
-    expect(Number.isFinite(imageOnly.step(imageBatch, 1).loss)).toBe(true);
+    expect(Number.isFinite((await imageOnly.step(imageBatch, 1)).loss)).toBe(true);
     for (const l of [one, none, imageOnly]) l.dispose();
   });
 
-  it('with prioritized replay the importance weights scale the loss, and tdErrors feed the priorities', () => {
+  it('with prioritized replay the importance weights scale the loss, and tdErrors feed the priorities', async () => {
     const per = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, prioritized: true } });
     const replay = syntheticReplay(20, 11, per);
     const batch = replay.createBatch(32);
     replay.sample(new Rng(1), batch, 1);
     expect(Array.from(new Set(batch.weights))).toEqual([1]); // fresh transitions share the max priority
     const learners = [new QtOptLearner(per, 3), new QtOptLearner(per, 3), new QtOptLearner(CONFIG, 3)];
-    const full = learners[0]!.step(batch, 1);
+    const full = await learners[0]!.step(batch, 1);
     (batch.weights as Float32Array).fill(0.5);
-    const half = learners[1]!.step(batch, 1);
+    const half = await learners[1]!.step(batch, 1);
     // Same nets, same targets (CEM draws depend on seed and step): w = 0.5 halves the mean loss.
     expect(half.loss).toBeCloseTo(full.loss / 2, 6);
     expect(Array.from(half.tdErrors)).toEqual(Array.from(full.tdErrors));
     // A uniform-replay learner ignores the weights.
-    expect(learners[2]!.step(batch, 1).loss).toBeCloseTo(full.loss, 6);
+    expect((await learners[2]!.step(batch, 1)).loss).toBeCloseTo(full.loss, 6);
     for (const l of learners) l.dispose();
     // |δ| becomes the priorities: the next batch's importance weights are no longer all equal.
     replay.updatePriorities(batch.indices, full.tdErrors);
@@ -193,9 +193,9 @@ describe('QtOptLearner', () => {
     expect(new Set(batch.weights).size).toBeGreaterThan(1);
   });
 
-  it.each([0, 3])('same seed and batches give the same stats bit for bit (replay.imageShift %i)', (imageShift) => {
+  it.each([0, 3])('same seed and batches give the same stats bit for bit (replay.imageShift %i)', async (imageShift) => {
     const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, imageShift } });
-    const run = () => {
+    const run = async () => {
       const replay = syntheticReplay(30, 9, config);
       const learner = new QtOptLearner(config, 4);
       const batch = replay.createBatch(32);
@@ -203,25 +203,25 @@ describe('QtOptLearner', () => {
       const losses: number[] = [];
       for (let k = 1; k <= 12; k++) {
         replay.sample(rng, batch);
-        losses.push(learner.step(batch, k).loss);
+        losses.push((await learner.step(batch, k)).loss);
       }
       learner.dispose();
       return losses;
     };
-    expect(run()).toEqual(run());
+    expect(await run()).toEqual(await run());
   });
 
-  it('replay.imageShift changes what the learner trains on: the same batch gives another loss', () => {
-    const lossOf = (imageShift: number) => {
+  it('replay.imageShift changes what the learner trains on: the same batch gives another loss', async () => {
+    const lossOf = async (imageShift: number) => {
       const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, imageShift } });
       const replay = syntheticReplay(30, 9, config);
       const learner = new QtOptLearner(config, 4);
       const batch = replay.createBatch(32);
       replay.sample(new Rng(10), batch);
-      const { loss } = learner.step(batch, 1);
+      const { loss } = await learner.step(batch, 1);
       learner.dispose();
       return loss;
     };
-    expect(lossOf(3)).not.toBe(lossOf(0));
+    expect(await lossOf(3)).not.toBe(await lossOf(0));
   });
 });

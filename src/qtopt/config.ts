@@ -233,6 +233,14 @@ const TrainSchema = z.strictObject({
   gradientSteps: positiveInt.default(1),
   /** Collector processes (0 = inline and deterministic; 1 uses the second core). */
   collectors: z.number().int().min(0).default(1),
+  /**
+   * tfjs-wasm instances sharing each gradient step (src/rl DataParallelLearner; wasm runs one
+   * thread per instance, so 2 uses the second core). Used in the offline phase, and online
+   * when collecting inline (collectors 0); with collector processes the learner keeps one
+   * thread and leaves the other core to them. The update is the one-thread update up to
+   * float rounding.
+   */
+  learnerThreads: positiveInt.default(1),
   /** Gradient steps between weight sends to the collectors. */
   weightSyncPeriod: positiveInt.default(200),
   /** Gradient steps between validation evaluations (0 = none). */

@@ -45,9 +45,8 @@ export {
 } from './config.js';
 export { cem, randomShooting, type ActionBox, type BatchScore, type CemConfig, type CemResult } from './cem.js';
 export { bellmanTargets, type BellmanInputs, type BellmanNets, type BellmanSettings, type BellmanTargets, type QScorer } from './bellman.js';
-export { QtOptLearner, type LearnStats } from './learner.js';
 export { CemPolicy, type CemPolicyOptions } from './policy.js';
-export { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor, stateVector, STATE_SCALE } from './inputs.js';
+export { actionsTensor, ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftImages, statesTensor, stateVector, STATE_SCALE } from './inputs.js';
 export {
   CheckpointError,
   decodeCheckpoint,

@@ -50,12 +50,17 @@ export function shiftImages(frames: Uint8Array, b: number, h: number, w: number,
  */
 export const STATE_SCALE: readonly number[] = Object.freeze([10, 1, 10]);
 
-/** Stored states [B·S] (replay or stateVector order) → the network's scaled input [B,S]. */
-export function statesTensor(states: Float32Array, b: number, s: number): tf.Tensor2D {
+/** Stored states [B·S] (replay or stateVector order) → the network's scaled input [B·S], on the host. */
+export function scaledStates(states: Float32Array, b: number, s: number): Float32Array {
   if (states.length < b * s) throw new RangeError(`states: ${states.length} values is fewer than ${b}×${s}`);
   const scaled = new Float32Array(b * s); // [B, S]
   for (let i = 0; i < b * s; i++) scaled[i] = states[i]! * STATE_SCALE[i % s]!;
-  return tf.tensor2d(scaled, [b, s]);
+  return scaled;
+}
+
+/** Stored states [B·S] → the network's scaled input [B,S]. */
+export function statesTensor(states: Float32Array, b: number, s: number): tf.Tensor2D {
+  return tf.tensor2d(scaledStates(states, b, s), [b, s]);
 }
 
 /**
@@ -80,6 +85,11 @@ const BINARY_ACTIONS = [ACTION_NAMES.indexOf('close'), ACTION_NAMES.indexOf('ter
  * success apart in the data and that CEM then exploits.
  */
 export function actionsTensor(actions: Float32Array, rows: number, ignored: readonly number[]): tf.Tensor2D {
+  return tf.tensor2d(networkActions(actions, rows, ignored), [rows, ACTION_NAMES.length]);
+}
+
+/** actionsTensor's values [R·A], on the host. */
+export function networkActions(actions: Float32Array, rows: number, ignored: readonly number[]): Float32Array {
   const a = ACTION_NAMES.length;
   if (actions.length < rows * a) throw new RangeError(`actions: ${actions.length} values is fewer than ${rows}×${a}`);
   const x = actions.slice(0, rows * a); // [R, A]
@@ -87,7 +97,7 @@ export function actionsTensor(actions: Float32Array, rows: number, ignored: read
     for (const d of BINARY_ACTIONS) x[r * a + d] = x[r * a + d]! > 0 ? 1 : -1;
     for (const d of ignored) x[r * a + d] = 0;
   }
-  return tf.tensor2d(x, [rows, a]);
+  return x;
 }
 
 /** Indices of the action names a network config ignores. */

@@ -26,14 +26,15 @@ import {
   makeSchedule,
   polyakUpdate,
   setLearningRate,
-  type LearnerStepConfig,
+  type LearnerStepResult,
   type ReplayBatch,
   type Schedule,
 } from '../rl/index.js';
+import { DataParallelLearner, type DataParallelConfig, type HostBatch } from '../rl/node.js';
 import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
 import type { QtOptConfig } from './config.js';
-import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor } from './inputs.js';
+import { ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftImages, statesTensor } from './inputs.js';
 
 /** What one gradient step did, for metrics.jsonl (`losses/td_loss`, `losses/q_values`, …). */
 export interface LearnStats {
@@ -70,7 +71,8 @@ export class QtOptLearner {
   /** Image shifts at step k come from Rng(deriveSeed(shiftSeed, k)), for the same reason. */
   private readonly shiftSeed: number;
   private readonly lrSchedule: Schedule;
-  private readonly stepConfig: LearnerStepConfig;
+  private readonly stepConfig: DataParallelConfig;
+  private parallel: DataParallelLearner | null = null;
   private readonly bellmanNets: BellmanNets;
   private readonly bellmanSettings: BellmanSettings;
 
@@ -90,7 +92,7 @@ export class QtOptLearner {
     const o = config.optimizer;
     this.optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
     this.lrSchedule = makeSchedule(o.lrSchedule, o.learningRate, o.lrEnd, o.lrDecaySteps);
-    this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, output: 'logit' };
+    this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm };
     this.cemSeed = deriveSeed(seed, CEM_STREAM);
     this.shiftSeed = deriveSeed(seed, SHIFT_STREAM);
     const picker = this.target ?? this.online;
@@ -103,12 +105,30 @@ export class QtOptLearner {
     for (const mine of [this.online, this.target, ...this.delayed]) if (mine) hardUpdate(mine.variables, net.variables);
   }
 
+  /** tfjs-wasm instances sharing each gradient step (1: this thread only). */
+  get threads(): number {
+    return this.parallel?.threads ?? 1;
+  }
+
+  /**
+   * Share each gradient step's gradient over `threads` tfjs-wasm instances, this
+   * thread's and worker threads' (src/rl DataParallelLearner): the other core, while
+   * nothing else needs it. The update is the one-thread update up to float rounding.
+   * The Bellman targets stay on this thread. 1 stops the workers.
+   */
+  async setThreads(threads: number): Promise<void> {
+    if (threads === this.threads) return;
+    await this.parallel?.close();
+    this.parallel = null;
+    if (threads > 1) this.parallel = await DataParallelLearner.start(this.online, threads);
+  }
+
   /**
    * One gradient step on `batch` as gradient step number `step` (counted from 1:
    * the learning rate is the schedule's at `step`, and the target nets update
    * after the steps that are multiples of their periods).
    */
-  step(batch: ReplayBatch, step: number): LearnStats {
+  async step(batch: ReplayBatch, step: number): Promise<LearnStats> {
     const { network, bellman, optimizer } = this.config;
     const n = batch.size;
     const [h, w, c] = [network.imageHeight, network.imageWidth, network.imageChannels];
@@ -117,52 +137,66 @@ export class QtOptLearner {
     const shift = this.config.replay.imageShift;
     const shiftRng = shift > 0 ? new Rng(deriveSeed(this.shiftSeed, step)) : null;
     const augment = (frames: Uint8Array): Uint8Array => (shiftRng ? shiftImages(frames, n, h, w, c, shift, shiftRng) : frames);
-    const images = imagesTensor(augment(batch.images), n, h, w, c); // [B, H, W, C]
-    const nextImages = imagesTensor(augment(batch.nextImages), n, h, w, c);
-    const state = statesTensor(batch.vectors, n, s); // [B, S]
-    const nextState = statesTensor(batch.nextVectors, n, s);
-    const actions = actionsTensor(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions); // [B, A]
+    const frames = augment(batch.images); // [B·H·W·C]
+    const nextImages = imagesTensor(augment(batch.nextImages), n, h, w, c); // [B, H, W, C]
+    const nextState = statesTensor(batch.nextVectors, n, s); // [B, S]
+    let targets: Float32Array;
     try {
-      const { targets } = bellmanTargets(
+      ({ targets } = bellmanTargets(
         { rewards: batch.rewards.subarray(0, n), discounts: batch.discounts.subarray(0, n), nextImages, nextState },
         this.bellmanNets,
         this.bellmanSettings,
         new Rng(deriveSeed(this.cemSeed, step)),
         actionSpace,
-      );
-      // Log loss needs a probability: a scene step penalty can push R below 0.
-      if (optimizer.loss === 'log') for (let i = 0; i < n; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
-      const lr = this.lrSchedule(step);
-      setLearningRate(this.optimizer, lr);
-      const y = tf.tensor1d(targets);
-      const weights = this.config.replay.prioritized ? tf.tensor1d(batch.weights.subarray(0, n)) : null;
-      let result;
-      try {
-        result = learnerStep(this.online.variables, this.optimizer, () => this.online.logits(images, state, actions), y, weights, this.stepConfig);
-      } finally {
-        tf.dispose([y, ...(weights ? [weights] : [])]);
-      }
-      this.updateTargets(step, bellman);
-      let targetSum = 0;
-      let absTd = 0;
-      let tdSum = 0;
-      for (let i = 0; i < n; i++) {
-        targetSum += targets[i]!;
-        absTd += Math.abs(result.tdErrors[i]!);
-        tdSum += result.tdErrors[i]!;
-      }
-      return {
-        loss: result.loss,
-        tdErrorMean: absTd / n,
-        // Q = y − (y − Q), averaged.
-        qMean: (targetSum - tdSum) / n,
-        targetMean: targetSum / n,
-        gradNorm: result.gradNorm,
-        lr,
-        tdErrors: result.tdErrors,
-      };
+      ));
     } finally {
-      tf.dispose([images, nextImages, state, nextState, actions]);
+      tf.dispose([nextImages, nextState]);
+    }
+    // Log loss needs a probability: a scene step penalty can push R below 0.
+    if (optimizer.loss === 'log') for (let i = 0; i < n; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
+    const lr = this.lrSchedule(step);
+    setLearningRate(this.optimizer, lr);
+    const inputs: HostBatch = {
+      images: frames,
+      state: scaledStates(batch.vectors, n, s), // [B·S]
+      actions: networkActions(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions), // [B·A]
+      targets,
+      weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
+    };
+    const result = this.parallel ? await this.parallel.step(this.optimizer, { ...inputs, state: s > 0 ? inputs.state : null }, this.stepConfig) : this.localStep(inputs, n);
+    this.updateTargets(step, bellman);
+    let targetSum = 0;
+    let absTd = 0;
+    let tdSum = 0;
+    for (let i = 0; i < n; i++) {
+      targetSum += targets[i]!;
+      absTd += Math.abs(result.tdErrors[i]!);
+      tdSum += result.tdErrors[i]!;
+    }
+    return {
+      loss: result.loss,
+      tdErrorMean: absTd / n,
+      // Q = y − (y − Q), averaged.
+      qMean: (targetSum - tdSum) / n,
+      targetMean: targetSum / n,
+      gradNorm: result.gradNorm,
+      lr,
+      tdErrors: result.tdErrors,
+    };
+  }
+
+  /** The gradient step on this thread alone. */
+  private localStep(batch: HostBatch, n: number): LearnerStepResult {
+    const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim: s, actionDim: a } = this.config.network;
+    const images = imagesTensor(batch.images as Uint8Array, n, h, w, c); // [B, H, W, C]
+    const state = tf.tensor2d(batch.state!, [n, s]); // [B, S]
+    const actions = tf.tensor2d(batch.actions, [n, a]); // [B, A]
+    const y = tf.tensor1d(batch.targets);
+    const weights = batch.weights ? tf.tensor1d(batch.weights) : null;
+    try {
+      return learnerStep(this.online.variables, this.optimizer, () => this.online.logits(images, state, actions), y, weights, { ...this.stepConfig, output: 'logit' });
+    } finally {
+      tf.dispose([images, state, actions, y, ...(weights ? [weights] : [])]);
     }
   }
 
@@ -226,7 +260,10 @@ export class QtOptLearner {
     await this.optimizer.setWeights(weights);
   }
 
+  /** Free the nets and the optimizer; worker threads of setThreads are terminated, not awaited. */
   dispose(): void {
+    void this.parallel?.close();
+    this.parallel = null;
     this.online.dispose();
     this.target?.dispose();
     for (const d of this.delayed) d.dispose();

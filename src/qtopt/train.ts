@@ -252,7 +252,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     // ---- The learner's step, and what happens at its periods -----------------------------------
     const learnStep = async (phase: 'offline' | 'online') => {
       replay.sample(replayRng, batch, beta(step));
-      const stats = learner.step(batch, step + 1);
+      const stats = await learner.step(batch, step + 1);
       if (r.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
       step++;
       lastLoss = stats.loss;
@@ -272,6 +272,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'charts/replay_size': replay.validCount,
           'perf/num_tensors': tf.memory().numTensors,
           'perf/steps_per_s': rate.perS,
+          'perf/learner_threads': learner.threads,
           'perf/elapsed_s': (performance.now() - t0) / 1000,
         });
       }
@@ -315,6 +316,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (step < t.offlineSteps && !canLearn()) {
       throw new RunError(`the offline data holds ${replay.validCount} transitions; train.learningStarts needs ${needed} before the first gradient step`);
     }
+    if (step < t.offlineSteps) await learner.setThreads(t.learnerThreads);
     while (step < t.offlineSteps && !interrupted()) await learnStep('offline');
 
     // ---- 5. Online phase: collectors run the current policy; the learner keeps pace ------------
@@ -325,6 +327,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const index = requested++;
         return { index, seed: deriveSeed(onlineSeed, index), epsilon: epsilon(onlineEnvSteps) };
       };
+      await learner.setThreads(t.collectors > 0 ? 1 : t.learnerThreads);
       link = await openLink({ config: qtopt, scene, collectors: t.collectors, nextEpisode, weights: weightsOf(learner.online, step) });
       const take = (arrived: CollectedEpisode[]) => {
         for (const episode of arrived) {
@@ -369,6 +372,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     episodesWriter?.close();
     validation.env?.close();
     metrics.close();
+    await learner.setThreads(1);
     learner.dispose();
   }
 }

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
-import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/index.js';
+import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
 import { describeConvs, initBackend } from '../../tf/node.js';
@@ -82,7 +82,7 @@ export interface LearnerTimes {
  * images) and the whole learner step, on batches from a replay of random episodes.
  * Also used by `pincer bench train` for its QT-Opt step.
  */
-export async function learnerTimes(config: QtOptConfig, learner: QtOptLearner, rng: Rng, seed: number, measure: (run: () => void) => Promise<Clock>): Promise<LearnerTimes> {
+export async function learnerTimes(config: QtOptConfig, learner: QtOptLearner, rng: Rng, seed: number, measure: (run: () => void | Promise<void>) => Promise<Clock>): Promise<LearnerTimes> {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim } = config.network;
   const replay = randomReplay(config, rng);
   const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
@@ -98,11 +98,11 @@ export async function learnerTimes(config: QtOptConfig, learner: QtOptLearner, r
     tf.dispose([nextImages, nextState]);
   });
   let step = 0;
-  const learn = () => {
+  const learn = async () => {
     replay.sample(rng, batch);
-    learner.step(batch, ++step);
+    await learner.step(batch, ++step);
   };
-  learn(); // Adam's moment slots appear on the first update
+  await learn(); // Adam's moment slots appear on the first update
   const stepTensors = tf.memory().numTensors;
   const gradient = await measure(learn);
   const stepLeaks = tf.memory().numTensors - stepTensors;
@@ -113,7 +113,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const config = readConfig(opts.config);
   const load = trackLoad();
   const backend = await initBackend();
-  const measure = (run: () => void): Promise<Clock> => medianTime(opts.iters, opts.warmup, run);
+  const measure = (run: () => void | Promise<void>): Promise<Clock> => medianTime(opts.iters, opts.warmup, run);
   const rng = new Rng(opts.seed);
   log(opts, `bench qtopt: backend ${backend}, ${opts.warmup} warm-up + ${opts.iters} timed iterations each`);
   const learner = new QtOptLearner(config, opts.seed);

@@ -27,7 +27,7 @@ import {
   reluBiasGrad,
 } from '../../tf/node.js';
 import { DataParallelLearner, type StepPhases } from '../../rl/node.js';
-import { QtOptLearner, resolveQtOptConfig } from '../../qtopt/index.js';
+import { QtOptLearner, resolveQtOptConfig } from '../../qtopt/node.js';
 import { PincerError } from '../errors.js';
 import { learnerTimes } from './bench-qtopt-run.js';
 import { commandLogger, emit, log, type OutputOptions } from '../io.js';
@@ -255,7 +255,9 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   // target net, min over the two delayed nets), then learnerStep on the online net.
   const qtoptConfig = resolveQtOptConfig({});
   const qtoptLearner = new QtOptLearner(qtoptConfig, opts.seed);
+  await qtoptLearner.setThreads(opts.threads);
   const qtopt = await learnerTimes(qtoptConfig, qtoptLearner, rng, opts.seed, (run) => medianTime(opts.iters, opts.warmup, run));
+  await qtoptLearner.setThreads(1);
   qtoptLearner.dispose();
   const soaked = opts.soak > 0 ? await soak(opts, rng, net, optimizer) : undefined;
 

@@ -1,0 +1,125 @@
+/**
+ * QtOptLearner with train.learnerThreads 2: each gradient is computed over this
+ * thread's tfjs-wasm instance and a worker thread's (src/rl DataParallelLearner),
+ * with the Bellman targets on this thread. The losses, TD errors and weights
+ * follow the one-thread learner within float rounding, numTensors stays flat,
+ * and `pincer train` with 2 learner threads gives the 1-thread loss curve.
+ * Worker threads run compiled code, so this file imports from dist/.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../src/random/index.js';
+import { cli, ensureBuilt, repo } from './built-cli.js';
+import { TINY, TINY_SCENE } from './qtopt-tiny.js';
+
+type Q = typeof import('../src/qtopt/node.js');
+type Rl = typeof import('../src/rl/node.js');
+type Tf = typeof import('../src/tf/node.js');
+let Q: Q;
+let R: Rl;
+
+const root = mkdtempSync(join(tmpdir(), 'pincer-threads-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  ensureBuilt('dist/qtopt/learner.js', ['src/qtopt', 'src/rl', 'src/tf']);
+  Q = (await import(join(repo, 'dist/qtopt/node.js'))) as Q;
+  R = (await import(join(repo, 'dist/rl/node.js'))) as Rl;
+  await ((await import(join(repo, 'dist/tf/node.js'))) as Tf).initBackend();
+}, 120_000);
+
+const SIDE = 16;
+
+function config(learningRate = 3e-3) {
+  return Q.resolveQtOptConfig({
+    network: { imageHeight: SIDE, imageWidth: SIDE, convs: [{ filters: 8, kernelSize: 3, stride: 1, pool: 2 }, { filters: 8, kernelSize: 3, stride: 2 }], actionUnits: 16, headUnits: 16 },
+    optimizer: { learningRate },
+    bellman: { nStep: 2, targetUpdatePeriod: 4, delayedUpdatePeriod: 4, delayed2UpdatePeriod: 4 },
+    cem: { samples: 16, elites: 4 },
+    replay: { imageShift: 2 },
+    train: { learningStarts: 32 },
+  });
+}
+
+/** Three-step episodes of noise frames; the last pays 1 at random. */
+function randomReplay(c: ReturnType<typeof config>) {
+  const replay = new R.ReplayBuffer({ ...Q.qtoptReplayConfig(c), capacity: 400 });
+  const rng = new Rng(12);
+  const frame = () => Uint8Array.from({ length: SIDE * SIDE * 3 }, () => rng.int(0, 255));
+  const vector = () => [rng.range(0, 0.08), rng.bernoulli(0.5) ? 1 : 0, rng.range(0.02, 0.3)];
+  const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
+  for (let e = 0; e < 90; e++) {
+    replay.add({ image: frame(), vector: vector() }, action(), 0, false, false);
+    replay.add({ image: frame(), vector: vector() }, action(), 0, false, false);
+    replay.add({ image: frame(), vector: vector() }, action(), rng.bernoulli(0.4) ? 1 : 0, true, false, { image: frame(), vector: vector() });
+  }
+  return replay;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe('QtOptLearner on 2 threads', () => {
+  it('follows the 1-thread learner within float rounding over 25 steps, with target updates, shifts and n-step targets; numTensors flat', async () => {
+    const c = config();
+    const replay = randomReplay(c);
+    const runs: { losses: number[]; td: Float32Array[]; weights: Float32Array }[] = [];
+    for (const threads of [1, 2]) {
+      const learner = new Q.QtOptLearner(c, 5);
+      await learner.setThreads(threads);
+      expect(learner.threads).toBe(threads);
+      const batch = replay.createBatch(32);
+      const rng = new Rng(3);
+      const losses: number[] = [];
+      const td: Float32Array[] = [];
+      let tensors = 0;
+      for (let k = 1; k <= 25; k++) {
+        replay.sample(rng, batch);
+        const stats = await learner.step(batch, k);
+        losses.push(stats.loss);
+        td.push(stats.tdErrors);
+        if (k === 2) tensors = tf.memory().numTensors; // after Adam's slots exist
+      }
+      expect(tf.memory().numTensors).toBe(tensors);
+      runs.push({ losses, td, weights: R.flatWeights(learner.online.variables) });
+      await learner.setThreads(1);
+      learner.dispose();
+    }
+    const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    for (let k = 0; k < 25; k++) {
+      expect(Math.abs(two.losses[k]! - one.losses[k]!)).toBeLessThan(1e-4 * Math.max(1, one.losses[k]!));
+      expect(maxAbsDiff(two.td[k]!, one.td[k]!)).toBeLessThan(1e-4);
+    }
+    expect(maxAbsDiff(two.weights, one.weights)).toBeLessThan(1e-4);
+    expect(one.losses[24]).not.toBe(one.losses[0]); // it learned something: the comparison is not of constants
+  });
+
+  it('pincer train with learnerThreads 2 (offline, then online inline) gives the 1-thread loss curve', () => {
+    const scene = join(root, 'scene.json');
+    writeFileSync(scene, JSON.stringify(TINY_SCENE));
+    const data = join(root, 'data');
+    const collected = cli(['collect', '--policy', 'scripted+noise:0.3', '--episodes', '12', '--out', data, '--scene', scene, '--split', 'train', '--seed', '4', '--workers', '1']);
+    expect(collected.status, collected.stderr).toBe(0);
+    const curves: number[][] = [];
+    for (const threads of [1, 2]) {
+      const file = join(root, `threads-${threads}.json`);
+      writeFileSync(file, JSON.stringify({ ...TINY, train: { ...TINY.train, offlineSteps: 40, onlineSteps: 20, evalPeriod: 0, learnerThreads: threads } }));
+      const out = join(root, `run-${threads}`);
+      const r = cli(['train', '--out', out, '--config', file, '--scene', scene, '--dataset', data, '--seed', '2', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).steps).toBe(60);
+      const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+      const logged = rows.filter((m) => m['losses/td_loss'] !== undefined);
+      expect(new Set(logged.map((m) => m['perf/learner_threads']))).toEqual(new Set([threads]));
+      curves.push(logged.filter((m) => m.step <= 40).map((m) => m['losses/td_loss']!));
+    }
+    expect(curves[0]!.length).toBe(4);
+    for (let i = 0; i < curves[0]!.length; i++) expect(Math.abs(curves[1]![i]! - curves[0]![i]!)).toBeLessThan(1e-3 * Math.max(1, curves[0]![i]!));
+  }, 120_000);
+});
