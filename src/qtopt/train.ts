@@ -273,6 +273,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'perf/num_tensors': tf.memory().numTensors,
           'perf/steps_per_s': rate.perS,
           'perf/learner_threads': learner.threads,
+          'perf/rss_mb': process.memoryUsage().rss / 2 ** 20,
           'perf/elapsed_s': (performance.now() - t0) / 1000,
         });
       }
