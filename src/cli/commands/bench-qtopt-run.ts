@@ -25,6 +25,7 @@ export interface BenchQtOptOptions extends OutputOptions {
   iters: number;
   warmup: number;
   seed: number;
+  threads?: number;
 }
 
 /** Random episodes in the benchmark's replay, of EPISODE_STEPS steps each. */
@@ -127,8 +128,11 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const act = await measure(() => void policy.act(observation, info));
   const policyLeaks = tf.memory().numTensors - policyTensors;
 
+  const threads = opts.threads ?? config.train.learnerThreads;
+  await learner.setThreads(threads);
   const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets } = await learnerTimes(config, learner, rng, opts.seed, measure);
   const params = learner.online.paramCount;
+  await learner.setThreads(1);
   learner.dispose();
 
   emit(opts, {
@@ -146,6 +150,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     policy_cpu_ms_per_step: round(act.cpu),
     bellman_targets_ms: round(targets.wall),
     bellman_targets_cpu_ms: round(targets.cpu),
+    learner_threads: threads,
     learner_step_ms: round(gradient.wall),
     learner_step_cpu_ms: round(gradient.cpu),
     learner_steps_per_s: round(1000 / gradient.wall, 2),
