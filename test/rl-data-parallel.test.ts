@@ -47,19 +47,20 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('DataParallelLearner', () => {
-  it.each(['huber', 'log'] as const)('2 threads give the 1-thread gradient within 1e-4 (%s loss, odd batch 33, importance weights)', async (loss) => {
+  it.each(['huber', 'log'] as const)('2 threads, equal or uneven shards, give the 1-thread gradient within 1e-4 (%s loss, odd batch 33, importance weights)', async (loss) => {
     const rng = new Rng(loss === 'huber' ? 21 : 22);
     const batch = hostBatch(rng, 33);
     const config = { loss, huberDelta: 1, maxGradNorm: null };
     const deltas: Float32Array[] = [];
     const losses: number[] = [];
-    for (const threads of [1, 2]) {
+    // One thread; two with equal shards; two with this thread taking a quarter of the rows.
+    for (const [threads, ownShare] of [[1, 1], [2, 0.5], [2, 0.25]] as const) {
       const net = new T.QNetwork(SMALL, 7);
       const before = R.flatWeights(net.variables);
       const learner = await R.DataParallelLearner.start(net, threads);
       // SGD with step 1: the weight change is exactly −gradient.
       const sgd = tf.train.sgd(1);
-      const result = await learner.step(sgd, batch, config);
+      const result = await learner.step(sgd, batch, config, ownShare);
       await learner.close();
       const after = R.flatWeights(net.variables);
       deltas.push(before.map((w, i) => w - after[i]!));
@@ -67,9 +68,11 @@ describe('DataParallelLearner', () => {
       expect(result.tdErrors.length).toBe(33);
       net.dispose();
     }
-    expect(maxAbsDiff(deltas[0]!, deltas[1]!)).toBeLessThan(1e-4);
+    for (const i of [1, 2]) {
+      expect(maxAbsDiff(deltas[0]!, deltas[i]!)).toBeLessThan(1e-4);
+      expect(losses[i]).toBeCloseTo(losses[0]!, 5);
+    }
     expect(Math.max(...deltas[0]!.map(Math.abs))).toBeGreaterThan(1e-3); // a real gradient, not zeros
-    expect(losses[1]).toBeCloseTo(losses[0]!, 5);
   });
 
   it('matches learnerStep on this thread (the reference step) and gives the same loss curve over 40 Adam steps', async () => {

@@ -54,6 +54,13 @@ export interface LearnStats {
   tdErrors: Float32Array;
 }
 
+/**
+ * Share of a batch's rows whose gradient this thread computes when the step is
+ * data-parallel over 2 threads: this thread has also computed the Bellman targets,
+ * so it takes fewer rows (measured: docs/benchmarks.md, "The learner on two threads").
+ */
+const OWN_SHARE = 1 / 3;
+
 /** Stream indices of the learner's CEM and augmentation Rngs under its seed (network init uses the seed itself). */
 const CEM_STREAM = 1;
 const SHIFT_STREAM = 2;
@@ -163,7 +170,7 @@ export class QtOptLearner {
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
     };
-    const result = this.parallel ? await this.parallel.step(this.optimizer, { ...inputs, state: s > 0 ? inputs.state : null }, this.stepConfig) : this.localStep(inputs, n);
+    const result = this.parallel ? await this.parallel.step(this.optimizer, { ...inputs, state: s > 0 ? inputs.state : null }, this.stepConfig, OWN_SHARE) : this.localStep(inputs, n);
     this.updateTargets(step, bellman);
     let targetSum = 0;
     let absTd = 0;

@@ -150,9 +150,15 @@ export function shardGradients(net: QNetwork, shard: Omit<ShardRequest, 'weights
   return { grads: capture.flat, loss: result.loss, tdErrors: Float32Array.from(result.tdErrors) };
 }
 
-/** Row range [from, to) of shard `i` of `parts` over `n` rows (sizes differ by at most one). */
-function shardRange(n: number, parts: number, i: number): [number, number] {
-  return [Math.floor((n * i) / parts), Math.floor((n * (i + 1)) / parts)];
+/**
+ * Row range [from, to) of shard `i` of `parts` over `n` rows: shard 0 (this
+ * thread's) has `own` rows, the rest split the others (sizes differ by at most one).
+ */
+function shardRange(n: number, parts: number, i: number, own: number): [number, number] {
+  if (i === 0) return [0, own];
+  const rest = n - own;
+  const workers = parts - 1;
+  return [own + Math.floor((rest * (i - 1)) / workers), own + Math.floor((rest * i) / workers)];
 }
 
 function sliceRows<T extends Uint8Array | Float32Array>(a: T, n: number, from: number, to: number): T {
@@ -225,15 +231,20 @@ export class DataParallelLearner {
   /**
    * learnerStep on the whole batch, its gradient computed as threads shards in
    * parallel: each shard's mean-loss gradient weighted by its share of the batch.
+   * `ownShare` is the fraction of the rows this thread takes (default: an equal
+   * share); less when this thread has other work in the step, as QT-Opt's targets.
    * A non-finite loss or norm throws NonFiniteLossError and applies nothing.
    */
-  async step(optimizer: tf.Optimizer, batch: HostBatch, config: DataParallelConfig): Promise<DataParallelResult> {
+  async step(optimizer: tf.Optimizer, batch: HostBatch, config: DataParallelConfig, ownShare = 1 / this.threads): Promise<DataParallelResult> {
     const n = batch.targets.length;
+    if (!(ownShare >= 0 && ownShare <= 1)) throw new RangeError(`ownShare must be in [0, 1], got ${ownShare}`);
+    // No shard is empty: with workers, each thread keeps at least one row.
+    const ownRows = this.workers.length === 0 ? n : Math.max(1, Math.min(n - this.workers.length, Math.round(n * ownShare)));
     const variables = this.net.variables;
     const t0 = performance.now();
     const weights = this.workers.length > 0 ? flatWeights(variables) : null;
     const shard = (i: number): Omit<ShardRequest, 'weights'> => {
-      const [from, to] = shardRange(n, this.threads, i);
+      const [from, to] = shardRange(n, this.threads, i, ownRows);
       return {
         images: sliceRows(batch.images, n, from, to),
         state: batch.state ? sliceRows(batch.state, n, from, to) : null,
