@@ -8,7 +8,7 @@ import { runCli } from './cli-harness.js';
 import { pixelValueVariance } from './pixels.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-report-'));
-const PANELS = ['success-vs-env-steps', 'success-vs-wall-time', 'loss', 'calibration', 'predicted-vs-realized', 'throughput', 'failures'];
+const PANELS = ['success-vs-env-steps', 'success-vs-wall-time', 'loss', 'calibration', 'predicted-vs-realized', 'throughput', 'memory', 'failures'];
 
 /**
  * A run folder in the layout `pincer train` writes (metrics.jsonl with its names,
@@ -29,6 +29,8 @@ function writeRun(name: string, quality: number): string {
         'charts/env_steps': step * 2,
         'perf/steps_per_s': 20 + quality,
         'perf/elapsed_s': step / 10,
+        'perf/rss_mb': 400 + quality,
+        'perf/num_tensors': 56,
       }),
     );
   }

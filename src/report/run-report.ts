@@ -327,6 +327,10 @@ export function reportPanels(runs: RunData[]): ReportPanel[] {
     calibrationPanel(runs),
     overestimationPanel(runs),
     throughputPanel(runs),
+    metricPanel(runs, 'memory', 'Memory: process RSS and live tfjs tensors', [
+      { name: 'perf/rss_mb', label: 'RSS, MiB' },
+      { name: 'perf/num_tensors', label: 'tf.memory().numTensors' },
+    ]),
     failurePanel(runs),
   ];
 }

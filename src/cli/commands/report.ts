@@ -124,7 +124,7 @@ export async function writeReport(dirs: string[], out?: string): Promise<{ out: 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('plots of training runs (success with Wilson CIs, loss, calibration, overestimation, throughput, outcomes, config) as PNGs and index.html')
+    .description('plots of training runs (success with Wilson CIs, loss, calibration, overestimation, throughput, memory, outcomes, config) as PNGs and index.html')
     .argument('<runs...>', 'run folders (runs/NAME); several are compared on the same axes')
     .option('--out <dir>', 'output folder (default: RUN/report, or report-A-vs-B beside the runs)')
     .option('--json', 'print one JSON object on stdout')
