@@ -53,14 +53,14 @@ describe('DataParallelLearner', () => {
     const config = { loss, huberDelta: 1, maxGradNorm: null };
     const deltas: Float32Array[] = [];
     const losses: number[] = [];
-    // One thread; two with equal shards; two with this thread taking a quarter of the rows.
-    for (const [threads, ownShare] of [[1, 1], [2, 0.5], [2, 0.25]] as const) {
+    // One thread; two with equal shards; two with this thread taking 8 of the 33 rows.
+    for (const [threads, ownRows] of [[1, undefined], [2, undefined], [2, 8]] as const) {
       const net = new T.QNetwork(SMALL, 7);
       const before = R.flatWeights(net.variables);
       const learner = await R.DataParallelLearner.start(net, threads);
       // SGD with step 1: the weight change is exactly −gradient.
       const sgd = tf.train.sgd(1);
-      const result = await learner.step(sgd, batch, config, ownShare);
+      const result = await learner.step(sgd, batch, config, { ownRows });
       await learner.close();
       const after = R.flatWeights(net.variables);
       deltas.push(before.map((w, i) => w - after[i]!));
@@ -106,6 +106,43 @@ describe('DataParallelLearner', () => {
     expect(curves[0]![0]).toBeCloseTo(first, 6);
     expect(curves[0]![39]).toBeLessThan(curves[0]![0]! * 0.7);
     for (let i = 0; i < 40; i++) expect(Math.abs(curves[1]![i]! - curves[0]![i]!)).toBeLessThan(1e-3 * Math.max(1, curves[0]![i]!));
+  });
+
+  it('fills this thread\'s rows late: beforeOwnShard runs after the workers have their shards, and its targets count', async () => {
+    const rng = new Rng(25);
+    const batch = hostBatch(rng, 12);
+    const late = Float32Array.from(batch.targets);
+    batch.targets.fill(NaN, 0, 4); // this thread's 4 rows: not known when the step starts
+    const deltas: Float32Array[] = [];
+    for (const prepared of [{ ...batch, targets: late }, batch]) {
+      const net = new T.QNetwork(SMALL, 9);
+      const before = R.flatWeights(net.variables);
+      const learner = await R.DataParallelLearner.start(net, 2);
+      // The hook also overwrites the workers' rows: that must come too late to change their shards.
+      const hook = () => {
+        batch.targets.set(late.subarray(0, 4));
+        batch.targets.fill(0.5, 4);
+      };
+      const options = prepared === batch ? { ownRows: 4, beforeOwnShard: hook } : { ownRows: 4 };
+      await learner.step(tf.train.sgd(1), prepared, { loss: 'log', huberDelta: 1, maxGradNorm: null }, options);
+      await learner.close();
+      const after = R.flatWeights(net.variables);
+      deltas.push(before.map((w, i) => w - after[i]!));
+      net.dispose();
+    }
+    expect(maxAbsDiff(deltas[0]!, deltas[1]!)).toBe(0);
+    await expect(
+      (async () => {
+        const net = new T.QNetwork(SMALL, 9);
+        const learner = await R.DataParallelLearner.start(net, 2);
+        try {
+          return await learner.step(tf.train.sgd(1), batch, { loss: 'log', huberDelta: 1, maxGradNorm: null }, { ownRows: 12 });
+        } finally {
+          await learner.close();
+          net.dispose();
+        }
+      })(),
+    ).rejects.toThrow(/ownRows must leave every one of 2 threads at least one of 12 rows, got 12/);
   });
 
   it('keeps numTensors flat in this thread and in the worker over 150 steps', async () => {

@@ -55,11 +55,14 @@ export interface LearnStats {
 }
 
 /**
- * Share of a batch's rows whose gradient this thread computes when the step is
- * data-parallel over 2 threads: this thread has also computed the Bellman targets,
- * so it takes fewer rows (measured: docs/benchmarks.md, "The learner on two threads").
+ * Share of a batch's rows in the first of the two chunks the Bellman targets are
+ * computed in; with two learner threads, this thread's share of the gradient. This
+ * thread also computes every target, so it takes fewer rows: with targets T and a
+ * whole gradient G, the step takes T + G·f here against (T + G)(1 − f) in the
+ * worker, even at f = G / (T + 2G), ~0.4 at the pooled network's T ≈ 90 ms and
+ * G ≈ 230 ms (docs/benchmarks.md, "The learner on two threads").
  */
-const OWN_SHARE = 1 / 3;
+const OWN_SHARE = 0.4;
 
 /** Stream indices of the learner's CEM and augmentation Rngs under its seed (network init uses the seed itself). */
 const CEM_STREAM = 1;
@@ -136,7 +139,7 @@ export class QtOptLearner {
    * after the steps that are multiples of their periods).
    */
   async step(batch: ReplayBatch, step: number): Promise<LearnStats> {
-    const { network, bellman, optimizer } = this.config;
+    const { network, bellman } = this.config;
     const n = batch.size;
     const [h, w, c] = [network.imageHeight, network.imageWidth, network.imageChannels];
     const s = network.stateDim;
@@ -145,24 +148,17 @@ export class QtOptLearner {
     const shiftRng = shift > 0 ? new Rng(deriveSeed(this.shiftSeed, step)) : null;
     const augment = (frames: Uint8Array): Uint8Array => (shiftRng ? shiftImages(frames, n, h, w, c, shift, shiftRng) : frames);
     const frames = augment(batch.images); // [B·H·W·C]
-    const nextImages = imagesTensor(augment(batch.nextImages), n, h, w, c); // [B, H, W, C]
-    const nextState = statesTensor(batch.nextVectors, n, s); // [B, S]
-    let targets: Float32Array;
-    try {
-      ({ targets } = bellmanTargets(
-        { rewards: batch.rewards.subarray(0, n), discounts: batch.discounts.subarray(0, n), nextImages, nextState },
-        this.bellmanNets,
-        this.bellmanSettings,
-        new Rng(deriveSeed(this.cemSeed, step)),
-        actionSpace,
-      ));
-    } finally {
-      tf.dispose([nextImages, nextState]);
-    }
-    // Log loss needs a probability: a scene step penalty can push R below 0.
-    if (optimizer.loss === 'log') for (let i = 0; i < n; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
+    const nextFrames = augment(batch.nextImages); // [B·H·W·C]
     const lr = this.lrSchedule(step);
     setLearningRate(this.optimizer, lr);
+    // The targets come in two chunks of rows with their own CEM draws, [0, split) and [split, n), on
+    // any number of threads: on two, the second chunk's targets go to the worker first, and this thread
+    // computes the first chunk's while the worker computes its gradient.
+    const split = n >= 2 ? Math.min(n - 1, Math.max(1, Math.round(n * OWN_SHARE))) : n;
+    const targets = new Float32Array(n); // [B]
+    const fill = (from: number, to: number, chunk: number): void => {
+      if (to > from) targets.set(this.targets(batch, nextFrames, from, to, new Rng(deriveSeed(deriveSeed(this.cemSeed, step), chunk))), from);
+    };
     const inputs: HostBatch = {
       images: frames,
       state: scaledStates(batch.vectors, n, s), // [B·S]
@@ -170,7 +166,18 @@ export class QtOptLearner {
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
     };
-    const result = this.parallel ? await this.parallel.step(this.optimizer, { ...inputs, state: s > 0 ? inputs.state : null }, this.stepConfig, OWN_SHARE) : this.localStep(inputs, n);
+    let result: LearnerStepResult;
+    if (this.parallel) {
+      fill(split, n, 1);
+      result = await this.parallel.step(this.optimizer, { ...inputs, state: s > 0 ? inputs.state : null }, this.stepConfig, {
+        ownRows: split,
+        beforeOwnShard: () => fill(0, split, 0),
+      });
+    } else {
+      fill(0, split, 0);
+      fill(split, n, 1);
+      result = this.localStep(inputs, n);
+    }
     this.updateTargets(step, bellman);
     let targetSum = 0;
     let absTd = 0;
@@ -190,6 +197,28 @@ export class QtOptLearner {
       lr,
       tdErrors: result.tdErrors,
     };
+  }
+
+  /** Bellman targets y of the batch's rows [from, to), from their (augmented) next frames. */
+  private targets(batch: ReplayBatch, nextFrames: Uint8Array, from: number, to: number, rng: Rng): Float32Array {
+    const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim: s } = this.config.network;
+    const rows = to - from;
+    const nextImages = imagesTensor(nextFrames.subarray(from * h * w * c, to * h * w * c), rows, h, w, c); // [R, H, W, C]
+    const nextState = statesTensor(batch.nextVectors.subarray(from * s, to * s), rows, s); // [R, S]
+    try {
+      const { targets } = bellmanTargets(
+        { rewards: batch.rewards.subarray(from, to), discounts: batch.discounts.subarray(from, to), nextImages, nextState },
+        this.bellmanNets,
+        this.bellmanSettings,
+        rng,
+        actionSpace,
+      );
+      // Log loss needs a probability: a scene step penalty can push R below 0.
+      if (this.config.optimizer.loss === 'log') for (let i = 0; i < rows; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
+      return targets;
+    } finally {
+      tf.dispose([nextImages, nextState]);
+    }
   }
 
   /** The gradient step on this thread alone. */

@@ -54,6 +54,17 @@ export interface StepPhases {
   readonly applyMs: number;
 }
 
+export interface StepOptions {
+  /** Rows of the batch this thread takes, the first ones (default: an equal share); the workers split the rest. */
+  readonly ownRows?: number;
+  /**
+   * Called after the workers have been sent their shards and before this thread's:
+   * it may fill this thread's rows of `batch.targets` (QT-Opt's Bellman targets), so
+   * that work overlaps the workers' gradients.
+   */
+  readonly beforeOwnShard?: () => void;
+}
+
 /** What a worker is told per step: one shard and the current weights. */
 export interface ShardRequest extends Omit<HostBatch, 'weights'> {
   readonly weights: Float32Array;
@@ -231,15 +242,17 @@ export class DataParallelLearner {
   /**
    * learnerStep on the whole batch, its gradient computed as threads shards in
    * parallel: each shard's mean-loss gradient weighted by its share of the batch.
-   * `ownShare` is the fraction of the rows this thread takes (default: an equal
-   * share); less when this thread has other work in the step, as QT-Opt's targets.
+   * Options: how many rows this thread takes, and work to do once the workers
+   * have their shards (StepOptions).
    * A non-finite loss or norm throws NonFiniteLossError and applies nothing.
    */
-  async step(optimizer: tf.Optimizer, batch: HostBatch, config: DataParallelConfig, ownShare = 1 / this.threads): Promise<DataParallelResult> {
+  async step(optimizer: tf.Optimizer, batch: HostBatch, config: DataParallelConfig, options: StepOptions = {}): Promise<DataParallelResult> {
     const n = batch.targets.length;
-    if (!(ownShare >= 0 && ownShare <= 1)) throw new RangeError(`ownShare must be in [0, 1], got ${ownShare}`);
-    // No shard is empty: with workers, each thread keeps at least one row.
-    const ownRows = this.workers.length === 0 ? n : Math.max(1, Math.min(n - this.workers.length, Math.round(n * ownShare)));
+    const ownRows = this.workers.length === 0 ? n : (options.ownRows ?? Math.round(n / this.threads));
+    // No shard is empty.
+    if (!Number.isInteger(ownRows) || ownRows < 1 || n - ownRows < this.workers.length) {
+      throw new RangeError(`ownRows must leave every one of ${this.threads} threads at least one of ${n} rows, got ${ownRows}`);
+    }
     const variables = this.net.variables;
     const t0 = performance.now();
     const weights = this.workers.length > 0 ? flatWeights(variables) : null;
@@ -258,6 +271,7 @@ export class DataParallelLearner {
     const t1 = performance.now();
     let own: ShardReply;
     try {
+      options.beforeOwnShard?.();
       own = shardGradients(this.net, shard(0));
     } catch (err) {
       await Promise.all(replies); // keep the workers' queues in step

@@ -15,4 +15,5 @@ export {
   type DataParallelConfig,
   type DataParallelResult,
   type StepPhases,
+  type StepOptions,
 } from './data-parallel.js';
