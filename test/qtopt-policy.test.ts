@@ -96,6 +96,18 @@ describe('CemPolicy', () => {
     expect(noisy.lastPrediction).toBeCloseTo(netQ(b, observation(3)), 5);
   });
 
+  it('searches with the policy CEM settings (cem.policySamples/Elites/Iterations), not the Bellman targets\' ones', () => {
+    const config = resolveQtOptConfig({ ...CONFIG, cem: { samples: 8, elites: 2, iterations: 1, policySamples: 24, policyElites: 5, policyIterations: 3 } });
+    const rows: number[] = [];
+    const counting = Object.create(net, { head: { value: (e: tf.Tensor2D, a: tf.Tensor2D) => (rows.push(a.shape[0]), net.head(e, a)) } }) as QNetwork;
+    const policy = new CemPolicy(counting, config);
+    policy.reset(new Rng(1));
+    policy.act(observation(4), NO_PRIVILEGED);
+    expect(policy.search).toMatchObject({ samples: 24, elites: 5, iterations: 3 });
+    expect(rows).toEqual([24, 24, 24]); // one batched head call per iteration, the whole population
+    expect(() => resolveQtOptConfig({ cem: { policySamples: 4, policyElites: 6 } }, 'c.json')).toThrow(/c\.json: cem\.policyElites: must be ≤ cem\.policySamples \(4\)/);
+  });
+
   it('keeps tf.memory().numTensors flat over many steps', () => {
     const policy = new CemPolicy(net, CONFIG, { epsilon: 0.3, noiseStd: 0.1 });
     policy.reset(new Rng(2));

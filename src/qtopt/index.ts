@@ -36,6 +36,7 @@ export {
   NetworkSchema,
   QTOPT_DEFAULTS,
   resolveQtOptConfig,
+  policyCem,
   qtoptReplayConfig,
   canonicalJson,
   configDifferences,

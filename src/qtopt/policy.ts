@@ -15,8 +15,8 @@ import { randomAction } from '../policies/index.js';
 import { Rng } from '../random/index.js';
 import { gaussianNoise } from '../rl/index.js';
 import type { QNetwork } from '../tf/index.js';
-import { cem } from './cem.js';
-import type { QtOptConfig } from './config.js';
+import { cem, type CemConfig } from './cem.js';
+import { policyCem, type QtOptConfig } from './config.js';
 import { actionsTensor, ignoredActionDims, imagesTensor, statesTensor, stateVector } from './inputs.js';
 
 export interface CemPolicyOptions {
@@ -41,6 +41,8 @@ export class CemPolicy implements Policy {
   lastPrediction = Number.NaN;
   /** Whether the last action was a random one (ε). */
   lastWasRandom = false;
+  /** The CEM settings it acts with (config.cem's policy samples, elites and iterations). */
+  readonly search: CemConfig;
   private rng = new Rng(0);
 
   constructor(
@@ -51,6 +53,7 @@ export class CemPolicy implements Policy {
     this.name = options.name ?? 'cem';
     this.epsilon = options.epsilon ?? 0;
     this.noiseStd = options.noiseStd ?? 0;
+    this.search = policyCem(config.cem);
   }
 
   reset(rng: Rng): void {
@@ -75,7 +78,7 @@ export class CemPolicy implements Policy {
         this.lastPrediction = q(action)[0]!;
         return action;
       }
-      const result = cem(q, this.config.cem, this.rng, 1, actionSpace);
+      const result = cem(q, this.search, this.rng, 1, actionSpace);
       if (this.noiseStd <= 0) {
         this.lastPrediction = result.bestScore[0]!;
         return result.best;

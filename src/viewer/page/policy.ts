@@ -98,7 +98,7 @@ export class ViewedCemPolicy implements Policy {
   act(obs: Observation, info: StepInfo): Float32Array {
     this.log.length = 0;
     const chosen = this.policy.act(obs, info);
-    const { samples, elites: m } = this.checkpoint.config.cem;
+    const { samples, elites: m } = this.policy.search;
     const iteration = [...this.log].reverse().find((s) => s.q.length === samples);
     const candidates = iteration?.actions ?? new Float32Array(0);
     const order = iteration ? Array.from(iteration.q.keys()).sort((i, j) => iteration.q[j] - iteration.q[i]).slice(0, m) : [];
