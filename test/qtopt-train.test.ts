@@ -229,6 +229,14 @@ describe('bad input: one line, exit 2, nothing of the run lost', () => {
     oneLine(missing.stderr);
     expect(missing.stderr).toMatch(/no-such-run does not exist/);
     expect(existsSync(join(root, 'bad-init'))).toBe(false);
+    const torn = join(root, 'torn-init');
+    cpSync(join(runA, 'checkpoints/step-00000200'), torn, { recursive: true });
+    truncateSync(join(torn, 'weights.bin'), 100);
+    const corrupt = await runCli('train', '--out', join(root, 'bad-init'), '--config', tinyConfig, '--scene', sceneFile, '--init', torn);
+    expect(corrupt.code).toBe(2);
+    oneLine(corrupt.stderr);
+    expect(corrupt.stderr).toMatch(/torn-init/);
+    expect(existsSync(join(root, 'bad-init'))).toBe(false);
   });
 
   it('a checkpoint whose network config does not match the run', async () => {

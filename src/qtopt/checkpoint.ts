@@ -160,12 +160,6 @@ export function readCheckpointNetwork(dir: string): QNetConfig {
   return parsed.data.network as QNetConfig;
 }
 
-/** A CheckpointError naming the differing fields unless the checkpoint's network config is `expected`. */
-export function checkCheckpointNetwork(dir: string, expected: QNetConfig, network = readCheckpointNetwork(dir)): void {
-  const differing = configDifferences(NetworkSchema.parse(expected), network);
-  if (differing.length > 0) throw new CheckpointError(`${dir}: network config differs from the expected one in ${differing.join(', ')}`);
-}
-
 /**
  * Load a checkpoint folder. With `expectedNetwork`, a different network config is
  * a CheckpointError naming the differing fields. Every missing or corrupt file is
@@ -173,7 +167,10 @@ export function checkCheckpointNetwork(dir: string, expected: QNetConfig, networ
  */
 export function loadCheckpoint(dir: string, expectedNetwork?: QNetConfig): { net: QNetwork; meta: CheckpointMeta } {
   const network = readCheckpointNetwork(dir);
-  if (expectedNetwork) checkCheckpointNetwork(dir, expectedNetwork, network);
+  if (expectedNetwork) {
+    const differing = configDifferences(NetworkSchema.parse(expectedNetwork), network);
+    if (differing.length > 0) throw new CheckpointError(`${dir}: network config differs from the expected one in ${differing.join(', ')}`);
+  }
   const metaPath = join(dir, META_FILE);
   const meta = MetaSchema.safeParse(readJson(metaPath));
   if (!meta.success) throw new CheckpointError(`${metaPath}: ${describeIssues(meta.error)}`);
@@ -181,17 +178,6 @@ export function loadCheckpoint(dir: string, expectedNetwork?: QNetConfig): { net
   if (!existsSync(weightsPath)) throw new CheckpointError(`${weightsPath}: missing`);
   const net = decodeCheckpoint(readJson(join(dir, MODEL_FILE)), readFileSync(weightsPath), dir, sha256);
   return { net, meta: meta.data };
-}
-
-/** Start a learner from a checkpoint's network (train.init): the online net and every target net become it; Adam stays fresh. */
-export function initLearner(dir: string, learner: QtOptLearner): CheckpointMeta {
-  const { net, meta } = loadCheckpoint(dir, learner.online.config);
-  try {
-    learner.startFrom(net);
-  } finally {
-    net.dispose();
-  }
-  return meta;
 }
 
 /**

@@ -32,7 +32,7 @@ import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule 
 import type { SceneConfig } from '../scene/index.js';
 import type { QNetConfig } from '../tf/index.js';
 import { initBackend } from '../tf/node.js';
-import { checkCheckpointNetwork, configHash, initLearner, restoreLearner, saveCheckpoint } from './checkpoint.js';
+import { configHash, loadCheckpoint, restoreLearner, saveCheckpoint } from './checkpoint.js';
 import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
 import { QtOptLearner } from './learner.js';
@@ -163,16 +163,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw new ConfigError(`network.imageWidth/imageHeight ${imageWidth}x${imageHeight} do not match the scene's camera ${scene.camera.width}x${scene.camera.height}`);
   }
   for (const dir of t.datasets) openOfflineDataset(dir, qtopt); // a bad dataset fails before anything is written
-  // So does a bad train.init.
+  await initBackend();
+  // So does a bad train.init: its network is loaded, and checked against this run's, first.
   const initCheckpoint = t.init === null ? null : resolveCheckpoint(t.init).checkpoint;
-  if (initCheckpoint !== null) checkCheckpointNetwork(initCheckpoint, qtopt.network as QNetConfig);
+  const init = initCheckpoint === null ? null : loadCheckpoint(initCheckpoint, qtopt.network as QNetConfig);
 
   // ---- 1. The run folder: config.json first, so a resume can check it ------------------------
-  const run = opts.resume ? RunDir.resume(opts.out, config) : RunDir.create(opts.out, config);
+  let run: RunDir;
+  try {
+    run = opts.resume ? RunDir.resume(opts.out, config) : RunDir.create(opts.out, config);
+  } catch (err) {
+    init?.net.dispose();
+    throw err;
+  }
   const hash = configHash(config);
   const checkpoints = run.checkpointSteps();
   const resumedFrom = opts.resume && checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
-  await initBackend();
 
   // ---- 2. Learner (online net, lagged targets, optimizer) and replay ---------------------------
   const learner = new QtOptLearner(qtopt, deriveSeed(t.seed, STREAM.learner));
@@ -186,10 +192,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       throw err;
     }
     log(`resuming from ${run.checkpointDir(step)} (gradient step ${step})`);
-  } else if (initCheckpoint !== null) {
-    const from = initLearner(initCheckpoint, learner);
-    log(`starting from ${initCheckpoint} (its gradient step ${from.step})`);
+  } else if (init !== null) {
+    learner.startFrom(init.net);
+    log(`starting from ${initCheckpoint} (its gradient step ${init.meta.step})`);
   }
+  init?.net.dispose();
   if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
   const r = qtopt.replay;
   const replay = new ReplayBuffer(qtoptReplayConfig(qtopt));
