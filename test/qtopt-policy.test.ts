@@ -105,7 +105,10 @@ describe('CemPolicy', () => {
     policy.act(observation(4), NO_PRIVILEGED);
     expect(policy.search).toMatchObject({ samples: 24, elites: 5, iterations: 3 });
     expect(rows).toEqual([24, 24, 24]); // one batched head call per iteration, the whole population
-    expect(() => resolveQtOptConfig({ cem: { policySamples: 4, policyElites: 6 } }, 'c.json')).toThrow(/c\.json: cem\.policyElites: must be ≤ cem\.policySamples \(4\)/);
+    expect(() => resolveQtOptConfig({ cem: { policySamples: 4, policyElites: 6 } }, 'c.json')).toThrow(/c\.json: cem\.policyElites: must be ≤ the policy's samples \(4\)/);
+    expect(() => resolveQtOptConfig({ cem: { policySamples: 4 } }, 'c.json')).toThrow(/cem\.policyElites: must be ≤ the policy's samples \(4\)/); // cem.elites 6
+    // Unset, the policy searches as the Bellman targets do.
+    expect(new CemPolicy(net, CONFIG).search).toMatchObject({ samples: 64, elites: 6, iterations: 2 });
   });
 
   it('keeps tf.memory().numTensors flat over many steps', () => {

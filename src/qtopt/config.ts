@@ -99,17 +99,18 @@ const CemSchema = z.strictObject({
   /** Floor on each refitted variance, action units² (tf_agents 1e-4). */
   minVariance: z.number().min(0).default(1e-4),
   /**
-   * The CEM policy's own samples, elites and iterations (the fields above serve the
-   * Bellman targets, B images per gradient step). Acting scores one image, so it can
-   * search harder: measured on the shipped bin-easy policy, 500 validation episodes
-   * each, 64/6/2 → 0.194 and 256/16/4 → 0.234 (also 512/32/4 0.228, 256/16/8 0.236),
-   * at 1.3 and 2.5 ms per step (docs/benchmarks.md, "A harder CEM search when acting").
+   * The CEM policy's own samples, elites and iterations; null = the Bellman targets' (the fields
+   * above). Acting scores one image, so it can afford a harder search, but a harder search also
+   * finds more of the Q-function's overestimated actions. Measured (docs/benchmarks.md, "A harder
+   * CEM search when acting"), 256/16/4 against 64/6/2 on the same validation episodes: the shipped
+   * bin-easy network 0.234 against 0.194, and a checkpoint of a 30k-episode run 0.062 against 0.150
+   * (its grasps came down on objects' tops: 317 of 500 blocked). So the default stays QT-Opt's.
    */
-  policySamples: positiveInt.default(256),
-  /** The CEM policy's elites, ≤ policySamples. */
-  policyElites: positiveInt.default(16),
-  /** The CEM policy's iterations. */
-  policyIterations: positiveInt.default(4),
+  policySamples: positiveInt.nullable().default(null),
+  /** The CEM policy's elites, ≤ its samples; null = cem.elites. */
+  policyElites: positiveInt.nullable().default(null),
+  /** The CEM policy's iterations; null = cem.iterations. */
+  policyIterations: positiveInt.nullable().default(null),
 });
 
 /**
@@ -280,7 +281,8 @@ export const QtOptConfigSchema = z
     if (c.network.spatialUnits > 0 && (c.network.features === 'flatten' || c.network.features === 'max')) issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
     if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
     if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
-    if (c.cem.policyElites > c.cem.policySamples) issue(['cem', 'policyElites'], `must be ≤ cem.policySamples (${c.cem.policySamples})`);
+    const policy = policyCem(c.cem);
+    if (policy.elites > policy.samples) issue(['cem', 'policyElites'], `must be ≤ the policy's samples (${policy.samples})`);
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);
     if (c.cem.initialStd.length !== c.network.actionDim) issue(['cem', 'initialStd'], `needs ${c.network.actionDim} values, one per action dim`);
     if (c.bellman.clippedDoubleQ && !c.bellman.targetNetworks) issue(['bellman', 'clippedDoubleQ'], 'needs bellman.targetNetworks (the min is over two delayed target nets)');
@@ -309,9 +311,9 @@ export function resolveQtOptConfig(partial: unknown = {}, source = 'qtopt config
   return deepFreeze(result.data);
 }
 
-/** The CEM settings the policy acts with: the Bellman targets' cem, with the policy's samples, elites and iterations. */
-export function policyCem(cem: QtOptConfig['cem']): QtOptConfig['cem'] {
-  return { ...cem, samples: cem.policySamples, elites: cem.policyElites, iterations: cem.policyIterations };
+/** The CEM settings the policy acts with: the Bellman targets' cem, with the policy's own samples, elites and iterations where set. */
+export function policyCem<C extends z.output<typeof CemSchema>>(cem: C): C {
+  return { ...cem, samples: cem.policySamples ?? cem.samples, elites: cem.policyElites ?? cem.elites, iterations: cem.policyIterations ?? cem.iterations };
 }
 
 /** The defaults, frozen. */

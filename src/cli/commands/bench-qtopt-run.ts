@@ -141,7 +141,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     image: `${w}x${h}x${c}`,
     convs: describeConvs(config.network.convs),
     cem: `${config.cem.samples}/${config.cem.elites}/${config.cem.iterations}`,
-    policy_cem: `${config.cem.policySamples}/${config.cem.policyElites}/${config.cem.policyIterations}`,
+    policy_cem: `${policy.search.samples}/${policy.search.elites}/${policy.search.iterations}`,
     bellman_argmax: config.bellman.argmax,
     value_nets: valueNets,
     batch: n,
