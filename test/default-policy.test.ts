@@ -3,12 +3,19 @@
  * with its run's scene and network, acts within the action box, and plays the same
  * held-out episode action for action when run twice (CEM's draws come from the episode seed).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvFor, runEpisode } from '../src/env/node.js';
 import { loadTrainedPolicy } from '../src/qtopt/node.js';
 import { initBackend } from '../src/tf/node.js';
 
 const DEFAULT_POLICY = 'assets/policies/default';
+
+const root = mkdtempSync(join(tmpdir(), 'pincer-ship-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 beforeAll(async () => {
   await initBackend();
@@ -32,5 +39,21 @@ describe('the shipped default policy', () => {
       env.close();
       trained.net.dispose();
     }
+  });
+
+  it('ship-policy.sh re-ships it with the policy\'s own CEM search (POLICY_CEM), and refuses a malformed one', () => {
+    const dest = join(root, 'shipped');
+    const ship = (spec: string) => spawnSync('bash', ['scripts/ship-policy.sh', DEFAULT_POLICY, '', dest], { encoding: 'utf8', env: { ...process.env, POLICY_CEM: spec } });
+    const ok = ship('32/4/3');
+    expect(ok.status, ok.stderr).toBe(0);
+    const trained = loadTrainedPolicy(dest);
+    expect(trained.policy.search).toMatchObject({ samples: 32, elites: 4, iterations: 3 });
+    const original = loadTrainedPolicy(DEFAULT_POLICY);
+    expect(trained.config.cem.samples).toBe(original.config.cem.samples); // the targets' stay
+    for (const t of [trained, original]) t.net.dispose();
+    const bad = ship('32x4');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['ship-policy: POLICY_CEM=32x4: expected samples/elites/iterations, e.g. 256/16/4']);
+    expect(existsSync(join(dest, 'config.json'))).toBe(true); // the earlier shipment is untouched
   });
 });
