@@ -7,11 +7,12 @@
  * Typical use (B batch; see each function's doc):
  *
  *   const config = resolveQtOptConfig(JSON.parse(text), 'run/config.json');   // ConfigError names a bad field
- *   const learner = new QtOptLearner(config, config.train.seed);           // online net, target chain, Adam
+ *   const learner = new QtOptLearner(config, config.train.seed);           // ./node.ts: online net, target chain, Adam
+ *   await learner.setThreads(config.train.learnerThreads);                 // 2: the gradient shared with a worker thread
  *   const replay = new ReplayBuffer(qtoptReplayConfig(config));            // src/rl, images + state, γ, n-step
  *   const batch = replay.createBatch(config.replay.batchSize);
  *   replay.sample(rng, batch, beta);                                       // src/rl ReplayBuffer
- *   const stats = learner.step(batch, gradientStep);                       // {loss, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
+ *   const stats = await learner.step(batch, gradientStep);                 // {loss, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
  *   if (config.replay.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
  *
  *   const policy = new CemPolicy(learner.online, config, { epsilon, noiseStd }); // src/env's Policy
@@ -28,8 +29,9 @@
  * - The replay's discounts carry γ^k and termination; the env's final grasp is terminal.
  * - ε counts env steps; the learning rate and target updates count gradient steps (from 1).
  * - checkpoint-format.ts decodes a checkpoint without fs (the browser's path);
- *   checkpoint.ts reads and writes folders (Node), exported from ./node.ts: this
- *   index is portable (the viewer page runs CemPolicy on a fetched checkpoint).
+ *   checkpoint.ts reads and writes folders (Node), exported from ./node.ts with the
+ *   learner (it can own worker threads): this index is portable (the viewer page
+ *   runs CemPolicy on a fetched checkpoint).
  */
 export {
   QtOptConfigSchema,

@@ -3,7 +3,7 @@
  * optimizer, and turns a replay batch into one gradient step.
  *
  * Per step (tf_agents' qtopt_agent `_train`, QT-Opt §4.2):
- *   y      = bellmanTargets(batch)                      (bellman.ts; a* by CEM under the target net)
+ *   y      = bellmanTargets(batch)                      (bellman.ts; a* by CEM under the target net; in two row chunks)
  *   loss   = mean_b w_b · ℓ(Q(s_b, a_b), y_b)           (log loss on the sigmoid Q, or Huber on Q)
  *   θ     ← Adam(θ, clip(∇θ loss))                      (src/rl's learnerStep)
  *   then, oldest first, on their own periods:
