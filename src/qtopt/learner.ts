@@ -21,16 +21,18 @@ import * as tf from '@tensorflow/tfjs';
 import { actionSpace } from '../env/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
 import {
+  DataParallelLearner,
   hardUpdate,
-  learnerStep,
+  hostLearnerStep,
   makeSchedule,
   polyakUpdate,
   setLearningRate,
+  type DataParallelConfig,
+  type HostBatch,
   type LearnerStepResult,
   type ReplayBatch,
   type Schedule,
-} from '../rl/index.js';
-import { DataParallelLearner, type DataParallelConfig, type HostBatch } from '../rl/node.js';
+} from '../rl/node.js';
 import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
 import type { QtOptConfig } from './config.js';
@@ -161,7 +163,7 @@ export class QtOptLearner {
     };
     const inputs: HostBatch = {
       images: frames,
-      state: scaledStates(batch.vectors, n, s), // [B·S]
+      state: s > 0 ? scaledStates(batch.vectors, n, s) : null, // [B·S]
       actions: networkActions(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions), // [B·A]
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
@@ -169,14 +171,14 @@ export class QtOptLearner {
     let result: LearnerStepResult;
     if (this.parallel) {
       fill(split, n, 1);
-      result = await this.parallel.step(this.optimizer, { ...inputs, state: s > 0 ? inputs.state : null }, this.stepConfig, {
+      result = await this.parallel.step(this.optimizer, inputs, this.stepConfig, {
         ownRows: split,
         beforeOwnShard: () => fill(0, split, 0),
       });
     } else {
       fill(0, split, 0);
       fill(split, n, 1);
-      result = this.localStep(inputs, n);
+      result = hostLearnerStep(this.online, this.optimizer, inputs, this.stepConfig);
     }
     this.updateTargets(step, bellman);
     let targetSum = 0;
@@ -218,21 +220,6 @@ export class QtOptLearner {
       return targets;
     } finally {
       tf.dispose([nextImages, nextState]);
-    }
-  }
-
-  /** The gradient step on this thread alone. */
-  private localStep(batch: HostBatch, n: number): LearnerStepResult {
-    const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim: s, actionDim: a } = this.config.network;
-    const images = imagesTensor(batch.images as Uint8Array, n, h, w, c); // [B, H, W, C]
-    const state = tf.tensor2d(batch.state!, [n, s]); // [B, S]
-    const actions = tf.tensor2d(batch.actions, [n, a]); // [B, A]
-    const y = tf.tensor1d(batch.targets);
-    const weights = batch.weights ? tf.tensor1d(batch.weights) : null;
-    try {
-      return learnerStep(this.online.variables, this.optimizer, () => this.online.logits(images, state, actions), y, weights, { ...this.stepConfig, output: 'logit' });
-    } finally {
-      tf.dispose([images, state, actions, y, ...(weights ? [weights] : [])]);
     }
   }
 

@@ -142,23 +142,31 @@ export function assignFlatWeights(variables: readonly tf.Variable[], flat: Float
  * instead of applied (and not clipped: clipping acts on the summed gradient).
  */
 export function shardGradients(net: QNetwork, shard: Omit<ShardRequest, 'weights'>): ShardReply {
-  const n = shard.targets.length;
-  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = net.config;
   const capture = new GradientCapture(net.variables);
+  const result = hostLearnerStep(net, capture, { ...shard, weights: shard.importance }, { ...shard.config, maxGradNorm: null });
+  return { grads: capture.flat, loss: result.loss, tdErrors: Float32Array.from(result.tdErrors) };
+}
+
+/**
+ * learnerStep on a batch held on the host, on this thread: its arrays become tensors
+ * for the step (uint8 frames scaled by 1/255) and are freed after. The network's
+ * output is its logit.
+ */
+export function hostLearnerStep(net: QNetwork, optimizer: tf.Optimizer, batch: HostBatch, config: DataParallelConfig): LearnerStepResult {
+  const n = batch.targets.length;
+  const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = net.config;
   const x = tf.tidy(() =>
-    shard.images instanceof Uint8Array ? tf.div(tf.cast(tf.tensor4d(shard.images, [n, h, w, c], 'int32'), 'float32'), 255) : tf.tensor4d(shard.images, [n, h, w, c]),
+    batch.images instanceof Uint8Array ? tf.div(tf.cast(tf.tensor4d(batch.images, [n, h, w, c], 'int32'), 'float32'), 255) : tf.tensor4d(batch.images, [n, h, w, c]),
   ) as tf.Tensor4D;
-  const s = stateDim > 0 && shard.state ? tf.tensor2d(shard.state, [n, stateDim]) : null;
-  const a = tf.tensor2d(shard.actions, [n, actionDim]);
-  const y = tf.tensor1d(shard.targets);
-  const importance = shard.importance ? tf.tensor1d(shard.importance) : null;
-  let result: LearnerStepResult;
+  const s = stateDim > 0 && batch.state ? tf.tensor2d(batch.state, [n, stateDim]) : null;
+  const a = tf.tensor2d(batch.actions, [n, actionDim]);
+  const y = tf.tensor1d(batch.targets);
+  const importance = batch.weights ? tf.tensor1d(batch.weights) : null;
   try {
-    result = learnerStep(net.variables, capture, () => net.logits(x, s, a), y, importance, { ...shard.config, maxGradNorm: null, output: 'logit' });
+    return learnerStep(net.variables, optimizer, () => net.logits(x, s, a), y, importance, { ...config, output: 'logit' });
   } finally {
     tf.dispose([x, a, y, ...(s ? [s] : []), ...(importance ? [importance] : [])]);
   }
-  return { grads: capture.flat, loss: result.loss, tdErrors: Float32Array.from(result.tdErrors) };
 }
 
 /**

@@ -9,6 +9,7 @@ export { MetricsWriter } from './metrics-writer.js';
 export { runCartPoleSeeds, type ParallelOptions } from './dqn/parallel.js';
 export {
   DataParallelLearner,
+  hostLearnerStep,
   flatWeights,
   assignFlatWeights,
   type HostBatch,
