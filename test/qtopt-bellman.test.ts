@@ -1,8 +1,8 @@
 /**
  * Bellman targets on fake nets with known outputs (Dopamine style: each expected
  * target is derived by hand in a comment): clipped double Q, the no-clipping and
- * no-target-net wirings, random shooting, terminal steps, encode-once, and no
- * leaked tensors.
+ * no-target-net wirings, random shooting, terminal steps (never scored),
+ * encode-once, and no leaked tensors.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -76,8 +76,8 @@ describe('bellmanTargets', () => {
     const before = tf.memory().numTensors;
     const r = bellmanTargets(x, { argmax: target, values: [delayed1, delayed2] }, SETTINGS, new Rng(3), BOX);
     expect(tf.memory().numTensors).toBe(before);
-    // a* has close > 0 in every row (the target net's bonus), whatever the delayed nets prefer.
-    for (let b = 0; b < 3; b++) expect(r.nextActions[b * A + CLOSE]).toBeGreaterThan(0);
+    // a* has close > 0 in the rows that bootstrap (the target net's bonus), whatever the delayed nets prefer.
+    for (let b = 0; b < 2; b++) expect(r.nextActions[b * A + CLOSE]).toBeGreaterThan(0);
     // Row 0: delayed1 = 1·0.2 + 0 (no bonus at close > 0) = 0.2; delayed2 = 4·0.2 + 0 + 0.5 = 1.3;
     //        min σ = σ(0.2) = 0.549834; y = 0 + 0.9 · 0.549834 = 0.494851.
     // Row 1: delayed1 = 0.5 + 0.1 = 0.6; delayed2 = 2.0 + 0.1 + 0.5 = 2.6; σ(0.6) = 0.645656; y = 0.581090.
@@ -86,8 +86,9 @@ describe('bellmanTargets', () => {
     expect(r.targets[1]).toBeCloseTo(0.58109, 5);
     expect(r.targets[2]).toBeCloseTo(1, 6);
     expect(r.nextQ[0]).toBeCloseTo(sigmoid(0.2), 6);
-    // Row 2's min: delayed1 = 1.0 − 0.4 = 0.6, delayed2 = 4 − 0.4 + 0.5 = 4.1 → σ(0.6).
-    expect(r.nextQ[2]).toBeCloseTo(sigmoid(0.6), 6);
+    // Row 2 is not scored: nothing follows a terminal step.
+    expect(r.nextQ[2]).toBe(0);
+    expect(Array.from(r.nextActions.subarray(2 * A, 3 * A))).toEqual(new Array(A).fill(0));
     // Encode once per net; the target net's head once per CEM iteration, each delayed net's once.
     expect([target.encodes, delayed1.encodes, delayed2.encodes]).toEqual([1, 1, 1]);
     expect([target.heads, delayed1.heads, delayed2.heads]).toEqual([2, 1, 1]);
@@ -113,7 +114,7 @@ describe('bellmanTargets', () => {
     const delayed2 = new FakeNet(4, 0.5, true);
     const x = inputs();
     const r = bellmanTargets(x, { argmax: target, values: [delayed1, delayed2] }, { ...SETTINGS, argmax: 'random' }, new Rng(5), BOX);
-    for (let b = 0; b < 3; b++) expect(r.nextActions[b * A + CLOSE]).toBeGreaterThan(0);
+    for (let b = 0; b < 2; b++) expect(r.nextActions[b * A + CLOSE]).toBeGreaterThan(0);
     expect(r.targets[0]).toBeCloseTo(0.494851, 5);
     expect(target.heads).toBe(1);
     tf.dispose([x.nextImages, x.nextState]);
@@ -127,6 +128,32 @@ describe('bellmanTargets', () => {
     const r = bellmanTargets(x, { argmax: flipped, values: [delayed1, delayed2] }, SETTINGS, new Rng(3), BOX);
     // Row 0 at close ≤ 0: delayed1 = 0.2 + 3 = 3.2, delayed2 = 0.8 (no bonus) → σ(0.8) = 0.689974; y = 0.620977.
     expect(r.targets[0]).toBeCloseTo(0.620977, 5);
+    tf.dispose([x.nextImages, x.nextState]);
+  });
+
+  it('scores only the rows that bootstrap: the same a* and y as a batch of those rows alone', () => {
+    const target = new FakeNet(2, 1, true);
+    const delayed1 = new FakeNet(1, 3, false);
+    const delayed2 = new FakeNet(4, 0.5, true);
+    const x = inputs();
+    const before = tf.memory().numTensors;
+    const r = bellmanTargets(x, { argmax: target, values: [delayed1, delayed2] }, SETTINGS, new Rng(3), BOX);
+    expect(tf.memory().numTensors).toBe(before);
+    const rows = tf.tensor1d([0, 1], 'int32');
+    const alone: BellmanInputs = { rewards: x.rewards.slice(0, 2), discounts: x.discounts.slice(0, 2), nextImages: tf.gather(x.nextImages, rows), nextState: tf.gather(x.nextState, rows) };
+    const s = bellmanTargets(alone, { argmax: target, values: [delayed1, delayed2] }, SETTINGS, new Rng(3), BOX);
+    expect(Array.from(r.nextActions.subarray(0, 2 * A))).toEqual(Array.from(s.nextActions));
+    expect(Array.from(r.targets.subarray(0, 2))).toEqual(Array.from(s.targets));
+    tf.dispose([x.nextImages, x.nextState, rows, alone.nextImages, alone.nextState]);
+  });
+
+  it('a batch where every row is terminal costs no network call: y = R', () => {
+    const target = new FakeNet(2, 1, true);
+    const x = inputs();
+    const terminal: BellmanInputs = { ...x, rewards: new Float32Array([0, 1, 1]), discounts: new Float32Array(3) };
+    const r = bellmanTargets(terminal, { argmax: target, values: [target] }, SETTINGS, new Rng(3), BOX);
+    expect(Array.from(r.targets)).toEqual([0, 1, 1]);
+    expect([target.encodes, target.heads]).toEqual([0, 0]);
     tf.dispose([x.nextImages, x.nextState]);
   });
 

@@ -18,6 +18,11 @@
  * Each net's encoder runs once per next image, and all of CEM's iterations score
  * candidates through the head on that embedding (encode once, head many).
  *
+ * Only the rows that bootstrap (d_b > 0) are scored: a terminal row's y is R_b
+ * whatever Q̄ says, so its a* and Q̄ are left 0 and CEM draws for the others
+ * alone. With n-step returns as long as the episode no row bootstraps, and the
+ * targets cost no network call at all.
+ *
  * Shapes: B batch, N candidates per image, A action dims, U embedding, S state dims.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -64,15 +69,15 @@ export interface BellmanSettings {
 export interface BellmanTargets {
   /** [B] y. */
   readonly targets: Float32Array;
-  /** [B,A] a*. */
+  /** [B,A] a*; 0 in terminal rows. */
   readonly nextActions: Float32Array;
-  /** [B] min_j Q̄_j(s′, a*), in (0, 1). */
+  /** [B] min_j Q̄_j(s′, a*), in (0, 1); 0 in terminal rows. */
   readonly nextQ: Float32Array;
 }
 
 /**
- * y for a batch. Draws CEM's or random shooting's samples from `rng`; reads the
- * nets, never changes them; disposes every tensor it makes.
+ * y for a batch. Draws CEM's or random shooting's samples from `rng` for the rows
+ * that bootstrap; reads the nets, never changes them; disposes every tensor it makes.
  */
 export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, settings: BellmanSettings, rng: Rng, box: ActionBox): BellmanTargets {
   const b = inputs.rewards.length;
@@ -81,11 +86,39 @@ export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, setting
   }
   if (nets.values.length < 1 || nets.values.length > 2) throw new RangeError(`bellmanTargets: 1 or 2 value nets, got ${nets.values.length}`);
   const a = box.low.length;
+  const live: number[] = [];
+  for (let i = 0; i < b; i++) if (inputs.discounts[i]! > 0) live.push(i);
+  const targets = Float32Array.from(inputs.rewards);
+  const nextActions = new Float32Array(b * a);
+  const nextQ = new Float32Array(b);
+  if (live.length === 0) return { targets, nextActions, nextQ };
+  const all = live.length === b;
+  const [images, state] = all ? [inputs.nextImages, inputs.nextState] : tf.tidy(() => {
+    const rows = tf.tensor1d(live, 'int32');
+    return [tf.gather(inputs.nextImages, rows), tf.gather(inputs.nextState, rows)] as const;
+  });
+  try {
+    const scored = scoreNext(images, state, nets, settings, rng, box); // [L,A], [L]
+    live.forEach((row, j) => {
+      nextActions.set(scored.nextActions.subarray(j * a, (j + 1) * a), row * a);
+      nextQ[row] = scored.nextQ[j]!;
+      targets[row] = inputs.rewards[row]! + inputs.discounts[row]! * scored.nextQ[j]!;
+    });
+    return { targets, nextActions, nextQ };
+  } finally {
+    if (!all) tf.dispose([images, state]);
+  }
+}
+
+/** a* and min_j Q̄_j(s′, a*) for every row of next images [L,H,W,C] and state [L,S]. */
+function scoreNext(nextImages: tf.Tensor4D, nextState: tf.Tensor2D, nets: BellmanNets, settings: BellmanSettings, rng: Rng, box: ActionBox): { nextActions: Float32Array; nextQ: Float32Array } {
+  const b = nextImages.shape[0];
+  const a = box.low.length;
   const embeddings = new Map<QScorer, tf.Tensor2D>();
   const embed = (net: QScorer): tf.Tensor2D => {
     let e = embeddings.get(net);
     if (!e) {
-      e = net.encode(inputs.nextImages, inputs.nextState); // [B, U]
+      e = net.encode(nextImages, nextState); // [B, U]
       embeddings.set(net, e);
     }
     return e;
@@ -103,9 +136,7 @@ export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, setting
       const qs = nets.values.map((net) => tf.sigmoid(net.head(embed(net), actions))); // each [B]
       return qs.reduce((m, q) => tf.minimum(m, q)).dataSync() as Float32Array; // [B]
     });
-    const targets = new Float32Array(b);
-    for (let i = 0; i < b; i++) targets[i] = inputs.rewards[i]! + inputs.discounts[i]! * nextQ[i]!;
-    return { targets, nextActions, nextQ };
+    return { nextActions, nextQ };
   } finally {
     for (const e of embeddings.values()) e.dispose();
   }
