@@ -31,6 +31,18 @@ describe('pincer bench qtopt', () => {
     expect(out.value_nets).toBe(2);
     for (const key of ['policy_ms_per_step', 'bellman_targets_ms', 'learner_step_ms', 'learner_step_cpu_ms']) expect(out[key]).toBeGreaterThan(0);
     expect(out.tensors_leaked).toBe(0);
+    // 1-step targets on 20-step episodes: all but the final step bootstrap.
+    expect(out.episode_steps).toBe(20);
+    expect(out.bootstrap_share).toBeGreaterThan(0.85);
+  });
+
+  it('with n-step returns as long as --episode-steps no target bootstraps', async () => {
+    const config = file('mc.json', JSON.stringify({ network: { imageHeight: 16, imageWidth: 16, convs: [{ filters: 4, kernelSize: 3, stride: 2 }], actionUnits: 8, headUnits: 8 }, replay: { batchSize: 8 }, train: { learningStarts: 8 }, bellman: { nStep: 4 } }));
+    const r = await runCli('bench', 'qtopt', '--config', config, '--episode-steps', '4', '--iters', '2', '--warmup', '1', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.episode_steps, out.n_step, out.bootstrap_share]).toEqual([4, 4, 0]);
+    expect(out.tensors_leaked).toBe(0);
   });
 
   it('a config with an unknown key is a one-line usage error (exit 2) naming the file and key', async () => {

@@ -26,10 +26,12 @@ export interface BenchQtOptOptions extends OutputOptions {
   warmup: number;
   seed: number;
   threads?: number;
+  episodeSteps?: number;
 }
 
-/** Random episodes in the benchmark's replay, of EPISODE_STEPS steps each. */
+/** Random episodes in the benchmark's replay. */
 const EPISODES = 40;
+/** Their steps unless told: a full bin.json episode. */
 const EPISODE_STEPS = 20;
 
 export function readConfig(path: string | undefined): QtOptConfig {
@@ -54,13 +56,13 @@ export function readConfig(path: string | undefined): QtOptConfig {
   }
 }
 
-function randomReplay(config: QtOptConfig, rng: Rng): ReplayBuffer {
+function randomReplay(config: QtOptConfig, rng: Rng, episodeSteps: number): ReplayBuffer {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = config.network;
-  const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: EPISODES * (EPISODE_STEPS + 1) });
+  const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: EPISODES * (episodeSteps + 1) });
   const obs = () => ({ image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), vector: Array.from({ length: stateDim }, () => rng.range(0, 0.2)) });
   for (let e = 0; e < EPISODES; e++) {
-    for (let t = 0; t < EPISODE_STEPS; t++) {
-      const last = t === EPISODE_STEPS - 1;
+    for (let t = 0; t < episodeSteps; t++) {
+      const last = t === episodeSteps - 1;
       const action = Array.from({ length: actionDim }, () => rng.range(-1, 1));
       replay.add(obs(), action, last && rng.bernoulli(0.3) ? 1 : 0, last, false, last ? obs() : undefined);
     }
@@ -76,6 +78,8 @@ export interface LearnerTimes {
   leaks: number;
   batchSize: number;
   valueNets: number;
+  /** Share of the sampled rows whose target bootstraps (d > 0); the others cost no network call. */
+  bootstrapShare: number;
 }
 
 /**
@@ -83,16 +87,27 @@ export interface LearnerTimes {
  * images) and the whole learner step, on batches from a replay of random episodes.
  * Also used by `pincer bench train` for its QT-Opt step.
  */
-export async function learnerTimes(config: QtOptConfig, learner: QtOptLearner, rng: Rng, seed: number, measure: (run: () => void | Promise<void>) => Promise<Clock>): Promise<LearnerTimes> {
+export async function learnerTimes(
+  config: QtOptConfig,
+  learner: QtOptLearner,
+  rng: Rng,
+  seed: number,
+  measure: (run: () => void | Promise<void>) => Promise<Clock>,
+  episodeSteps = EPISODE_STEPS,
+): Promise<LearnerTimes> {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim } = config.network;
-  const replay = randomReplay(config, rng);
+  const replay = randomReplay(config, rng, episodeSteps);
   const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
   const n = batch.size;
   const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
   const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem, ignoredActions: [] };
   const cemRng = new Rng(seed + 2);
+  let rows = 0;
+  let bootstrapping = 0;
   const targets = await measure(() => {
     replay.sample(rng, batch);
+    rows += n;
+    for (let i = 0; i < n; i++) if (batch.discounts[i]! > 0) bootstrapping++;
     const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
     const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * stateDim), [n, stateDim]);
     bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, nets, settings, cemRng, actionSpace);
@@ -107,7 +122,7 @@ export async function learnerTimes(config: QtOptConfig, learner: QtOptLearner, r
   const stepTensors = tf.memory().numTensors;
   const gradient = await measure(learn);
   const stepLeaks = tf.memory().numTensors - stepTensors;
-  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length };
+  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length, bootstrapShare: bootstrapping / rows };
 }
 
 export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
@@ -130,7 +145,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
 
   const threads = opts.threads ?? config.train.learnerThreads;
   await learner.setThreads(threads);
-  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets } = await learnerTimes(config, learner, rng, opts.seed, measure);
+  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare } = await learnerTimes(config, learner, rng, opts.seed, measure, opts.episodeSteps ?? EPISODE_STEPS);
   const params = learner.online.paramCount;
   await learner.setThreads(1);
   learner.dispose();
@@ -145,6 +160,9 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     bellman_argmax: config.bellman.argmax,
     value_nets: valueNets,
     batch: n,
+    episode_steps: opts.episodeSteps ?? EPISODE_STEPS,
+    n_step: config.bellman.nStep,
+    bootstrap_share: round(bootstrapShare, 3),
     iters: opts.iters,
     warmup: opts.warmup,
     policy_ms_per_step: round(act.wall),

@@ -19,6 +19,7 @@ export function registerBenchQtOpt(bench: Command): void {
     .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
     .option('--seed <n>', 'seed for weights, replay contents and CEM', parseNonNegativeInt('--seed'), 0)
     .option('--threads <n>', "tfjs-wasm instances sharing the gradient step (default: the config's train.learnerThreads)", parsePositiveInt('--threads'))
+    .option('--episode-steps <n>', "steps of each random episode in the replay (default: 20, a bin.json episode; bin-easy's are 8, and with bellman.nStep ≥ 8 no target bootstraps)", parsePositiveInt('--episode-steps'))
     .option('--json', 'print one JSON object')
     .option('--progress', 'log to stderr even when it is not a TTY')
     .addHelpText(
@@ -29,7 +30,8 @@ Backend: tfjs-node if installed, else wasm; PINCER_BACKEND=node|wasm|cpu forces 
 Examples:
   pincer bench qtopt --json
   pincer bench qtopt --config runs/a/config.json --iters 50 --json
-  pincer bench qtopt --config configs/bin-easy-pooled-n8.json --threads 2 --json`,
+  pincer bench qtopt --config configs/bin-easy-pooled-n8.json --threads 2 --json
+  pincer bench qtopt --config configs/bin-easy-pooled-n8.json --episode-steps 8 --json`,
     )
     .action(async (opts: BenchQtOptOptions) => (await import('./bench-qtopt-run.js')).benchQtOpt(opts));
 }
