@@ -45,6 +45,13 @@ describe('pincer bench qtopt', () => {
     expect(out.tensors_leaked).toBe(0);
   });
 
+  it('an --episode-steps beyond 100 is a one-line usage error (exit 2)', async () => {
+    const r = await runCli('bench', 'qtopt', '--episode-steps', '5000', '--json');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe('pincer: --episode-steps must be at most 100, got 5000');
+  });
+
   it('a config with an unknown key is a one-line usage error (exit 2) naming the file and key', async () => {
     const bad = file('bad.json', JSON.stringify({ bellman: { gama: 0.9 } }));
     const r = await runCli('bench', 'qtopt', '--config', bad, '--json');

@@ -125,7 +125,11 @@ export async function learnerTimes(
   return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length, bootstrapShare: bootstrapping / rows };
 }
 
+/** Longer episodes would only grow the random replay (40 episodes of 64×64 frames). */
+const MAX_EPISODE_STEPS = 100;
+
 export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
+  if (opts.episodeSteps !== undefined && opts.episodeSteps > MAX_EPISODE_STEPS) throw new UsageError(`--episode-steps must be at most ${MAX_EPISODE_STEPS}, got ${opts.episodeSteps}`);
   const config = readConfig(opts.config);
   const load = trackLoad();
   const backend = await initBackend();
