@@ -129,7 +129,8 @@ export async function learnerTimes(
 const MAX_EPISODE_STEPS = 100;
 
 export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
-  if (opts.episodeSteps !== undefined && opts.episodeSteps > MAX_EPISODE_STEPS) throw new UsageError(`--episode-steps must be at most ${MAX_EPISODE_STEPS}, got ${opts.episodeSteps}`);
+  const episodeSteps = opts.episodeSteps ?? EPISODE_STEPS;
+  if (episodeSteps > MAX_EPISODE_STEPS) throw new UsageError(`--episode-steps must be at most ${MAX_EPISODE_STEPS}, got ${episodeSteps}`);
   const config = readConfig(opts.config);
   const load = trackLoad();
   const backend = await initBackend();
@@ -149,7 +150,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
 
   const threads = opts.threads ?? config.train.learnerThreads;
   await learner.setThreads(threads);
-  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare } = await learnerTimes(config, learner, rng, opts.seed, measure, opts.episodeSteps ?? EPISODE_STEPS);
+  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare } = await learnerTimes(config, learner, rng, opts.seed, measure, episodeSteps);
   const params = learner.online.paramCount;
   await learner.setThreads(1);
   learner.dispose();
@@ -164,7 +165,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     bellman_argmax: config.bellman.argmax,
     value_nets: valueNets,
     batch: n,
-    episode_steps: opts.episodeSteps ?? EPISODE_STEPS,
+    episode_steps: episodeSteps,
     n_step: config.bellman.nStep,
     bootstrap_share: round(bootstrapShare, 3),
     iters: opts.iters,
