@@ -55,12 +55,12 @@ const LOW = [0.03, 1, 0.04]; // the last step, at the objects
  *   Q*(low, a)  = [bright] · [close > 0]
  *   Q*(high, a) = γ · max_a' Q*(low, a') = 0.9 · [bright]
  */
-function syntheticReplay(episodes: number, seed: number, config: QtOptConfig = CONFIG): ReplayBuffer {
+function syntheticReplay(episodes: number, seed: number, config: QtOptConfig = CONFIG, dxRange: [number, number] = [-1, 1]): ReplayBuffer {
   const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: episodes * 3 + 3 });
   const rng = new Rng(seed);
   for (let e = 0; e < episodes; e++) {
     const bright = rng.bernoulli(0.5);
-    const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
+    const action = () => Float32Array.from({ length: 6 }, (_, d) => (d === 0 ? rng.range(...dxRange) : rng.range(-1, 1)));
     replay.add({ image: frame(rng, bright), vector: HIGH }, action(), 0, false, false);
     const last = action();
     const reward = bright && last[4]! > 0 ? 1 : 0;
@@ -69,12 +69,12 @@ function syntheticReplay(episodes: number, seed: number, config: QtOptConfig = C
   return replay;
 }
 
-function q(learner: QtOptLearner, bright: boolean, state: number[], close: number): number {
+function q(learner: QtOptLearner, bright: boolean, state: number[], close: number, dx: number | null = null): number {
   return tf.tidy(() => {
     const rng = new Rng(99);
     const images = tf.tensor4d(Array.from({ length: 8 }, () => Array.from(frame(rng, bright))).flat(), [8, SIDE, SIDE, 3]).div(255) as tf.Tensor4D;
     const s = statesTensor(Float32Array.from(new Array(8).fill(state).flat()), 8, 3); // the learner's scaled input
-    const actions = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [0.1 * i - 0.4, 0.2, -0.3, 0.1, close, -0.5]).flat(), [8, 6]);
+    const actions = tf.tensor2d(Array.from({ length: 8 }, (_, i) => [dx ?? 0.1 * i - 0.4, 0.2, -0.3, 0.1, close, -0.5]).flat(), [8, 6]);
     return tf.mean(learner.online.predict(images, s, actions)).dataSync()[0]!;
   });
 }
@@ -113,6 +113,33 @@ describe('QtOptLearner', () => {
     expect(action[4]).toBeGreaterThan(0);
     expect(policy.lastPrediction).toBeGreaterThan(0.8);
     learner.dispose();
+  });
+
+  it('optimizer.conservativeWeight lowers Q of actions the data never tried, not of the data\'s own', async () => {
+    // Every stored action has dx in [0.6, 1]; the question is Q at dx = −0.9, which no transition holds.
+    const replay = syntheticReplay(300, 12, CONFIG, [0.6, 1]);
+    const trained = async (conservativeWeight: number) => {
+      const config = resolveQtOptConfig({ ...CONFIG, optimizer: { ...CONFIG.optimizer, conservativeWeight } });
+      const learner = new QtOptLearner(config, 7);
+      const batch = replay.createBatch(32);
+      const rng = new Rng(13);
+      let penalty = 0;
+      for (let step = 1; step <= 300; step++) {
+        replay.sample(rng, batch);
+        penalty = (await learner.step(batch, step)).penalty;
+      }
+      const out = { seen: q(learner, true, LOW, 0.8, 0.8), unseen: q(learner, true, LOW, 0.8, -0.9), penalty };
+      learner.dispose();
+      return out;
+    };
+    const plain = await trained(0);
+    const conservative = await trained(0.05);
+    expect(plain.penalty).toBe(0);
+    expect(conservative.penalty).toBeGreaterThan(0);
+    // The data's actions still learn their value (bright, closing: success) …
+    expect(conservative.seen).toBeGreaterThan(0.85); // 0.93 (plain 0.98)
+    // … while the untried dx is held far below what the plain learner extrapolates to it (0.94).
+    expect(conservative.unseen).toBeLessThan(plain.unseen - 0.5);
   });
 
   it('keeps tf.memory().numTensors flat over many steps and target updates', async () => {

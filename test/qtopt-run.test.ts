@@ -24,6 +24,12 @@ describe('RunDir', () => {
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(before);
     expect(() => RunDir.resume(dir, config)).not.toThrow();
     expect(() => RunDir.resume(join(root, 'nothing'), config)).toThrow(/not a training run/);
+    // A setting this build added, at its default: filled into the saved config, so not a difference.
+    const newer = { seed: 1, qtopt: { optimizer: { lr: 0.001, penalty: 0 } } };
+    expect(() => RunDir.resume(dir, newer)).toThrow(/differs from this command's config in qtopt\.optimizer\.penalty;/);
+    const fill = (saved: unknown) => ({ ...(saved as typeof config), qtopt: { optimizer: { penalty: 0, ...(saved as typeof config).qtopt.optimizer } } });
+    expect(() => RunDir.resume(dir, newer, fill)).not.toThrow();
+    expect(() => RunDir.resume(dir, { ...newer, qtopt: { optimizer: { lr: 0.001, penalty: 1 } } }, fill)).toThrow(/in qtopt\.optimizer\.penalty;/);
   });
 
   it('keeps the last K checkpoints plus the best, and sweeps temp folders', () => {

@@ -78,6 +78,11 @@ describe('pincer train (processes)', () => {
     expect(out.steps).toBeLessThan(240);
     // The steps taken are all kept: a checkpoint at the very step it stopped.
     expect(checkpoints(dir)).toContain(`step-${String(out.steps).padStart(8, '0')}`);
+    // As a build from before the conservative penalty saved it: settings added since, at their defaults, still resume.
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    delete saved.qtopt.optimizer.conservativeWeight;
+    delete saved.qtopt.optimizer.conservativeActions;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(saved, null, 2));
     const resumed = cli([...args, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed_from_step: out.steps, steps: 240, interrupted: false });

@@ -75,6 +75,55 @@ describe('DataParallelLearner', () => {
     expect(Math.max(...deltas[0]!.map(Math.abs))).toBeGreaterThan(1e-3); // a real gradient, not zeros
   });
 
+  it('the conservative penalty: by hand from the head\'s logits, and 2 threads give the 1-thread gradient within 1e-4', async () => {
+    const rng = new Rng(26);
+    const k = 4;
+    const batch = { ...hostBatch(rng, 9), conservativeActions: values(rng, 9 * k * SMALL.actionDim, -1, 1) };
+    const config = { loss: 'log' as const, huberDelta: 1, maxGradNorm: null, conservativeWeight: 0.5 };
+    // α · mean_b [log(Σ_k e^{z_bk} + e^{z_b}) − z_b], z the logits of the net before the step.
+    const net0 = new T.QNetwork(SMALL, 4);
+    const expected = tf.tidy(() => {
+      const x = tf.div(tf.cast(tf.tensor4d(batch.images, [9, 16, 16, 3], 'int32'), 'float32'), 255) as tf.Tensor4D;
+      const e = net0.encode(x, tf.tensor2d(batch.state, [9, 3]));
+      const data = net0.head(e, tf.tensor2d(batch.actions, [9, 6])).arraySync();
+      const sampled = net0.head(e, tf.tensor2d(batch.conservativeActions, [9 * k, 6])).arraySync();
+      let sum = 0;
+      for (let b = 0; b < 9; b++) {
+        const all = [...sampled.slice(b * k, b * k + k), data[b]!];
+        sum += Math.log(all.reduce((acc, z) => acc + Math.exp(z), 0)) - data[b]!;
+      }
+      return (0.5 * sum) / 9;
+    });
+    net0.dispose();
+    const deltas: Float32Array[] = [];
+    const results = [];
+    for (const threads of [1, 2]) {
+      const net = new T.QNetwork(SMALL, 4);
+      const before = R.flatWeights(net.variables);
+      const learner = await R.DataParallelLearner.start(net, threads);
+      results.push(await learner.step(tf.train.sgd(1), batch, config, { ownRows: threads === 2 ? 4 : undefined }));
+      await learner.close();
+      const after = R.flatWeights(net.variables);
+      deltas.push(before.map((w, i) => w - after[i]!));
+      net.dispose();
+    }
+    expect(results[0]!.penalty).toBeCloseTo(expected, 5);
+    expect(results[1]!.penalty).toBeCloseTo(expected, 5);
+    expect(results[1]!.loss).toBeCloseTo(results[0]!.loss, 5);
+    expect(maxAbsDiff(deltas[0]!, deltas[1]!)).toBeLessThan(1e-4);
+    // Without the weight the same batch takes another step: the penalty's gradient is real.
+    const net = new T.QNetwork(SMALL, 4);
+    const before = R.flatWeights(net.variables);
+    const plain = await R.DataParallelLearner.start(net, 1);
+    const result = await plain.step(tf.train.sgd(1), batch, { ...config, conservativeWeight: 0 });
+    await plain.close();
+    const after = R.flatWeights(net.variables);
+    expect(result.penalty).toBe(0);
+    expect(result.loss).toBeCloseTo(results[0]!.loss, 5);
+    expect(maxAbsDiff(deltas[0]!, before.map((w, i) => w - after[i]!))).toBeGreaterThan(1e-4);
+    net.dispose();
+  });
+
   it('matches learnerStep on this thread (the reference step) and gives the same loss curve over 40 Adam steps', async () => {
     const rng = new Rng(23);
     const batch = { ...hostBatch(rng, 32), weights: null };

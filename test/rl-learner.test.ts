@@ -82,6 +82,22 @@ describe('learnerStep (by hand)', () => {
     f.dispose();
   });
 
+  it('a penalty returned with the values joins the gradient and is reported apart from the TD loss', () => {
+    const f = fixture();
+    const sgd = tf.train.sgd(0.1);
+    // P = 3·w₀: ∂P/∂w = [3, 0] on top of the MSE gradient (2/3)[−1, −2] of the unweighted fixture.
+    const r = learnerStep([f.w], sgd, () => ({ values: f.predict(), penalty: tf.mul(tf.slice(f.w, [0], [1]).sum(), 3) as tf.Scalar }), f.y, null, MSE);
+    expect(r.loss).toBeCloseTo(5 / 3, 6); // (1 + 0 + 4) / 3, the TD loss alone
+    expect(r.penalty).toBeCloseTo(3, 6);
+    expect(r.gradNorm).toBeCloseTo(Math.hypot(3 - 2 / 3, -4 / 3), 5);
+    const w = f.w.dataSync();
+    expect(w[0]).toBeCloseTo(1 - 0.1 * (3 - 2 / 3), 6);
+    expect(w[1]).toBeCloseTo(2 + 0.4 / 3, 6);
+    expect(learnerStep([f.w], sgd, f.predict, f.y, null, MSE).penalty).toBe(0);
+    sgd.dispose();
+    f.dispose();
+  });
+
   it('a NaN or infinite loss throws NonFiniteLossError and applies nothing', () => {
     const f = fixture();
     const adam = new JsAdam({ learningRate: 0.1 });

@@ -151,6 +151,16 @@ export function cem(score: BatchScore, config: CemConfig, rng: Rng, batch: numbe
   return { best, bestScore, mean, std, elites };
 }
 
+/** `count` actions drawn uniformly from the box, row-major [count, A]. */
+export function uniformActions(count: number, rng: Rng, box: ActionBox): Float32Array {
+  const a = box.low.length;
+  const actions = new Float32Array(count * a);
+  for (let i = 0; i < count; i++) {
+    for (let d = 0; d < a; d++) actions[i * a + d] = rng.range(box.low[d]!, box.high[d]!);
+  }
+  return actions;
+}
+
 /**
  * The maximum over K uniform random actions per row, in one score call: the
  * Bellman maximiser of Quillen et al. 2018 (K = 16), an ablation of CEM.
@@ -165,10 +175,7 @@ export function randomShooting(
 ): { best: Float32Array; bestScore: Float32Array } {
   const a = box.low.length;
   if (!(k >= 1)) throw new RangeError(`randomShooting: k ${k} must be ≥ 1`);
-  const candidates = new Float32Array(batch * k * a); // [B·K, A]
-  for (let i = 0; i < batch * k; i++) {
-    for (let d = 0; d < a; d++) candidates[i * a + d] = rng.range(box.low[d]!, box.high[d]!);
-  }
+  const candidates = uniformActions(batch * k, rng, box); // [B·K, A]
   const scores = score(candidates); // [B·K]
   if (scores.length !== batch * k) throw new RangeError(`randomShooting: score returned ${scores.length} values for ${batch * k} candidates`);
   const best = new Float32Array(batch * a);

@@ -140,7 +140,7 @@ const BellmanSchema = z.strictObject({
   randomActions: positiveInt.default(16),
 });
 
-/** Adam with a learning-rate schedule, and the TD loss. */
+/** Adam with a learning-rate schedule, and the loss: TD, plus an optional conservative penalty. */
 const OptimizerSchema = z.strictObject({
   /** Adam step size at gradient step 0 (Quillen 1e-3; QT-Opt's 1e-4 was for 10× longer runs). */
   learningRate: z.number().positive().default(1e-3),
@@ -162,6 +162,15 @@ const OptimizerSchema = z.strictObject({
   huberDelta: z.number().positive().default(1),
   /** Clip gradients to this global L2 norm; null = none (10, as the DQN config). */
   maxGradNorm: z.number().positive().nullable().default(10),
+  /**
+   * α of a conservative penalty on the logits (CQL(H), Kumar et al. 2020): α · mean over the batch of
+   * log Σ exp logit(s, a) over the data's action and conservativeActions uniform ones, minus the data
+   * action's logit. It lowers what CEM would find among actions the data never tried (offline Q-learning's
+   * overestimation; the grasps on objects' tops of docs/benchmarks.md). 0 = none (QT-Opt has none).
+   */
+  conservativeWeight: z.number().min(0).default(0),
+  /** Uniform actions per transition for the conservative penalty's log-sum-exp (CQL 10; Quillen's 16 here). */
+  conservativeActions: positiveInt.default(16),
 });
 
 /** The replay memory (src/rl's ReplayBuffer). */

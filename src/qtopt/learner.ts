@@ -5,6 +5,8 @@
  * Per step (tf_agents' qtopt_agent `_train`, QT-Opt §4.2):
  *   y      = bellmanTargets(batch)                      (bellman.ts; a* by CEM under the target net; in two row chunks)
  *   loss   = mean_b w_b · ℓ(Q(s_b, a_b), y_b)           (log loss on the sigmoid Q, or Huber on Q)
+ *            [+ α · mean_b (log Σ_a exp logit(s_b, a) − logit(s_b, a_b))]   (optional conservative penalty,
+ *                                                      over a_b and K uniform actions; src/rl data-parallel)
  *   θ     ← Adam(θ, clip(∇θ loss))                      (src/rl's learnerStep)
  *   then, oldest first, on their own periods:
  *   θ̄₂ ← θ̄₁,  θ̄₁ ← θ̄,  θ̄ ← τθ + (1 − τ)θ̄
@@ -35,6 +37,7 @@ import {
 } from '../rl/node.js';
 import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
+import { uniformActions } from './cem.js';
 import type { QtOptConfig } from './config.js';
 import { ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftImages, statesTensor } from './inputs.js';
 
@@ -42,6 +45,8 @@ import { ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftIma
 export interface LearnStats {
   /** The weighted TD loss. */
   loss: number;
+  /** The conservative penalty, α included (0 without one). */
+  penalty: number;
   /** Mean |y − Q| over the batch. */
   tdErrorMean: number;
   /** Mean Q(s, a) of the online net on the batch, before the step. */
@@ -69,6 +74,7 @@ const OWN_SHARE = 0.4;
 /** Stream indices of the learner's CEM and augmentation Rngs under its seed (network init uses the seed itself). */
 const CEM_STREAM = 1;
 const SHIFT_STREAM = 2;
+const CONSERVATIVE_STREAM = 3;
 
 export class QtOptLearner {
   readonly config: QtOptConfig;
@@ -82,6 +88,8 @@ export class QtOptLearner {
   private readonly cemSeed: number;
   /** Image shifts at step k come from Rng(deriveSeed(shiftSeed, k)), for the same reason. */
   private readonly shiftSeed: number;
+  /** The conservative penalty's uniform actions at step k come from Rng(deriveSeed(conservativeSeed, k)). */
+  private readonly conservativeSeed: number;
   private readonly lrSchedule: Schedule;
   private readonly stepConfig: DataParallelConfig;
   private parallel: DataParallelLearner | null = null;
@@ -104,9 +112,10 @@ export class QtOptLearner {
     const o = config.optimizer;
     this.optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
     this.lrSchedule = makeSchedule(o.lrSchedule, o.learningRate, o.lrEnd, o.lrDecaySteps);
-    this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm };
+    this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, conservativeWeight: o.conservativeWeight };
     this.cemSeed = deriveSeed(seed, CEM_STREAM);
     this.shiftSeed = deriveSeed(seed, SHIFT_STREAM);
+    this.conservativeSeed = deriveSeed(seed, CONSERVATIVE_STREAM);
     const picker = this.target ?? this.online;
     this.bellmanNets = { argmax: picker, values: this.delayed.length === 2 ? this.delayed : [picker] };
     this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions) };
@@ -167,6 +176,7 @@ export class QtOptLearner {
       actions: networkActions(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions), // [B·A]
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
+      conservativeActions: this.conservativeActions(n, step), // [B·K·A] or null
     };
     let result: LearnerStepResult;
     if (this.parallel) {
@@ -191,6 +201,7 @@ export class QtOptLearner {
     }
     return {
       loss: result.loss,
+      penalty: result.penalty,
       tdErrorMean: absTd / n,
       // Q = y − (y − Q), averaged.
       qMean: (targetSum - tdSum) / n,
@@ -199,6 +210,14 @@ export class QtOptLearner {
       lr,
       tdErrors: result.tdErrors,
     };
+  }
+
+  /** The conservative penalty's K uniform actions per row, as the network sees them [B·K·A]; null without the penalty. */
+  private conservativeActions(n: number, step: number): Float32Array | null {
+    const { conservativeWeight, conservativeActions: k } = this.config.optimizer;
+    if (conservativeWeight === 0) return null;
+    const sampled = uniformActions(n * k, new Rng(deriveSeed(this.conservativeSeed, step)), actionSpace);
+    return networkActions(sampled, n * k, this.bellmanSettings.ignoredActions);
   }
 
   /** Bellman targets y of the batch's rows [from, to), from their (augmented) next frames. */

@@ -82,11 +82,15 @@ export class RunDir {
     return run;
   }
 
-  /** An existing run whose config.json must equal `config`; the differing keys are named. */
-  static resume(dir: string, config: unknown): RunDir {
+  /**
+   * An existing run whose config.json must equal `config`; the differing keys are named.
+   * `withDefaults` fills the saved config's defaults as this build resolves them, so a
+   * setting added since the run was saved, at its default, is not a difference.
+   */
+  static resume(dir: string, config: unknown, withDefaults: (saved: unknown) => unknown = (saved) => saved): RunDir {
     const run = new RunDir(dir);
     if (!existsSync(run.configPath)) throw new RunError(`${dir} is not a training run (no ${CONFIG_FILE}); nothing to resume`);
-    const saved = run.readConfig();
+    const saved = withDefaults(run.readConfig());
     const differing = configDifferences(saved, JSON.parse(JSON.stringify(config)));
     if (differing.length > 0) {
       const shown = differing.slice(0, 6).join(', ') + (differing.length > 6 ? `, … (${differing.length} keys)` : '');

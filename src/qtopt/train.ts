@@ -33,7 +33,7 @@ import type { SceneConfig } from '../scene/index.js';
 import type { QNetConfig } from '../tf/index.js';
 import { initBackend } from '../tf/node.js';
 import { configHash, loadCheckpoint, restoreLearner, saveCheckpoint } from './checkpoint.js';
-import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
+import { QtOptConfigSchema, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
 import { QtOptLearner } from './learner.js';
 import { openLink, weightsOf, type CollectedEpisode, type CollectorLink, type EpisodeRequest } from './link.js';
@@ -151,6 +151,13 @@ function openOfflineDataset(dir: string, config: QtOptConfig): DatasetReader {
   return reader;
 }
 
+/** A saved run config with this build's defaults filled into its qtopt section; as saved when that does not resolve. */
+function savedWithDefaults(saved: unknown): unknown {
+  if (!saved || typeof saved !== 'object' || !('qtopt' in saved)) return saved;
+  const qtopt = QtOptConfigSchema.safeParse(saved.qtopt);
+  return qtopt.success ? { ...saved, qtopt: qtopt.data } : saved;
+}
+
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const { config } = opts;
@@ -171,7 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // ---- 1. The run folder: config.json first, so a resume can check it ------------------------
   let run: RunDir;
   try {
-    run = opts.resume ? RunDir.resume(opts.out, config) : RunDir.create(opts.out, config);
+    run = opts.resume ? RunDir.resume(opts.out, config, savedWithDefaults) : RunDir.create(opts.out, config);
   } catch (err) {
     init?.net.dispose();
     throw err;
@@ -266,6 +273,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (step % LOG_PERIOD === 0) {
         metrics.write(step, {
           'losses/td_loss': stats.loss,
+          'losses/conservative_penalty': stats.penalty,
           'losses/q_values': stats.qMean,
           'losses/target_values': stats.targetMean,
           'losses/td_error': stats.tdErrorMean,

@@ -22,7 +22,7 @@ port.on('message', (request: ShardRequest) => {
     reply = { ...shardGradients(net, request), numTensors: tf.memory().numTensors };
   } catch (err) {
     const nonFinite = err instanceof NonFiniteLossError;
-    reply = { grads: new Float32Array(0), loss: nonFinite ? err.loss : NaN, tdErrors: new Float32Array(0), error: err instanceof Error ? err.message : String(err), nonFinite };
+    reply = { grads: new Float32Array(0), loss: nonFinite ? err.loss : NaN, penalty: NaN, tdErrors: new Float32Array(0), error: err instanceof Error ? err.message : String(err), nonFinite };
   }
   port.postMessage(reply, [reply.grads.buffer as ArrayBuffer, reply.tdErrors.buffer as ArrayBuffer]);
 });

@@ -16,7 +16,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { QNetConfig, QNetwork } from '../tf/index.js';
-import { NonFiniteLossError, learnerStep, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
+import { NonFiniteLossError, learnerStep, type LearnerStepConfig, type LearnerStepResult, type PenalizedPrediction } from './learner.js';
 import { clipByGlobalNorm } from './losses.js';
 
 /** One batch, on the host. Shards are contiguous row ranges. */
@@ -31,10 +31,20 @@ export interface HostBatch {
   readonly targets: Float32Array;
   /** Importance weights [B], or null. */
   readonly weights: Float32Array | null;
+  /** K actions per row [B·K·A] for the conservative penalty; absent or null = none. */
+  readonly conservativeActions?: Float32Array | null;
 }
 
 /** learnerStep's config; the network's output is its logit. */
-export type DataParallelConfig = Omit<LearnerStepConfig, 'output'>;
+export interface DataParallelConfig extends Omit<LearnerStepConfig, 'output'> {
+  /**
+   * α of the conservative penalty (CQL(H), Kumar et al. 2020) on the logits, when the batch carries
+   * conservativeActions: α · mean_b [log Σ_{a ∈ {a_b} ∪ sampled} exp logit(s_b, a) − logit(s_b, a_b)].
+   * It pushes down what the net scores highest among actions the data does not hold, relative to the
+   * data's action; 0 or absent = none.
+   */
+  readonly conservativeWeight?: number;
+}
 
 export interface DataParallelResult extends LearnerStepResult {
   /** Milliseconds of this step's phases, for `pincer bench train`. */
@@ -75,8 +85,10 @@ export interface ShardRequest extends Omit<HostBatch, 'weights'> {
 export interface ShardReply {
   /** The shard's mean-loss gradient, flattened in variable order. */
   readonly grads: Float32Array;
-  /** The shard's mean loss. */
+  /** The shard's mean TD loss. */
   readonly loss: number;
+  /** The shard's conservative penalty (0 without one). */
+  readonly penalty: number;
   readonly tdErrors: Float32Array;
   /** tf.memory().numTensors of the instance after the shard (a worker's leak check). */
   readonly numTensors?: number;
@@ -144,7 +156,7 @@ export function assignFlatWeights(variables: readonly tf.Variable[], flat: Float
 export function shardGradients(net: QNetwork, shard: Omit<ShardRequest, 'weights'>): ShardReply {
   const capture = new GradientCapture(net.variables);
   const result = hostLearnerStep(net, capture, { ...shard, weights: shard.importance }, { ...shard.config, maxGradNorm: null });
-  return { grads: capture.flat, loss: result.loss, tdErrors: Float32Array.from(result.tdErrors) };
+  return { grads: capture.flat, loss: result.loss, penalty: result.penalty, tdErrors: Float32Array.from(result.tdErrors) };
 }
 
 /**
@@ -162,10 +174,22 @@ export function hostLearnerStep(net: QNetwork, optimizer: tf.Optimizer, batch: H
   const a = tf.tensor2d(batch.actions, [n, actionDim]);
   const y = tf.tensor1d(batch.targets);
   const importance = batch.weights ? tf.tensor1d(batch.weights) : null;
+  const alpha = config.conservativeWeight ?? 0;
+  const sampled = alpha > 0 && batch.conservativeActions ? tf.tensor2d(batch.conservativeActions, [batch.conservativeActions.length / actionDim, actionDim]) : null; // [B·K, A]
+  const predict = (): tf.Tensor1D | PenalizedPrediction => {
+    if (!sampled) return net.logits(x, s, a);
+    // The encoder runs once per image for the data's action and the K sampled ones.
+    const embedding = net.encode(x, s);
+    const values = net.head(embedding, a); // [B]
+    const others = tf.reshape(net.head(embedding, sampled), [n, -1]); // [B, K]
+    const all = tf.concat([others, tf.reshape(values, [n, 1])], 1); // [B, K+1]
+    const penalty = tf.mul(tf.mean(tf.sub(tf.logSumExp(all, 1), values)), alpha) as tf.Scalar;
+    return { values, penalty };
+  };
   try {
-    return learnerStep(net.variables, optimizer, () => net.logits(x, s, a), y, importance, { ...config, output: 'logit' });
+    return learnerStep(net.variables, optimizer, predict, y, importance, { ...config, output: 'logit' });
   } finally {
-    tf.dispose([x, a, y, ...(s ? [s] : []), ...(importance ? [importance] : [])]);
+    tf.dispose([x, a, y, ...(s ? [s] : []), ...(importance ? [importance] : []), ...(sampled ? [sampled] : [])]);
   }
 }
 
@@ -208,7 +232,7 @@ export class DataParallelLearner {
       worker.on('message', (reply: ShardReply) => this.pending[i]!.shift()?.(reply));
       const fail = (message: string) => {
         this.dead[i] = message;
-        for (const resolve of this.pending[i]!.splice(0)) resolve({ grads: new Float32Array(0), loss: NaN, tdErrors: new Float32Array(0), error: message });
+        for (const resolve of this.pending[i]!.splice(0)) resolve({ grads: new Float32Array(0), loss: NaN, penalty: NaN, tdErrors: new Float32Array(0), error: message });
       };
       worker.on('error', (err) => fail(err.message));
       worker.on('exit', (code) => fail(`worker exited with code ${code}`));
@@ -241,7 +265,7 @@ export class DataParallelLearner {
   private ask(i: number, request: ShardRequest): Promise<ShardReply> {
     return new Promise((resolve) => {
       const dead = this.dead[i];
-      if (dead) return resolve({ grads: new Float32Array(0), loss: NaN, tdErrors: new Float32Array(0), error: dead });
+      if (dead) return resolve({ grads: new Float32Array(0), loss: NaN, penalty: NaN, tdErrors: new Float32Array(0), error: dead });
       this.pending[i]!.push(resolve);
       this.workers[i]!.postMessage(request);
     });
@@ -272,6 +296,7 @@ export class DataParallelLearner {
         actions: sliceRows(batch.actions, n, from, to),
         targets: batch.targets.slice(from, to),
         importance: batch.weights ? batch.weights.slice(from, to) : null,
+        conservativeActions: batch.conservativeActions ? sliceRows(batch.conservativeActions, n, from, to) : null,
         config,
       };
     };
@@ -294,10 +319,12 @@ export class DataParallelLearner {
     const shares = [own, ...others].map((r) => r.tdErrors.length / n);
     const sum = own.grads.map((g) => g * shares[0]!);
     let loss = own.loss * shares[0]!;
+    let penalty = own.penalty * shares[0]!;
     others.forEach((r, j) => {
       const share = shares[j + 1]!;
       for (let k = 0; k < sum.length; k++) sum[k] += r.grads[k]! * share;
       loss += r.loss * share;
+      penalty += r.penalty * share;
     });
     const tdErrors = new Float32Array(n);
     [own, ...others].reduce((at, r) => (tdErrors.set(r.tdErrors, at), at + r.tdErrors.length), 0);
@@ -310,13 +337,14 @@ export class DataParallelLearner {
       }
       const clipped = clipByGlobalNorm(named, config.maxGradNorm);
       const norm = clipped.norm.dataSync()[0]!;
-      if (!Number.isFinite(loss) || !Number.isFinite(norm)) throw new NonFiniteLossError(loss, norm);
+      if (!Number.isFinite(loss + penalty) || !Number.isFinite(norm)) throw new NonFiniteLossError(loss + penalty, norm);
       optimizer.applyGradients(clipped.grads);
       return norm;
     });
     const t4 = performance.now();
     return {
       loss,
+      penalty,
       tdErrors,
       gradNorm,
       phases: { syncMs: t1 - t0, shardMs: t2 - t1, waitMs: t3 - t2, applyMs: t4 - t3 },

@@ -74,7 +74,7 @@ export {
   type WeightVariable,
 } from './targets.js';
 export { huberLoss, mseLoss, logLoss, tdLoss, globalNorm, clipByGlobalNorm, type LossKind } from './losses.js';
-export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult } from './learner.js';
+export { learnerStep, NonFiniteLossError, type LearnerStepConfig, type LearnerStepResult, type PenalizedPrediction } from './learner.js';
 export { epsilonGreedy, argmax, uniformAction, gaussianNoise, epsilonUniform } from './explore.js';
 export { QAccuracy, discountedReturn, type QAccuracySummary } from './diagnostics.js';
 export { metricsLine, parseMetrics, type MetricValue, type MetricsRow } from './metrics.js';

@@ -5,7 +5,8 @@
  * tf_agents' `_loss` likewise returns the loss with the TD errors and checks for NaN.
  *
  *   Q  = σ(predict())  ('logit')   or  predict()  ('value')
- *   L  = mean_i w_i · ℓ(Q_i, y_i)     ℓ: huber / mse on Q, log loss on the logit
+ *   L  = mean_i w_i · ℓ(Q_i, y_i) + P     ℓ: huber / mse on Q, log loss on the logit;
+ *                                          P a penalty predict() may add (QT-Opt's conservative term)
  *   g  = ∇_θ L,  g ← g · c / max(‖g‖, c)   (global-norm clipping, c = maxGradNorm)
  *   θ ← optimizer(θ, g)
  *
@@ -30,9 +31,19 @@ export interface LearnerStepConfig {
   readonly output: 'logit' | 'value';
 }
 
+/** What predict() returns when the loss has a term besides the TD loss: the values and that term. */
+export interface PenalizedPrediction {
+  /** [B] as predict() alone would return. */
+  readonly values: tf.Tensor1D;
+  /** A scalar added to the loss, with its gradient. */
+  readonly penalty: tf.Scalar;
+}
+
 export interface LearnerStepResult {
-  /** The (importance-weighted) mean TD loss before the update. */
+  /** The (importance-weighted) mean TD loss before the update, without the penalty. */
   loss: number;
+  /** The penalty predict() added to the loss (0 without one). */
+  penalty: number;
   /** [B] y − Q, before the update; |δ| is what prioritized replay stores. */
   tdErrors: Float32Array;
   /** Global L2 norm of the gradients before clipping. */
@@ -58,7 +69,7 @@ export class NonFiniteLossError extends Error {
 export function learnerStep(
   variables: tf.Variable[],
   optimizer: tf.Optimizer,
-  predict: () => tf.Tensor1D,
+  predict: () => tf.Tensor1D | PenalizedPrediction,
   y: tf.Tensor1D,
   weights: tf.Tensor1D | null,
   config: LearnerStepConfig,
@@ -68,21 +79,29 @@ export function learnerStep(
   }
   return tf.tidy(() => {
     let q: tf.Tensor1D | null = null;
+    let td: tf.Scalar | null = null;
+    let penalty: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const out = predict(); // [B]
+      const prediction = predict();
+      const out = prediction instanceof tf.Tensor ? prediction : prediction.values; // [B]
       if (out.shape[0] !== y.shape[0]) throw new Error(`learner step: predict() gave ${out.shape[0]} values for ${y.shape[0]} targets`);
       const predicted = config.output === 'logit' ? tf.sigmoid(out) : out; // [B]
-      // Kept past the gradient scope: the TD errors are read from it below.
+      // Kept past the gradient scope: the TD errors and the loss's parts are read from them below.
       q = tf.keep(predicted);
-      return tdLoss(config.loss, config.loss === 'log' ? out : predicted, y, weights ?? undefined, config.huberDelta);
+      td = tf.keep(tdLoss(config.loss, config.loss === 'log' ? out : predicted, y, weights ?? undefined, config.huberDelta));
+      if (prediction instanceof tf.Tensor) return td;
+      penalty = tf.keep(prediction.penalty);
+      return tf.add(td, penalty) as tf.Scalar;
     }, variables);
     const { grads: clipped, norm } = clipByGlobalNorm(grads, config.maxGradNorm);
-    const loss = value.dataSync()[0]!;
+    const total = value.dataSync()[0]!;
+    const loss = td!.dataSync()[0]!;
+    const penaltyValue = penalty ? (penalty as tf.Scalar).dataSync()[0]! : 0;
     const gradNorm = norm.dataSync()[0]!;
     const tdErrors = tf.sub(y, q!).dataSync() as Float32Array; // [B]
-    q!.dispose();
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(loss, gradNorm);
+    tf.dispose([q!, td!, ...(penalty ? [penalty] : [])]);
+    if (!Number.isFinite(total) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(total, gradNorm);
     optimizer.applyGradients(clipped);
-    return { loss, tdErrors, gradNorm };
+    return { loss, penalty: penaltyValue, tdErrors, gradNorm };
   });
 }
