@@ -12,7 +12,7 @@
  *   const replay = new ReplayBuffer(qtoptReplayConfig(config));            // src/rl, images + state, γ, n-step
  *   const batch = replay.createBatch(config.replay.batchSize);
  *   replay.sample(rng, batch, beta);                                       // src/rl ReplayBuffer
- *   const stats = await learner.step(batch, gradientStep);                 // {loss, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
+ *   const stats = await learner.step(batch, gradientStep);                 // {loss, penalty, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
  *   if (config.replay.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
  *
  *   const policy = new CemPolicy(learner.online, config, { epsilon, noiseStd }); // src/env's Policy
