@@ -81,7 +81,7 @@ export function learnerStep(
     let q: tf.Tensor1D | null = null;
     let td: tf.Scalar | null = null;
     let penalty: tf.Scalar | null = null;
-    const { value, grads } = tf.variableGrads(() => {
+    const { grads } = tf.variableGrads(() => {
       const prediction = predict();
       const out = prediction instanceof tf.Tensor ? prediction : prediction.values; // [B]
       if (out.shape[0] !== y.shape[0]) throw new Error(`learner step: predict() gave ${out.shape[0]} values for ${y.shape[0]} targets`);
@@ -94,9 +94,10 @@ export function learnerStep(
       return tf.add(td, penalty) as tf.Scalar;
     }, variables);
     const { grads: clipped, norm } = clipByGlobalNorm(grads, config.maxGradNorm);
-    const total = value.dataSync()[0]!;
     const loss = td!.dataSync()[0]!;
     const penaltyValue = penalty ? (penalty as tf.Scalar).dataSync()[0]! : 0;
+    // The loss the gradient was taken of, from its parts: one read-back fewer than reading it as well.
+    const total = loss + penaltyValue;
     const gradNorm = norm.dataSync()[0]!;
     const tdErrors = tf.sub(y, q!).dataSync() as Float32Array; // [B]
     tf.dispose([q!, td!, ...(penalty ? [penalty] : [])]);
