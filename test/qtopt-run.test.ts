@@ -28,8 +28,22 @@ describe('RunDir', () => {
     const newer = { seed: 1, qtopt: { optimizer: { lr: 0.001, penalty: 0 } } };
     expect(() => RunDir.resume(dir, newer)).toThrow(/differs from this command's config in qtopt\.optimizer\.penalty;/);
     const fill = (saved: unknown) => ({ ...(saved as typeof config), qtopt: { optimizer: { penalty: 0, ...(saved as typeof config).qtopt.optimizer } } });
-    expect(() => RunDir.resume(dir, newer, fill)).not.toThrow();
-    expect(() => RunDir.resume(dir, { ...newer, qtopt: { optimizer: { lr: 0.001, penalty: 1 } } }, fill)).toThrow(/in qtopt\.optimizer\.penalty;/);
+    expect(() => RunDir.resume(dir, newer, { withDefaults: fill })).not.toThrow();
+    expect(() => RunDir.resume(dir, { ...newer, qtopt: { optimizer: { lr: 0.001, penalty: 1 } } }, { withDefaults: fill })).toThrow(/in qtopt\.optimizer\.penalty;/);
+  });
+
+  it('reports the keys allowed to change instead of refusing them, and leaves config.json to the caller', () => {
+    const dir = join(root, 'length');
+    const config = { seed: 1, qtopt: { train: { onlineSteps: 5 } } };
+    RunDir.create(dir, config);
+    const before = readFileSync(join(dir, 'config.json'), 'utf8');
+    const longer = { seed: 1, qtopt: { train: { onlineSteps: 9 } } };
+    const mayChange = ['qtopt.train.onlineSteps'];
+    expect(RunDir.resume(dir, config, { mayChange }).changed).toEqual([]);
+    expect(() => RunDir.resume(dir, longer)).toThrow(/in qtopt\.train\.onlineSteps;/);
+    expect(RunDir.resume(dir, longer, { mayChange }).changed).toEqual(['qtopt.train.onlineSteps']);
+    expect(() => RunDir.resume(dir, { ...longer, seed: 2 }, { mayChange })).toThrow(/differs from this command's config in seed;/);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(before);
   });
 
   it('keeps the last K checkpoints plus the best, and sweeps temp folders', () => {

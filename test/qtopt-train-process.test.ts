@@ -1,7 +1,8 @@
 /**
  * `pincer train` through the built CLI, as separate processes: a run killed
  * with SIGKILL resumes from its newest checkpoint and finishes, losing at most
- * the steps since that checkpoint; Ctrl-C loses nothing; and a short online
+ * the steps since that checkpoint; Ctrl-C loses nothing; a finished run trains
+ * on with a larger --steps; and a short online
  * run with one collector process goes end to end.
  */
 import { spawn } from 'node:child_process';
@@ -86,6 +87,15 @@ describe('pincer train (processes)', () => {
     const resumed = cli([...args, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed_from_step: out.steps, steps: 240, interrupted: false });
+    // A finished run trains on with a larger --steps, and config.json says so; one that would end before its step is refused.
+    const shorter = cli([...args, '--steps', '200', '--resume']);
+    expect(shorter.status).toBe(2);
+    expect(shorter.stderr.trim()).toBe(`pincer: ${dir} is at gradient step 240; a run of 200 steps would end before it (--steps must be at least 240)`);
+    const longer = cli([...args, '--steps', '280', '--resume']);
+    expect(longer.status, longer.stderr).toBe(0);
+    expect(JSON.parse(longer.stdout)).toMatchObject({ resumed_from_step: 240, steps: 280, interrupted: false });
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).qtopt.train.onlineSteps).toBe(280);
+    expect(checkpoints(dir)).toContain('step-00000280');
   });
 
   it('runs online with one collector process end to end', () => {

@@ -52,6 +52,9 @@ function stepOfName(name: string): number | null {
 export class RunDir {
   private constructor(readonly dir: string) {}
 
+  /** The allowed keys (RunDir.resume's `mayChange`) in which this command's config differs from config.json. */
+  changed: string[] = [];
+
   get configPath(): string {
     return join(this.dir, CONFIG_FILE);
   }
@@ -78,25 +81,34 @@ export class RunDir {
       throw new RunError(`${dir} already exists and is not empty${hint}`);
     }
     const run = new RunDir(dir);
-    writeFileAtomic(run.configPath, `${JSON.stringify(config, null, 2)}\n`);
+    run.writeConfig(config);
     return run;
   }
 
   /**
    * An existing run whose config.json must equal `config`; the differing keys are named.
    * `withDefaults` fills the saved config's defaults as this build resolves them, so a
-   * setting added since the run was saved, at its default, is not a difference.
+   * setting added since the run was saved, at its default, is not a difference. Keys in
+   * `mayChange` (the run's length) may differ: they are listed in `changed`, and the
+   * caller decides whether the change fits and then saves it with writeConfig.
    */
-  static resume(dir: string, config: unknown, withDefaults: (saved: unknown) => unknown = (saved) => saved): RunDir {
+  static resume(dir: string, config: unknown, opts: { withDefaults?: (saved: unknown) => unknown; mayChange?: readonly string[] } = {}): RunDir {
     const run = new RunDir(dir);
     if (!existsSync(run.configPath)) throw new RunError(`${dir} is not a training run (no ${CONFIG_FILE}); nothing to resume`);
-    const saved = withDefaults(run.readConfig());
-    const differing = configDifferences(saved, JSON.parse(JSON.stringify(config)));
+    const saved = (opts.withDefaults ?? ((v: unknown) => v))(run.readConfig());
+    const all = configDifferences(saved, JSON.parse(JSON.stringify(config)));
+    const differing = all.filter((key) => !(opts.mayChange ?? []).includes(key));
     if (differing.length > 0) {
       const shown = differing.slice(0, 6).join(', ') + (differing.length > 6 ? `, … (${differing.length} keys)` : '');
       throw new RunError(`${run.configPath} differs from this command's config in ${shown}; resume with the same flags and --config`);
     }
+    run.changed = all;
     return run;
+  }
+
+  /** Replace config.json (atomically): a resumed run whose length changed. */
+  writeConfig(config: unknown): void {
+    writeFileAtomic(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
   }
 
   /** An existing run, for reading (eval). */

@@ -134,6 +134,9 @@ export interface TrainResult {
   elapsed_s: number;
 }
 
+/** The one config key a resume may change: the online phase's length, so a finished run can train on (--steps). */
+const RUN_LENGTH = 'qtopt.train.onlineSteps';
+
 /** The dataset features offline training reads. */
 const NEEDED_FEATURES = [imageKey(DEFAULT_CAMERA), 'observation.state', 'action', 'next.reward', 'next.done'];
 
@@ -178,7 +181,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // ---- 1. The run folder: config.json first, so a resume can check it ------------------------
   let run: RunDir;
   try {
-    run = opts.resume ? RunDir.resume(opts.out, config, savedWithDefaults) : RunDir.create(opts.out, config);
+    run = opts.resume ? RunDir.resume(opts.out, config, { withDefaults: savedWithDefaults, mayChange: [RUN_LENGTH] }) : RunDir.create(opts.out, config);
   } catch (err) {
     init?.net.dispose();
     throw err;
@@ -186,6 +189,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const hash = configHash(config);
   const checkpoints = run.checkpointSteps();
   const resumedFrom = opts.resume && checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
+  if (run.changed.length > 0) {
+    // A finished run trains on with a longer online phase: the schedules count steps from the start, so nothing else moves.
+    if (resumedFrom !== null && totalSteps < resumedFrom) {
+      init?.net.dispose();
+      throw new RunError(`${opts.out} is at gradient step ${resumedFrom}; a run of ${totalSteps} steps would end before it (--steps must be at least ${resumedFrom})`);
+    }
+    run.writeConfig(config);
+    log(`${opts.out}: the online phase is now ${t.onlineSteps} steps (${totalSteps} in all)`);
+  }
 
   // ---- 2. Learner (online net, lagged targets, optimizer) and replay ---------------------------
   const learner = new QtOptLearner(qtopt, deriveSeed(t.seed, STREAM.learner));

@@ -66,7 +66,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <s>', 'seed of everything random in the run', parseNonNegativeInt('--seed'), 0)
     .option('--collectors <k>', 'collector processes (0: collect inline, deterministically)', parseNonNegativeInt('--collectors'))
     .option('--init <path>', 'start from this checkpoint or run folder\'s network (its best checkpoint), e.g. online fine-tuning of an offline policy')
-    .option('--resume', 'continue the run in --out from its newest checkpoint (same flags and config)')
+    .option('--resume', 'continue the run in --out from its newest checkpoint (same flags and config; a larger --steps trains a finished run on)')
     .option('--json', 'print one JSON object on stdout')
     .option('--progress', 'show the progress bar on stderr even when it is not a TTY')
     .addHelpText(
