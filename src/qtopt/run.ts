@@ -50,10 +50,11 @@ function stepOfName(name: string): number | null {
 }
 
 export class RunDir {
-  private constructor(readonly dir: string) {}
-
-  /** The allowed keys (RunDir.resume's `mayChange`) in which this command's config differs from config.json. */
-  changed: string[] = [];
+  private constructor(
+    readonly dir: string,
+    /** The allowed keys (RunDir.resume's `mayChange`) in which this command's config differs from config.json. */
+    readonly changed: readonly string[] = [],
+  ) {}
 
   get configPath(): string {
     return join(this.dir, CONFIG_FILE);
@@ -102,8 +103,7 @@ export class RunDir {
       const shown = differing.slice(0, 6).join(', ') + (differing.length > 6 ? `, … (${differing.length} keys)` : '');
       throw new RunError(`${run.configPath} differs from this command's config in ${shown}; resume with the same flags and --config`);
     }
-    run.changed = all;
-    return run;
+    return all.length === 0 ? run : new RunDir(dir, all);
   }
 
   /** Replace config.json (atomically): a resumed run whose length changed. */
