@@ -91,6 +91,7 @@ describe('pincer train (processes)', () => {
     const shorter = cli([...args, '--steps', '200', '--resume']);
     expect(shorter.status).toBe(2);
     expect(shorter.stderr.trim()).toBe(`pincer: ${dir} is at gradient step 240; a run of 200 steps would end before it (--steps must be at least 240)`);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).qtopt.train.onlineSteps).toBe(240); // the refusal wrote nothing
     const longer = cli([...args, '--steps', '280', '--resume']);
     expect(longer.status, longer.stderr).toBe(0);
     expect(JSON.parse(longer.stdout)).toMatchObject({ resumed_from_step: 240, steps: 280, interrupted: false });
