@@ -1,8 +1,8 @@
 /**
  * `pincer train` through the built CLI, as separate processes: a run killed
  * with SIGKILL resumes from its newest checkpoint and finishes, losing at most
- * the steps since that checkpoint; Ctrl-C loses nothing; a finished run trains
- * on with a larger --steps; and a short online
+ * the steps since that checkpoint; Ctrl-C loses nothing, in the bootstrap
+ * collection too; a finished run trains on with a larger --steps; and a short online
  * run with one collector process goes end to end.
  */
 import { spawn } from 'node:child_process';
@@ -97,6 +97,39 @@ describe('pincer train (processes)', () => {
     expect(JSON.parse(longer.stdout)).toMatchObject({ resumed_from_step: 240, steps: 280, interrupted: false });
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).qtopt.train.onlineSteps).toBe(280);
     expect(checkpoints(dir)).toContain('step-00000280');
+  });
+
+  it('stops on Ctrl-C in the bootstrap collection, keeping its episodes, and --resume collects the rest and trains', async () => {
+    const dir = join(root, 'bootstrap');
+    const bootstrapConfig = join(root, 'tiny-bootstrap.json');
+    // Scripted episodes collected into the run first, then 20 offline steps on them.
+    writeFileSync(bootstrapConfig, JSON.stringify({ ...TINY, train: { ...TINY.train, bootstrapScriptedEpisodes: 60, offlineSteps: 20, onlineSteps: 0, evalPeriod: 0, checkpointPeriod: 20 } }));
+    const scripted = join(dir, 'bootstrap/scripted');
+    const args = ['train', '--out', dir, '--config', bootstrapConfig, '--scene', scene, '--seed', '4', '--collectors', '1', '--json'];
+    // Its own process group, so Ctrl-C reaches the collector process too, as in a terminal.
+    const child = spawn(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    const chunk = join(scripted, 'data/chunk-000');
+    const written = () => (existsSync(chunk) ? readdirSync(chunk).filter((f) => /^episode_\d+\.parquet$/.test(f)).length : 0);
+    for (let i = 0; i < 1200 && written() < 2 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ steps: 0, interrupted: true });
+    const kept = written();
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThan(60);
+    expect(DatasetReader.open(scripted).totalEpisodes).toBe(kept);
+    // No collector died with a stack trace when its parent stopped.
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    const resumed = cli([...args, '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: 20, interrupted: false, offline: { episodes: 60 } });
+    expect(DatasetReader.open(scripted).entries.map((e) => e.episode_index)).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 
   it('runs online with one collector process end to end', () => {

@@ -97,6 +97,25 @@ describe.concurrent('ensureDisplay', () => {
     expect(await serverGoneWithin(display, 8000)).toBe(true);
   });
 
+  it('keeps the server for a process that handles SIGINT itself, and stops it when that process exits', async () => {
+    const r = await run(
+      script(
+        'handled',
+        `const { existsSync } = await import('node:fs');\n` +
+          `const socket = '/tmp/.X11-unix/X' + process.env.DISPLAY.slice(1);\n` +
+          `setInterval(() => {}, 1000);\n` +
+          // Past the 2 s after which an unhandled signal's server is killed.
+          `process.on('SIGINT', () => setTimeout(() => { process.stdout.write(existsSync(socket) ? 'kept' : 'gone'); process.exit(0); }, 3000));\n`,
+      ),
+      {},
+      (pid) => process.kill(pid, 'SIGINT'),
+    );
+    expect(r.code).toBe(0);
+    const [first, after] = r.stdout.split('\n');
+    expect(after).toBe('kept');
+    expect(await serverGoneWithin(JSON.parse(first!).a, 8000)).toBe(true);
+  });
+
   it('keeps an existing DISPLAY', async () => {
     const r = await run(script('keep', ''), { DISPLAY: ':4242' });
     expect(JSON.parse(r.stdout)).toEqual({ a: ':4242', b: ':4242', env: ':4242' });

@@ -12,7 +12,8 @@ import type { CollectWorkerConfig, FromWorker, ToWorker } from './collect.js';
 if (!process.send) throw new Error('collect-worker runs only as a child process forked by collect()');
 
 function post(message: FromWorker): void {
-  process.send!(message);
+  // A parent that quit mid-episode has closed the channel: the callback takes the EPIPE that would otherwise crash us with a stack trace.
+  if (process.connected) process.send!(message, undefined, {}, (err) => err && process.exit(0));
 }
 
 function makeEnv(config: CollectWorkerConfig): Promise<GraspEnv> {
@@ -37,6 +38,8 @@ const describe = (err: unknown) => (err instanceof Error ? err.message : String(
 
 // The parent is gone (finished, or killed): nothing is left to collect for.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches the whole process group; the parent decides when collectors stop (a training run keeps what it has first).
+process.on('SIGINT', () => {});
 
 let env: GraspEnv | null = null;
 /** When the previous episode was sent back: the gap to the next one's start is time spent waiting for work. */

@@ -66,6 +66,8 @@ export interface CollectOptions extends CollectWorkerConfig {
   /** Continue an existing dataset (collected with the same settings) instead of starting one. */
   resume: boolean;
   onProgress?: (p: CollectProgress) => void;
+  /** Stops the collection early: episodes already written stay, and a resume collects the rest. */
+  signal?: AbortSignal;
 }
 
 export interface CollectProgress {
@@ -83,6 +85,8 @@ export interface CollectResult {
   episodes: number;
   /** Episodes written by this run (the rest were there before a --resume). */
   written: number;
+  /** True when the signal stopped it before the dataset held the episodes asked for. */
+  interrupted: boolean;
   frames: number;
   successes: number;
   success_rate: number;
@@ -169,11 +173,12 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
   const sampleEvery = Math.max(1, Math.ceil((opts.episodes - startEpisodes) / 20));
   let collectorRssMax = 0;
   let failed = false;
+  let onAbort: (() => void) | null = null;
   try {
     const todo = Math.max(0, opts.episodes - startEpisodes);
     // A first report before the collectors' start-up (env, Xvfb), which takes seconds.
     opts.onProgress?.({ episodes: startEpisodes, target: opts.episodes, successes: writer.successes, frames: startFrames, elapsedS: 0, episodesPerS: 0 });
-    if (todo > 0) {
+    if (todo > 0 && !opts.signal?.aborted) {
       await new Promise<void>((resolve, reject) => {
         let nextToAssign = startEpisodes;
         const finished = new Map<number, PreparedEpisode>();
@@ -184,6 +189,13 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
           failed = true;
           reject(err);
         };
+        // Episodes finished out of order and not yet written are dropped: a resume collects them again, from the same seeds.
+        onAbort = () => {
+          if (stopped) return;
+          stopped = true;
+          resolve();
+        };
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
         const assign = (worker: ChildProcess) => {
           if (nextToAssign >= opts.episodes) return;
           const index = nextToAssign++;
@@ -255,6 +267,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
       });
     }
   } finally {
+    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
     // A failed run stops its collectors at once; a finished one lets them free their env.
     for (const w of workers) {
       if (w.exitCode !== null || w.signalCode !== null) continue;
@@ -276,6 +289,7 @@ export async function collect(opts: CollectOptions): Promise<CollectResult> {
     dir: opts.dir,
     episodes: writer.totalEpisodes,
     written,
+    interrupted: writer.totalEpisodes < opts.episodes,
     frames: writer.totalFrames,
     successes: writer.successes,
     success_rate: writer.totalEpisodes > 0 ? writer.successes / writer.totalEpisodes : 0,

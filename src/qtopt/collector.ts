@@ -9,7 +9,8 @@ import { Collector, type FromCollector, type ToCollector } from './link.js';
 if (!process.send) throw new Error('collector runs only as a child process forked by the training link');
 
 function post(message: FromCollector): void {
-  process.send!(message);
+  // A learner that quit mid-episode has closed the channel: the callback takes the EPIPE that would otherwise crash us with a stack trace.
+  if (process.connected) process.send!(message, undefined, {}, (err) => err && process.exit(0));
 }
 
 // The learner is gone (finished, or killed): nothing is left to collect for.

@@ -249,9 +249,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   try {
     // ---- 3. Offline data: the given datasets, or a bootstrap collection on the train split -----
-    const datasets = t.datasets.length > 0 ? t.datasets : await bootstrap(run, qtopt, scene, opts.onProgress, log);
+    const interrupted = () => opts.signal?.aborted === true;
+    const datasets = t.datasets.length > 0 ? t.datasets : await bootstrap(run, qtopt, scene, opts, log);
     const offline = { datasets, episodes: 0, transitions: 0, successes: 0 };
-    for (const dir of datasets) {
+    // Stopped during the bootstrap collection: what it wrote stays, and --resume collects the rest before learning.
+    for (const dir of interrupted() ? [] : datasets) {
       const reader = openOfflineDataset(dir, qtopt);
       const filled = await fillReplay(reader, replay);
       offline.episodes += filled.episodes;
@@ -336,12 +338,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       run.pruneCheckpoints(t.keepCheckpoints);
     };
-    const interrupted = () => opts.signal?.aborted === true;
 
     // ---- 4. Offline phase: gradient steps on the fixed data -------------------------------------
     const needed = Math.max(r.batchSize, t.learningStarts);
     const canLearn = () => replay.validCount >= needed;
-    if (step < t.offlineSteps && !canLearn()) {
+    if (step < t.offlineSteps && !canLearn() && !interrupted()) {
       throw new RunError(`the offline data holds ${replay.validCount} transitions; train.learningStarts needs ${needed} before the first gradient step`);
     }
     if (step < t.offlineSteps) await learner.setThreads(t.learnerThreads);
@@ -415,7 +416,7 @@ async function bootstrap(
   run: RunDir,
   config: QtOptConfig,
   scene: SceneConfig,
-  onProgress: TrainOptions['onProgress'],
+  { onProgress, signal }: Pick<TrainOptions, 'onProgress' | 'signal'>,
   log: (line: string) => void,
 ): Promise<string[]> {
   const t = config.train;
@@ -438,6 +439,7 @@ async function bootstrap(
       scene,
       split: 'train',
       objectsDir: null,
+      signal,
       onProgress: (p) =>
         onProgress?.({
           phase: 'bootstrap',
@@ -450,6 +452,10 @@ async function bootstrap(
           bootstrapEpisodes: before + p.episodes,
         }),
     });
+    if (result.interrupted) {
+      log(`bootstrap: stopped at ${result.episodes} of ${part.episodes} ${part.name} episodes; --resume collects the rest`);
+      break;
+    }
     log(`bootstrap: ${part.policy} succeeded in ${result.successes}/${result.episodes} episodes`);
     before += result.episodes;
     dirs.push(dir);

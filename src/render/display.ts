@@ -152,10 +152,12 @@ function stopOnExit(child: ChildProcess): void {
   process.once('exit', stopSoon);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      // Someone else handles the signal (a collector whose parent decides when it stops): the process goes on, and so must its server.
+      if (process.listenerCount(signal) > 1) return;
       stopSoon();
       process.removeListener(signal, onSignal);
-      // Our listener replaced Node's default action (exit); restore it unless someone else handles the signal.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      // Our listener replaced Node's default action (exit); restore it.
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }

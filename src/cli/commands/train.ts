@@ -136,12 +136,13 @@ async function runTrain(flags: TrainFlags, out: OutputOptions): Promise<TrainRes
     started = true;
     bar.update(p.step, payload);
   };
-  // Ctrl-C: finish the current gradient step, checkpoint it, and return; a second Ctrl-C quits at once.
+  // Ctrl-C: finish the current gradient step, checkpoint it, and return (in the bootstrap: keep the episodes
+  // written); a second Ctrl-C quits at once.
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();
-    process.stderr.write('\npincer: stopping after this gradient step (Ctrl-C again to quit now; --resume continues either way)\n');
+    process.stderr.write('\npincer: stopping after this gradient step or bootstrap episode (Ctrl-C again to quit now; --resume continues either way)\n');
   };
   process.on('SIGINT', onInterrupt);
   try {
