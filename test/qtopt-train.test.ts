@@ -16,6 +16,7 @@ import { createPolicy } from '../src/policies/index.js';
 import { createTrainingEnv } from '../src/qtopt/node.js';
 import { deriveSeed } from '../src/random/index.js';
 import { parseScene } from '../src/scene/index.js';
+import { ensureBuilt } from './built-cli.js';
 import { runCli } from './cli-harness.js';
 import { TINY, TINY_SCENE } from './qtopt-tiny.js';
 
@@ -272,6 +273,64 @@ describe('pincer eval', () => {
     expect(Object.values(out.by_family as Record<string, { episodes: number }>).reduce((n, v) => n + v.episodes, 0)).toBe(3);
     const scripted = JSON.parse((await runCli('eval', '--policy', 'scripted', '--scene', sceneFile, '--split', 'validation', '--episodes', '3', '--seed', '2', '--json')).stdout);
     expect(scripted.calibration).toEqual([]);
-    expect(readdirSync(join(runA, 'eval'))).toContain(`validation-step-${out.step}-seed-2-n-3.json`);
+    // The run's own search (TINY: 16/4/2) names the file, so evaluations with another search sit beside it.
+    expect(out.cem).toBe('16/4/2');
+    expect(readdirSync(join(runA, 'eval'))).toContain(`validation-step-${out.step}-seed-2-n-3-cem-16-4-2.json`);
+    const harder = JSON.parse((await runCli('eval', '--policy', runA, '--split', 'validation', '--episodes', '3', '--seed', '2', '--cem', '32/8/3', '--json')).stdout);
+    expect(harder.cem).toBe('32/8/3');
+    expect(readdirSync(join(runA, 'eval'))).toContain(`validation-step-${out.step}-seed-2-n-3-cem-32-8-3.json`);
+    for (const bad of ['16/32/2', '16/4', 'x']) {
+      const r2 = await runCli('eval', '--policy', runA, '--split', 'validation', '--episodes', '3', '--cem', bad);
+      expect(r2.code).toBe(2);
+      expect(r2.stderr.trim()).toMatch(/^pincer: --cem must be samples\/elites\/iterations/);
+    }
+  });
+});
+
+describe('pincer select', () => {
+  const checkpointSteps = (run: string) =>
+    readdirSync(join(run, 'checkpoints'))
+      .filter((n) => /^step-\d+$/.test(n))
+      .map((n) => Number(n.slice(5)))
+      .sort((a, b) => a - b);
+  type Row = { step: number; cem: string; successes: number; success_rate: number; reused: boolean; episodes: number };
+
+  it('scores every checkpoint × search on the same validation episodes, reuses what eval/ holds, and names the best', async () => {
+    // Each candidate is a `pincer eval` process of the built CLI.
+    ensureBuilt('dist/cli/commands/select.js', ['src']);
+    const steps = checkpointSteps(runA);
+    const args = ['select', runA, '--cem', '16/4/2,32/8/3', '--episodes', '3', '--seed', '5', '--workers', '2', '--json'];
+    const r = await runCli(...args);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { split: string; compared: number; candidates: Row[]; best: Row; test_command: string };
+    expect(out.split).toBe('validation');
+    expect(out.candidates.map((c) => [c.step, c.cem])).toEqual(steps.flatMap((s) => [[s, '16/4/2'], [s, '32/8/3']]));
+    expect(out.candidates.every((c) => !c.reused && c.episodes === 3)).toBe(true);
+    const top = Math.max(...out.candidates.map((c) => c.success_rate));
+    expect(out.best.success_rate).toBe(top);
+    expect(out.best.step).toBe(Math.max(...out.candidates.filter((c) => c.success_rate === top).map((c) => c.step)));
+    expect(out.test_command).toMatch(/^pincer eval --policy .* --cem \d+\/\d+\/\d+ --split test /);
+    // A candidate's score is what `pincer eval` gives that checkpoint with that search.
+    const first = join(runA, 'checkpoints', `step-${String(steps[0]).padStart(8, '0')}`);
+    const direct = JSON.parse((await runCli('eval', '--policy', first, '--split', 'validation', '--episodes', '3', '--seed', '5', '--cem', '32/8/3', '--json')).stdout);
+    expect(out.candidates[1]!.successes).toBe(direct.successes);
+    // Again: nothing is evaluated twice, and the table is the same.
+    const again = JSON.parse((await runCli(...args)).stdout) as { candidates: Row[] };
+    expect(again.candidates.every((c) => c.reused)).toBe(true);
+    expect(again.candidates.map((c) => c.successes)).toEqual(out.candidates.map((c) => c.successes));
+  });
+
+  it('refuses a folder that is not a run, a bad --cem and a --from past every checkpoint, in one line', async () => {
+    const last = Math.max(...checkpointSteps(runA));
+    for (const [args, message] of [
+      [[root], /is not a training run/],
+      [[runA, '--cem', '16/4/2,8/16/2'], /--cem must be samples\/elites\/iterations/],
+      [[runA, '--from', String(last + 1)], new RegExp(`has no checkpoint at or after step ${last + 1}`)],
+    ] as const) {
+      const r = await runCli('select', ...args, '--episodes', '2');
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
   });
 });

@@ -78,3 +78,22 @@ export function parseChoice<T extends string>(flag: string, choices: readonly T[
     return value as T;
   };
 }
+
+/** A CEM search `samples/elites/iterations` (elites ≤ samples), as `--cem` takes it. */
+export interface SearchFlag {
+  samples: number;
+  elites: number;
+  iterations: number;
+}
+
+/** Parse a `S/E/I` CEM search flag, naming the flag on failure. */
+export function parseSearch(flag: string) {
+  return (value: string): SearchFlag => {
+    const m = /^(\d+)\/(\d+)\/(\d+)$/.exec(value.trim());
+    const [samples, elites, iterations] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+    if (!m || samples <= 0 || elites <= 0 || iterations <= 0 || elites > samples) {
+      throw new UsageError(`${flag} must be samples/elites/iterations, positive with elites ≤ samples (e.g. 256/16/4), got '${value}'`);
+    }
+    return { samples, elites, iterations };
+  };
+}

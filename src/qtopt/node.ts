@@ -14,5 +14,5 @@ export { train, buildRunConfig, type RunConfig, type RunConfigInput, type TrainO
 export { openLink, weightsOf, applyWeights, Collector, CollectorError, type CollectorLink, type CollectedEpisode, type EpisodeRequest, type PolicyWeights, type LinkOptions } from './link.js';
 export { RunDir, RunError, checkpointName } from './run.js';
 export { runEvaluation, summarizeEvaluation, calibrationTable, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type PredictingPolicy } from './evaluate.js';
-export { loadTrainedPolicy, resolveCheckpoint, type TrainedPolicy } from './trained-policy.js';
+export { loadTrainedPolicy, resolveCheckpoint, describeSearch, type TrainedPolicy, type PolicySearch, type LoadPolicyOptions } from './trained-policy.js';
 export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';

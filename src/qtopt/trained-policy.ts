@@ -42,13 +42,29 @@ export function resolveCheckpoint(path: string): { checkpoint: string; run: RunD
   return { checkpoint: path, run: inRun ? RunDir.open(runDir) : null };
 }
 
-export function loadTrainedPolicy(path: string): TrainedPolicy {
+/** A CEM policy's search: samples, elites (≤ samples) and iterations, as `S/E/I`. */
+export interface PolicySearch {
+  readonly samples: number;
+  readonly elites: number;
+  readonly iterations: number;
+}
+
+export const describeSearch = (s: PolicySearch): string => `${s.samples}/${s.elites}/${s.iterations}`;
+
+export interface LoadPolicyOptions {
+  /** Act with this search instead of the config's (cem.policySamples/policyElites/policyIterations). */
+  search?: PolicySearch;
+}
+
+export function loadTrainedPolicy(path: string, options: LoadPolicyOptions = {}): TrainedPolicy {
   const { checkpoint, run } = resolveCheckpoint(path);
   const saved = run?.readConfig() as { qtopt?: Record<string, unknown>; scene?: SceneConfig } | undefined;
   const source = run ? join(run.dir, CONFIG_FILE) : checkpoint;
   // Inside a run, the checkpoint must fit the run's network; a bare checkpoint brings its own.
   const expected = saved?.qtopt !== undefined ? resolveQtOptConfig(saved.qtopt, source).network : undefined;
   const { net, meta } = loadCheckpoint(checkpoint, expected);
-  const config: QtOptConfig = resolveQtOptConfig({ ...(saved?.qtopt ?? {}), network: { ...net.config, convs: [...net.config.convs] } }, source);
+  const { search } = options;
+  const cem = { ...((saved?.qtopt?.cem as object | undefined) ?? {}), ...(search ? { policySamples: search.samples, policyElites: search.elites, policyIterations: search.iterations } : {}) };
+  const config: QtOptConfig = resolveQtOptConfig({ ...(saved?.qtopt ?? {}), cem, network: { ...net.config, convs: [...net.config.convs] } }, source);
   return { policy: new CemPolicy(net, config, { epsilon: 0, noiseStd: 0 }), net, config, scene: saved?.scene ?? null, checkpoint, step: meta.step, runDir: run?.dir ?? null };
 }

@@ -10,7 +10,7 @@ import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, createPolicy, type PolicyName } from '../../policies/index.js';
 import type { CalibrationBin, EvalSummary, TrainedPolicy } from '../../qtopt/node.js';
 import { UsageError } from '../errors.js';
-import { emit, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, parseSearch, showProgress, type OutputOptions, type SearchFlag } from '../io.js';
 import { SPLIT_FLAG, envForSplit, resolveScene } from '../scene-env.js';
 import { asCli } from './train.js';
 
@@ -21,6 +21,7 @@ interface EvalFlags extends OutputOptions {
   scene?: string;
   episodes: number;
   seed: number;
+  cem?: SearchFlag;
 }
 
 export function registerEval(program: Command): void {
@@ -33,6 +34,7 @@ export function registerEval(program: Command): void {
     .option('--scene <file>', "scene JSON file (default: the run's scene, else scenes/bin.json)")
     .option('--episodes <n>', 'episodes to run', parsePositiveInt('--episodes'), 100)
     .option('--seed <s>', 'seed; episode i uses deriveSeed(seed, i) whatever the policy', parseNonNegativeInt('--seed'), 0)
+    .option('--cem <S/E/I>', "a trained policy's CEM search: samples/elites/iterations (default: its config's)", parseSearch('--cem'))
     .option('--json', 'print one JSON object on stdout')
     .option('--progress', 'show a progress bar on stderr even when it is not a TTY')
     .addHelpText(
@@ -41,6 +43,7 @@ export function registerEval(program: Command): void {
 Examples:
   pincer eval --policy runs/easy --split test --episodes 200 --seed 1
   pincer eval --policy runs/easy/checkpoints/step-00004000 --split validation --episodes 50 --json
+  pincer eval --policy runs/easy --split validation --episodes 1000 --seed 9 --cem 256/16/4
   pincer eval --policy scripted --split test --episodes 200 --seed 1     # same episodes as above
   pincer eval --policy runs/easy --objects assets/objects --episodes 50`,
     )
@@ -52,15 +55,16 @@ Examples:
 }
 
 async function evaluate(flags: EvalFlags, out: OutputOptions): Promise<Record<string, unknown>> {
-  const { loadTrainedPolicy, RunDir, runEvaluation, summarizeEvaluation } = await import('../../qtopt/node.js');
+  const { loadTrainedPolicy, describeSearch, RunDir, runEvaluation, summarizeEvaluation } = await import('../../qtopt/node.js');
   let policy: Policy;
   let trained: TrainedPolicy | null = null;
   if ((POLICY_NAMES as readonly string[]).includes(flags.policy)) {
+    if (flags.cem) throw new UsageError(`--cem sets a trained policy's search; ${flags.policy} has none`);
     policy = createPolicy(flags.policy as PolicyName, resolveScene(flags.scene).scene);
   } else {
     const { initBackend } = await import('../../tf/node.js');
     await initBackend();
-    trained = loadTrainedPolicy(flags.policy);
+    trained = loadTrainedPolicy(flags.policy, { search: flags.cem });
     policy = trained.policy;
   }
   const { scene, source } = flags.scene === undefined && trained?.scene ? { scene: trained.scene, source: `${flags.policy} (config.json)` } : resolveScene(flags.scene);
@@ -94,21 +98,27 @@ async function evaluate(flags: EvalFlags, out: OutputOptions): Promise<Record<st
   const result = {
     policy: trained ? trained.checkpoint : flags.policy,
     step: trained?.step ?? null,
+    cem: trained ? describeSearch(trained.policy.search) : null,
     split: flags.objects === undefined ? flags.split : 'external',
     scene: source,
     seed: flags.seed,
     ...summary,
   };
-  // A run keeps its evaluations in eval/, beside the periodic validation ones.
-  if (trained?.runDir) RunDir.open(trained.runDir).writeEval(`${result.split}-step-${trained.step}-seed-${flags.seed}-n-${flags.episodes}`, result);
+  // A run keeps its evaluations in eval/, beside the periodic validation ones (`pincer select` finds its own there).
+  if (trained?.runDir) RunDir.open(trained.runDir).writeEval(evalName(result.split, trained.step, flags.seed, flags.episodes, result.cem!), result);
   return result;
 }
 
+/** The eval/ file name of one evaluation of a run's checkpoint. */
+export function evalName(split: string, step: number, seed: number, episodes: number, cem: string): string {
+  return `${split}-step-${step}-seed-${seed}-n-${episodes}-cem-${cem.replaceAll('/', '-')}`;
+}
+
 function human(r: Record<string, unknown>): string {
-  const s = r as unknown as EvalSummary & { policy: string; split: string };
+  const s = r as unknown as EvalSummary & { policy: string; split: string; cem: string | null };
   const pct = (x: number | null) => (x === null ? '   -' : x.toFixed(2));
   const lines = [
-    `${s.policy} on ${s.split}: ${s.successes}/${s.episodes} successes = ${s.success_rate.toFixed(3)} (95% CI ${s.success_ci95[0].toFixed(3)}-${s.success_ci95[1].toFixed(3)}), ${s.mean_steps.toFixed(1)} steps per episode`,
+    `${s.policy}${s.cem ? ` (CEM ${s.cem})` : ''} on ${s.split}: ${s.successes}/${s.episodes} successes = ${s.success_rate.toFixed(3)} (95% CI ${s.success_ci95[0].toFixed(3)}-${s.success_ci95[1].toFixed(3)}), ${s.mean_steps.toFixed(1)} steps per episode`,
     `detector vs ground truth: agreement ${s.detector.agreement.toFixed(3)} (tp ${s.detector.tp}, fp ${s.detector.fp}, tn ${s.detector.tn}, fn ${s.detector.fn})`,
     `policy: ${s.policy_ms_per_step.toFixed(2)} ms per step`,
     `failures (ground truth): missed ${s.failures.missed}, slipped ${s.failures.slipped}, blocked ${s.failures.blocked}; detector disagreed ${s.failures.detector_disagreed}`,

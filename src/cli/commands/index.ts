@@ -7,6 +7,7 @@ import { registerRender } from './render.js';
 import { registerRollout } from './rollout.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
+import { registerSelect } from './select.js';
 import { registerView } from './view.js';
 import { registerReport } from './report.js';
 
@@ -16,4 +17,4 @@ export type RegisterCommand = (program: Command) => void;
 /** Every command, in the order `pincer --help` lists them. */
 export const commands: RegisterCommand[] = [
   registerQuickstart,
-  registerRender, registerRollout, registerCollect, registerDataset, registerTrain, registerEval, registerReport, registerView, registerBench];
+  registerRender, registerRollout, registerCollect, registerDataset, registerTrain, registerEval, registerSelect, registerReport, registerView, registerBench];
