@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { wilsonInterval } from '../src/report/index.js';
+import { reportPanels, wilsonInterval, type EvalResult } from '../src/report/index.js';
 import { runCli } from './cli-harness.js';
 import { pixelValueVariance } from './pixels.js';
 
@@ -127,6 +127,14 @@ describe('pincer report', () => {
     const none = JSON.parse(alone.stdout) as { panels: { file: string; hasData: boolean }[] };
     expect(none.panels.filter((p) => p.hasData)).toEqual([]);
     for (const p of PANELS) expect((await checkPng(join(empty, 'report', `${p}.png`))).variance).toBeGreaterThan(0);
+  });
+
+  it('draws evaluations of another episode count or CEM search as their own series, not one zig-zag line', () => {
+    const at = (name: string, episodes: number, cem: string | null): EvalResult => ({ name, split: 'validation', step: 100, envSteps: 200, episodes, successes: 3, calibration: [], detector: null, failures: null, cem });
+    const evals = [at('step-00000100', 200, null), at('validation-step-100-seed-9-n-1000-cem-64-6-2', 1000, '64/6/2'), at('validation-step-100-seed-9-n-1000-cem-256-16-4', 1000, '256/16/4')];
+    const panel = reportPanels([{ name: 'r', config: null, metrics: [], evals }]).find((p) => p.file === 'success-vs-env-steps')!;
+    const values = (panel.spec as { data: { values: { series: string }[] } }).data.values;
+    expect(values.map((v) => v.series)).toEqual(['validation, 200 episodes', 'validation, 1000 episodes, CEM 64/6/2', 'validation, 1000 episodes, CEM 256/16/4']);
   });
 
   it('bad input: a missing run, a folder that is not a run, a malformed eval file: one line each', async () => {

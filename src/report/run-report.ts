@@ -26,6 +26,13 @@ export interface EvalResult {
   detector: { tp: number; fp: number; tn: number; fn: number } | null;
   /** The failure taxonomy from ground truth (src/env's outcomeBreakdown), when the evaluation wrote it. */
   failures: { missed: number; slipped: number; blocked: number; detector_disagreed: number } | null;
+  /** The policy's CEM search (samples/elites/iterations) when `pincer eval` recorded it; the run's own otherwise. */
+  cem: string | null;
+}
+
+/** Which evaluations are one series: the same split, episode count and search (a line joins only comparable points). */
+function seriesOf(e: EvalResult): string {
+  return `${e.split}, ${e.episodes} episodes${e.cem ? `, CEM ${e.cem}` : ''}`;
 }
 
 export interface RunData {
@@ -102,7 +109,7 @@ function successPanel(runs: RunData[], axis: 'env' | 'wall'): ReportPanel {
               ? valueAt(run.metrics, 'perf/elapsed_s', e.step)
               : null;
         const [lo, hi] = wilsonInterval(e.successes, e.episodes);
-        return { run: run.name, split: e.split, x, rate: e.episodes > 0 ? e.successes / e.episodes : 0, lo, hi, n: e.episodes };
+        return { run: run.name, series: seriesOf(e), x, rate: e.episodes > 0 ? e.successes / e.episodes : 0, lo, hi, n: e.episodes };
       })
       .filter((p) => p.x !== null),
   );
@@ -114,13 +121,13 @@ function successPanel(runs: RunData[], axis: 'env' | 'wall'): ReportPanel {
     data: { values },
     encoding: { x, color: color(runs) },
     layer: [
-      { mark: { type: 'rule', opacity: 0.5, strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, detail: { field: 'split' } } },
+      { mark: { type: 'rule', opacity: 0.5, strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, detail: { field: 'series' } } },
       {
         mark: { type: 'line', point: true },
         encoding: {
           y: { field: 'rate', type: 'quantitative', title: 'success rate', scale: { domain: [0, 1] } },
-          strokeDash: { field: 'split', type: 'nominal', title: 'split' },
-          shape: { field: 'split', type: 'nominal', title: 'split' },
+          strokeDash: { field: 'series', type: 'nominal', title: 'evaluation', legend: { labelLimit: 400 } },
+          shape: { field: 'series', type: 'nominal', title: 'evaluation', legend: { labelLimit: 400 } },
         },
       },
     ],
@@ -192,7 +199,7 @@ function calibrationPanel(runs: RunData[]): ReportPanel {
           y: { field: 'realized', ...unit },
           size: { field: 'episodes', type: 'quantitative', title: 'episodes' },
           color: color(runs),
-          shape: { field: 'split', type: 'nominal', title: 'evaluation', legend: { labelLimit: 300 } },
+          shape: { field: 'split', type: 'nominal', title: 'evaluation', legend: { labelLimit: 400 } },
         },
       },
     ],
@@ -213,8 +220,8 @@ function overestimationPanel(runs: RunData[]): ReportPanel {
       const predicted = bins.reduce((s, b) => s + b.episodes * b.mean_predicted!, 0) / n;
       const realized = bins.reduce((s, b) => s + b.episodes * (b.realized ?? 0), 0) / n;
       return [
-        { run: run.name, x, kind: 'predicted', value: predicted, split: e.split },
-        { run: run.name, x, kind: 'realized', value: realized, split: e.split },
+        { run: run.name, x, kind: 'predicted', value: predicted, split: seriesOf(e) },
+        { run: run.name, x, kind: 'realized', value: realized, split: seriesOf(e) },
       ];
     }),
   );
@@ -228,7 +235,7 @@ function overestimationPanel(runs: RunData[]): ReportPanel {
       y: { field: 'value', type: 'quantitative', title: 'success probability', scale: { domain: [0, 1] } },
       color: color(runs),
       strokeDash: { field: 'kind', type: 'nominal', title: null },
-      shape: { field: 'split', type: 'nominal', title: 'evaluation' },
+      shape: { field: 'split', type: 'nominal', title: 'evaluation', legend: { labelLimit: 400 } },
       detail: { field: 'split' },
     },
   });

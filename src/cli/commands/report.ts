@@ -64,6 +64,7 @@ function readEval(path: string): EvalResult {
     calibration: Array.isArray(json.calibration) ? (json.calibration as EvalResult['calibration']) : [],
     detector: typeof json.detector === 'object' && json.detector !== null ? (json.detector as EvalResult['detector']) : null,
     failures: typeof json.failures === 'object' && json.failures !== null ? (json.failures as EvalResult['failures']) : null,
+    cem: typeof json.cem === 'string' ? json.cem : null,
   };
 }
 
