@@ -5,6 +5,7 @@
  * go to stderr, and only when stderr is a TTY or `--progress` was given.
  */
 import type { Logger } from '../log/index.js';
+import type { PolicySearch } from '../qtopt/node.js';
 import { UsageError } from './errors.js';
 
 export interface OutputOptions {
@@ -79,16 +80,9 @@ export function parseChoice<T extends string>(flag: string, choices: readonly T[
   };
 }
 
-/** A CEM search `samples/elites/iterations` (elites ≤ samples), as `--cem` takes it. */
-export interface SearchFlag {
-  samples: number;
-  elites: number;
-  iterations: number;
-}
-
-/** Parse a `S/E/I` CEM search flag, naming the flag on failure. */
+/** Parse a `S/E/I` CEM search flag (samples/elites/iterations, elites ≤ samples), naming the flag on failure. */
 export function parseSearch(flag: string) {
-  return (value: string): SearchFlag => {
+  return (value: string): PolicySearch => {
     const m = /^(\d+)\/(\d+)\/(\d+)$/.exec(value.trim());
     const [samples, elites, iterations] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
     if (!m || samples <= 0 || elites <= 0 || iterations <= 0 || elites > samples) {

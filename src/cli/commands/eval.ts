@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import type { Policy } from '../../env/index.js';
 import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, createPolicy, type PolicyName } from '../../policies/index.js';
-import type { CalibrationBin, EvalSummary, TrainedPolicy } from '../../qtopt/node.js';
+import type { CalibrationBin, EvalSummary, PolicySearch, TrainedPolicy } from '../../qtopt/node.js';
 import { UsageError } from '../errors.js';
-import { emit, parseNonNegativeInt, parsePositiveInt, parseSearch, showProgress, type OutputOptions, type SearchFlag } from '../io.js';
+import { emit, parseNonNegativeInt, parsePositiveInt, parseSearch, showProgress, type OutputOptions } from '../io.js';
 import { SPLIT_FLAG, envForSplit, resolveScene } from '../scene-env.js';
 import { asCli } from './train.js';
 
@@ -21,7 +21,7 @@ interface EvalFlags extends OutputOptions {
   scene?: string;
   episodes: number;
   seed: number;
-  cem?: SearchFlag;
+  cem?: PolicySearch;
 }
 
 export function registerEval(program: Command): void {

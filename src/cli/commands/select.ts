@@ -12,13 +12,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { PolicySearch } from '../../qtopt/node.js';
 import { PincerError, UsageError } from '../errors.js';
-import { emit, log, parseNonNegativeInt, parsePositiveInt, parseSearch, type OutputOptions, type SearchFlag } from '../io.js';
+import { emit, log, parseNonNegativeInt, parsePositiveInt, parseSearch, type OutputOptions } from '../io.js';
 import { evalName } from './eval.js';
 import { asCli } from './train.js';
 
 interface SelectFlags extends OutputOptions {
-  cem?: SearchFlag[];
+  cem?: PolicySearch[];
   episodes: number;
   seed: number;
   from: number;
@@ -77,7 +78,7 @@ evaluate the chosen one once on held-out test objects (the command printed at th
     });
 }
 
-function parseSearches(value: string): SearchFlag[] {
+function parseSearches(value: string): PolicySearch[] {
   const parse = parseSearch('--cem');
   return value.split(',').map((part) => parse(part));
 }
