@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, unlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetReader, DatasetWriter, episodePath, prepareEpisode, validateDataset, type DatasetSpec } from '../src/data/index.js';
+import { DatasetReader, DatasetWriter, SUMMARY_EVERY, episodePath, prepareEpisode, validateDataset, type DatasetSpec } from '../src/data/index.js';
+import { cli, ensureBuilt } from './built-cli.js';
 import { synthEpisode } from './data-synth.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-data-'));
@@ -113,6 +114,31 @@ describe('dataset round trip', () => {
     expect(readFileSync(join(dir, 'meta/stats.json'), 'utf8')).toBe(stats);
     expect((await validateDataset(dir)).ok).toBe(true);
   });
+
+  it('replaces info.json and stats.json every SUMMARY_EVERY episodes and on close; another process meanwhile sees what they list', async () => {
+    ensureBuilt('dist/data/validate.js', ['src/data']);
+    const seeds = Array.from({ length: SUMMARY_EVERY + 3 }, (_, i) => 60 + i);
+    const listed = await writeDataset('summary-listed', seeds.slice(0, SUMMARY_EVERY));
+    const whole = await writeDataset('summary-whole', seeds);
+    const dir = join(root, 'summary-live');
+    const w = DatasetWriter.create(dir, spec, { test: 'summary-live' });
+    try {
+      for (const s of seeds) w.append(prepareEpisode(synthEpisode(s, 3 + (s % 4))));
+      const same = (a: string, b: string, rel: string) => readFileSync(join(a, rel)).equals(readFileSync(join(b, rel)));
+      expect(same(dir, listed, 'meta/info.json')).toBe(true);
+      expect(same(dir, listed, 'meta/stats.json')).toBe(true);
+      expect(same(dir, whole, 'meta/episodes.jsonl')).toBe(true);
+      // The writer's lock is this process's, so only another process reads the dataset as live.
+      const live = cli(['dataset', 'validate', dir, '--json']);
+      expect(live.stderr).toBe('');
+      expect(JSON.parse(live.stdout)).toMatchObject({ ok: true, episodes: SUMMARY_EVERY, rebuilt: false, errors: [] });
+    } finally {
+      w.close();
+    }
+    for (const rel of ['meta/info.json', 'meta/stats.json', 'meta/episodes.jsonl', 'meta/episodes_stats.jsonl']) {
+      expect(readFileSync(join(dir, rel)).equals(readFileSync(join(whole, rel)))).toBe(true);
+    }
+  }, 60_000);
 
   it('resume continues the global index and matches an uninterrupted dataset byte for byte', async () => {
     const whole = await writeDataset('whole', [31, 32, 33]);

@@ -34,7 +34,7 @@ export { CODEBASE_VERSION, CHUNKS_SIZE, episodePath, type DatasetInfo } from './
 export { prepareEpisode, decodePng, type EpisodeEntry, type PreparedEpisode } from './episode.js';
 export { type FeatureStats, type EpisodeStats } from './stats.js';
 export { isDataset, readHeader, sizeOnDisk, type DatasetHeader } from './store.js';
-export { DatasetWriter } from './writer.js';
+export { DatasetWriter, SUMMARY_EVERY } from './writer.js';
 export { DatasetReader, type ReadExpect, type Transition } from './reader.js';
 export { validateDataset, type ValidationReport } from './validate.js';
 export { parsePolicySpec, buildPolicy, PolicySpecError, type PolicySpec } from './policy-spec.js';

@@ -3,11 +3,13 @@
  * `meta/` files from the episode files.
  *
  * Crash safety rests on one ordering: an episode file is written whole to a
- * temp name and renamed into place first; its metadata lines are appended and
- * info.json/stats.json replaced atomically after. So a killed writer leaves
+ * temp name and renamed into place first; its metadata lines are appended
+ * after, and info.json/stats.json replaced atomically after those (by the
+ * writer, every few episodes and on close). So a killed writer leaves
  * metadata equal to or behind the episode files, never ahead, and `reconcile`
  * brings it level from the footers, which carry each episode's own entry and
- * stats.
+ * stats. A reader of a dataset being written sees the episodes info.json
+ * lists, whose lines and files are already in place.
  */
 import {
   appendFileSync,
@@ -173,22 +175,21 @@ export interface Totals {
   stats: EpisodeStats | null;
 }
 
-/** Append one episode's metadata, then replace info.json and stats.json (in that order: see the file comment). */
+/** Append one episode's metadata lines; the writer replaces info.json and stats.json after them (see the file comment). */
 export function appendEpisodeMeta(dir: string, spec: DatasetSpec, entry: EpisodeEntry, stats: EpisodeStats, totals: Totals): Totals {
   const features = datasetFeatures(spec);
   appendFileSync(join(dir, EPISODES_PATH), `${JSON.stringify(entry)}\n`);
   appendFileSync(join(dir, EPISODES_STATS_PATH), `${JSON.stringify({ episode_index: entry.episode_index, stats: statsToJson(stats, features) })}\n`);
-  const next: Totals = {
+  return {
     episodes: totals.episodes + 1,
     frames: totals.frames + entry.length,
     successes: totals.successes + (entry.success ? 1 : 0),
     stats: foldStats(totals.stats, stats),
   };
-  writeSummaryMeta(dir, spec, next);
-  return next;
 }
 
-function writeSummaryMeta(dir: string, spec: DatasetSpec, totals: Totals): void {
+/** Replace stats.json and info.json with the totals of the episodes written so far. */
+export function writeSummaryMeta(dir: string, spec: DatasetSpec, totals: Totals): void {
   writeFileAtomic(join(dir, STATS_PATH), `${JSON.stringify(totals.stats ? statsToJson(totals.stats, datasetFeatures(spec)) : {}, null, 2)}\n`);
   writeFileAtomic(join(dir, INFO_PATH), `${JSON.stringify(buildInfo(spec, totals.episodes, totals.frames), null, 2)}\n`);
 }

@@ -35,9 +35,11 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
   };
   let header;
   let rebuilt = false;
+  let live = false;
   try {
     header = readHeader(dir);
-    if (!isLockedByOther(dir)) rebuilt = reconcile(dir, header).rebuilt;
+    live = isLockedByOther(dir);
+    if (!live) rebuilt = reconcile(dir, header).rebuilt;
   } catch (err) {
     if (err instanceof DatasetError) return { ok: false, episodes: 0, frames: 0, rebuilt, errors: [err.message] };
     throw err;
@@ -45,9 +47,11 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
   const spec = header.spec;
   const features = datasetFeatures(spec);
   const info = readInfo(dir);
-  const entries = readJsonl<EpisodeEntry>(dir, EPISODES_PATH);
-  const statLines = readJsonl<{ episode_index: number; stats: unknown }>(dir, EPISODES_STATS_PATH);
   const n = info.total_episodes;
+  // A live writer's lines run ahead of info.json (see store.ts); check the episodes info.json lists.
+  const upTo = <T>(lines: T[]) => (live ? lines.slice(0, n) : lines);
+  const entries = upTo(readJsonl<EpisodeEntry>(dir, EPISODES_PATH));
+  const statLines = upTo(readJsonl<{ episode_index: number; stats: unknown }>(dir, EPISODES_STATS_PATH));
 
   const totalFrames = entries.reduce((sum, e) => sum + e.length, 0);
   const expectedInfo = buildInfo(spec, entries.length, totalFrames);

@@ -19,6 +19,7 @@ import {
   reconcile,
   sweepTempFiles,
   totalsFromFooters,
+  writeSummaryMeta,
   type DatasetHeader,
   type Totals,
 } from './store.js';
@@ -30,12 +31,22 @@ export interface WriterOpenInfo {
   sweptTempFiles: number;
 }
 
+/**
+ * info.json and stats.json are replaced after every SUMMARY_EVERY-th episode
+ * and on close, not after each: they are two of an episode's three atomic
+ * writes. Counted in episodes, not time, so a dataset's files are the same
+ * at every point whatever the machine's pace.
+ */
+export const SUMMARY_EVERY = 16;
+
 /** User + system CPU time of a process.cpuUsage() delta, ms. */
 export const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 export class DatasetWriter {
   private totals: Totals;
   private releaseLock: (() => void) | null;
+  /** info.json and stats.json lag the episodes written. */
+  private summaryBehind = false;
 
   private constructor(
     readonly dir: string,
@@ -105,11 +116,20 @@ export class DatasetWriter {
     const encoded = encodeEpisode(prepared, this.spec, index, this.totals.frames);
     writeFileAtomic(join(this.dir, episodePath(index)), encoded.bytes);
     this.totals = appendEpisodeMeta(this.dir, this.spec, encoded.entry, encoded.stats, this.totals);
+    this.summaryBehind = this.totals.episodes % SUMMARY_EVERY !== 0;
+    if (!this.summaryBehind) writeSummaryMeta(this.dir, this.spec, this.totals);
     return { entry: encoded.entry, ms: performance.now() - t0, cpuMs: cpuMs(process.cpuUsage(cpu0)) };
   }
 
+  /** Bring info.json and stats.json level with the episodes written, then release the lock. */
   close(): void {
-    this.releaseLock?.();
-    this.releaseLock = null;
+    if (!this.releaseLock) return;
+    try {
+      if (this.summaryBehind) writeSummaryMeta(this.dir, this.spec, this.totals);
+      this.summaryBehind = false;
+    } finally {
+      this.releaseLock();
+      this.releaseLock = null;
+    }
   }
 }
