@@ -25,6 +25,8 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 
 npm_install_needed() { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }
 gl_built() { [ -f node_modules/gl/build/Release/webgl.node ]; }
+stamp=dist/.build-stamp
+build_needed() { [ ! -f "$stamp" ] || [ ! -f dist/native/pincer-conv.node ] || [ -n "$(find src scripts/build-native.sh tsconfig.json package.json -newer "$stamp" -print -quit)" ]; }
 
 # 1. Debian packages, each only when what it provides is absent.
 missing=()
@@ -34,6 +36,9 @@ missing=()
 if npm_install_needed || ! gl_built; then
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v make >/dev/null 2>&1 || missing+=(make)
+fi
+# g++ also builds pincer's native convolution kernels (scripts/build-native.sh) in step 4.
+if npm_install_needed || ! gl_built || build_needed; then
   command -v g++ >/dev/null 2>&1 || missing+=(g++)
 fi
 # headless gl renders into an X display; pincer starts its own Xvfb when DISPLAY is unset.
@@ -81,9 +86,8 @@ if ! gl_built; then
 fi
 
 # 4. Build dist/ when any source is newer than the last build.
-stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src tsconfig.json package.json -newer "$stamp" -print -quit)" ]; then
-  say "building (tsc, then the viewer page with esbuild)"
+if build_needed; then
+  say "building (tsc, the viewer page with esbuild, the native kernels with g++)"
   rm -rf dist
   npm run -s build >&2
   touch "$stamp"

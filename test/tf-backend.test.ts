@@ -53,7 +53,7 @@ describe('initBackend', () => {
     expect(await initBackend(first.logger)).toBe('wasm');
     const second = recorder();
     expect(await initBackend(second.logger)).toBe('wasm');
-    expect(first.lines).toEqual(['info: tfjs backend wasm']);
+    expect(first.lines).toEqual(['info: tfjs backend wasm with native conv kernels']);
     expect(second.lines).toEqual([]);
     expect(stderr).not.toHaveBeenCalled();
   });

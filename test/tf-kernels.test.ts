@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { conv2dRelu, forcedBackend, initBackend, reluBiasGrad } from '../src/tf/node.js';
+import { conv2dRelu, forcedBackend, initBackend, nativeKernelsInUse, reluBiasGrad } from '../src/tf/node.js';
 
 beforeAll(async () => {
   expect(await initBackend()).toBe('wasm');
@@ -91,10 +91,69 @@ describe('conv2d gradients on wasm (Conv2DBackpropFilter, Conv2DBackpropInput)',
   });
 });
 
+/** Shapes the native kernels take (16, 32, 48 or 64 output channels): both paddings, strides 1 and 2, odd sizes, 1–3 registers per row. */
+const nativeCases: { x: number[]; w: number[]; stride: number; pad: 'same' | 'valid' }[] = [
+  { x: [2, 16, 16, 3], w: [3, 3, 3, 32], stride: 1, pad: 'same' },
+  { x: [3, 15, 15, 3], w: [5, 5, 3, 16], stride: 2, pad: 'same' },
+  { x: [2, 16, 16, 32], w: [3, 3, 32, 32], stride: 1, pad: 'same' },
+  { x: [2, 9, 11, 32], w: [3, 3, 32, 64], stride: 2, pad: 'same' },
+  { x: [2, 10, 10, 16], w: [3, 3, 16, 48], stride: 1, pad: 'valid' },
+  { x: [2, 11, 11, 8], w: [4, 4, 8, 16], stride: 2, pad: 'valid' },
+];
+
+describe('native conv kernels on wasm (src/tf/native)', () => {
+  it('are in use here (scripts/build-native.sh built them)', () => {
+    expect(nativeKernelsInUse()).toBe(true);
+  });
+
+  it.each(nativeCases)('conv2d, conv2dRelu and their gradients match cpu for x=$x w=$w stride=$stride $pad', ({ x, w, stride, pad }) => {
+    const rng = new Rng(`native${x.join('')}${w.join('')}${stride}${pad}`);
+    const co = w[3]!;
+    const probe = tf.tidy(() => tf.conv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(w) as tf.Tensor4D, stride, pad).shape);
+    const inputs = { x: [uniform(rng, x), x], w: [uniform(rng, w), w], b: [uniform(rng, [co], -0.5, 0.5), [co]], c: [uniform(rng, probe), probe] } as Record<string, [Float32Array, number[]]>;
+    const plain = (t: Record<string, tf.Tensor>) => {
+      const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad);
+      return [f(t.x!, t.w!), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(t.c!, f(a, b))))([t.x!, t.w!])];
+    };
+    const cpu = on('cpu', inputs, plain);
+    on('wasm', inputs, plain).forEach((g, i) => expect(maxAbsDiff(g, cpu[i]!)).toBeLessThan(1e-4));
+    if (pad !== 'same') return;
+    const fused = (t: Record<string, tf.Tensor>) => {
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => conv2dRelu(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D, stride);
+      return [f(t.x!, t.w!, t.b!), ...tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(t.c!, f(a, b, c))))([t.x!, t.w!, t.b!])];
+    };
+    const reference = on('cpu', inputs, fused);
+    const got = on('wasm', inputs, fused);
+    got.forEach((g, i) => expect(maxAbsDiff(g, reference[i]!)).toBeLessThan(1e-4));
+    // ReLU must have cut: some outputs are 0 and some are not.
+    expect(got[0]!.some((v) => v === 0) && got[0]!.some((v) => v > 0.5)).toBe(true);
+  });
+});
+
+describe('native max-pool gradient on wasm', () => {
+  // After a ReLU many windows tie at 0: the gradient must go where tfjs's reference kernel sends it.
+  it.each([
+    { x: [2, 9, 9, 32], pad: 'same' as const },
+    { x: [2, 8, 8, 16], pad: 'valid' as const },
+    { x: [3, 7, 10, 5], pad: 'valid' as const },
+    { x: [2, 16, 16, 32], pad: 'same' as const },
+  ])('matches cpu for x=$x, 2×2 windows, $pad, with ties', ({ x, pad }) => {
+    const rng = new Rng(`pool${x.join('')}${pad}`);
+    const probe = tf.tidy(() => tf.maxPool(tf.zeros(x) as tf.Tensor4D, 2, 2, pad).shape);
+    const inputs = { x: [uniform(rng, x).map((v) => Math.max(0, v)), x], c: [uniform(rng, probe), probe] } as Record<string, [Float32Array, number[]]>;
+    const f = (t: Record<string, tf.Tensor>) => [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(t.c!, tf.maxPool(a as tf.Tensor4D, 2, 2, pad))))(t.x!)];
+    const [cpu] = on('cpu', inputs, f);
+    const [wasm] = on('wasm', inputs, f);
+    expect(maxAbsDiff(cpu!, wasm!)).toBe(0);
+    expect(cpu!.filter((v) => v !== 0).length).toBeGreaterThan(probe.reduce((a, b) => a * b, 1) / 2);
+  });
+});
+
 describe('other kernels training needs on wasm', () => {
-  it('ReLU mask + bias gradient (branchless on the bits of y) matches cpu, with y = +0, −0, negative and positive', () => {
+  // 7 channels: the JS kernel (branchless on the bits of y); 32: the native one.
+  it.each([7, 32])('ReLU mask + bias gradient matches cpu, with y = +0, −0, negative and positive, %i channels', (channels) => {
     const rng = new Rng(11);
-    const shape = [3, 5, 4, 7];
+    const shape = [3, 5, 4, channels];
     const dy = uniform(rng, shape);
     const y = uniform(rng, shape).map((v, i) => (i % 5 === 0 ? 0 : i % 5 === 1 ? -0 : v));
     const inputs = { dy: [dy, shape], y: [y, shape] } as Record<string, [Float32Array, number[]]>;
@@ -102,7 +161,8 @@ describe('other kernels training needs on wasm', () => {
     const cpu = on('cpu', inputs, f);
     const wasm = on('wasm', inputs, f);
     expect(wasm[0]!.some((v, i) => v === 0 && dy[i] !== 0)).toBe(true);
-    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-6));
+    // The native kernel sums 64-row blocks in float32 before adding them in double.
+    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-5));
   });
 
   it('transposed matMuls (dense-layer gradients) match cpu', () => {

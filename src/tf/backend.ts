@@ -16,6 +16,7 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { silentLogger, type Logger } from '../log/index.js';
 import { registerWasmKernels } from './kernels.js';
 import { registerLayerKernels } from './layers.js';
+import { registerNativeKernels } from './native.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 
@@ -40,6 +41,13 @@ export class BackendError extends Error {
 }
 
 let ready: Promise<BackendName> | null = null;
+/** Why the native conv kernels are not in use on wasm, or null when they are. */
+let nativeOff: string | null = 'not initialised';
+
+/** Whether this thread's wasm backend runs pincer's native conv kernels (after initBackend). */
+export function nativeKernelsInUse(): boolean {
+  return nativeOff === null && tf.getBackend() === 'wasm';
+}
 
 /**
  * Select and initialise the tfjs backend once per process; later calls return
@@ -50,7 +58,7 @@ let ready: Promise<BackendName> | null = null;
 export function initBackend(logger: Logger = silentLogger): Promise<BackendName> {
   ready ??= selectBackend().then(
     (name) => {
-      logger.info(`tfjs backend ${name}`);
+      logger.info(`tfjs backend ${name}${name === 'wasm' ? (nativeOff === null ? ' with native conv kernels' : ` (native conv kernels off: ${nativeOff})`) : ''}`);
       return name;
     },
     (err: unknown) => {
@@ -97,7 +105,11 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     }
     if (!(await tf.setBackend(TF_NAME[name]))) return `tf.setBackend('${TF_NAME[name]}') failed`;
     await tf.ready();
-    if (name === 'wasm') registerWasmKernels();
+    if (name === 'wasm') {
+      registerWasmKernels();
+      // Before registerLayerKernels, which captures FusedConv2D.
+      nativeOff = registerNativeKernels();
+    }
     registerLayerKernels();
     return null;
   } catch (err) {

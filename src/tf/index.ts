@@ -28,10 +28,12 @@
  * On wasm, initBackend registers Conv2DBackpropFilter (missing in
  * tfjs-backend-wasm 4.22) and replaces Conv2DBackpropInput and transposed
  * BatchMatMul/_FusedMatMul with faster compositions, so plain tf.conv2d /
- * tf.layers gradients work and are fast too.
+ * tf.layers gradients work and are fast too. In Node it then puts native
+ * convolution kernels (./native.ts, built for the CPU) in front of those
+ * where they are built.
  */
 export { initBrowserBackend, parseBrowserBackend, type BrowserBackendName } from './browser-backend.js';
-export { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
-export { conv2dRelu } from './layers.js';
+export { reluBiasGrad } from './kernels.js';
+export { conv2dRelu, convFilterGrad, convInputGrad } from './layers.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, describeConvs, featureSize, type QNetConfig, type ConvLayerSpec, type NamedVariable } from './qnet.js';
 export { JsAdam, DEFAULT_ADAM, type AdamConfig } from './adam.js';

@@ -20,7 +20,7 @@ interface ConvGradAttrs {
   dimRoundingMode?: Rounding;
 }
 
-interface KernelArgs {
+export interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
   attrs?: tf.NamedAttrMap;
@@ -47,7 +47,8 @@ export function registerWasmKernels(): void {
   replaceKernel('_FusedMatMul', (original) => (args) => matMulKernel(args, original));
 }
 
-function replaceKernel(name: string, wrap: (original: tf.KernelFunc) => (args: KernelArgs) => tf.TensorInfo): void {
+/** Register `wrap(original)` in place of wasm's kernel `name`. */
+export function replaceKernel(name: string, wrap: (original: tf.KernelFunc) => (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
   const original = tf.getKernel(name, 'wasm');
   if (!original) throw new Error(`wasm kernel ${name} missing`);
   tf.unregisterKernel(name, 'wasm');
@@ -319,10 +320,10 @@ function phaseConv(dy: tf.Tensor4D, sub: tf.Tensor4D, row: Phase, col: Phase): t
 // ---------------------------------------------------------------------------
 // ReLU mask and bias gradient in one pass
 
-const RELU_BIAS_GRAD = 'PincerReluBiasGrad';
+export const RELU_BIAS_GRAD = 'PincerReluBiasGrad';
 
 /** The parts of tfjs-backend-wasm's BackendWasm a JS kernel needs. */
-interface WasmHeap {
+export interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }

@@ -11,7 +11,7 @@
  * Shape legend: N batch, H W input size, OH OW output size, CI CO channels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dFilterGrad, conv2dInputGrad, reluBiasGrad } from './kernels.js';
+import { reluBiasGrad } from './kernels.js';
 
 const CONV_RELU = 'PincerConv2DRelu';
 
@@ -57,8 +57,21 @@ function convReluGrad(dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf
   // dL/d(pre-activation) is dy where y > 0; the engine disposes it with backprop's other intermediates.
   const [dPre, dBias] = reluBiasGrad(dy as tf.Tensor, y) as [tf.Tensor4D, tf.Tensor1D]; // [N, OH, OW, CO], [CO]
   return {
-    x: () => conv2dInputGrad(dPre, filter, tf.backend_util.computeConv2DInfo(x.shape, filter.shape, strides, 1, 'same')),
-    filter: () => conv2dFilterGrad(x, dPre, filter.shape, strides, 'same'),
+    x: () => convInputGrad(dPre, filter, x.shape, strides),
+    filter: () => convFilterGrad(x, dPre, filter.shape, strides),
     bias: () => dBias,
   };
+}
+
+/**
+ * dL/dfilter of conv2d(x, filter, stride, 'same') given dL/dy, through the engine: each
+ * backend's own kernel runs (on wasm pincer's composition, or the native one).
+ */
+export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], stride: number): tf.Tensor4D {
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** dL/dx of conv2d(x, filter, stride, 'same') given dL/dy, through the engine as convFilterGrad. */
+export function convInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: [number, number, number, number], stride: number): tf.Tensor4D {
+  return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: stride, pad: 'same', dataFormat: 'NHWC', inputShape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

@@ -15,7 +15,7 @@ import { actionSpace, type Observation, type StepInfo } from '../../env/index.js
 import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
-import { describeConvs, initBackend } from '../../tf/node.js';
+import { describeConvs, initBackend, nativeKernelsInUse } from '../../tf/node.js';
 import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
@@ -157,6 +157,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
 
   emit(opts, {
     backend,
+    native_conv_kernels: nativeKernelsInUse(),
     params,
     image: `${w}x${h}x${c}`,
     convs: describeConvs(config.network.convs),

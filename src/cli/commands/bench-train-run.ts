@@ -17,10 +17,11 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../random/index.js';
 import { learnerStep, tdLoss, type LearnerStepConfig } from '../../rl/index.js';
 import {
-  conv2dFilterGrad,
-  conv2dInputGrad,
+  convFilterGrad,
+  convInputGrad,
   initBackend,
   JsAdam,
+  nativeKernelsInUse,
   QNetwork,
   REFERENCE_QNET,
   REFERENCE_QNET_PARAMS,
@@ -89,9 +90,9 @@ async function breakdown(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optim
     const dy = uniformTensor(rng, [BATCH, info.outHeight, info.outWidth, conv.filters], -1, 1) as tf.Tensor4D;
     await cpu(`conv${i}_forward`, () => tf.fused.conv2d({ x, filter, bias, strides: conv.stride, pad: 'same', activation: 'relu' }));
     await cpu(`conv${i}_relu_bias_grad`, () => reluBiasGrad(dy, dy));
-    await cpu(`conv${i}_filter_grad`, () => conv2dFilterGrad(x, dy, filterShape, conv.stride, 'same'));
+    await cpu(`conv${i}_filter_grad`, () => convFilterGrad(x, dy, filterShape, conv.stride));
     // The first layer's input is the image: its gradient is never computed in training.
-    if (i > 0) await cpu(`conv${i}_input_grad`, () => conv2dInputGrad(dy, filter, info));
+    if (i > 0) await cpu(`conv${i}_input_grad`, () => convInputGrad(dy, filter, x.shape, conv.stride));
     tf.dispose([x, filter, bias, dy]);
     [h, w, c] = [info.outHeight, info.outWidth, conv.filters];
   }
@@ -263,6 +264,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
 
   const result: Record<string, unknown> = {
     backend,
+    native_conv_kernels: nativeKernelsInUse(),
     optimizer: opts.tfAdam ? 'tf.train.adam' : 'JsAdam',
     params,
     batch: BATCH,

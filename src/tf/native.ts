@@ -1,0 +1,178 @@
+/**
+ * Native convolution kernels for the wasm backend in Node (./native/conv.cc, built by
+ * scripts/build-native.sh into dist/native/). They run on tfjs-wasm's own heap through
+ * Float32Array views, so tensors stay where they are, and take over Conv2D, FusedConv2D
+ * (bias, ReLU), both convolution gradients and the ReLU-and-bias gradient where the shapes
+ * suit them (16, 32, 48 or 64 output channels, NHWC, no dilation), and the max-pool gradient
+ * where windows tile the input; everything else keeps the wasm kernels (wasm's MaxPoolGrad
+ * is a generic C++ loop: 92 ms for the pooled network's first layer at batch 32).
+ *
+ * Why: XNNPACK in wasm has 128-bit SIMD and no FMA; the same loops compiled for the CPU
+ * (AVX-512 or AVX2 with FMA) do a train step's convolutions several times faster
+ * (docs/benchmarks.md). `PINCER_NATIVE=0` turns them off, to compare or to rule them out.
+ *
+ * Node only: the browser page never imports this file.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
+
+interface NativeConv {
+  conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array, relu: boolean): void;
+  filterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, dims: Int32Array): void;
+  inputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  reluBiasGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: Int32Array): void;
+}
+
+/** Output channel counts the native kernels are built for. */
+const NATIVE_CHANNELS = new Set([16, 32, 48, 64]);
+/** The input gradient keeps a filter row (KW·CI values) in registers: at most 12 vectors of 16. */
+const MAX_ROW = 192;
+
+/** Both src/tf and dist/tf are two levels below the package root. */
+const ADDON = fileURLToPath(new URL('../../dist/native/pincer-conv.node', import.meta.url));
+
+let state: { conv: NativeConv | null; why: string } | null = null;
+
+/** The addon, or null and why not (turned off, not built, or failed to load). */
+function load(): { conv: NativeConv | null; why: string } {
+  if (state) return state;
+  if (process.env.PINCER_NATIVE === '0') state = { conv: null, why: 'PINCER_NATIVE=0' };
+  else if (!existsSync(ADDON)) state = { conv: null, why: `${ADDON} not built (npm run build builds it)` };
+  else {
+    try {
+      state = { conv: createRequire(import.meta.url)(ADDON) as NativeConv, why: '' };
+    } catch (err) {
+      state = { conv: null, why: (err instanceof Error ? err.message : String(err)).split('\n')[0]! };
+    }
+  }
+  return state;
+}
+
+let registered = false;
+
+/**
+ * Put the native kernels in front of the wasm ones, once per thread; call after
+ * registerWasmKernels and before anything captures FusedConv2D. Returns null when they
+ * are in use, else why not.
+ */
+export function registerNativeKernels(): string | null {
+  const { conv, why } = load();
+  if (!conv) return why;
+  if (registered) return null;
+  registered = true;
+  replaceKernel('Conv2D', (original) => (args) => forward(conv, args, false) ?? (original(args as never) as tf.TensorInfo));
+  replaceKernel('FusedConv2D', (original) => (args) => forward(conv, args, true) ?? (original(args as never) as tf.TensorInfo));
+  replaceKernel('Conv2DBackpropFilter', (original) => (args) => filterGrad(conv, args) ?? (original(args as never) as tf.TensorInfo));
+  replaceKernel('Conv2DBackpropInput', (original) => (args) => inputGrad(conv, args) ?? (original(args as never) as tf.TensorInfo));
+  replaceKernel(RELU_BIAS_GRAD, (original) => (args) => reluBiasGrad(conv, args) ?? original(args as never));
+  replaceKernel('MaxPoolGrad', (original) => (args) => maxPoolGrad(conv, args) ?? (original(args as never) as tf.TensorInfo));
+  return null;
+}
+
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  filterShape?: [number, number, number, number];
+  inputShape?: [number, number, number, number];
+}
+
+/** The 13 sizes native/conv.cc reads, or null when the convolution is not one it handles. */
+function dimsOf(xShape: number[], filterShape: number[], attrs: ConvAttrs): Int32Array | null {
+  if (attrs.dataFormat === 'NCHW') return null;
+  const dilations = attrs.dilations ?? 1;
+  if (dilations !== 1 && !(Array.isArray(dilations) && dilations[0] === 1 && dilations[1] === 1)) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const { top, left } = info.padInfo;
+  if (!NATIVE_CHANNELS.has(info.outChannels) || top < 0 || left < 0) return null;
+  return Int32Array.from([
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    top,
+    left,
+  ]);
+}
+
+function forward(conv: NativeConv, args: KernelArgs, fused: boolean): tf.TensorInfo | null {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as ConvAttrs;
+  const activation = fused ? (attrs.activation ?? 'linear') : 'linear';
+  if (!x || !filter || preluActivationWeights || (activation !== 'linear' && activation !== 'relu')) return null;
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3])) return null;
+  const dims = dimsOf(x.shape, filter.shape, attrs);
+  if (!dims) return null;
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput([dims[0]!, dims[4]!, dims[5]!, dims[6]!], 'float32');
+  // Views only after every allocation: growing the wasm memory detaches earlier views.
+  conv.conv2d(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), bias ? heap.typedArrayFromHeap(bias) : null, heap.typedArrayFromHeap(out), dims, activation === 'relu');
+  return out;
+}
+
+function filterGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo | null {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs;
+  const dims = dimsOf(x.shape, attrs.filterShape!, attrs);
+  if (!dims) return null;
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput(attrs.filterShape!, 'float32');
+  conv.filterGrad(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out), dims);
+  return out;
+}
+
+function inputGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo | null {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs;
+  const dims = dimsOf(attrs.inputShape!, filter.shape, attrs);
+  if (!dims || dims[8]! * dims[3]! > MAX_ROW) return null;
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput(attrs.inputShape!, 'float32');
+  conv.inputGrad(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out), dims);
+  return out;
+}
+
+function reluBiasGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo[] | null {
+  const { dy, y } = args.inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+  const c = dy.shape[dy.shape.length - 1]!;
+  if (!NATIVE_CHANNELS.has(c)) return null;
+  const heap = args.backend as WasmHeap;
+  const dz = heap.makeOutput(dy.shape, 'float32');
+  const db = heap.makeOutput([c], 'float32');
+  conv.reluBiasGrad(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(y), heap.typedArrayFromHeap(dz), heap.typedArrayFromHeap(db));
+  return [dz, db];
+}
+
+function maxPoolGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo | null {
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const attrs = args.attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: ConvAttrs['pad']; dimRoundingMode?: ConvAttrs['dimRoundingMode'] };
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { top, left } = info.padInfo;
+  if (info.filterHeight !== info.strideHeight || info.filterWidth !== info.strideWidth || top < 0 || left < 0) return null;
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput(input.shape, 'float32');
+  const dims = Int32Array.from([info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, top, left]);
+  conv.maxPoolGrad(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(input), heap.typedArrayFromHeap(out), dims);
+  return out;
+}
