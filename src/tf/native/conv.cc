@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -93,12 +94,16 @@ void forward_block(const float* xp, const float* w, const float* bias, float* ou
     }
 }
 
-template <int NV, int PB>
+// Output pixels per register block: NV·PB accumulators (16 for NV = 1–2) plus NV filter vectors.
+constexpr int forward_pixels(int nv) { return nv == 1 ? 12 : nv == 2 ? 8 : nv == 3 ? 6 : 4; }
+
+template <int NV>
 void forward(const float* x, const float* w, const float* bias, float* out, const Dims& d, bool relu) {
   const float* xp = pad_input(x, d);
   for (int b = 0; b < d.n; b++)
     for (int oy = 0; oy < d.oh; oy++)
-      for (int ox = 0; ox < d.ow; ox += PB) forward_block<NV, PB>(xp, w, bias, out, d, b, oy, ox, std::min(PB, d.ow - ox), relu);
+      for (int ox = 0; ox < d.ow; ox += forward_pixels(NV))
+        forward_block<NV, forward_pixels(NV)>(xp, w, bias, out, d, b, oy, ox, std::min(forward_pixels(NV), d.ow - ox), relu);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +271,19 @@ void max_pool_grad(const float* dy, const float* x, float* dx, const int* v) {
 // ---------------------------------------------------------------------------------------------
 // N-API glue. Each function takes Float32Array views and an Int32Array of the 13 Dims fields.
 
+// Calls f(std::integral_constant<int, NV>) with NV = c / 16 for the channel counts the kernels are
+// built for (16, 32, 48, 64); false for any other.
+template <typename F>
+bool by_channels(int c, F&& f) {
+  switch (c) {
+    case 16: f(std::integral_constant<int, 1>{}); return true;
+    case 32: f(std::integral_constant<int, 2>{}); return true;
+    case 48: f(std::integral_constant<int, 3>{}); return true;
+    case 64: f(std::integral_constant<int, 4>{}); return true;
+    default: return false;
+  }
+}
+
 bool float_array(napi_env env, napi_value value, float** data, size_t* length) {
   napi_typedarray_type type;
   void* raw;
@@ -310,50 +328,45 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     return fail(env, "conv2d(x, w, bias, out, dims, relu): bad arguments");
   if (bias_type != napi_null && (!float_array(env, args[2], &bias, &nb) || nb < static_cast<size_t>(d.co))) return fail(env, "conv2d: bad bias");
   if (!sizes_ok(d, nx, nw, no)) return fail(env, "conv2d: arrays smaller than dims");
-  switch (d.co) {
-    case 16: forward<1, 12>(x, w, bias, out, d, relu); break;
-    case 32: forward<2, 8>(x, w, bias, out, d, relu); break;
-    case 48: forward<3, 6>(x, w, bias, out, d, relu); break;
-    case 64: forward<4, 4>(x, w, bias, out, d, relu); break;
-    default: return fail(env, "conv2d: output channels must be 16, 32, 48 or 64");
-  }
+  if (!by_channels(d.co, [&](auto nv) { forward<decltype(nv)::value>(x, w, bias, out, d, relu); }))
+    return fail(env, "conv2d: output channels must be 16, 32, 48 or 64");
   return nullptr;
+}
+
+// A call's arguments, the first `floats` of them read as Float32Arrays.
+struct Call {
+  size_t argc = 4;
+  napi_value args[4];
+  float* a[4] = {};
+  size_t n[4] = {};
+};
+
+bool read_call(napi_env env, napi_callback_info info, int floats, Call* c) {
+  if (napi_get_cb_info(env, info, &c->argc, c->args, nullptr, nullptr) != napi_ok || c->argc < 4) return false;
+  for (int i = 0; i < floats; i++)
+    if (!float_array(env, c->args[i], &c->a[i], &c->n[i])) return false;
+  return true;
 }
 
 // filterGrad(x, dy, dw, dims)
 napi_value FilterGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  Call g;
   Dims d;
-  float *x, *dy, *dw;
-  size_t nx, ndy, ndw;
-  if (argc < 4 || !float_array(env, args[0], &x, &nx) || !float_array(env, args[1], &dy, &ndy) || !float_array(env, args[2], &dw, &ndw) ||
-      !read_dims(env, args[3], &d))
-    return fail(env, "filterGrad(x, dy, dw, dims): bad arguments");
-  if (!sizes_ok(d, nx, ndw, ndy)) return fail(env, "filterGrad: arrays smaller than dims");
-  switch (d.co) {
-    case 16: filter_grad<1>(x, dy, dw, d); break;
-    case 32: filter_grad<2>(x, dy, dw, d); break;
-    case 48: filter_grad<3>(x, dy, dw, d); break;
-    case 64: filter_grad<4>(x, dy, dw, d); break;
-    default: return fail(env, "filterGrad: output channels must be 16, 32, 48 or 64");
-  }
+  if (!read_call(env, info, 3, &g) || !read_dims(env, g.args[3], &d)) return fail(env, "filterGrad(x, dy, dw, dims): bad arguments");
+  if (!sizes_ok(d, g.n[0], g.n[2], g.n[1])) return fail(env, "filterGrad: arrays smaller than dims");
+  float *x = g.a[0], *dy = g.a[1], *dw = g.a[2];
+  if (!by_channels(d.co, [&](auto nv) { filter_grad<decltype(nv)::value>(x, dy, dw, d); }))
+    return fail(env, "filterGrad: output channels must be 16, 32, 48 or 64");
   return nullptr;
 }
 
 // inputGrad(dy, w, dx, dims)
 napi_value InputGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  Call g;
   Dims d;
-  float *dy, *w, *dx;
-  size_t ndy, nw, ndx;
-  if (argc < 4 || !float_array(env, args[0], &dy, &ndy) || !float_array(env, args[1], &w, &nw) || !float_array(env, args[2], &dx, &ndx) ||
-      !read_dims(env, args[3], &d))
-    return fail(env, "inputGrad(dy, w, dx, dims): bad arguments");
-  if (!sizes_ok(d, ndx, nw, ndy)) return fail(env, "inputGrad: arrays smaller than dims");
+  if (!read_call(env, info, 3, &g) || !read_dims(env, g.args[3], &d)) return fail(env, "inputGrad(dy, w, dx, dims): bad arguments");
+  if (!sizes_ok(d, g.n[2], g.n[1], g.n[0])) return fail(env, "inputGrad: arrays smaller than dims");
+  float *dy = g.a[0], *w = g.a[1], *dx = g.a[2];
   const int jv = (d.kw * d.ci + 15) / 16;
   switch (jv) {
     case 1: input_grad_impl<1, 12>(dy, w, dx, d); break;
@@ -371,42 +384,31 @@ napi_value InputGrad(napi_env env, napi_callback_info info) {
 
 // reluBiasGrad(dy, y, dz, db): rows of db.length channels
 napi_value ReluBiasGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  float *dy, *y, *dz, *db;
-  size_t ndy, ny, ndz, c;
-  if (argc < 4 || !float_array(env, args[0], &dy, &ndy) || !float_array(env, args[1], &y, &ny) || !float_array(env, args[2], &dz, &ndz) ||
-      !float_array(env, args[3], &db, &c) || ny != ndy || ndz != ndy || c == 0 || ndy % c != 0)
-    return fail(env, "reluBiasGrad(dy, y, dz, db): bad arguments");
-  switch (c) {
-    case 16: relu_bias_grad<1>(dy, y, dz, db, ndy / c); break;
-    case 32: relu_bias_grad<2>(dy, y, dz, db, ndy / c); break;
-    case 48: relu_bias_grad<3>(dy, y, dz, db, ndy / c); break;
-    case 64: relu_bias_grad<4>(dy, y, dz, db, ndy / c); break;
-    default: return fail(env, "reluBiasGrad: channels must be 16, 32, 48 or 64");
-  }
+  Call g;
+  if (!read_call(env, info, 4, &g)) return fail(env, "reluBiasGrad(dy, y, dz, db): bad arguments");
+  float *dy = g.a[0], *y = g.a[1], *dz = g.a[2], *db = g.a[3];
+  const size_t ndy = g.n[0], c = g.n[3];
+  if (g.n[1] != ndy || g.n[2] != ndy || c == 0 || ndy % c != 0) return fail(env, "reluBiasGrad: sizes disagree");
+  if (!by_channels(static_cast<int>(c), [&](auto nv) { relu_bias_grad<decltype(nv)::value>(dy, y, dz, db, ndy / c); }))
+    return fail(env, "reluBiasGrad: channels must be 16, 32, 48 or 64");
   return nullptr;
 }
 
 // maxPoolGrad(dy, x, dx, dims): dims [N, H, W, C, OH, OW, KH, KW, PT, PL], stride = window
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  float *dy, *x, *dx;
-  size_t ndy, nx, ndx, nd;
+  Call g;
   napi_typedarray_type type;
+  size_t nd;
   void* raw;
-  if (argc < 4 || !float_array(env, args[0], &dy, &ndy) || !float_array(env, args[1], &x, &nx) || !float_array(env, args[2], &dx, &ndx) ||
-      napi_get_typedarray_info(env, args[3], &type, &nd, &raw, nullptr, nullptr) != napi_ok || type != napi_int32_array || nd != 10)
+  if (!read_call(env, info, 3, &g) || napi_get_typedarray_info(env, g.args[3], &type, &nd, &raw, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || nd != 10)
     return fail(env, "maxPoolGrad(dy, x, dx, dims): bad arguments");
   const int* v = static_cast<const int*>(raw);
   for (int i = 0; i < 8; i++)
     if (v[i] <= 0) return fail(env, "maxPoolGrad: sizes must be positive");
   const size_t in = static_cast<size_t>(v[0]) * v[1] * v[2] * v[3], out = static_cast<size_t>(v[0]) * v[4] * v[5] * v[3];
-  if (nx < in || ndx < in || ndy < out) return fail(env, "maxPoolGrad: arrays smaller than dims");
-  max_pool_grad(dy, x, dx, v);
+  if (g.n[1] < in || g.n[2] < in || g.n[0] < out) return fail(env, "maxPoolGrad: arrays smaller than dims");
+  max_pool_grad(g.a[0], g.a[1], g.a[2], v);
   return nullptr;
 }
 
