@@ -64,12 +64,12 @@ export function registerNativeKernels(): string | null {
   if (!conv) return why;
   if (registered) return null;
   registered = true;
-  replaceKernel('Conv2D', (original) => (args) => forward(conv, args, false) ?? (original(args as never) as tf.TensorInfo));
-  replaceKernel('FusedConv2D', (original) => (args) => forward(conv, args, true) ?? (original(args as never) as tf.TensorInfo));
-  replaceKernel('Conv2DBackpropFilter', (original) => (args) => filterGrad(conv, args) ?? (original(args as never) as tf.TensorInfo));
-  replaceKernel('Conv2DBackpropInput', (original) => (args) => inputGrad(conv, args) ?? (original(args as never) as tf.TensorInfo));
+  replaceKernel('Conv2D', (original) => (args) => forward(conv, args, false) ?? original(args as never));
+  replaceKernel('FusedConv2D', (original) => (args) => forward(conv, args, true) ?? original(args as never));
+  replaceKernel('Conv2DBackpropFilter', (original) => (args) => filterGrad(conv, args) ?? original(args as never));
+  replaceKernel('Conv2DBackpropInput', (original) => (args) => inputGrad(conv, args) ?? original(args as never));
   replaceKernel(RELU_BIAS_GRAD, (original) => (args) => reluBiasGrad(conv, args) ?? original(args as never));
-  replaceKernel('MaxPoolGrad', (original) => (args) => maxPoolGrad(conv, args) ?? (original(args as never) as tf.TensorInfo));
+  replaceKernel('MaxPoolGrad', (original) => (args) => maxPoolGrad(conv, args) ?? original(args as never));
   return null;
 }
 
