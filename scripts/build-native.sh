@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds pincer's native convolution kernels (src/tf/native/conv.cc) into dist/native/, for
+# Builds pincer's native kernels (src/tf/native/conv.cc: convolutions and the Q-head's scores) into dist/native/, for
 # this machine's CPU (-march=native: AVX-512 or AVX2 with FMA where present). Needs g++ and
 # Node's own headers (node_api.h, installed with Node). src/tf/native.ts loads the result; without
 # it training runs on the slower wasm kernels.
@@ -10,5 +10,5 @@ include=$(node -p "require('path').join(process.execPath, '..', '..', 'include',
 command -v g++ >/dev/null 2>&1 || { printf 'build-native: g++ not found; install it (Debian: apt-get install g++)\n' >&2; exit 1; }
 out=dist/native/pincer-conv.node
 mkdir -p dist/native
-g++ -O3 -march=native -std=c++17 -shared -fPIC -fvisibility=hidden -Wall -Wextra -I"$include" src/tf/native/conv.cc -o "$out.tmp"
+g++ -O3 -march=native -std=c++17 -pthread -shared -fPIC -fvisibility=hidden -Wall -Wextra -I"$include" src/tf/native/conv.cc -o "$out.tmp"
 mv "$out.tmp" "$out"

@@ -27,6 +27,6 @@ export function ensureBuilt(built: string, sources: string[]): void {
 }
 
 /** Run the built CLI to completion. */
-export function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, encoding: 'utf8' });
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env } });
 }

@@ -37,8 +37,12 @@ class FakeNet implements QScorer {
     return tf.tidy(() => tf.add(tf.mul(tf.mean(images, [1, 2, 3]), this.scale), tf.squeeze(tf.slice(state, [0, 0], [-1, 1]), [1])).reshape([-1, 1]));
   }
 
-  head(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
+  headScores(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
     this.heads++;
+    return tf.tidy(() => tf.sigmoid(this.logits(embedding, actions)));
+  }
+
+  private logits(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
       const b = embedding.shape[0];
       const n = actions.shape[0] / b;

@@ -99,7 +99,7 @@ describe('CemPolicy', () => {
   it('searches with the policy CEM settings (cem.policySamples/Elites/Iterations), not the Bellman targets\' ones', () => {
     const config = resolveQtOptConfig({ ...CONFIG, cem: { samples: 8, elites: 2, iterations: 1, policySamples: 24, policyElites: 5, policyIterations: 3 } });
     const rows: number[] = [];
-    const counting = Object.create(net, { head: { value: (e: tf.Tensor2D, a: tf.Tensor2D) => (rows.push(a.shape[0]), net.head(e, a)) } }) as QNetwork;
+    const counting = Object.create(net, { headScores: { value: (e: tf.Tensor2D, a: tf.Tensor2D) => (rows.push(a.shape[0]), net.headScores(e, a)) } }) as QNetwork;
     const policy = new CemPolicy(counting, config);
     policy.reset(new Rng(1));
     policy.act(observation(4), NO_PRIVILEGED);

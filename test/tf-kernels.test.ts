@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { conv2dRelu, forcedBackend, initBackend, nativeKernelsInUse, reluBiasGrad } from '../src/tf/node.js';
+import { conv2dRelu, forcedBackend, initBackend, nativeKernelsInUse, QNetwork, REFERENCE_QNET, reluBiasGrad, setNativeThreads } from '../src/tf/node.js';
 
 beforeAll(async () => {
   expect(await initBackend()).toBe('wasm');
@@ -130,6 +130,74 @@ describe('native conv kernels on wasm (src/tf/native)', () => {
   });
 });
 
+describe('native kernels on several threads', () => {
+  // Every kernel of a pooled conv layer's forward and backward pass, with the ReLU-bias gradient.
+  const layer = (t: Record<string, tf.Tensor>) => {
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.maxPool(conv2dRelu(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D, 1), 2, 2, 'same');
+    return [f(t.x!, t.w!, t.b!), ...tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(t.c!, f(a, b, c))))([t.x!, t.w!, t.b!])];
+  };
+
+  it.each([
+    { x: [5, 17, 17, 3], w: [3, 3, 3, 32] },
+    { x: [3, 12, 12, 32], w: [3, 3, 32, 48] },
+  ])('give the same bits on 1, 2 and 3 threads for x=$x w=$w', ({ x, w }) => {
+    const rng = new Rng(`threads${x.join('')}${w.join('')}`);
+    const co = w[3]!;
+    const probe = tf.tidy(() => tf.maxPool(tf.zeros([x[0]!, x[1]!, x[2]!, co]) as tf.Tensor4D, 2, 2, 'same').shape);
+    const inputs = { x: [uniform(rng, x), x], w: [uniform(rng, w), w], b: [uniform(rng, [co], -0.5, 0.5), [co]], c: [uniform(rng, probe), probe] } as Record<string, [Float32Array, number[]]>;
+    try {
+      const runs = [1, 2, 3].map((threads) => {
+        expect(setNativeThreads(threads)).toBe(true);
+        return on('wasm', inputs, layer);
+      });
+      for (const run of runs.slice(1)) run.forEach((out, i) => expect(out).toEqual(runs[0]![i]));
+      // And they are the right bits: the cpu backend within 1e-4.
+      on('cpu', inputs, layer).forEach((out, i) => expect(maxAbsDiff(out, runs[0]![i]!)).toBeLessThan(1e-4));
+    } finally {
+      setNativeThreads(1);
+    }
+  });
+
+  it('rejects a thread count that is not a positive integer', () => {
+    expect(() => setNativeThreads(0)).toThrow(/positive integer, got 0/);
+    expect(() => setNativeThreads(1.5)).toThrow(/positive integer/);
+  });
+});
+
+describe('native head scores (what CEM ranks) on wasm', () => {
+  // 64 head units take the vector kernel, 24 the plain loops.
+  it.each([64, 24])('match σ(head) on cpu, on any number of threads, with %i head units', (headUnits) => {
+    expect(tf.getKernel('PincerQHeadScores', 'wasm')).toBeDefined();
+    const rng = new Rng(`head${headUnits}`);
+    const config = { ...REFERENCE_QNET, headUnits, actionUnits: 40 };
+    const b = 3;
+    const n = 37; // not a multiple of the kernel's 4-row units
+    const embedding = uniform(rng, [b, headUnits], -3, 3);
+    const actions = uniform(rng, [b * n, config.actionDim]);
+    const scores = (backend: 'cpu' | 'wasm'): Float32Array => {
+      tf.setBackend(backend);
+      const net = new QNetwork(config, 7);
+      const q = tf.tidy(() => net.headScores(tf.tensor2d(embedding, [b, headUnits]), tf.tensor2d(actions, [b * n, config.actionDim])).dataSync() as Float32Array);
+      const logits = tf.tidy(() => net.head(tf.tensor2d(embedding, [b, headUnits]), tf.tensor2d(actions, [b * n, config.actionDim])).dataSync() as Float32Array);
+      net.dispose();
+      tf.setBackend('wasm');
+      // headScores is σ(head) on this backend too, and the scores spread (a wrong row → embedding map would not be caught otherwise).
+      expect(maxAbsDiff(q, logits.map((l) => 1 / (1 + Math.exp(-l))))).toBeLessThan(1e-6);
+      return q;
+    };
+    const cpu = scores('cpu');
+    expect(Math.max(...cpu) - Math.min(...cpu)).toBeGreaterThan(0.2);
+    try {
+      for (const threads of [1, 2]) {
+        setNativeThreads(threads);
+        expect(maxAbsDiff(scores('wasm'), cpu)).toBeLessThan(1e-6);
+      }
+    } finally {
+      setNativeThreads(1);
+    }
+  });
+});
+
 describe('native max-pool gradient on wasm', () => {
   // After a ReLU many windows tie at 0: the gradient must go where tfjs's reference kernel sends it.
   it.each([
@@ -163,6 +231,22 @@ describe('other kernels training needs on wasm', () => {
     expect(wasm[0]!.some((v, i) => v === 0 && dy[i] !== 0)).toBe(true);
     // The native kernel sums 64-row blocks in float32 before adding them in double.
     cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-5));
+  });
+
+  it('Identity shares memory (what every tensor a gradient saves goes through); a clone outlives its source and a variable\'s assign', () => {
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    expect(b.dataId).toBe(a.dataId); // wasm's own Identity copies into new memory
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(tf.tensor1d([4, 5]));
+    const saved = tf.clone(v);
+    v.assign(tf.tensor1d([6, 7]));
+    expect(Array.from(saved.dataSync())).toEqual([4, 5]);
+    expect(Array.from(v.dataSync())).toEqual([6, 7]);
+    const before = tf.memory().numBytes;
+    tf.dispose([b, saved, v]);
+    expect(tf.memory().numBytes).toBe(before - 3 * 4 - 2 * 4 - 2 * 4);
   });
 
   it('transposed matMuls (dense-layer gradients) match cpu', () => {
@@ -246,5 +330,27 @@ describe('JsAdam', () => {
     // 20 steps of 0.05 moved the weights well beyond that tolerance.
     expect(maxAbsDiff(ours, w0)).toBeGreaterThan(0.1);
     tf.dispose([x, y]);
+  });
+
+  it('updates with the native kernel on wasm to the same bits as its JavaScript loop (cpu)', async () => {
+    const { JsAdam } = await import('../src/tf/index.js');
+    expect(tf.getKernel('PincerAdamUpdate', 'wasm')).toBeDefined();
+    const rng = new Rng(9);
+    const w0 = uniform(rng, [37]);
+    const grads = Array.from({ length: 6 }, () => uniform(rng, [37], -3, 3));
+    const run = (backend: 'cpu' | 'wasm'): Float32Array => {
+      tf.setBackend(backend);
+      const w = tf.variable(tf.tensor1d(w0));
+      const optimizer = new JsAdam({ learningRate: 0.01 });
+      for (const g of grads) tf.tidy(() => optimizer.applyGradients({ [w.name]: tf.tensor1d(g) }));
+      const out = w.dataSync() as Float32Array;
+      w.dispose();
+      optimizer.dispose();
+      tf.setBackend('wasm');
+      return out;
+    };
+    const native = run('wasm');
+    expect(native).toEqual(run('cpu'));
+    expect(maxAbsDiff(native, w0)).toBeGreaterThan(0.03);
   });
 });

@@ -34,8 +34,8 @@ import { actionsTensor } from './inputs.js';
 export interface QScorer {
   /** Embedding of images [B,H,W,C] in [0, 1] and gripper state [B,S] → [B,U]. */
   encode(images: tf.Tensor4D, state: tf.Tensor2D): tf.Tensor2D;
-  /** Logits of actions [B·N,A] on an embedding [B,U] (row b·N+i belongs to image b) → [B·N]. */
-  head(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D;
+  /** Q = σ(logit) of actions [B·N,A] on an embedding [B,U] (row b·N+i belongs to image b) → [B·N], no gradient. */
+  headScores(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D;
 }
 
 /** The replay's side of a target: what followed each sampled transition. */
@@ -128,12 +128,12 @@ function scoreNext(nextImages: tf.Tensor4D, nextState: tf.Tensor2D, nets: Bellma
     const score = (candidates: Float32Array): Float32Array =>
       tf.tidy(() => {
         const actions = actionsTensor(candidates, candidates.length / a, settings.ignoredActions); // [B·N, A]
-        return tf.sigmoid(nets.argmax.head(argmaxEmbedding, actions)).dataSync() as Float32Array; // [B·N]
+        return nets.argmax.headScores(argmaxEmbedding, actions).dataSync() as Float32Array; // [B·N]
       });
     const nextActions = settings.argmax === 'cem' ? cem(score, settings.cem, rng, b, box).best : randomShooting(score, settings.randomActions, rng, b, box).best; // [B, A]
     const nextQ = tf.tidy(() => {
       const actions = actionsTensor(nextActions, b, settings.ignoredActions); // [B, A]
-      const qs = nets.values.map((net) => tf.sigmoid(net.head(embed(net), actions))); // each [B]
+      const qs = nets.values.map((net) => net.headScores(embed(net), actions)); // each [B]
       return qs.reduce((m, q) => tf.minimum(m, q)).dataSync() as Float32Array; // [B]
     });
     return { nextActions, nextQ };

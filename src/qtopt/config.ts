@@ -256,11 +256,12 @@ const TrainSchema = z.strictObject({
   /** Collector processes (0 = inline and deterministic; 1 uses the second core). */
   collectors: z.number().int().min(0).default(1),
   /**
-   * tfjs-wasm instances sharing each gradient step (src/rl DataParallelLearner; wasm runs one
-   * thread per instance, so 2 uses the second core). Used in the offline phase, and online
-   * when collecting inline (collectors 0); with collector processes the learner keeps one
-   * thread and leaves the other core to them. The update is the one-thread update up to
-   * float rounding.
+   * Threads each learner step runs on: 2 uses the second core. Used in the offline phase, and
+   * online when collecting inline (collectors 0); with collector processes the learner keeps
+   * one thread and leaves the other core to them. With pincer's native kernels these are
+   * threads inside each kernel, and the result is the same bits as on one thread; without
+   * them, tfjs-wasm instances sharing the gradient (src/rl DataParallelLearner), equal to
+   * the one-thread update up to float rounding.
    */
   learnerThreads: positiveInt.default(1),
   /** Gradient steps between weight sends to the collectors. */

@@ -8,7 +8,7 @@
  *
  *   const config = resolveQtOptConfig(JSON.parse(text), 'run/config.json');   // ConfigError names a bad field
  *   const learner = new QtOptLearner(config, config.train.seed);           // ./node.ts: online net, target chain, Adam
- *   await learner.setThreads(config.train.learnerThreads);                 // 2: the gradient shared with a worker thread
+ *   await learner.setThreads(config.train.learnerThreads);                 // 2: two threads per step
  *   const replay = new ReplayBuffer(qtoptReplayConfig(config));            // src/rl, images + state, γ, n-step
  *   const batch = replay.createBatch(config.replay.batchSize);
  *   replay.sample(rng, batch, beta);                                       // src/rl ReplayBuffer

@@ -35,7 +35,7 @@ import {
   type ReplayBatch,
   type Schedule,
 } from '../rl/node.js';
-import { JsAdam, QNetwork, type QNetConfig } from '../tf/index.js';
+import { JsAdam, QNetwork, setNativeThreads, type QNetConfig } from '../tf/node.js';
 import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
 import { uniformActions } from './cem.js';
 import type { QtOptConfig } from './config.js';
@@ -93,6 +93,8 @@ export class QtOptLearner {
   private readonly lrSchedule: Schedule;
   private readonly stepConfig: DataParallelConfig;
   private parallel: DataParallelLearner | null = null;
+  /** Threads inside the native kernels (1 when they are not in use). */
+  private kernelThreads = 1;
   private readonly bellmanNets: BellmanNets;
   private readonly bellmanSettings: BellmanSettings;
 
@@ -126,22 +128,25 @@ export class QtOptLearner {
     for (const mine of [this.online, this.target, ...this.delayed]) if (mine) hardUpdate(mine.variables, net.variables);
   }
 
-  /** tfjs-wasm instances sharing each gradient step (1: this thread only). */
+  /** Threads each gradient step runs on (1: this thread only). */
   get threads(): number {
-    return this.parallel?.threads ?? 1;
+    return this.parallel?.threads ?? this.kernelThreads;
   }
 
   /**
-   * Share each gradient step's gradient over `threads` tfjs-wasm instances, this
-   * thread's and worker threads' (src/rl DataParallelLearner): the other core, while
-   * nothing else needs it. The update is the one-thread update up to float rounding.
-   * The Bellman targets stay on this thread. 1 stops the workers.
+   * Run each step on `threads` cores, while nothing else needs them; 1 gives them back.
+   * With pincer's native kernels (src/tf/native) the kernels themselves run on that many
+   * threads, targets and gradient alike, with the same bits as on one. Without them the
+   * gradient is shared over tfjs-wasm instances in worker threads (src/rl
+   * DataParallelLearner), the update equal to the one-thread update up to float rounding.
    */
   async setThreads(threads: number): Promise<void> {
     if (threads === this.threads) return;
     await this.parallel?.close();
     this.parallel = null;
-    if (threads > 1) this.parallel = await DataParallelLearner.start(this.online, threads);
+    this.kernelThreads = 1;
+    if (setNativeThreads(threads)) this.kernelThreads = threads;
+    else if (threads > 1) this.parallel = await DataParallelLearner.start(this.online, threads);
   }
 
   /**

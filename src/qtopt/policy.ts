@@ -70,7 +70,7 @@ export class CemPolicy implements Policy {
     const embedding = tf.tidy(() => this.net.encode(imagesTensor(obs.image, 1, h, w, c), statesTensor(stateVector(obs, stateDim), 1, stateDim))); // [1, U]
     try {
       const q = (candidates: Float32Array): Float32Array =>
-        tf.tidy(() => tf.sigmoid(this.net.head(embedding, actionsTensor(candidates, candidates.length / a, ignored))).dataSync() as Float32Array); // [N]
+        tf.tidy(() => this.net.headScores(embedding, actionsTensor(candidates, candidates.length / a, ignored)).dataSync() as Float32Array); // [N]
       this.lastWasRandom = this.epsilon > 0 && this.rng.uniform() < this.epsilon;
       if (this.lastWasRandom) {
         const { randomTerminateProbability, randomDownProbability, randomCloseProbability } = this.config.exploration;

@@ -1,5 +1,7 @@
 /**
- * Adam whose update runs in JavaScript on Float32Arrays.
+ * Adam whose update runs in JavaScript on Float32Arrays, or in one native kernel
+ * per variable where the backend has ADAM_UPDATE (src/tf/native.ts), with the
+ * same rounding.
  *
  * tf.train.adam issues ~20 small kernels per variable (≈230 per step for the
  * reference net), and on wasm each launch costs tens of microseconds, more
@@ -11,6 +13,7 @@
  *   θ ← θ − α · m̂ / (√v̂ + ε),   m̂ = m/(1−β1^t),  v̂ = v/(1−β2^t).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_UPDATE } from './kernels.js';
 
 /** tfjs-core's NamedTensor, which @tensorflow/tfjs does not re-export. */
 interface NamedTensor {
@@ -61,6 +64,8 @@ export class JsAdam extends tf.Optimizer {
     const learningRate = this.learningRate;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
+    const native = tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
+    const params = Float64Array.from([learningRate, beta1, beta2, epsilon, c1, c2]);
     for (const [name, grad] of entries) {
       const variable = tf.engine().registeredVariables[name];
       if (!variable) throw new Error(`JsAdam: no variable named ${name}`);
@@ -71,17 +76,26 @@ export class JsAdam extends tf.Optimizer {
         this.moments.set(name, slot);
       }
       const { m, v } = slot;
+      if (native) {
+        const next = tf.engine().runKernel(ADAM_UPDATE, { theta: variable, grad }, { m, v, params } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        variable.assign(next);
+        next.dispose();
+        continue;
+      }
       const g = grad.dataSync() as Float32Array;
-      const theta = variable.dataSync() as Float32Array; // a copy on every backend: safe to overwrite
+      // The cpu backend's dataSync returns the variable's own storage (which may be shared with
+      // the array it was made from): write the update into new memory.
+      const theta = variable.dataSync() as Float32Array;
+      const next = new Float32Array(theta.length);
       for (let i = 0; i < theta.length; i++) {
         const gi = g[i]!;
         const mi = beta1 * m[i]! + (1 - beta1) * gi;
         const vi = beta2 * v[i]! + (1 - beta2) * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        theta[i] = theta[i]! - (learningRate * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
+        next[i] = theta[i]! - (learningRate * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
       }
-      tf.tidy(() => variable.assign(tf.tensor(theta, variable.shape)));
+      tf.tidy(() => variable.assign(tf.tensor(next, variable.shape)));
     }
     this.incrementIterations();
   }

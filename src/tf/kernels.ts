@@ -4,6 +4,7 @@
  * generic C++ loops dominate a training step (Conv2DBackpropInput, and
  * BatchMatMul/_FusedMatMul with transposed operands). Each replacement is
  * written with other wasm kernels, mostly XNNPACK convolutions and matMuls.
+ * Identity shares its input's memory instead of copying it.
  *
  * Shape legend: N batch, H W input height/width, OH OW output height/width,
  * KH KW filter size, CI input channels, CO output channels, S stride.
@@ -45,6 +46,25 @@ export function registerWasmKernels(): void {
   replaceKernel('Conv2DBackpropInput', (original) => (args) => backpropInputKernel(args, original));
   replaceKernel('BatchMatMul', (original) => (args) => matMulKernel(args, original));
   replaceKernel('_FusedMatMul', (original) => (args) => matMulKernel(args, original));
+  replaceKernel('Identity', (original) => (args) => sharedIdentity(args) ?? original(args as never));
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm that share memory between tensors. */
+interface RefCounted {
+  incRef(dataId: tf.DataId): void;
+}
+
+/**
+ * Identity as a second reference to the same memory, as the cpu and webgl backends do it
+ * (wasm's Reshape already does). wasm's own Identity copies, and the engine runs it on
+ * every tensor a gradient saves (tf.clone): a train step's activations were copied once
+ * more. Tensors are immutable (a variable's assign swaps in new memory), so sharing is safe.
+ */
+function sharedIdentity(args: KernelArgs): tf.TensorInfo | null {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string') return null;
+  (args.backend as RefCounted).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 /** Register `wrap(original)` in place of wasm's kernel `name`. */
@@ -321,6 +341,21 @@ function phaseConv(dy: tf.Tensor4D, sub: tf.Tensor4D, row: Phase, col: Phase): t
 // ReLU mask and bias gradient in one pass
 
 export const RELU_BIAS_GRAD = 'PincerReluBiasGrad';
+
+/**
+ * Q = σ(head) of a QNetwork's dense head for candidate actions, at inference (no gradient):
+ * what CEM ranks. Registered only where a backend has a kernel for it (src/tf/native.ts);
+ * QNetwork.headScores composes it from tf ops elsewhere.
+ */
+export const HEAD_SCORES = 'PincerQHeadScores';
+
+/**
+ * JsAdam's update of one weight as a kernel: inputs theta and grad, attrs m and v (the
+ * optimizer's Float32Arrays, updated in place) and params [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t]
+ * (Float64Array); returns the new θ. Registered only by src/tf/native.ts; JsAdam loops in
+ * JavaScript elsewhere, with the same rounding.
+ */
+export const ADAM_UPDATE = 'PincerAdamUpdate';
 
 /** The parts of tfjs-backend-wasm's BackendWasm a JS kernel needs. */
 export interface WasmHeap {

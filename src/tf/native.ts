@@ -5,7 +5,9 @@
  * (bias, ReLU), both convolution gradients and the ReLU-and-bias gradient where the shapes
  * suit them (16, 32, 48 or 64 output channels, NHWC, no dilation), and the max-pool gradient
  * where windows tile the input; everything else keeps the wasm kernels (wasm's MaxPoolGrad
- * is a generic C++ loop: 92 ms for the pooled network's first layer at batch 32).
+ * is a generic C++ loop: 92 ms for the pooled network's first layer at batch 32). They also
+ * add HEAD_SCORES, the Q-head at inference that CEM calls once per iteration. Each thread's
+ * kernels run on setNativeThreads(k) threads, with the same results for every k.
  *
  * Why: XNNPACK in wasm has 128-bit SIMD and no FMA; the same loops compiled for the CPU
  * (AVX-512 or AVX2 with FMA) do a train step's convolutions several times faster
@@ -17,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
+import { ADAM_UPDATE, HEAD_SCORES, RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
 
 interface NativeConv {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array, relu: boolean): void;
@@ -25,6 +27,9 @@ interface NativeConv {
   inputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): void;
   reluBiasGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  headScores(...arrays: [...Float32Array[], Int32Array]): void;
+  adam(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, params: Float64Array): void;
+  setThreads(threads: number): void;
 }
 
 /** Output channel counts the native kernels are built for. */
@@ -70,7 +75,22 @@ export function registerNativeKernels(): string | null {
   replaceKernel('Conv2DBackpropInput', (original) => (args) => inputGrad(conv, args) ?? original(args as never));
   replaceKernel(RELU_BIAS_GRAD, (original) => (args) => reluBiasGrad(conv, args) ?? original(args as never));
   replaceKernel('MaxPoolGrad', (original) => (args) => maxPoolGrad(conv, args) ?? original(args as never));
+  tf.registerKernel({ kernelName: HEAD_SCORES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => headScores(conv, args)) as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => adamUpdate(conv, args)) as unknown as tf.KernelFunc });
   return null;
+}
+
+/**
+ * Run this thread's native kernels on `threads` threads (the caller and threads − 1 helpers).
+ * Results are the same bits for any count (conv.cc splits the work into units that do not
+ * depend on it). Returns false when the native kernels are not in use.
+ */
+export function setNativeThreads(threads: number): boolean {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`native kernel threads must be a positive integer, got ${threads}`);
+  const { conv } = load();
+  if (!conv) return false;
+  conv.setThreads(threads);
+  return true;
 }
 
 interface ConvAttrs {
@@ -162,6 +182,29 @@ function reluBiasGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo[] | nul
   const db = heap.makeOutput([c], 'float32');
   conv.reluBiasGrad(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(y), heap.typedArrayFromHeap(dz), heap.typedArrayFromHeap(db));
   return [dz, db];
+}
+
+/** Inputs of HEAD_SCORES in the order conv.cc's headScores reads them. */
+const HEAD_INPUTS = ['embedding', 'actions', 'actionWeight', 'actionBias', 'actionToHead', 'outWeight', 'outBias'] as const;
+
+function headScores(conv: NativeConv, args: KernelArgs): tf.TensorInfo {
+  const inputs = args.inputs as Record<(typeof HEAD_INPUTS)[number], tf.TensorInfo>;
+  const [b, u] = inputs.embedding.shape as [number, number];
+  const [r, a] = inputs.actions.shape as [number, number];
+  const ua = inputs.actionBias.shape[0]!;
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput([r], 'float32');
+  conv.headScores(...HEAD_INPUTS.map((name) => heap.typedArrayFromHeap(inputs[name])), heap.typedArrayFromHeap(out), Int32Array.from([b, r, a, ua, u]));
+  return out;
+}
+
+function adamUpdate(conv: NativeConv, args: KernelArgs): tf.TensorInfo {
+  const { theta, grad } = args.inputs as { theta: tf.TensorInfo; grad: tf.TensorInfo };
+  const { m, v, params } = args.attrs as unknown as { m: Float32Array; v: Float32Array; params: Float64Array };
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput(theta.shape, 'float32');
+  conv.adam(heap.typedArrayFromHeap(theta), heap.typedArrayFromHeap(grad), m, v, heap.typedArrayFromHeap(out), params);
+  return out;
 }
 
 function maxPoolGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo | null {

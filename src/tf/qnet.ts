@@ -26,6 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM } from '../env/index.js';
 import { Rng } from '../random/index.js';
+import { HEAD_SCORES } from './kernels.js';
 import { conv2dRelu } from './layers.js';
 
 export interface ConvLayerSpec {
@@ -408,6 +409,18 @@ export class QNetwork {
     });
   }
 
+  /**
+   * Q = σ(head) for N actions per image, at inference (no gradient flows through it): what
+   * CEM ranks. embedding [B,U], actions [B·N,A] → [B·N]. The backend's HEAD_SCORES kernel
+   * where it has one (native on wasm in Node), else σ(head(…)).
+   */
+  headScores(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
+    if (this.spatial || !tf.getKernel(HEAD_SCORES, tf.getBackend())) return tf.tidy(() => tf.sigmoid(this.head(embedding, actions)));
+    if (actions.shape[0] % embedding.shape[0] !== 0) throw new Error(`head: ${actions.shape[0]} action rows is not a multiple of ${embedding.shape[0]} images`);
+    const { actionWeight, actionBias, actionToHead, outWeight, outBias } = this;
+    return tf.engine().runKernel(HEAD_SCORES, { embedding, actions, actionWeight, actionBias, actionToHead, outWeight, outBias }) as tf.Tensor1D;
+  }
+
   /** Logits for one action per image: images [B,H,W,C], state [B,S], actions [B,A] → [B]. */
   logits(images: tf.Tensor4D, state: tf.Tensor2D | null, actions: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => this.head(this.encode(images, state), actions));
@@ -422,7 +435,7 @@ export class QNetwork {
   scoreActions(images: tf.Tensor4D, state: tf.Tensor2D | null, actions: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const b = images.shape[0];
-      return tf.reshape(tf.sigmoid(this.head(this.encode(images, state), actions)), [b, actions.shape[0] / b]);
+      return tf.reshape(this.headScores(this.encode(images, state), actions), [b, actions.shape[0] / b]);
     }) as tf.Tensor2D;
   }
 

@@ -18,7 +18,7 @@ export function registerBenchQtOpt(bench: Command): void {
     .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
     .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
     .option('--seed <n>', 'seed for weights, replay contents and CEM', parseNonNegativeInt('--seed'), 0)
-    .option('--threads <n>', "tfjs-wasm instances sharing the gradient step (default: the config's train.learnerThreads)", parsePositiveInt('--threads'))
+    .option('--threads <n>', "threads per learner step, as the learner runs them (default: the config's train.learnerThreads)", parsePositiveInt('--threads'))
     .option('--episode-steps <n>', "steps of each random episode in the replay (1–100, default: 20, a bin.json episode; bin-easy's are 8, and with bellman.nStep ≥ 8 no target bootstraps)", parsePositiveInt('--episode-steps'))
     .option('--json', 'print one JSON object')
     .option('--progress', 'log to stderr even when it is not a TTY')

@@ -3,8 +3,10 @@
  * on the active tfjs backend: one Adam/Huber learner step (src/rl learnerStep) at batch 32, a forward
  * pass, a CEM evaluation (encoder once, head on 64 actions), and QT-Opt's
  * learner step at the default agent config (Bellman targets + gradient step,
- * split by phase). --threads N splits the reference step over N tfjs-wasm
- * instances (src/rl DataParallelLearner). With --peer, the same network in
+ * split by phase). --threads N runs each step on N threads: inside the native
+ * kernels where they are in use (what the learner does), else over N tfjs-wasm
+ * instances (src/rl DataParallelLearner), which is also timed beside the native
+ * kernels for comparison. With --peer, the same network in
  * PyTorch (scripts/bench_pytorch.py, N threads) in the same run.
  *
  * Times are medians after warm-up. Wall time is what the brief asks for; CPU
@@ -23,6 +25,7 @@ import {
   JsAdam,
   nativeKernelsInUse,
   QNetwork,
+  setNativeThreads,
   REFERENCE_QNET,
   REFERENCE_QNET_PARAMS,
   reluBiasGrad,
@@ -127,13 +130,15 @@ function uniformTensor(rng: Rng, shape: number[], lo: number, hi: number): tf.Te
 const SOAK_SAMPLES = 10;
 
 /**
- * `--soak N`: N data-parallel reference steps on fresh random batches; numTensors
- * of every tfjs instance and the process RSS (all threads) sampled as it goes.
+ * `--soak N`: N reference steps at --threads on fresh random batches (kernel threads with
+ * the native kernels, else data-parallel); numTensors of every tfjs instance and the
+ * process RSS (all threads) sampled as it goes.
  */
 async function soak(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer: tf.Optimizer): Promise<Record<string, unknown>> {
   const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim, actionDim } = REFERENCE_QNET;
   const pixels = BATCH * h * w * c;
-  const learner = await DataParallelLearner.start(net, opts.threads);
+  const native = setNativeThreads(opts.threads);
+  const learner = await DataParallelLearner.start(net, native ? 1 : opts.threads);
   const samples: [number, number, number[], number][] = [];
   const t0 = performance.now();
   try {
@@ -154,6 +159,7 @@ async function soak(opts: BenchTrainOptions, rng: Rng, net: QNetwork, optimizer:
     }
   } finally {
     await learner.close();
+    setNativeThreads(1);
   }
   return {
     soak_steps: opts.soak,
@@ -234,8 +240,14 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   const update = await time(opts, () => optimizer.applyGradients(fixedGrads as Record<string, tf.Variable>));
   tf.dispose(Object.values(fixedGrads));
   const parallel = opts.threads > 1 ? await parallelStep(opts, rng, net, optimizer) : null;
-  const step = parallel?.step ?? oneThread;
-  const phases = parallel?.phases ?? { grads_ms: round(grads.ms), apply_ms: round(update.ms) };
+  let kernelThreads: Timing | null = null;
+  if (opts.threads > 1 && setNativeThreads(opts.threads)) {
+    kernelThreads = await time(opts, trainStep);
+    setNativeThreads(1);
+  }
+  const step = kernelThreads ?? parallel?.step ?? oneThread;
+  // Phases are timed on one thread, or per tfjs-wasm instance; not inside threaded kernels.
+  const phases = kernelThreads ? null : (parallel?.phases ?? { grads_ms: round(grads.ms), apply_ms: round(update.ms) });
   // The CEM score must reach JS (CEM ranks samples there), so the timing includes the read-back.
   const cem = await time(opts, async () => {
     const q = net.scoreActions(oneImage, oneState, cemActions);
@@ -274,6 +286,9 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     reference_train_step_ms: round(step.ms),
     reference_train_step_cpu_ms: round(step.cpuMs),
     reference_train_step_phases: phases,
+    ...(kernelThreads && parallel
+      ? { threads_in: 'native kernels', data_parallel_train_step_ms: round(parallel.step.ms), data_parallel_train_step_cpu_ms: round(parallel.step.cpuMs), data_parallel_phases: parallel.phases }
+      : { threads_in: opts.threads > 1 ? 'tfjs-wasm instances' : 'one thread' }),
     one_thread_train_step_ms: round(oneThread.ms),
     one_thread_train_step_cpu_ms: round(oneThread.cpuMs),
     qtopt_step_ms: round(qtopt.gradient.wall),

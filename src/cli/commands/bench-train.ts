@@ -3,8 +3,7 @@
  * on the active tfjs backend: one Adam/Huber train step at batch 32, a forward
  * pass, a CEM evaluation (encoder once, head on 64 actions), and QT-Opt's
  * learner step at the default agent config (Bellman targets + gradient step,
- * split by phase). --threads N splits the reference step over N tfjs-wasm
- * instances (src/rl DataParallelLearner). With --peer, the same network in
+ * split by phase). --threads N: N threads per step (bench-train-run.ts). With --peer, the same network in
  * PyTorch (scripts/bench_pytorch.py, N threads) in the same run.
  *
  * Times are medians after warm-up. Wall time is what the brief asks for; CPU
@@ -25,8 +24,8 @@ export function registerBenchTrain(bench: Command): void {
     .option('--iters <n>', 'timed iterations per measurement', parsePositiveInt('--iters'), 30)
     .option('--warmup <n>', 'untimed iterations first', parseNonNegativeInt('--warmup'), 5)
     .option('--seed <n>', 'seed for weights and inputs', parseNonNegativeInt('--seed'), 0)
-    .option('--threads <n>', 'tfjs-wasm instances sharing the train step (data-parallel; workers are threads); the PyTorch peer gets as many threads', parsePositiveInt('--threads'), 1)
-    .option('--soak <steps>', 'then run this many data-parallel steps (at --threads) and sample numTensors and RSS', parseNonNegativeInt('--soak'), 0)
+    .option('--threads <n>', 'threads per train step: inside the native kernels where in use (data-parallel tfjs-wasm instances timed beside), else data-parallel instances; the PyTorch peer gets as many threads', parsePositiveInt('--threads'), 1)
+    .option('--soak <steps>', 'then run this many steps at --threads and sample numTensors and RSS', parseNonNegativeInt('--soak'), 0)
     .option('--peer', 'also time the same network in PyTorch (scripts/bench_pytorch.py), if python3-torch is installed', false)
     .option('--profile', 'add per-kernel milliseconds of one train step (tf.profile)', false)
     .option('--breakdown', 'add CPU milliseconds of each piece of the step (per-layer forward, gradients, optimizer)', false)

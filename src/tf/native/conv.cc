@@ -4,8 +4,12 @@
 // They read and write the wasm heap in place: every array argument is a Float32Array view
 // of tfjs-wasm's memory, so nothing is copied in or out. Compiled for the machine it is built
 // on (scripts/build-native.sh: -O3 -march=native), so the vector types below become AVX-512,
-// AVX2 or SSE as the CPU allows. One thread per call: the learner's data-parallel instances
-// supply the second core.
+// AVX2 or SSE as the CPU allows.
+//
+// Threads: setThreads(k) gives the calling thread k − 1 helpers (a pool per calling thread, so
+// each tfjs instance has its own). Work is split into units whose arithmetic does not depend on
+// which thread runs them or on how many there are, and reductions are added in a fixed order, so
+// every kernel gives the same bits on 1 thread as on k.
 //
 // Every kernel first copies its input into a zero-padded buffer covering exactly the rows and
 // columns the taps reach, so the inner loops have no bounds checks. Along a padded row, the
@@ -18,12 +22,93 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
 namespace {
+
+// Helper threads of one calling thread. for_each(count, f) runs f(0 … count−1) on the caller
+// and the helpers, handing out indices as they free up, and returns when all are done. Inside f
+// on a helper, `pool` is that helper's own empty pool: read the caller's thread count outside f.
+class Pool {
+ public:
+  ~Pool() { resize(1); }
+
+  int threads() const { return static_cast<int>(helpers_.size()) + 1; }
+
+  void resize(int threads) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : helpers_) t.join();
+    helpers_.clear();
+    stop_ = false;
+    // A helper starts from the generation current now: one begun later must not skip a job.
+    for (int i = 1; i < threads; i++) helpers_.emplace_back([this, seen = generation_] { serve(seen); });
+  }
+
+  template <typename F>
+  void for_each(int count, F&& f) {
+    if (helpers_.empty() || count <= 1) {
+      for (int i = 0; i < count; i++) f(i);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = [](void* context, int i) { (*static_cast<F*>(context))(i); };
+      context_ = &f;
+      count_ = count;
+      next_.store(0);
+      busy_ = static_cast<int>(helpers_.size());
+      generation_++;
+    }
+    wake_.notify_all();
+    work();
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return busy_ == 0; });
+  }
+
+ private:
+  void work() {
+    for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) job_(context_, i);
+  }
+
+  void serve(uint64_t seen) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      work();
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> helpers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  bool stop_ = false;
+  uint64_t generation_ = 0;
+  void (*job_)(void*, int) = nullptr;
+  void* context_ = nullptr;
+  int count_ = 0;
+  std::atomic<int> next_{0};
+  int busy_ = 0;
+};
+
+thread_local Pool pool;
 
 typedef float v16 __attribute__((vector_size(64)));
 
@@ -41,25 +126,27 @@ struct Dims {
 };
 
 thread_local std::vector<float> padded;
-thread_local std::vector<float> scratch;
 
 // x [N,H,W,CI] into padded [N,HP,WP,CI]: rows and columns outside the input are zero;
 // input rows and columns no tap reaches are left out.
 const float* pad_input(const float* x, const Dims& d) {
   const int hp = d.hp(), wp = d.wp();
-  padded.assign(static_cast<size_t>(d.n) * hp * wp * d.ci, 0.0f);
-  for (int b = 0; b < d.n; b++) {
+  const size_t image = static_cast<size_t>(hp) * wp * d.ci;
+  padded.resize(d.n * image);
+  float* out = padded.data();
+  pool.for_each(d.n, [&](int b) {
+    std::fill(out + b * image, out + (b + 1) * image, 0.0f);
     for (int y = 0; y < hp; y++) {
       const int iy = y - d.pt;
       if (iy < 0 || iy >= d.h) continue;
       const int x0 = std::max(0, d.pl), ix0 = std::max(0, -d.pl);
       const int count = std::min(wp - x0, d.w - ix0);
       if (count <= 0) continue;
-      std::memcpy(&padded[((static_cast<size_t>(b) * hp + y) * wp + x0) * d.ci], x + ((static_cast<size_t>(b) * d.h + iy) * d.w + ix0) * d.ci,
+      std::memcpy(out + ((static_cast<size_t>(b) * hp + y) * wp + x0) * d.ci, x + ((static_cast<size_t>(b) * d.h + iy) * d.w + ix0) * d.ci,
                   sizeof(float) * count * d.ci);
     }
-  }
-  return padded.data();
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,10 +187,12 @@ constexpr int forward_pixels(int nv) { return nv == 1 ? 12 : nv == 2 ? 8 : nv ==
 template <int NV>
 void forward(const float* x, const float* w, const float* bias, float* out, const Dims& d, bool relu) {
   const float* xp = pad_input(x, d);
-  for (int b = 0; b < d.n; b++)
-    for (int oy = 0; oy < d.oh; oy++)
-      for (int ox = 0; ox < d.ow; ox += forward_pixels(NV))
-        forward_block<NV, forward_pixels(NV)>(xp, w, bias, out, d, b, oy, ox, std::min(forward_pixels(NV), d.ow - ox), relu);
+  // One unit per output row.
+  pool.for_each(d.n * d.oh, [&](int row) {
+    const int b = row / d.oh, oy = row % d.oh;
+    for (int ox = 0; ox < d.ow; ox += forward_pixels(NV))
+      forward_block<NV, forward_pixels(NV)>(xp, w, bias, out, d, b, oy, ox, std::min(forward_pixels(NV), d.ow - ox), relu);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,18 +207,23 @@ void filter_grad(const float* x, const float* dy, float* dw, const Dims& d) {
   const int j_count = d.kw * d.ci, wp = d.wp(), hp = d.hp();
   std::fill(dw, dw + static_cast<size_t>(d.kh) * j_count * d.co, 0.0f);
   const long total = static_cast<long>(d.n) * d.oh * d.ow;
-  std::vector<const float*> origin(FILTER_PIXELS);
-  for (long t0 = 0; t0 < total; t0 += FILTER_PIXELS) {
-    const int tile = static_cast<int>(std::min<long>(FILTER_PIXELS, total - t0));
-    for (int t = 0; t < tile; t++) {
-      const long q = t0 + t;
-      const int ox = static_cast<int>(q % d.ow), oy = static_cast<int>((q / d.ow) % d.oh), b = static_cast<int>(q / (static_cast<long>(d.ow) * d.oh));
-      origin[t] = xp + ((static_cast<size_t>(b) * hp + oy * d.sh) * wp + static_cast<size_t>(ox) * d.sw) * d.ci;
-    }
-    const float* dyt = dy + t0 * d.co;
-    for (int ky = 0; ky < d.kh; ky++) {
-      const size_t row_offset = static_cast<size_t>(ky) * wp * d.ci;
-      for (int j0 = 0; j0 < j_count; j0 += FILTER_ROWS) {
+  const int blocks_per_row = (j_count + FILTER_ROWS - 1) / FILTER_ROWS, blocks = d.kh * blocks_per_row;
+  // Thread `slot` owns the (ky, j0) blocks slot, slot + T, …: it alone writes their dw rows, and
+  // adds the tiles in the same order as one thread would, so the sums are the same bits.
+  const int slots = std::min(pool.threads(), blocks);
+  pool.for_each(slots, [&](int slot) {
+    const float* origin[FILTER_PIXELS];
+    for (long t0 = 0; t0 < total; t0 += FILTER_PIXELS) {
+      const int tile = static_cast<int>(std::min<long>(FILTER_PIXELS, total - t0));
+      for (int t = 0; t < tile; t++) {
+        const long q = t0 + t;
+        const int ox = static_cast<int>(q % d.ow), oy = static_cast<int>((q / d.ow) % d.oh), b = static_cast<int>(q / (static_cast<long>(d.ow) * d.oh));
+        origin[t] = xp + ((static_cast<size_t>(b) * hp + oy * d.sh) * wp + static_cast<size_t>(ox) * d.sw) * d.ci;
+      }
+      const float* dyt = dy + t0 * d.co;
+      for (int block = slot; block < blocks; block += slots) {
+        const int ky = block / blocks_per_row, j0 = (block % blocks_per_row) * FILTER_ROWS;
+        const size_t row_offset = static_cast<size_t>(ky) * wp * d.ci;
         const int rows = std::min(FILTER_ROWS, j_count - j0);
         float* dwk = dw + (static_cast<size_t>(ky) * j_count + j0) * d.co;
         v16 acc[FILTER_ROWS][NV];
@@ -148,7 +242,7 @@ void filter_grad(const float* x, const float* dy, float* dw, const Dims& d) {
           for (int v = 0; v < NV; v++) store(dwk + static_cast<size_t>(r) * d.co + 16 * v, acc[r][v]);
       }
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,10 +256,13 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
   for (int ky = 0; ky < d.kh; ky++)
     for (int j = 0; j < j_count; j++)
       for (int c = 0; c < d.co; c++) wt[(static_cast<size_t>(ky) * d.co + c) * jp + j] = w[(static_cast<size_t>(ky) * j_count + j) * d.co + c];
-  padded.assign(static_cast<size_t>(d.n) * hp * wp * d.ci, 0.0f);
+  const size_t image = static_cast<size_t>(hp) * wp * d.ci;
+  padded.resize(d.n * image);
   float* dxp = padded.data();
-  float tmp[16 * JV];
-  for (int b = 0; b < d.n; b++)
+  // One unit per image: images scatter into disjoint parts of dxp.
+  pool.for_each(d.n, [&](int b) {
+    std::fill(dxp + b * image, dxp + (b + 1) * image, 0.0f);
+    float tmp[16 * JV];
     for (int oy = 0; oy < d.oh; oy++)
       for (int ox0 = 0; ox0 < d.ow; ox0 += PB) {
         const int pixels = std::min(PB, d.ow - ox0);
@@ -191,7 +288,6 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
           }
         }
       }
-  for (int b = 0; b < d.n; b++)
     for (int iy = 0; iy < d.h; iy++)
       for (int ix = 0; ix < d.w; ix++) {
         const int y = iy + d.pt, xx = ix + d.pl;
@@ -199,6 +295,7 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
         if (y < hp && xx < wp) std::memcpy(o, dxp + ((static_cast<size_t>(b) * hp + y) * wp + xx) * d.ci, sizeof(float) * d.ci);
         else std::fill(o, o + d.ci, 0.0f);
       }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,24 +304,33 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
 
 constexpr int BIAS_ROWS = 64;
 
+constexpr int BIAS_BLOCKS_PER_UNIT = 16;
+
 template <int NV>
 void relu_bias_grad(const float* dy, const float* y, float* dz, float* db, size_t rows) {
   constexpr int c = 16 * NV;
+  const size_t blocks = (rows + BIAS_ROWS - 1) / BIAS_ROWS;
+  // Each block's float partial sums, added into the double totals in block order below.
+  std::vector<float> partial(blocks * c);
+  pool.for_each(static_cast<int>((blocks + BIAS_BLOCKS_PER_UNIT - 1) / BIAS_BLOCKS_PER_UNIT), [&](int unit) {
+    const size_t last = std::min(blocks, static_cast<size_t>(unit + 1) * BIAS_BLOCKS_PER_UNIT);
+    for (size_t block = static_cast<size_t>(unit) * BIAS_BLOCKS_PER_UNIT; block < last; block++) {
+      const size_t r0 = block * BIAS_ROWS, r1 = std::min(rows, r0 + BIAS_ROWS);
+      v16 sum[NV] = {};
+      for (size_t r = r0; r < r1; r++)
+        for (int v = 0; v < NV; v++) {
+          const size_t i = r * c + 16 * v;
+          const v16 g = load(dy + i);
+          const v16 m = load(y + i) > 0.0f ? g : v16{};
+          store(dz + i, m);
+          sum[v] += m;
+        }
+      for (int v = 0; v < NV; v++) store(&partial[block * c + 16 * v], sum[v]);
+    }
+  });
   double total[c] = {};
-  for (size_t r0 = 0; r0 < rows; r0 += BIAS_ROWS) {
-    const size_t r1 = std::min(rows, r0 + BIAS_ROWS);
-    v16 sum[NV] = {};
-    for (size_t r = r0; r < r1; r++)
-      for (int v = 0; v < NV; v++) {
-        const size_t i = r * c + 16 * v;
-        const v16 g = load(dy + i);
-        const v16 m = load(y + i) > 0.0f ? g : v16{};
-        store(dz + i, m);
-        sum[v] += m;
-      }
-    for (int v = 0; v < NV; v++)
-      for (int k = 0; k < 16; k++) total[16 * v + k] += sum[v][k];
-  }
+  for (size_t block = 0; block < blocks; block++)
+    for (int k = 0; k < c; k++) total[k] += partial[block * c + k];
   for (int k = 0; k < c; k++) db[k] = static_cast<float>(total[k]);
 }
 
@@ -234,14 +340,16 @@ void relu_bias_grad(const float* dy, const float* y, float* dz, float* db, size_
 
 void max_pool_grad(const float* dy, const float* x, float* dx, const int* v) {
   const int n = v[0], h = v[1], w = v[2], c = v[3], oh = v[4], ow = v[5], kh = v[6], kw = v[7], pt = v[8], pl = v[9];
-  // Positions no window covers ('valid' on an odd size) get no gradient.
-  std::fill(dx, dx + static_cast<size_t>(n) * h * w * c, 0.0f);
-  std::vector<float> best_store(c);
-  std::vector<int> at_store(c);
-  float* best = best_store.data();
-  int* at = at_store.data();
-  std::vector<size_t> bases;
-  for (int b = 0; b < n; b++)
+  const size_t image = static_cast<size_t>(h) * w * c;
+  // One unit per image.
+  pool.for_each(n, [&](int b) {
+    // Positions no window covers ('valid' on an odd size) get no gradient.
+    std::fill(dx + b * image, dx + (b + 1) * image, 0.0f);
+    std::vector<float> best_store(c);
+    std::vector<int> at_store(c);
+    float* best = best_store.data();
+    int* at = at_store.data();
+    std::vector<size_t> bases;
     for (int oy = 0; oy < oh; oy++)
       for (int ox = 0; ox < ow; ox++) {
         bases.clear();
@@ -266,6 +374,89 @@ void max_pool_grad(const float* dy, const float* x, float* dx, const int* v) {
           for (int k = 0; k < c; k++) d[k] = at[k] == p ? g[k] : 0.0f;
         }
       }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Q-network's head at inference, what CEM ranks (src/tf/qnet.ts QNetwork.head):
+//   q[r] = σ(bo + Σ_u wo[u] · relu(e[r / N, u] + Σ_k wah[k, u] · relu(ba[k] + Σ_d wa[d, k] · a[r, d])))
+// for R = B·N candidate actions a [R, A] on embeddings e [B, U]; weights wa [A, Ua], ba [Ua],
+// wah [Ua, U], wo [U], bo [1]. U = 16·NV; HEAD_ROWS rows share each loaded row of wah. One unit
+// per HEAD_ROWS rows. Other U take head_scores_any, the same sums in plain loops.
+
+constexpr int HEAD_ROWS = 4;
+
+template <int NV>
+void head_scores(const float* e, const float* a, const float* wa, const float* ba, const float* wah, const float* wo, float bo, float* q,
+                 int b, int r, int ad, int ua) {
+  constexpr int u = 16 * NV;
+  const int n = r / b;
+  pool.for_each((r + HEAD_ROWS - 1) / HEAD_ROWS, [&](int unit) {
+    const int first = unit * HEAD_ROWS, rows = std::min(HEAD_ROWS, r - first);
+    std::vector<float> hidden(static_cast<size_t>(HEAD_ROWS) * ua);
+    for (int p = 0; p < rows; p++) {
+      float* h = hidden.data() + static_cast<size_t>(p) * ua;
+      const float* action = a + static_cast<size_t>(first + p) * ad;
+      for (int k = 0; k < ua; k++) h[k] = ba[k];
+      for (int d = 0; d < ad; d++)
+        for (int k = 0; k < ua; k++) h[k] += action[d] * wa[d * ua + k];
+      for (int k = 0; k < ua; k++) h[k] = h[k] > 0.0f ? h[k] : 0.0f;
+    }
+    v16 acc[HEAD_ROWS][NV];
+    for (int p = 0; p < HEAD_ROWS; p++)
+      for (int v = 0; v < NV; v++) acc[p][v] = p < rows ? load(e + static_cast<size_t>((first + p) / n) * u + 16 * v) : v16{};
+    for (int k = 0; k < ua; k++) {
+      v16 w[NV];
+      for (int v = 0; v < NV; v++) w[v] = load(wah + static_cast<size_t>(k) * u + 16 * v);
+      for (int p = 0; p < HEAD_ROWS; p++) {
+        const float hk = hidden[static_cast<size_t>(p) * ua + k];
+        for (int v = 0; v < NV; v++) acc[p][v] += hk * w[v];
+      }
+    }
+    for (int p = 0; p < rows; p++) {
+      v16 sum{};
+      for (int v = 0; v < NV; v++) sum += (acc[p][v] > 0.0f ? acc[p][v] : v16{}) * load(wo + 16 * v);
+      float logit = bo;
+      for (int k = 0; k < 16; k++) logit += sum[k];
+      q[first + p] = 1.0f / (1.0f + std::exp(-logit));
+    }
+  });
+}
+
+void head_scores_any(const float* e, const float* a, const float* wa, const float* ba, const float* wah, const float* wo, float bo, float* q,
+                     int b, int r, int ad, int ua, int u) {
+  const int n = r / b;
+  pool.for_each(r, [&](int row) {
+    std::vector<float> hidden(ua), acc(e + static_cast<size_t>(row / n) * u, e + static_cast<size_t>(row / n + 1) * u);
+    const float* action = a + static_cast<size_t>(row) * ad;
+    for (int k = 0; k < ua; k++) hidden[k] = ba[k];
+    for (int d = 0; d < ad; d++)
+      for (int k = 0; k < ua; k++) hidden[k] += action[d] * wa[d * ua + k];
+    for (int k = 0; k < ua; k++) {
+      const float h = hidden[k] > 0.0f ? hidden[k] : 0.0f;
+      for (int j = 0; j < u; j++) acc[j] += h * wah[static_cast<size_t>(k) * u + j];
+    }
+    float logit = bo;
+    for (int j = 0; j < u; j++) logit += (acc[j] > 0.0f ? acc[j] : 0.0f) * wo[j];
+    q[row] = 1.0f / (1.0f + std::exp(-logit));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adam's update of one weight (src/tf/adam.ts): m and v in place, θ into out. In double and
+// without fused multiply-adds, so it rounds as JsAdam's JavaScript does.
+
+__attribute__((optimize("fp-contract=off"))) void adam(const float* theta, const float* g, float* m, float* v, float* out, size_t n,
+                                                        const double* p) {
+  const double lr = p[0], b1 = p[1], b2 = p[2], eps = p[3], c1 = p[4], c2 = p[5];
+  for (size_t i = 0; i < n; i++) {
+    const double gi = g[i];
+    const double mi = b1 * m[i] + (1 - b1) * gi;
+    const double vi = b2 * v[i] + (1 - b2) * gi * gi;
+    m[i] = static_cast<float>(mi);
+    v[i] = static_cast<float>(vi);
+    out[i] = static_cast<float>(theta[i] - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,6 +603,62 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// headScores(e, a, wa, ba, wah, wo, bo, q, dims [B, R, A, Ua, U])
+napi_value HeadScores(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value args[9];
+  float* p[8];
+  size_t len[8];
+  napi_typedarray_type type;
+  size_t nd;
+  void* raw;
+  bool ok = napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) == napi_ok && argc == 9;
+  for (int i = 0; ok && i < 8; i++) ok = float_array(env, args[i], &p[i], &len[i]);
+  ok = ok && napi_get_typedarray_info(env, args[8], &type, &nd, &raw, nullptr, nullptr) == napi_ok && type == napi_int32_array && nd == 5;
+  if (!ok) return fail(env, "headScores(e, a, wa, ba, wah, wo, bo, q, dims): bad arguments");
+  const int32_t* v = static_cast<const int32_t*>(raw);
+  const int b = v[0], r = v[1], ad = v[2], ua = v[3], u = v[4];
+  if (b < 1 || r < 1 || ad < 1 || ua < 1 || u < 1 || r % b != 0) return fail(env, "headScores: sizes must be positive, rows a multiple of the embeddings");
+  const size_t need[8] = {static_cast<size_t>(b) * u, static_cast<size_t>(r) * ad, static_cast<size_t>(ad) * ua, static_cast<size_t>(ua),
+                          static_cast<size_t>(ua) * u, static_cast<size_t>(u), 1, static_cast<size_t>(r)};
+  for (int i = 0; i < 8; i++)
+    if (len[i] < need[i]) return fail(env, "headScores: arrays smaller than dims");
+  if (!by_channels(u, [&](auto nv) { head_scores<decltype(nv)::value>(p[0], p[1], p[2], p[3], p[4], p[5], p[6][0], p[7], b, r, ad, ua); }))
+    head_scores_any(p[0], p[1], p[2], p[3], p[4], p[5], p[6][0], p[7], b, r, ad, ua, u);
+  return nullptr;
+}
+
+// adam(theta, grad, m, v, out, params Float64Array [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t])
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value args[6];
+  float* p[5];
+  size_t len[5];
+  napi_typedarray_type type;
+  size_t np;
+  void* raw;
+  bool ok = napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) == napi_ok && argc == 6;
+  for (int i = 0; ok && i < 5; i++) ok = float_array(env, args[i], &p[i], &len[i]);
+  ok = ok && napi_get_typedarray_info(env, args[5], &type, &np, &raw, nullptr, nullptr) == napi_ok && type == napi_float64_array && np == 6;
+  if (!ok) return fail(env, "adam(theta, grad, m, v, out, params): bad arguments");
+  for (int i = 1; i < 5; i++)
+    if (len[i] != len[0]) return fail(env, "adam: arrays of different lengths");
+  adam(p[0], p[1], p[2], p[3], p[4], len[0], static_cast<const double*>(raw));
+  return nullptr;
+}
+
+// setThreads(k): this calling thread's kernels run on k threads (1 … 64) from now on.
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  int32_t threads = 0;
+  if (napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr) != napi_ok || argc < 1 || napi_get_value_int32(env, arg, &threads) != napi_ok ||
+      threads < 1 || threads > 64)
+    return fail(env, "setThreads(k): k must be an integer in 1 … 64");
+  if (threads != pool.threads()) pool.resize(threads);
+  return nullptr;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -421,6 +668,9 @@ NAPI_MODULE_INIT() {
       {"inputGrad", nullptr, InputGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluBiasGrad", nullptr, ReluBiasGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"headScores", nullptr, HeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

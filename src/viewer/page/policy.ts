@@ -51,12 +51,11 @@ interface Scored {
 function watchedNet(net: QNetwork, log: Scored[]): QNetwork {
   return new Proxy(net, {
     get(target, prop) {
-      if (prop === 'head') {
+      if (prop === 'headScores') {
         return (embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D => {
-          const logits = target.head(embedding, actions);
-          const z = logits.dataSync();
-          log.push({ actions: actions.dataSync().slice() as Float32Array, q: Float32Array.from(z, (l) => 1 / (1 + Math.exp(-l))) });
-          return logits;
+          const q = target.headScores(embedding, actions);
+          log.push({ actions: actions.dataSync().slice() as Float32Array, q: q.dataSync().slice() as Float32Array });
+          return q;
         };
       }
       const value = Reflect.get(target, prop, target);
