@@ -603,19 +603,26 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A call of N Float32Arrays (into p, len) and then one typed array of `tail_type` holding exactly
+// `tail_length` values (into *tail).
+template <int N>
+bool read_arrays(napi_env env, napi_callback_info info, float* (&p)[N], size_t (&len)[N], napi_typedarray_type tail_type, size_t tail_length, void** tail) {
+  size_t argc = N + 1;
+  napi_value args[N + 1];
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != N + 1) return false;
+  for (int i = 0; i < N; i++)
+    if (!float_array(env, args[i], &p[i], &len[i])) return false;
+  napi_typedarray_type type;
+  size_t length;
+  return napi_get_typedarray_info(env, args[N], &type, &length, tail, nullptr, nullptr) == napi_ok && type == tail_type && length == tail_length;
+}
+
 // headScores(e, a, wa, ba, wah, wo, bo, q, dims [B, R, A, Ua, U])
 napi_value HeadScores(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value args[9];
   float* p[8];
   size_t len[8];
-  napi_typedarray_type type;
-  size_t nd;
   void* raw;
-  bool ok = napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) == napi_ok && argc == 9;
-  for (int i = 0; ok && i < 8; i++) ok = float_array(env, args[i], &p[i], &len[i]);
-  ok = ok && napi_get_typedarray_info(env, args[8], &type, &nd, &raw, nullptr, nullptr) == napi_ok && type == napi_int32_array && nd == 5;
-  if (!ok) return fail(env, "headScores(e, a, wa, ba, wah, wo, bo, q, dims): bad arguments");
+  if (!read_arrays(env, info, p, len, napi_int32_array, 5, &raw)) return fail(env, "headScores(e, a, wa, ba, wah, wo, bo, q, dims): bad arguments");
   const int32_t* v = static_cast<const int32_t*>(raw);
   const int b = v[0], r = v[1], ad = v[2], ua = v[3], u = v[4];
   if (b < 1 || r < 1 || ad < 1 || ua < 1 || u < 1 || r % b != 0) return fail(env, "headScores: sizes must be positive, rows a multiple of the embeddings");
@@ -630,17 +637,10 @@ napi_value HeadScores(napi_env env, napi_callback_info info) {
 
 // adam(theta, grad, m, v, out, params Float64Array [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t])
 napi_value Adam(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
   float* p[5];
   size_t len[5];
-  napi_typedarray_type type;
-  size_t np;
   void* raw;
-  bool ok = napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) == napi_ok && argc == 6;
-  for (int i = 0; ok && i < 5; i++) ok = float_array(env, args[i], &p[i], &len[i]);
-  ok = ok && napi_get_typedarray_info(env, args[5], &type, &np, &raw, nullptr, nullptr) == napi_ok && type == napi_float64_array && np == 6;
-  if (!ok) return fail(env, "adam(theta, grad, m, v, out, params): bad arguments");
+  if (!read_arrays(env, info, p, len, napi_float64_array, 6, &raw)) return fail(env, "adam(theta, grad, m, v, out, params): bad arguments");
   for (int i = 1; i < 5; i++)
     if (len[i] != len[0]) return fail(env, "adam: arrays of different lengths");
   adam(p[0], p[1], p[2], p[3], p[4], len[0], static_cast<const double*>(raw));
