@@ -64,36 +64,48 @@ function randomReplay(c: ReturnType<typeof config>) {
 }
 
 describe('QtOptLearner on 2 threads', () => {
-  it('gives the 1-thread learner\'s bits over 25 steps, with target updates, shifts and n-step targets; numTensors flat', async () => {
+  it('gives the 1-thread learner\'s bits over 25 steps, with target updates, shifts and n-step targets, with and without the Bellman updater; numTensors flat', async () => {
     expect(T.nativeKernelsInUse()).toBe(true);
     const c = config();
     const replay = randomReplay(c);
     const runs: { losses: number[]; td: Float32Array[]; weights: Float32Array }[] = [];
-    for (const threads of [1, 2]) {
+    for (const [threads, ahead] of [[1, false], [2, false], [2, true]] as const) {
       const learner = new Q.QtOptLearner(c, 5);
       await learner.setThreads(threads);
       expect(learner.threads).toBe(threads);
-      const batch = replay.createBatch(32);
+      expect(learner.computesAhead).toBe(threads > 1);
+      // Drawn one step early, as pincer train does for the updater.
+      const batches = [replay.createBatch(32), replay.createBatch(32)];
       const rng = new Rng(3);
+      replay.sample(rng, batches[0]!);
       const losses: number[] = [];
       const td: Float32Array[] = [];
       let tensors = 0;
+      const workerTensors: (number | null)[] = [];
       for (let k = 1; k <= 25; k++) {
-        replay.sample(rng, batch);
-        const stats = await learner.step(batch, k);
+        const next = batches[k % 2]!;
+        replay.sample(rng, next);
+        const stats = await learner.step(batches[(k - 1) % 2]!, k, ahead ? next : undefined);
         losses.push(stats.loss);
         td.push(stats.tdErrors);
         if (k === 2) tensors = tf.memory().numTensors; // after Adam's slots exist
+        if (k > 2) workerTensors.push(learner.updaterTensors);
       }
       expect(tf.memory().numTensors).toBe(tensors);
+      // Target nets change after every 4th step, so those steps cannot take the next batch's targets ahead.
+      expect(learner.aheadSteps).toBe(ahead ? 18 : 0);
+      if (ahead) expect(new Set(workerTensors).size).toBe(1);
       runs.push({ losses, td, weights: R.flatWeights(learner.online.variables) });
       await learner.setThreads(1);
+      expect(learner.computesAhead).toBe(false);
       learner.dispose();
     }
-    const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
-    expect(two.losses).toEqual(one.losses);
-    expect(two.td).toEqual(one.td);
-    expect(two.weights).toEqual(one.weights);
+    const [one, two, updater] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
+    for (const other of [two, updater]) {
+      expect(other.losses).toEqual(one.losses);
+      expect(other.td).toEqual(one.td);
+      expect(other.weights).toEqual(one.weights);
+    }
     expect(one.losses[24]).not.toBe(one.losses[0]); // it learned something: the comparison is not of constants
   });
 
@@ -114,6 +126,10 @@ describe('QtOptLearner on 2 threads', () => {
       const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
       const logged = rows.filter((m) => m['losses/td_loss'] !== undefined);
       expect(new Set(logged.map((m) => m['perf/learner_threads']))).toEqual(new Set([threads]));
+      // The offline phase's targets came from the Bellman updater on the native kernels' two threads.
+      const ahead = logged.find((m) => m.step === 40)!['perf/bellman_updater_steps']!;
+      if (threads === 2 && native === '1') expect(ahead).toBeGreaterThan(20);
+      else expect(ahead).toBe(0);
       curves.push(logged.filter((m) => m.step <= 40).map((m) => m['losses/td_loss']!));
     }
     expect(curves[0]!.length).toBe(4);

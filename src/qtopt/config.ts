@@ -264,6 +264,15 @@ const TrainSchema = z.strictObject({
    * the one-thread update up to float rounding.
    */
   learnerThreads: positiveInt.default(1),
+  /**
+   * With learnerThreads ≥ 2, the native kernels and target networks: compute the next
+   * batch's Bellman targets in a worker thread (QT-Opt's Bellman updater) while this
+   * batch's gradient runs, each on one core, with the same bits. Used where the next
+   * batch can be drawn a step early without changing what is drawn: the offline phase,
+   * with uniform replay. Steps whose batch has no bootstrapping row keep both cores on
+   * the gradient.
+   */
+  bellmanUpdater: z.boolean().default(true),
   /** Gradient steps between weight sends to the collectors. */
   weightSyncPeriod: positiveInt.default(200),
   /** Gradient steps between validation evaluations (0 = none). */

@@ -17,6 +17,10 @@
  * Without clipped double Q only θ̄ exists (it picks and evaluates); without target
  * networks the online net does both.
  *
+ * With two threads and the native kernels, the targets of the next batch (when the
+ * caller passes it) are computed by a Bellman updater in a worker thread while this
+ * step's gradient runs here (bellman-updater.ts), with the same bits.
+ *
  * Shapes: B batch, H W C image, S state dims, A action dims.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -35,11 +39,12 @@ import {
   type ReplayBatch,
   type Schedule,
 } from '../rl/node.js';
-import { JsAdam, QNetwork, setNativeThreads, type QNetConfig } from '../tf/node.js';
-import { bellmanTargets, type BellmanNets, type BellmanSettings } from './bellman.js';
+import { JsAdam, QNetwork, nativeKernelsInUse, setNativeThreads, type QNetConfig } from '../tf/node.js';
+import type { BellmanNets, BellmanSettings } from './bellman.js';
+import { BellmanUpdater, CHUNK_ROWS, bellmanNetsOf, bellmanSettingsOf, chunkTargets, type TargetChunk, type TargetRows, type TargetsAhead } from './bellman-updater.js';
 import { uniformActions } from './cem.js';
 import type { QtOptConfig } from './config.js';
-import { ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftImages, statesTensor } from './inputs.js';
+import { networkActions, scaledStates, shiftImages } from './inputs.js';
 
 /** What one gradient step did, for metrics.jsonl (`losses/td_loss`, `losses/q_values`, …). */
 export interface LearnStats {
@@ -59,17 +64,30 @@ export interface LearnStats {
   lr: number;
   /** [B] y − Q per transition: pass to replay.updatePriorities(batch.indices, tdErrors) with prioritized replay. */
   tdErrors: Float32Array;
+  /**
+   * Milliseconds this step spent on targets the Bellman updater had started: the chunks
+   * it had not reached, computed here, and waiting for its own (0 without it).
+   */
+  updaterWaitMs: number;
 }
 
 /**
- * Share of a batch's rows in the first of the two chunks the Bellman targets are
- * computed in; with two learner threads, this thread's share of the gradient. This
- * thread also computes every target, so it takes fewer rows: with targets T and a
+ * On tfjs-wasm instances (no native kernels), this thread's share of the gradient's
+ * rows. This thread also computes every target, so it takes fewer rows: with targets T and a
  * whole gradient G, the step takes T + G·f here against (T + G)(1 − f) in the
  * worker, even at f = G / (T + 2G), ~0.4 at the pooled network's T ≈ 90 ms and
  * G ≈ 230 ms (docs/benchmarks.md, "The learner on two threads").
  */
 const OWN_SHARE = 0.4;
+
+/** A batch's frames as the step sees them (randomly shifted, when configured), and its targets if already under way. */
+interface PreparedBatch {
+  readonly batch: ReplayBatch;
+  readonly step: number;
+  readonly frames: Uint8Array;
+  readonly nextFrames: Uint8Array;
+  readonly targets: TargetsAhead | null;
+}
 
 /** Stream indices of the learner's CEM and augmentation Rngs under its seed (network init uses the seed itself). */
 const CEM_STREAM = 1;
@@ -97,6 +115,14 @@ export class QtOptLearner {
   private kernelThreads = 1;
   private readonly bellmanNets: BellmanNets;
   private readonly bellmanSettings: BellmanSettings;
+  /** The worker computing the next batch's targets (two threads, native kernels, target nets), or null. */
+  private updater: BellmanUpdater | null = null;
+  /** The updater's copy of the target chain is behind this thread's. */
+  private updaterStale = true;
+  /** The next step's batch, its targets started during the current step's gradient. */
+  private ahead: PreparedBatch | null = null;
+  /** Steps whose targets came from the updater, for `pincer bench`. */
+  aheadSteps = 0;
 
   /** The online net from `seed`; every target net starts as its copy. */
   constructor(config: QtOptConfig, seed: number) {
@@ -118,14 +144,24 @@ export class QtOptLearner {
     this.cemSeed = deriveSeed(seed, CEM_STREAM);
     this.shiftSeed = deriveSeed(seed, SHIFT_STREAM);
     this.conservativeSeed = deriveSeed(seed, CONSERVATIVE_STREAM);
-    const picker = this.target ?? this.online;
-    this.bellmanNets = { argmax: picker, values: this.delayed.length === 2 ? this.delayed : [picker] };
-    this.bellmanSettings = { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions) };
+    this.bellmanNets = bellmanNetsOf(this.target ?? this.online, this.delayed);
+    this.bellmanSettings = bellmanSettingsOf(config);
   }
 
   /** Every net (online, target, delayed) ← `net`'s weights: fine-tuning from a trained network. */
   startFrom(net: QNetwork): void {
     for (const mine of [this.online, this.target, ...this.delayed]) if (mine) hardUpdate(mine.variables, net.variables);
+    this.updaterStale = true;
+  }
+
+  /** Whether the next batch's targets can be computed during a step (see `step`'s `next`). */
+  get computesAhead(): boolean {
+    return this.updater !== null;
+  }
+
+  /** numTensors of the Bellman updater's tfjs instance after its last batch (-1 before one; null without an updater). */
+  get updaterTensors(): number | null {
+    return this.updater?.workerTensors ?? null;
   }
 
   /** Threads each gradient step runs on (1: this thread only). */
@@ -139,42 +175,52 @@ export class QtOptLearner {
    * threads, targets and gradient alike, with the same bits as on one. Without them the
    * gradient is shared over tfjs-wasm instances in worker threads (src/rl
    * DataParallelLearner), the update equal to the one-thread update up to float rounding.
+   * With the native kernels, two or more threads and target networks (and
+   * train.bellmanUpdater), a Bellman updater also starts: see `step`.
    */
   async setThreads(threads: number): Promise<void> {
     if (threads === this.threads) return;
     await this.parallel?.close();
     this.parallel = null;
+    await this.updater?.close();
+    this.updater = null;
+    this.ahead = null;
     this.kernelThreads = 1;
-    if (setNativeThreads(threads)) this.kernelThreads = threads;
-    else if (threads > 1) this.parallel = await DataParallelLearner.start(this.online, threads);
+    if (setNativeThreads(threads)) {
+      this.kernelThreads = threads;
+      if (threads > 1 && this.target && this.config.train.bellmanUpdater) {
+        this.updater = await BellmanUpdater.start(this.config, nativeKernelsInUse());
+        this.updaterStale = true;
+      }
+    } else if (threads > 1) this.parallel = await DataParallelLearner.start(this.online, threads);
   }
 
   /**
    * One gradient step on `batch` as gradient step number `step` (counted from 1:
    * the learning rate is the schedule's at `step`, and the target nets update
    * after the steps that are multiples of their periods).
+   *
+   * `next`, the batch the caller will pass as step `step + 1`, lets a Bellman
+   * updater (setThreads) compute its targets while this step's gradient runs on
+   * this thread, unless a target net changes after this step. The result is the
+   * same as without it; the caller must not change `next` before that step.
    */
-  async step(batch: ReplayBatch, step: number): Promise<LearnStats> {
-    const { network, bellman } = this.config;
+  async step(batch: ReplayBatch, step: number, next?: ReplayBatch): Promise<LearnStats> {
+    const { network } = this.config;
     const n = batch.size;
-    const [h, w, c] = [network.imageHeight, network.imageWidth, network.imageChannels];
     const s = network.stateDim;
     const a = network.actionDim;
-    const shift = this.config.replay.imageShift;
-    const shiftRng = shift > 0 ? new Rng(deriveSeed(this.shiftSeed, step)) : null;
-    const augment = (frames: Uint8Array): Uint8Array => (shiftRng ? shiftImages(frames, n, h, w, c, shift, shiftRng) : frames);
-    const frames = augment(batch.images); // [B·H·W·C]
-    const nextFrames = augment(batch.nextImages); // [B·H·W·C]
+    const ahead = this.ahead?.batch === batch && this.ahead.step === step ? this.ahead : null;
+    this.ahead = null;
+    const { frames, nextFrames } = ahead ?? this.prepare(batch, step);
     const lr = this.lrSchedule(step);
     setLearningRate(this.optimizer, lr);
-    // The targets come in two chunks of rows with their own CEM draws, [0, split) and [split, n), on
-    // any number of threads: on two, the second chunk's targets go to the worker first, and this thread
-    // computes the first chunk's while the worker computes its gradient.
-    const split = n >= 2 ? Math.min(n - 1, Math.max(1, Math.round(n * OWN_SHARE))) : n;
-    const targets = new Float32Array(n); // [B]
-    const fill = (from: number, to: number, chunk: number): void => {
-      if (to > from) targets.set(this.targets(batch, nextFrames, from, to, new Rng(deriveSeed(deriveSeed(this.cemSeed, step), chunk))), from);
-    };
+    const rows: TargetRows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors };
+    const chunks = this.targetChunks(n, step);
+    const waitStart = performance.now();
+    const targets = ahead?.targets ? await ahead.targets.finish(this.config, this.bellmanNets, this.bellmanSettings) : new Float32Array(n); // [B]
+    const updaterWaitMs = performance.now() - waitStart;
+    if (ahead?.targets) this.aheadSteps++;
     const inputs: HostBatch = {
       images: frames,
       state: s > 0 ? scaledStates(batch.vectors, n, s) : null, // [B·S]
@@ -185,17 +231,22 @@ export class QtOptLearner {
     };
     let result: LearnerStepResult;
     if (this.parallel) {
-      fill(split, n, 1);
+      // On tfjs-wasm instances: the targets of the worker's rows go first, and this thread computes
+      // its own rows' while the worker computes its gradient.
+      const ownRows = n >= 2 ? Math.min(n - 1, Math.max(1, Math.round(n * OWN_SHARE))) : n;
+      this.fillTargets(rows, chunks.filter((k) => k.to > ownRows), targets);
       result = await this.parallel.step(this.optimizer, inputs, this.stepConfig, {
-        ownRows: split,
-        beforeOwnShard: () => fill(0, split, 0),
+        ownRows,
+        beforeOwnShard: () => this.fillTargets(rows, chunks.filter((k) => k.to <= ownRows), targets),
       });
     } else {
-      fill(0, split, 0);
-      fill(split, n, 1);
+      if (!ahead?.targets) this.fillTargets(rows, chunks, targets);
+      this.ahead = next && !this.chainChangesAfter(step) ? this.prepare(next, step + 1, true) : null;
+      // While the updater works on the next targets, this thread's kernels leave it the other core.
+      setNativeThreads(this.ahead?.targets ? 1 : this.kernelThreads);
       result = hostLearnerStep(this.online, this.optimizer, inputs, this.stepConfig);
     }
-    this.updateTargets(step, bellman);
+    this.updateTargets(step);
     let targetSum = 0;
     let absTd = 0;
     let tdSum = 0;
@@ -214,6 +265,7 @@ export class QtOptLearner {
       gradNorm: result.gradNorm,
       lr,
       tdErrors: result.tdErrors,
+      updaterWaitMs,
     };
   }
 
@@ -225,37 +277,61 @@ export class QtOptLearner {
     return networkActions(sampled, n * k, this.bellmanSettings.ignoredActions);
   }
 
-  /** Bellman targets y of the batch's rows [from, to), from their (augmented) next frames. */
-  private targets(batch: ReplayBatch, nextFrames: Uint8Array, from: number, to: number, rng: Rng): Float32Array {
-    const { imageHeight: h, imageWidth: w, imageChannels: c, stateDim: s } = this.config.network;
-    const rows = to - from;
-    const nextImages = imagesTensor(nextFrames.subarray(from * h * w * c, to * h * w * c), rows, h, w, c); // [R, H, W, C]
-    const nextState = statesTensor(batch.nextVectors.subarray(from * s, to * s), rows, s); // [R, S]
-    try {
-      const { targets } = bellmanTargets(
-        { rewards: batch.rewards.subarray(from, to), discounts: batch.discounts.subarray(from, to), nextImages, nextState },
-        this.bellmanNets,
-        this.bellmanSettings,
-        rng,
-        actionSpace,
-      );
-      // Log loss needs a probability: a scene step penalty can push R below 0.
-      if (this.config.optimizer.loss === 'log') for (let i = 0; i < rows; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
-      return targets;
-    } finally {
-      tf.dispose([nextImages, nextState]);
+  /**
+   * The batch's frames as step `step` sees them; with `start`, its targets also start
+   * on the updater, if there is one and some row bootstraps.
+   */
+  private prepare(batch: ReplayBatch, step: number, start = false): PreparedBatch {
+    const { imageHeight: h, imageWidth: w, imageChannels: c } = this.config.network;
+    const n = batch.size;
+    const shift = this.config.replay.imageShift;
+    const shiftRng = shift > 0 ? new Rng(deriveSeed(this.shiftSeed, step)) : null;
+    const augment = (frames: Uint8Array): Uint8Array => (shiftRng ? shiftImages(frames, n, h, w, c, shift, shiftRng) : frames);
+    const frames = augment(batch.images); // [B·H·W·C]
+    const nextFrames = augment(batch.nextImages); // [B·H·W·C]
+    let targets: TargetsAhead | null = null;
+    if (start && this.updater && batch.discounts.some((d) => d > 0)) {
+      if (this.updaterStale) this.updater.sync([this.target!, ...this.delayed]);
+      this.updaterStale = false;
+      const rows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors };
+      targets = this.updater.targets(rows, this.targetChunks(n, step));
     }
+    return { batch, step, frames, nextFrames, targets };
+  }
+
+  /**
+   * The batch's rows in chunks of CHUNK_ROWS, each with its own CEM draws, the same
+   * whatever the threads: who computes a chunk does not change its targets.
+   */
+  private targetChunks(n: number, step: number): TargetChunk[] {
+    const seed = deriveSeed(this.cemSeed, step);
+    return Array.from({ length: Math.ceil(n / CHUNK_ROWS) }, (_, i) => ({ from: i * CHUNK_ROWS, to: Math.min(n, (i + 1) * CHUNK_ROWS), seed: deriveSeed(seed, i) }));
+  }
+
+  /** targets[from, to) ← y of each chunk's rows, on this thread. */
+  private fillTargets(rows: TargetRows, chunks: readonly TargetChunk[], targets: Float32Array): void {
+    for (const chunk of chunks) targets.set(chunkTargets(this.config, rows, chunk, this.bellmanNets, this.bellmanSettings), chunk.from);
+  }
+
+  /** Whether updateTargets(step) changes a net the targets read. */
+  private chainChangesAfter(step: number): boolean {
+    const b = this.config.bellman;
+    if (!this.target) return true;
+    if (step % b.targetUpdatePeriod === 0) return true;
+    return this.delayed.length > 0 && (step % b.delayedUpdatePeriod === 0 || step % b.delayed2UpdatePeriod === 0);
   }
 
   /** θ̄₂ ← θ̄₁, θ̄₁ ← θ̄, θ̄ ← τθ + (1 − τ)θ̄, each on its own period, oldest first so a copy never skips a link. */
-  private updateTargets(step: number, b: QtOptConfig['bellman']): void {
-    if (!this.target) return;
+  private updateTargets(step: number): void {
+    if (!this.target || !this.chainChangesAfter(step)) return;
+    const b = this.config.bellman;
     const [d1, d2] = this.delayed;
     if (d1 && d2) {
       if (step % b.delayed2UpdatePeriod === 0) hardUpdate(d2.variables, d1.variables);
       if (step % b.delayedUpdatePeriod === 0) hardUpdate(d1.variables, this.target.variables);
     }
     if (step % b.targetUpdatePeriod === 0) polyakUpdate(this.target.variables, this.online.variables, b.targetUpdateTau);
+    this.updaterStale = true;
   }
 
   /**
@@ -298,6 +374,7 @@ export class QtOptLearner {
         tf.tidy(() => variable.assign(t.reshape(variable.shape)));
       }
     }
+    this.updaterStale = true;
     const weights = [{ name: 'iter', tensor: need('adam/iter', []) }];
     for (const { name, variable } of this.online.namedVariables()) {
       if (!tensors[`adam/${name}/m`]) continue; // Adam has not updated this weight yet
@@ -311,6 +388,8 @@ export class QtOptLearner {
   dispose(): void {
     void this.parallel?.close();
     this.parallel = null;
+    void this.updater?.close();
+    this.updater = null;
     this.online.dispose();
     this.target?.dispose();
     for (const d of this.delayed) d.dispose();

@@ -28,7 +28,7 @@ import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fill
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
-import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/node.js';
+import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule, type ReplayBatch } from '../rl/node.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { QNetConfig } from '../tf/index.js';
 import { initBackend } from '../tf/node.js';
@@ -219,7 +219,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
   const r = qtopt.replay;
   const replay = new ReplayBuffer(qtoptReplayConfig(qtopt));
-  const batch = replay.createBatch(r.batchSize);
+  // Two batches: with a Bellman updater the next one is drawn a step early (learnStep).
+  const batches = [replay.createBatch(r.batchSize), replay.createBatch(r.batchSize)] as const;
+  let ahead: ReplayBatch | null = null;
   const beta = linearSchedule(r.priorityBetaStart, 1, r.priorityBetaSteps);
   const epsilon = makeSchedule('linear', qtopt.exploration.epsilonStart, qtopt.exploration.epsilonEnd, qtopt.exploration.epsilonDecaySteps);
   // Re-seeded from the step on resume, so a resumed run samples the same way each time.
@@ -279,8 +281,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     // ---- The learner's step, and what happens at its periods -----------------------------------
     const learnStep = async (phase: 'offline' | 'online') => {
-      replay.sample(replayRng, batch, beta(step));
-      const stats = await learner.step(batch, step + 1);
+      const batch = ahead ?? batches[step % 2]!;
+      if (!ahead) replay.sample(replayRng, batch, beta(step));
+      // The next batch a step early, for the learner's Bellman updater: only where that draws the same
+      // batch as drawing it next step (the offline replay does not change; uniform sampling ignores TD errors).
+      ahead = phase === 'offline' && step + 1 < t.offlineSteps && !r.prioritized && learner.computesAhead ? batches[(step + 1) % 2]! : null;
+      if (ahead) replay.sample(replayRng, ahead, beta(step + 1));
+      const stats = await learner.step(batch, step + 1, ahead ?? undefined);
       if (r.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
       step++;
       lastLoss = stats.loss;
@@ -302,6 +309,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'perf/num_tensors': tf.memory().numTensors,
           'perf/steps_per_s': rate.perS,
           'perf/learner_threads': learner.threads,
+          'perf/bellman_updater_steps': learner.aheadSteps,
           'perf/rss_mb': process.memoryUsage().rss / 2 ** 20,
           'perf/elapsed_s': (performance.now() - t0) / 1000,
         });

@@ -80,6 +80,10 @@ export interface LearnerTimes {
   valueNets: number;
   /** Share of the sampled rows whose target bootstraps (d > 0); the others cost no network call. */
   bootstrapShare: number;
+  /** Share of the timed steps whose targets the Bellman updater computed during the step before. */
+  aheadShare: number;
+  /** Mean milliseconds a timed step waited for the updater's targets (its part of the step's path). */
+  updaterWaitMs: number;
 }
 
 /**
@@ -113,16 +117,26 @@ export async function learnerTimes(
     bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, nets, settings, cemRng, actionSpace);
     tf.dispose([nextImages, nextState]);
   });
+  // As the train loop draws them: with a Bellman updater, each batch a step early, so its
+  // targets are computed during the step before.
+  const batches = [batch, replay.createBatch(n)] as const;
   let step = 0;
+  let waitMs = 0;
+  replay.sample(rng, batches[0]);
   const learn = async () => {
-    replay.sample(rng, batch);
-    await learner.step(batch, ++step);
+    step++;
+    const next = batches[step % 2]!;
+    replay.sample(rng, next);
+    waitMs += (await learner.step(batches[(step - 1) % 2]!, step, learner.computesAhead ? next : undefined)).updaterWaitMs;
   };
   await learn(); // Adam's moment slots appear on the first update
   const stepTensors = tf.memory().numTensors;
+  const aheadBefore = learner.aheadSteps;
+  waitMs = 0;
   const gradient = await measure(learn);
   const stepLeaks = tf.memory().numTensors - stepTensors;
-  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length, bootstrapShare: bootstrapping / rows };
+  const timed = step - 1;
+  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length, bootstrapShare: bootstrapping / rows, aheadShare: (learner.aheadSteps - aheadBefore) / timed, updaterWaitMs: waitMs / timed };
 }
 
 /** Longer episodes would only grow the random replay (40 episodes of 64×64 frames). */
@@ -150,7 +164,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
 
   const threads = opts.threads ?? config.train.learnerThreads;
   await learner.setThreads(threads);
-  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare } = await learnerTimes(config, learner, rng, opts.seed, measure, episodeSteps);
+  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare, aheadShare, updaterWaitMs } = await learnerTimes(config, learner, rng, opts.seed, measure, episodeSteps);
   const params = learner.online.paramCount;
   await learner.setThreads(1);
   learner.dispose();
@@ -176,6 +190,8 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     bellman_targets_ms: round(targets.wall),
     bellman_targets_cpu_ms: round(targets.cpu),
     learner_threads: threads,
+    bellman_updater_share: round(aheadShare, 3),
+    bellman_updater_wait_ms: round(updaterWaitMs),
     learner_step_ms: round(gradient.wall),
     learner_step_cpu_ms: round(gradient.cpu),
     learner_steps_per_s: round(1000 / gradient.wall, 2),

@@ -293,11 +293,15 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     one_thread_train_step_cpu_ms: round(oneThread.cpuMs),
     qtopt_step_ms: round(qtopt.gradient.wall),
     qtopt_step_cpu_ms: round(qtopt.gradient.cpu),
+    // Steps whose targets a Bellman updater computed during the step before, on the other core.
+    qtopt_bellman_updater_share: round(qtopt.aheadShare, 3),
+    qtopt_bellman_updater_wait_ms: round(qtopt.updaterWaitMs),
     qtopt_step_phases: {
       bellman_targets_ms: round(qtopt.targets.wall),
       bellman_targets_cpu_ms: round(qtopt.targets.cpu),
-      gradient_step_ms: round(Math.max(0, qtopt.gradient.wall - qtopt.targets.wall)),
-      gradient_step_cpu_ms: round(Math.max(0, qtopt.gradient.cpu - qtopt.targets.cpu)),
+      // The rest of the step, where the targets are part of it; with an updater they overlap it.
+      gradient_step_ms: qtopt.aheadShare > 0 ? null : round(Math.max(0, qtopt.gradient.wall - qtopt.targets.wall)),
+      gradient_step_cpu_ms: qtopt.aheadShare > 0 ? null : round(Math.max(0, qtopt.gradient.cpu - qtopt.targets.cpu)),
     },
     qtopt_step_vs_reference: round(qtopt.gradient.wall / step.ms, 2),
     qtopt_step_cpu_vs_reference: round(qtopt.gradient.cpu / step.cpuMs, 2),
