@@ -121,8 +121,7 @@ export class QtOptLearner {
   private updaterStale = true;
   /** The next step's batch, its targets started during the current step's gradient. */
   private ahead: PreparedBatch | null = null;
-  /** Steps whose targets came from the updater, for `pincer bench`. */
-  aheadSteps = 0;
+  private aheadCount = 0;
 
   /** The online net from `seed`; every target net starts as its copy. */
   constructor(config: QtOptConfig, seed: number) {
@@ -157,6 +156,11 @@ export class QtOptLearner {
   /** Whether the next batch's targets can be computed during a step (see `step`'s `next`). */
   get computesAhead(): boolean {
     return this.updater !== null;
+  }
+
+  /** Steps so far whose targets the Bellman updater had started during the step before. */
+  get aheadSteps(): number {
+    return this.aheadCount;
   }
 
   /** numTensors of the Bellman updater's tfjs instance after its last batch (-1 before one; null without an updater). */
@@ -220,7 +224,7 @@ export class QtOptLearner {
     const waitStart = performance.now();
     const targets = ahead?.targets ? await ahead.targets.finish(this.config, this.bellmanNets, this.bellmanSettings) : new Float32Array(n); // [B]
     const updaterWaitMs = performance.now() - waitStart;
-    if (ahead?.targets) this.aheadSteps++;
+    if (ahead?.targets) this.aheadCount++;
     const inputs: HostBatch = {
       images: frames,
       state: s > 0 ? scaledStates(batch.vectors, n, s) : null, // [B·S]
