@@ -68,6 +68,10 @@ describe('GraspEnv', () => {
     // Ground truth for diagnosis: held at close, lifted, no failure.
     expect(finalInfo.evaluation).toMatchObject({ heldAtClose: [0], graspedObject: 0, descentBlockedBy: null });
     expect(graspFailure(finalInfo)).toBeNull();
+    // It closed over the cube: the palm within a centimetre of the cube's centre, both read once the fingers closed.
+    const { palm, objects } = finalInfo.evaluation!.atClose;
+    expect(objects).toHaveLength(1);
+    expect(Math.hypot(palm[0] - objects[0][0], palm[1] - objects[0][1])).toBeLessThan(0.01);
     expect(outcomeBreakdown([finalInfo]).by_family).toEqual({ box: { episodes: 1, successes: 1, success_rate: 1, ground_truth_successes: 1 } });
   });
 

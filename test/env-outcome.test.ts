@@ -1,9 +1,10 @@
 /**
  * The failure taxonomy (src/env/outcome.ts) on hand-made final infos with known
- * answers: each row of its table, detector disagreement, and success by family.
+ * answers: each row of its table, detector disagreement, success by family, and
+ * where the fingers closed.
  */
 import { describe, expect, it } from 'vitest';
-import { detectorCounts, graspFailure, graspedFamily, outcomeBreakdown, type Evaluation, type StepInfo } from '../src/env/index.js';
+import { detectorCounts, graspFailure, graspPlacement, graspedFamily, outcomeBreakdown, type Evaluation, type StepInfo } from '../src/env/index.js';
 import type { ObjectSpec } from '../src/objects/index.js';
 
 const spec = (id: string, kind: string): ObjectSpec => ({ id, kind, split: 'train', parts: [], mass: 0.1, friction: 1, color: [1, 1, 1] });
@@ -18,6 +19,7 @@ function final(e: Partial<Evaluation>): StepInfo {
     heldAtClose: [],
     descentBlockedBy: null,
     graspedObject: 0,
+    atClose: { palm: [0, 0], objects: [[0.1, 0], [0, 0.2]] },
     ...e,
   };
   const pose = { position: [0, 0, 0] as [number, number, number], quaternion: [0, 0, 0, 1] as [number, number, number, number] };
@@ -66,5 +68,19 @@ describe('grasp failure taxonomy', () => {
     expect(Object.keys(by_family)).toEqual(['box', 'compound']);
     const records = infos.map((i) => ({ success: i.evaluation!.success, groundTruthSuccess: i.evaluation!.groundTruthSuccess }));
     expect(detectorCounts(records)).toEqual({ tp: 1, fp: 1, tn: 4, fn: 0, agreement: 5 / 6 });
+  });
+
+  it('measures where the fingers closed against where the objects were, and against another episode\'s objects', () => {
+    // Episode 1 closes on its object; episode 2 closes 3 cm from its own and 30 cm from episode 1's.
+    const one = final({ atClose: { palm: [0.1, 0.1], objects: [[0.1, 0.1], [-0.2, -0.2]] } });
+    const two = final({ atClose: { palm: [-0.2, 0.1], objects: [[-0.2, 0.13]] } });
+    const p = graspPlacement([one, two])!;
+    expect(p.episodes).toBe(2);
+    expect(p.nearest_object_m).toBeCloseTo((0 + 0.03) / 2, 12);
+    // one's palm to two's object: hypot(0.3, 0.03); two's palm to one's objects: 0.3 (to (0.1, 0.1)).
+    expect(p.shuffled_nearest_object_m).toBeCloseTo((Math.hypot(0.3, 0.03) + 0.3) / 2, 12);
+    // An empty bin has nothing to be near; one episode has nothing to shuffle with.
+    expect(graspPlacement([one, final({ atClose: { palm: [0, 0], objects: [] } })])).toBeNull();
+    expect(outcomeBreakdown([one, two]).placement).toEqual(p);
   });
 });

@@ -4,6 +4,7 @@
  * `--json` commands print exactly one JSON object on stdout. Logs and progress
  * go to stderr, and only when stderr is a TTY or `--progress` was given.
  */
+import type { OutcomeBreakdown } from '../env/index.js';
 import type { Logger } from '../log/index.js';
 import type { PolicySearch } from '../qtopt/node.js';
 import { UsageError } from './errors.js';
@@ -90,4 +91,17 @@ export function parseSearch(flag: string) {
     }
     return { samples, elites, iterations };
   };
+}
+
+/** The human lines of an outcome breakdown (rollout and eval): failures, success by family, where the fingers closed. */
+export function outcomeLines(o: OutcomeBreakdown): string[] {
+  const f = o.failures;
+  const cm = (m: number) => (100 * m).toFixed(1);
+  return [
+    `failures (ground truth): missed ${f.missed}, slipped ${f.slipped}, blocked ${f.blocked}; detector disagreed ${f.detector_disagreed}`,
+    `by family: ${Object.entries(o.by_family).map(([k, v]) => `${k} ${v.successes}/${v.episodes}`).join(', ')}`,
+    ...(o.placement
+      ? [`fingers closed ${cm(o.placement.nearest_object_m)} cm from the nearest object on average (${cm(o.placement.shuffled_nearest_object_m)} cm from another episode's objects)`]
+      : []),
+  ];
 }

@@ -50,6 +50,8 @@ export interface Evaluation {
    * the one held at close, else the one whose centre was nearest the fingers; null with no objects.
    */
   graspedObject: number | null;
+  /** Ground truth, diagnosis only: the palm's x, y and each object's centre x, y once the fingers had closed, m. */
+  atClose: { palm: [number, number]; objects: [number, number][] };
 }
 
 export interface StepInfo {
@@ -351,6 +353,7 @@ export class GraspEnv {
       heldAtClose: atClose.objectsBetweenFingers,
       descentBlockedBy: this.blockedAtClose,
       graspedObject: groundTruth.liftedObjects[0] ?? atClose.objectsBetweenFingers[0] ?? nearestObject(closedAt),
+      atClose: { palm: [closedAt.gripper.position[0], closedAt.gripper.position[1]], objects: closedAt.objects.map((o) => [o.position[0], o.position[1]]) },
     };
     return { evaluation, detector, groundTruth };
   }

@@ -12,6 +12,11 @@
  *
  * `detector_disagreed` counts episodes where the success detector's verdict
  * differs from ground truth, whatever the outcome.
+ *
+ * `placement` asks whether a policy goes where the objects are: the distance from
+ * the palm to the nearest object when the fingers closed, against the same distance
+ * to another episode's objects. A policy that ignores the objects (it grasps at a
+ * place it learned, whatever the bin holds) gets the same mean for both.
  */
 import type { StepInfo } from './grasp-env.js';
 import type { EpisodeRecord } from './types.js';
@@ -35,9 +40,20 @@ export interface FamilyOutcome {
   ground_truth_successes: number;
 }
 
+/** Where the fingers closed against where the objects were, over episodes with objects. */
+export interface Placement {
+  episodes: number;
+  /** Mean xy distance from the palm to the nearest object centre when the fingers closed, m. */
+  nearest_object_m: number;
+  /** The same to the nearest object of the next episode (the last pairs with the first): what a policy blind to the objects gets. */
+  shuffled_nearest_object_m: number;
+}
+
 export interface OutcomeBreakdown {
   failures: FailureCounts;
   by_family: Record<string, FamilyOutcome>;
+  /** Null with fewer than two episodes with objects. */
+  placement: Placement | null;
 }
 
 /** The failure of an episode from its final step's info, or null when ground truth says it succeeded. */
@@ -71,7 +87,22 @@ export function outcomeBreakdown(finalInfos: readonly StepInfo[]): OutcomeBreakd
     if (e.groundTruthSuccess) f.ground_truth_successes++;
   }
   for (const f of Object.values(by_family)) f.success_rate = f.successes / f.episodes;
-  return { failures, by_family: Object.fromEntries(Object.entries(by_family).sort(([a], [b]) => (a < b ? -1 : 1))) };
+  return { failures, by_family: Object.fromEntries(Object.entries(by_family).sort(([a], [b]) => (a < b ? -1 : 1))), placement: graspPlacement(finalInfos) };
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/** Placement of the grasps of many episodes (see Placement), or null with fewer than two episodes with objects. */
+export function graspPlacement(finalInfos: readonly StepInfo[]): Placement | null {
+  const closes = finalInfos.map((info) => info.evaluation!.atClose).filter((c) => c.objects.length > 0);
+  if (closes.length < 2) return null;
+  const nearest = (palm: readonly [number, number], objects: readonly (readonly [number, number])[]): number =>
+    Math.min(...objects.map(([x, y]) => Math.hypot(x - palm[0], y - palm[1])));
+  return {
+    episodes: closes.length,
+    nearest_object_m: mean(closes.map((c) => nearest(c.palm, c.objects))),
+    shuffled_nearest_object_m: mean(closes.map((c, i) => nearest(c.palm, closes[(i + 1) % closes.length].objects))),
+  };
 }
 
 /** The success detector against ground truth, counting ground truth as the label. */

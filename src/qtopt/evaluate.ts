@@ -52,6 +52,8 @@ export interface EvalSummary {
   failures: OutcomeBreakdown['failures'];
   /** Success by the family of the object grasped at. */
   by_family: OutcomeBreakdown['by_family'];
+  /** Where the fingers closed against where the objects were (ground truth): does the policy go to the objects? */
+  placement: OutcomeBreakdown['placement'];
   calibration: CalibrationBin[];
 }
 

@@ -10,7 +10,7 @@ import type { LibrarySplit } from '../../objects/index.js';
 import { POLICY_NAMES, createPolicy, type PolicyName } from '../../policies/index.js';
 import type { CalibrationBin, EvalSummary, PolicySearch, TrainedPolicy } from '../../qtopt/node.js';
 import { UsageError } from '../errors.js';
-import { emit, parseNonNegativeInt, parsePositiveInt, parseSearch, showProgress, type OutputOptions } from '../io.js';
+import { emit, outcomeLines, parseNonNegativeInt, parsePositiveInt, parseSearch, showProgress, type OutputOptions } from '../io.js';
 import { SPLIT_FLAG, envForSplit, resolveScene } from '../scene-env.js';
 import { asCli } from './train.js';
 
@@ -121,8 +121,7 @@ function human(r: Record<string, unknown>): string {
     `${s.policy}${s.cem ? ` (CEM ${s.cem})` : ''} on ${s.split}: ${s.successes}/${s.episodes} successes = ${s.success_rate.toFixed(3)} (95% CI ${s.success_ci95[0].toFixed(3)}-${s.success_ci95[1].toFixed(3)}), ${s.mean_steps.toFixed(1)} steps per episode`,
     `detector vs ground truth: agreement ${s.detector.agreement.toFixed(3)} (tp ${s.detector.tp}, fp ${s.detector.fp}, tn ${s.detector.tn}, fn ${s.detector.fn})`,
     `policy: ${s.policy_ms_per_step.toFixed(2)} ms per step`,
-    `failures (ground truth): missed ${s.failures.missed}, slipped ${s.failures.slipped}, blocked ${s.failures.blocked}; detector disagreed ${s.failures.detector_disagreed}`,
-    `by family: ${Object.entries(s.by_family).map(([k, v]) => `${k} ${v.successes}/${v.episodes}`).join(', ')}`,
+    ...outcomeLines(s),
   ];
   if (s.calibration.length > 0) {
     lines.push('calibration (predicted success at the first step vs realized):', '  bin         episodes  predicted  realized  95% CI');

@@ -12,7 +12,7 @@ import { createPolicy, POLICY_NAMES, type PolicyName } from '../../policies/inde
 import { deriveSeed } from '../../random/index.js';
 import { wilsonInterval } from '../../report/index.js';
 import { UsageError } from '../errors.js';
-import { emit, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
+import { emit, outcomeLines, parseChoice, parseNonNegativeInt, parsePositiveInt, showProgress, type OutputOptions } from '../io.js';
 import { envForSplit, resolveScene, SPLIT_FLAG } from '../scene-env.js';
 
 interface RolloutOptions extends OutputOptions {
@@ -53,13 +53,10 @@ Examples:
       emit(opts, result, (r) => {
         const ci = r.success_ci95 as [number, number];
         const d = r.detector as DetectorCounts;
-        const f = r.failures as OutcomeBreakdown['failures'];
-        const families = Object.entries(r.by_family as OutcomeBreakdown['by_family']).map(([k, v]) => `${k} ${v.successes}/${v.episodes}`);
         return [
           `${r.policy} on ${r.split}: ${r.successes}/${r.episodes} detected successes = ${(r.success_rate as number).toFixed(3)} (95% CI ${ci[0].toFixed(3)}-${ci[1].toFixed(3)})`,
           `detector vs ground truth: agreement ${d.agreement.toFixed(3)} (tp ${d.tp}, fp ${d.fp}, tn ${d.tn}, fn ${d.fn})`,
-          `failures (ground truth): missed ${f.missed}, slipped ${f.slipped}, blocked ${f.blocked}; detector disagreed ${f.detector_disagreed}`,
-          `by family: ${families.join(', ')}`,
+          ...outcomeLines(r as unknown as OutcomeBreakdown),
           `${r.env_steps} env steps, ${(r.env_steps_per_s as number).toFixed(1)} steps/s`,
         ].join('\n');
       });
@@ -98,7 +95,7 @@ async function rollout(opts: RolloutOptions): Promise<Record<string, unknown>> {
     env.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  const { failures, by_family } = outcomeBreakdown(finalInfos);
+  const { failures, by_family, placement } = outcomeBreakdown(finalInfos);
   return {
     policy: opts.policy,
     split: opts.objects === undefined ? opts.split : 'external',
@@ -113,6 +110,7 @@ async function rollout(opts: RolloutOptions): Promise<Record<string, unknown>> {
     detector: detectorCounts(records),
     failures,
     by_family,
+    placement,
     env_steps: steps,
     env_steps_per_s: steps / seconds,
   };
