@@ -6,11 +6,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addEpisode } from '../src/data/index.js';
-import { ACTION_DIM, createGraspEnv, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepResult } from '../src/env/node.js';
+import { ACTION_DIM, Episode, createGraspEnv, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepResult } from '../src/env/node.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
-import { DescendPolicy, RandomPolicy, ScriptedPolicy } from '../src/policies/index.js';
+import { DescendPolicy, RandomPolicy, ReachPolicy, ScriptedPolicy } from '../src/policies/index.js';
 import { defaultScene, type SceneConfig } from '../src/scene/index.js';
 
 /** A 4 cm cube of 50 g: fits the fingers whichever way it lands. */
@@ -84,6 +84,40 @@ describe('GraspEnv', () => {
     for (let t = 1; t < heights.length; t++) expect(heights[t]!).toBeLessThanOrEqual(heights[t - 1]! + 1e-4);
     expect(heights.at(-1)!).toBeLessThan(0.03);
     expect(record.steps.at(-1)?.done).toBe(true);
+  });
+
+  it('the reach baseline goes straight to a random point of the bin while descending, and grasps there', async () => {
+    const env = await cubeEnv(oneCube);
+    const policy = new ReachPolicy(oneCube);
+    const ends: [number, number][] = [];
+    for (let seed = 0; seed < 8; seed++) {
+      const episode = new Episode(env, policy, seed);
+      const path: number[][] = [];
+      while (!episode.done) {
+        path.push([...episode.info.privileged.snapshot.gripper.position]);
+        episode.step();
+      }
+      const { steps } = episode.outcome().record;
+      // Closes, then terminates the next step, well inside the budget.
+      expect(steps.length).toBeLessThan(oneCube.episode.maxSteps - 2);
+      expect(steps.at(-2)!.action[4]).toBe(1);
+      expect(steps.at(-2)!.action[5]).toBe(-1);
+      expect(steps.at(-1)!.action[5]).toBe(1);
+      // Down to the floor or onto the cube, on a straight line in x, y from the start to where the fingers closed.
+      const { atClose, descentBlockedBy } = episode.info.evaluation!;
+      const palm = atClose.palm;
+      expect(path.at(-1)![2] < 0.02 || descentBlockedBy !== null).toBe(true);
+      for (const [x, y] of path) {
+        const cross = (palm[0] - path[0][0]) * (y - path[0][1]) - (palm[1] - path[0][1]) * (x - path[0][0]);
+        // Within the arrival tolerance (6 mm) of the line.
+        expect(Math.abs(cross) / Math.hypot(palm[0] - path[0][0], palm[1] - path[0][1])).toBeLessThan(0.006);
+      }
+      ends.push(palm);
+    }
+    // A new point every episode, anywhere in the bin.
+    expect(new Set(ends.map(([x, y]) => `${x.toFixed(3)},${y.toFixed(3)}`)).size).toBe(8);
+    expect(Math.max(...ends.map(([x]) => x)) - Math.min(...ends.map(([x]) => x))).toBeGreaterThan(0.15);
+    expect(Math.max(...ends.map(([, y]) => y)) - Math.min(...ends.map(([, y]) => y))).toBeGreaterThan(0.15);
   });
 
   it('names a finger landing on the object, closing on nothing, as blocked', async () => {

@@ -1,0 +1,82 @@
+/**
+ * The reach baseline: at each episode's start it draws a point of the bin floor
+ * and a yaw uniformly, goes there in a straight line at full speed while descending, and grasps
+ * where it arrives (or where the descent stalls on something). It reads the
+ * gripper's own pose from info.privileged, never the objects.
+ *
+ * As bootstrap data it shows what the scripted grasper's data cannot: from the
+ * same first image, moves in every direction, each followed the same way to the
+ * end, so the outcome of a first move depends only on what lies where it leads.
+ * The scripted grasper always heads for an object (its misses come from noise),
+ * and the random policy's wandering fails whatever its first move was.
+ */
+import type { Observation, Policy, StepInfo } from '../env/index.js';
+import { ACTION_DIM } from '../env/index.js';
+import type { Rng } from '../random/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import { gripperWorkspace } from '../sim/index.js';
+
+const DX = 0;
+const DY = 1;
+const DZ = 2;
+const DYAW = 3;
+const CLOSE = 4;
+const TERMINATE = 5;
+/** Position error under which the gripper counts as arrived, m. */
+const XY_TOLERANCE = 0.006;
+/** A descent step that lowers the fingertips less than this has stalled on contact, m. */
+const STALL_DISTANCE = 0.002;
+
+const clampUnit = (v: number): number => (v < -1 ? -1 : v > 1 ? 1 : v);
+
+export class ReachPolicy implements Policy {
+  readonly name = 'reach';
+  private target = { x: 0, y: 0, yaw: 0 };
+  private closing = false;
+  /** Fingertip height at the previous step, m (to notice a stalled descent). */
+  private lastZ = Infinity;
+
+  constructor(private readonly scene: SceneConfig) {}
+
+  reset(rng: Rng): void {
+    const ws = gripperWorkspace(this.scene);
+    this.target = { x: rng.range(ws.min[0], ws.max[0]), y: rng.range(ws.min[1], ws.max[1]), yaw: rng.range(-Math.PI / 2, Math.PI / 2) };
+    this.closing = false;
+    this.lastZ = Infinity;
+  }
+
+  act(_obs: Observation, info: StepInfo): Float32Array {
+    const g = info.privileged.snapshot.gripper;
+    const a = this.scene.action;
+    const action = new Float32Array(ACTION_DIM);
+    action[CLOSE] = -1;
+    action[TERMINATE] = -1;
+    if (this.closing) {
+      // The fingers closed last step; terminating now lets the env lift.
+      action[CLOSE] = 1;
+      action[TERMINATE] = 1;
+      return action;
+    }
+    const ex = this.target.x - g.position[0];
+    const ey = this.target.y - g.position[1];
+    // Scaled together, so every move points at the target (the path is a straight line).
+    const scale = Math.max(a.maxTranslationXY, Math.abs(ex), Math.abs(ey));
+    action[DX] = ex / scale;
+    action[DY] = ey / scale;
+    action[DYAW] = clampUnit((this.target.yaw - g.yaw) / a.maxYaw);
+    // Under the height hack the env descends and grasps by itself.
+    if (this.scene.episode.heightHack) return action;
+    action[DZ] = -1;
+    const arrived = Math.hypot(ex, ey) < XY_TOLERANCE;
+    const down = g.position[2] <= this.scene.action.minHeight + STALL_DISTANCE;
+    const stalled = this.lastZ - g.position[2] < STALL_DISTANCE;
+    this.lastZ = g.position[2];
+    // Leave a step to terminate before the episode's budget ends (the env grasps then anyway).
+    if ((arrived && (down || stalled)) || info.step >= this.scene.episode.maxSteps - 2) {
+      action.fill(0, 0, 4);
+      action[CLOSE] = 1;
+      this.closing = true;
+    }
+    return action;
+  }
+}
