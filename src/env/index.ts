@@ -22,6 +22,7 @@
  * (the scripted grasper) and validation only; learned agents must not read it.
  */
 export {
+  ACTION,
   ACTION_DIM,
   ACTION_NAMES,
   type Observation,

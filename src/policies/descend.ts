@@ -5,11 +5,7 @@
  * A learned policy that does not beat it has learned nothing about where the
  * objects are: on bin-easy's validation episodes it succeeded 20 of 100 times.
  */
-import { ACTION_DIM, type Observation, type Policy, type StepInfo } from '../env/index.js';
-
-const DZ = 2;
-const CLOSE = 4;
-const TERMINATE = 5;
+import { ACTION, ACTION_DIM, type Observation, type Policy, type StepInfo } from '../env/index.js';
 
 export class DescendPolicy implements Policy {
   readonly name = 'descend';
@@ -18,9 +14,9 @@ export class DescendPolicy implements Policy {
 
   act(_obs: Observation, _info: StepInfo): Float32Array {
     const action = new Float32Array(ACTION_DIM);
-    action[DZ] = -1;
-    action[CLOSE] = -1;
-    action[TERMINATE] = -1;
+    action[ACTION.dz] = -1;
+    action[ACTION.close] = -1;
+    action[ACTION.terminate] = -1;
     return action;
   }
 }

@@ -13,18 +13,11 @@
  * network can see what lies under the gripper).
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
-import { ACTION_DIM } from '../env/index.js';
+import { ACTION, ACTION_DIM } from '../env/index.js';
 import { Rng } from '../random/index.js';
 
 /** Default chance of terminating at each step (an expected 20 steps, scene.episode.maxSteps's default). */
 export const RANDOM_TERMINATE_PROBABILITY = 0.05;
-
-const DX = 0;
-const DY = 1;
-const DZ = 2;
-const DYAW = 3;
-const CLOSE = 4;
-const TERMINATE = 5;
 
 /**
  * One random action: dx, dy, dz, dyaw, close uniform in [-1, 1]; then, when
@@ -35,10 +28,10 @@ const TERMINATE = 5;
  */
 export function randomAction(rng: Rng, terminateProbability = RANDOM_TERMINATE_PROBABILITY, downProbability = 0, closeProbability: number | null = null): Float32Array {
   const action = new Float32Array(ACTION_DIM);
-  for (let i = 0; i < TERMINATE; i++) action[i] = rng.range(-1, 1);
-  if (downProbability > 0 && rng.bernoulli(downProbability)) action[DZ] = -1;
-  if (closeProbability !== null) action[CLOSE] = rng.bernoulli(closeProbability) ? 1 : -1;
-  action[TERMINATE] = rng.bernoulli(terminateProbability) ? 1 : -1;
+  for (let i = 0; i < ACTION.terminate; i++) action[i] = rng.range(-1, 1);
+  if (downProbability > 0 && rng.bernoulli(downProbability)) action[ACTION.dz] = -1;
+  if (closeProbability !== null) action[ACTION.close] = rng.bernoulli(closeProbability) ? 1 : -1;
+  action[ACTION.terminate] = rng.bernoulli(terminateProbability) ? 1 : -1;
   return action;
 }
 
@@ -61,7 +54,7 @@ export class RandomPolicy implements Policy {
   act(_obs: Observation, info: StepInfo): Float32Array {
     // Drawn whether or not it holds, so the stream does not depend on the step.
     const action = randomAction(this.rng, this.terminateProbability, this.downProbability, this.closeProbability);
-    if (this.hold && info.step >= this.hold.maxSteps - this.hold.steps) action[DX] = action[DY] = action[DYAW] = 0;
+    if (this.hold && info.step >= this.hold.maxSteps - this.hold.steps) action[ACTION.dx] = action[ACTION.dy] = action[ACTION.dyaw] = 0;
     return action;
   }
 }

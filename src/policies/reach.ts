@@ -11,17 +11,11 @@
  * and the random policy's wandering fails whatever its first move was.
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
-import { ACTION_DIM } from '../env/index.js';
+import { ACTION, ACTION_DIM } from '../env/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { gripperWorkspace } from '../sim/index.js';
 
-const DX = 0;
-const DY = 1;
-const DZ = 2;
-const DYAW = 3;
-const CLOSE = 4;
-const TERMINATE = 5;
 /** Position error under which the gripper counts as arrived, m. */
 const XY_TOLERANCE = 0.006;
 /** A descent step that lowers the fingertips less than this has stalled on contact, m. */
@@ -49,24 +43,24 @@ export class ReachPolicy implements Policy {
     const g = info.privileged.snapshot.gripper;
     const a = this.scene.action;
     const action = new Float32Array(ACTION_DIM);
-    action[CLOSE] = -1;
-    action[TERMINATE] = -1;
+    action[ACTION.close] = -1;
+    action[ACTION.terminate] = -1;
     if (this.closing) {
       // The fingers closed last step; terminating now lets the env lift.
-      action[CLOSE] = 1;
-      action[TERMINATE] = 1;
+      action[ACTION.close] = 1;
+      action[ACTION.terminate] = 1;
       return action;
     }
     const ex = this.target.x - g.position[0];
     const ey = this.target.y - g.position[1];
     // Scaled together, so every move points at the target (the path is a straight line).
     const scale = Math.max(a.maxTranslationXY, Math.abs(ex), Math.abs(ey));
-    action[DX] = ex / scale;
-    action[DY] = ey / scale;
-    action[DYAW] = clampUnit((this.target.yaw - g.yaw) / a.maxYaw);
+    action[ACTION.dx] = ex / scale;
+    action[ACTION.dy] = ey / scale;
+    action[ACTION.dyaw] = clampUnit((this.target.yaw - g.yaw) / a.maxYaw);
     // Under the height hack the env descends and grasps by itself.
     if (this.scene.episode.heightHack) return action;
-    action[DZ] = -1;
+    action[ACTION.dz] = -1;
     const arrived = Math.hypot(ex, ey) < XY_TOLERANCE;
     const down = g.position[2] <= this.scene.action.minHeight + STALL_DISTANCE;
     const stalled = this.lastZ - g.position[2] < STALL_DISTANCE;
@@ -74,7 +68,7 @@ export class ReachPolicy implements Policy {
     // Leave a step to terminate before the episode's budget ends (the env grasps then anyway).
     if ((arrived && (down || stalled)) || info.step >= this.scene.episode.maxSteps - 2) {
       action.fill(0, 0, 4);
-      action[CLOSE] = 1;
+      action[ACTION.close] = 1;
       this.closing = true;
     }
     return action;
