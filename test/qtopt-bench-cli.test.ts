@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DatasetReader } from '../src/data/index.js';
 import { cli, ensureBuilt } from './built-cli.js';
 import { runCli } from './cli-harness.js';
 
@@ -84,6 +85,18 @@ describe('pincer bench grasp', () => {
     expect(out.train_success_rate).toBeGreaterThan(0.2);
     expect(out.evaluations.at(-1).auc).toBeGreaterThanOrEqual(0);
     expect(out.tensors_leaked).toBe(0);
+    // The approach check on the same data: each of the first 2 steps twice, with its own move and another episode's.
+    const approach = await runCli('bench', 'grasp', '--dataset', data, '--config', config, '--approach', '2', '--steps', '4', '--eval-every', '4', '--holdout', '0.25', '--json');
+    expect(approach.code, approach.stderr).toBe(0);
+    const a = JSON.parse(approach.stdout);
+    expect([a.check, a.approach_steps, a.train_episodes, a.held_out_episodes]).toEqual(['approach', 2, 30, 10]);
+    const firstSteps = DatasetReader.open(data).entries.map((e) => Math.min(2, e.length - 1));
+    const held = firstSteps.slice(30).reduce((n, k) => n + k, 0);
+    expect(a.held_out_examples).toBe(2 * held);
+    expect(a.train_examples).toBe(2 * firstSteps.slice(0, 30).reduce((n, k) => n + k, 0));
+    expect(a.train_success_rate).toBe(0.5);
+    expect(a.evaluations.map((e: { step: number }) => e.step)).toEqual([0, 4]);
+    expect(a.tensors_leaked).toBe(0);
     const wrongSize = await runCli('bench', 'grasp', '--dataset', data, '--json');
     expect(wrongSize.code).toBe(2);
     expect(wrongSize.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,9 +1,16 @@
 /**
  * `pincer bench grasp` (flags in bench-grasp.ts). Episodes are split by index: the
  * first (1 − holdout) train, the rest are held out. Each step samples a batch of
- * final transitions and takes src/rl's learnerStep with log loss against the
- * detected success, on the config's network, optimizer and action inputs
- * (inputs.ts: what the env executes, ignored dims zeroed) and its replay.imageShift augmentation.
+ * examples and takes src/rl's learnerStep with log loss against their labels, on
+ * the config's network, optimizer and action inputs (inputs.ts: what the env
+ * executes, ignored dims zeroed) and its replay.imageShift augmentation.
+ *
+ * The grasp check's examples are the final transitions, labelled by the detected
+ * success. The approach check's (`--approach`) are the first steps of each episode
+ * twice: with the move the data made there (label 1), and with the same action but
+ * dx, dy from another episode of the same part at the same step (label 0). An
+ * image-blind network scores AUC 0.5 on it; one that sees where the move leads
+ * against what the image holds scores above.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
@@ -24,42 +31,86 @@ export interface BenchGraspOptions extends OutputOptions {
   evalEvery: number;
   holdout: number;
   seed: number;
+  /** The approach check on each episode's first this many steps, instead of the grasp check. */
+  approach?: number;
 }
 
-/** The final transitions of a dataset, packed: images [N·H·W·C], states [N·S], actions [N·A]. */
-interface FinalGrasps {
+/**
+ * Labelled examples over a dataset's frames: images [F·H·W·C] and states [F·S] per frame, and per
+ * example its frame, action (actions [N·A]), label, collecting policy and episode.
+ */
+interface Examples {
   count: number;
   images: Uint8Array;
   states: Float32Array;
+  frame: number[];
   actions: Float32Array;
-  success: boolean[];
+  label: boolean[];
   policy: string[];
   episode: number[];
 }
 
-async function readFinalGrasps(dir: string, config: QtOptConfig): Promise<FinalGrasps> {
+/** DX, DY: the action components the approach check swaps between episodes. */
+const MOVE = [0, 1];
+
+async function readExamples(dir: string, config: QtOptConfig, approachSteps: number | undefined, trainEpisodes: (total: number) => number, rng: Rng): Promise<Examples & { episodes: number; trainEpisodes: number }> {
   const { imageWidth, imageHeight, imageChannels: c, stateDim: s, actionDim: a } = config.network;
   const reader = DatasetReader.open(dir, { imageWidth, imageHeight, camera: DEFAULT_CAMERA, features: [imageKey(DEFAULT_CAMERA), 'observation.state', 'action', 'next.reward'] });
-  const n = reader.totalEpisodes;
-  const pixels = imageWidth * imageHeight * c;
-  const out: FinalGrasps = { count: n, images: new Uint8Array(n * pixels), states: new Float32Array(n * s), actions: new Float32Array(n * a), success: [], policy: [], episode: [] };
-  let i = 0;
+  const episodes = reader.totalEpisodes;
+  const split = trainEpisodes(episodes);
+  const images: Uint8Array[] = [];
+  const states: number[] = [];
+  const actions: Float32Array[] = [];
+  const out = { frame: [] as number[], label: [] as boolean[], policy: [] as string[], episode: [] as number[], step: [] as number[] };
   for await (const episode of reader.episodes()) {
-    const last = episode.steps[episode.steps.length - 1]!;
-    const obs = last.observation;
-    out.images.set(obs.image, i * pixels);
-    if (s > 0) out.states.set([obs.aperture, obs.closed ? 1 : 0, obs.height], i * s);
-    out.actions.set(last.action, i * a);
-    out.success.push(last.reward > 0);
-    out.policy.push(reader.entries[episode.episodeIndex]!.policy);
-    out.episode.push(episode.episodeIndex);
-    i++;
+    const policy = reader.entries[episode.episodeIndex]!.policy;
+    // The grasp check's frame is the final one; the approach check's are the first steps before it.
+    const picked = approachSteps === undefined ? [episode.steps.length - 1] : Array.from({ length: Math.min(approachSteps, episode.steps.length - 1) }, (_, t) => t);
+    for (const t of picked) {
+      const step = episode.steps[t]!;
+      const obs = step.observation;
+      out.frame.push(images.length);
+      images.push(obs.image);
+      if (s > 0) states.push(obs.aperture, obs.closed ? 1 : 0, obs.height);
+      actions.push(Float32Array.from(step.action));
+      out.label.push(approachSteps === undefined ? step.reward > 0 : true);
+      out.policy.push(policy);
+      out.episode.push(episode.episodeIndex);
+      out.step.push(t);
+    }
   }
-  return out;
+  if (approachSteps !== undefined) {
+    // Each move's counterpart: another episode's dx, dy at the same step, from the same side of the split.
+    const positives = out.frame.length;
+    const pool = new Map<string, number[]>();
+    for (let i = 0; i < positives; i++) {
+      const key = `${out.step[i]}:${out.episode[i]! < split}`;
+      if (!pool.has(key)) pool.set(key, []);
+      pool.get(key)!.push(i);
+    }
+    for (let i = 0; i < positives; i++) {
+      const others = pool.get(`${out.step[i]}:${out.episode[i]! < split}`)!.filter((j) => out.episode[j] !== out.episode[i]);
+      if (others.length === 0) continue;
+      const move = Float32Array.from(actions[i]!);
+      const j = others[rng.int(0, others.length - 1)]!;
+      for (const d of MOVE) move[d] = actions[j]![d]!;
+      actions.push(move);
+      out.frame.push(out.frame[i]!);
+      out.label.push(false);
+      out.policy.push(out.policy[i]!);
+      out.episode.push(out.episode[i]!);
+    }
+  }
+  const pixels = imageWidth * imageHeight * c;
+  const packed = new Uint8Array(images.length * pixels);
+  images.forEach((img, i) => packed.set(img, i * pixels));
+  const packedActions = new Float32Array(actions.length * a);
+  actions.forEach((x, i) => packedActions.set(x, i * a));
+  return { count: actions.length, images: packed, states: Float32Array.from(states), frame: out.frame, actions: packedActions, label: out.label, policy: out.policy, episode: out.episode, episodes, trainEpisodes: split };
 }
 
-/** Logits of the grasps `rows` in batches: [rows.length]. */
-function logitsOf(net: QNetwork, data: FinalGrasps, rows: readonly number[], config: QtOptConfig, ignored: number[]): Float32Array {
+/** Logits of the examples `rows` in batches: [rows.length]. */
+function logitsOf(net: QNetwork, data: Examples, rows: readonly number[], config: QtOptConfig, ignored: number[]): Float32Array {
   const { imageWidth: w, imageHeight: h, imageChannels: c, stateDim: s, actionDim: a } = config.network;
   const out = new Float32Array(rows.length);
   const chunk = 64;
@@ -73,13 +124,14 @@ function logitsOf(net: QNetwork, data: FinalGrasps, rows: readonly number[], con
   return out;
 }
 
-function gather(data: FinalGrasps, rows: readonly number[], pixels: number, s: number, a: number) {
+function gather(data: Examples, rows: readonly number[], pixels: number, s: number, a: number) {
   const images = new Uint8Array(rows.length * pixels);
   const states = new Float32Array(rows.length * s);
   const actions = new Float32Array(rows.length * a);
   rows.forEach((r, i) => {
-    images.set(data.images.subarray(r * pixels, (r + 1) * pixels), i * pixels);
-    states.set(data.states.subarray(r * s, (r + 1) * s), i * s);
+    const f = data.frame[r]!;
+    images.set(data.images.subarray(f * pixels, (f + 1) * pixels), i * pixels);
+    states.set(data.states.subarray(f * s, (f + 1) * s), i * s);
     actions.set(data.actions.subarray(r * a, (r + 1) * a), i * a);
   });
   return { images, states, actions };
@@ -95,22 +147,23 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
   const config = readConfig(opts.config);
   const load = trackLoad();
   const backend = await initBackend();
-  const data = await readFinalGrasps(opts.dataset, config);
-  const trainCount = Math.round(data.count * (1 - opts.holdout));
-  const trainRows = Array.from({ length: trainCount }, (_, i) => i);
-  const heldRows = Array.from({ length: data.count - trainCount }, (_, i) => trainCount + i);
-  if (trainRows.length < config.replay.batchSize || heldRows.length < 2) throw new UsageError(`--dataset ${opts.dataset}: ${data.count} episodes are too few to train on and hold out`);
-  const heldLabels = heldRows.map((r) => data.success[r]!);
+  const rng = new Rng(opts.seed + 1);
+  const data = await readExamples(opts.dataset, config, opts.approach, (n) => Math.round(n * (1 - opts.holdout)), rng);
+  const rowsWhere = (train: boolean) => data.episode.flatMap((e, i) => ((e < data.trainEpisodes) === train ? [i] : []));
+  const trainRows = rowsWhere(true);
+  const heldRows = rowsWhere(false);
+  if (trainRows.length < config.replay.batchSize || heldRows.length < 2) throw new UsageError(`--dataset ${opts.dataset}: ${data.episodes} episodes are too few to train on and hold out`);
+  const heldLabels = heldRows.map((r) => data.label[r]!);
   const policies = [...new Set(heldRows.map((r) => data.policy[r]!))].sort();
-  const prior = trainRows.filter((r) => data.success[r]).length / trainRows.length;
-  log(opts, `bench grasp: ${data.count} final grasps (${trainRows.length} train, ${heldRows.length} held out), train success ${prior.toFixed(3)}, backend ${backend}`);
+  const prior = trainRows.filter((r) => data.label[r]).length / trainRows.length;
+  const check = opts.approach === undefined ? 'grasp' : 'approach';
+  log(opts, `bench grasp: ${data.count} ${check} examples (${trainRows.length} train, ${heldRows.length} held out), train positives ${prior.toFixed(3)}, backend ${backend}`);
 
   const net = new QNetwork(config.network as QNetConfig, opts.seed);
   const o = config.optimizer;
   const optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
   const ignored = ignoredActionDims(config.network.ignoredActions);
   const { imageWidth: w, imageHeight: h, imageChannels: c, stateDim: s, actionDim: a } = config.network;
-  const rng = new Rng(opts.seed + 1);
   const b = config.replay.batchSize;
   // The train split's success rate as a constant prediction; kept off 0 and 1, where its logit is infinite.
   const p = Math.min(1 - 1e-6, Math.max(1e-6, prior));
@@ -144,7 +197,7 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
     const x = imagesTensor(shift > 0 ? shiftImages(images, b, h, w, c, shift, rng) : images, b, h, w, c);
     const st = statesTensor(states, b, s);
     const ac = actionsTensor(actions, b, ignored);
-    const y = tf.tensor1d(rows.map((r) => (data.success[r] ? 1 : 0)));
+    const y = tf.tensor1d(rows.map((r) => (data.label[r] ? 1 : 0)));
     const result = learnerStep(net.variables, optimizer, () => net.logits(x, st, ac), y, null, { loss: 'log', huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, output: 'logit' });
     tf.dispose([x, st, ac, y]);
     lossSum += result.loss;
@@ -166,8 +219,12 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
     params,
     features: config.network.features ?? 'flatten',
     convs: describeConvs(config.network.convs),
-    train_episodes: trainRows.length,
-    held_out_episodes: heldRows.length,
+    check,
+    approach_steps: opts.approach ?? null,
+    train_episodes: data.trainEpisodes,
+    held_out_episodes: data.episodes - data.trainEpisodes,
+    train_examples: trainRows.length,
+    held_out_examples: heldRows.length,
     train_success_rate: round(prior),
     prior_loss: round(priorLoss),
     steps: opts.steps,

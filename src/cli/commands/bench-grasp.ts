@@ -7,6 +7,10 @@
  * policy is what counts: across policies the network can score well by telling
  * which policy acted.
  *
+ * `--approach K` checks the approach instead: on each episode's first K steps, can
+ * the network tell the move the data made in that image from another episode's
+ * move at the same step? An image-blind network scores AUC 0.5.
+ *
  * Only the flags live here; the check loads on use.
  */
 import type { Command } from 'commander';
@@ -23,6 +27,7 @@ export function registerBenchGrasp(bench: Command): void {
     .option('--eval-every <n>', 'gradient steps between held-out evaluations', parsePositiveInt('--eval-every'), 250)
     .option('--holdout <f>', 'fraction of episodes (the last ones) held out', parseNumber('--holdout'), 0.15)
     .option('--seed <n>', 'seed for weights and batch sampling', parseNonNegativeInt('--seed'), 0)
+    .option('--approach <k>', "the approach check on each episode's first K steps: the data's dx, dy in that image against another episode's at the same step", parsePositiveInt('--approach'))
     .option('--json', 'print one JSON object')
     .option('--progress', 'log to stderr even when it is not a TTY')
     .addHelpText(
@@ -31,7 +36,8 @@ export function registerBenchGrasp(bench: Command): void {
 Examples:
   pincer collect --policy "mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5" --episodes 4000 \\
     --scene scenes/bin-easy.json --out data/easy-mix4k --workers 2
-  pincer bench grasp --dataset data/easy-mix4k --config configs/qnet-keypoints.json --json`,
+  pincer bench grasp --dataset data/easy-mix4k --config configs/qnet-keypoints.json --json
+  pincer bench grasp --dataset runs/bin-mc-s1/bootstrap/scripted --config configs/bin-2h-mc.json --approach 2 --steps 2000 --eval-every 500 --json`,
     )
     .action(async (opts: BenchGraspOptions) => (await import('./bench-grasp-run.js')).benchGrasp(opts));
 }
