@@ -15,13 +15,10 @@ import { ACTION, ACTION_DIM } from '../env/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { gripperWorkspace } from '../sim/index.js';
+import { STALL_DISTANCE, clampUnit } from './scripted.js';
 
 /** Position error under which the gripper counts as arrived, m. */
 const XY_TOLERANCE = 0.006;
-/** A descent step that lowers the fingertips less than this has stalled on contact, m. */
-const STALL_DISTANCE = 0.002;
-
-const clampUnit = (v: number): number => (v < -1 ? -1 : v > 1 ? 1 : v);
 
 export class ReachPolicy implements Policy {
   readonly name = 'reach';
@@ -62,7 +59,7 @@ export class ReachPolicy implements Policy {
     if (this.scene.episode.heightHack) return action;
     action[ACTION.dz] = -1;
     const arrived = Math.hypot(ex, ey) < XY_TOLERANCE;
-    const down = g.position[2] <= this.scene.action.minHeight + STALL_DISTANCE;
+    const down = g.position[2] <= a.minHeight + STALL_DISTANCE;
     const stalled = this.lastZ - g.position[2] < STALL_DISTANCE;
     this.lastZ = g.position[2];
     // Leave a step to terminate before the episode's budget ends (the env grasps then anyway).

@@ -31,7 +31,7 @@ const YAW_TOLERANCE = 0.06;
 /** Height error under which the descent is done, m. */
 const Z_TOLERANCE = 0.006;
 /** A descent step that lowers the fingertips less than this has stalled on contact, m. */
-const STALL_DISTANCE = 0.002;
+export const STALL_DISTANCE = 0.002;
 /** Steps spent closing before terminating (fingers need about maxAperture / fingerSpeed). */
 const CLOSE_STEPS = 1;
 
@@ -284,7 +284,8 @@ export function nearestEquivalentYaw(yaw: number, current: number): number {
 
 type Phase = 'approach' | 'descend' | 'close' | 'done';
 
-const clampUnit = (v: number): number => (v < -1 ? -1 : v > 1 ? 1 : v);
+/** An action component clipped to [-1, 1]. */
+export const clampUnit = (v: number): number => (v < -1 ? -1 : v > 1 ? 1 : v);
 
 export class ScriptedPolicy implements Policy {
   readonly name = 'scripted';

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
+import { ACTION } from '../../env/index.js';
 import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
 import { Rng } from '../../random/index.js';
 import { rocAuc } from '../../report/index.js';
@@ -50,8 +51,8 @@ interface Examples {
   episode: number[];
 }
 
-/** DX, DY: the action components the approach check swaps between episodes. */
-const MOVE = [0, 1];
+/** The action components the approach check swaps between episodes. */
+const MOVE = [ACTION.dx, ACTION.dy];
 
 async function readExamples(dir: string, config: QtOptConfig, approachSteps: number | undefined, trainEpisodes: (total: number) => number, rng: Rng): Promise<Examples & { episodes: number; trainEpisodes: number }> {
   const { imageWidth, imageHeight, imageChannels: c, stateDim: s, actionDim: a } = config.network;
