@@ -95,7 +95,6 @@ async function rollout(opts: RolloutOptions): Promise<Record<string, unknown>> {
     env.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  const { failures, by_family, placement } = outcomeBreakdown(finalInfos);
   return {
     policy: opts.policy,
     split: opts.objects === undefined ? opts.split : 'external',
@@ -108,9 +107,7 @@ async function rollout(opts: RolloutOptions): Promise<Record<string, unknown>> {
     success_ci95: wilsonInterval(successes, opts.episodes),
     ground_truth_successes: records.filter((r) => r.groundTruthSuccess).length,
     detector: detectorCounts(records),
-    failures,
-    by_family,
-    placement,
+    ...outcomeBreakdown(finalInfos),
     env_steps: steps,
     env_steps_per_s: steps / seconds,
   };
