@@ -1,13 +1,17 @@
 /**
  * `pincer bench qtopt`: one JSON object with the policy and learner figures at a
  * config's network, no leaked tensors; a bad --config is a one-line usage error.
- * `pincer bench grasp`: held-out loss and AUC per collecting policy on a real dataset.
+ * `pincer bench grasp`: held-out loss and AUC per collecting policy on a real dataset,
+ * and `--init` checking a saved network as it is.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetReader } from '../src/data/index.js';
+import { LIBRARY_VERSION } from '../src/objects/index.js';
+import { saveCheckpoint } from '../src/qtopt/checkpoint.js';
+import { initBackend, QNetwork } from '../src/tf/node.js';
 import { cli, ensureBuilt } from './built-cli.js';
 import { runCli } from './cli-harness.js';
 
@@ -97,6 +101,30 @@ describe('pincer bench grasp', () => {
     expect(a.train_success_rate).toBe(0.5);
     expect(a.evaluations.map((e: { step: number }) => e.step)).toEqual([0, 4]);
     expect(a.tensors_leaked).toBe(0);
+    // --init: a saved network, of another config than --config's, checked as it is on the same examples.
+    await initBackend();
+    const network = { imageHeight: 16, imageWidth: 16, imageChannels: 3, convs: [{ filters: 4, kernelSize: 3, stride: 1, pool: 2 }], stateDim: 3, actionDim: 6, actionUnits: 8, headUnits: 8, features: 'keypoints' as const };
+    let params = 0;
+    const save = async (name: string, seed: number) => {
+      const net = new QNetwork(network, seed);
+      await saveCheckpoint(join(dir, name), net, { step: 1, envSteps: 0, validationSuccess: null, libraryVersion: LIBRARY_VERSION, configHash: 'test' });
+      params = net.paramCount;
+      net.dispose();
+      return join(dir, name);
+    };
+    const [checkpoint, other] = [await save('ckpt', 7), await save('ckpt-other', 8)];
+    const check = (...flags: string[]) => runCli('bench', 'grasp', '--dataset', data, '--config', config, '--approach', '2', '--steps', '0', '--holdout', '0.25', '--json', ...flags);
+    const [initial, otherWeights, fresh] = [await check('--init', checkpoint), await check('--init', other), await check()].map((r) => {
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    });
+    expect([initial.init, initial.features, initial.params, initial.ms_per_step, initial.evaluations.length]).toEqual([checkpoint, 'keypoints', params, null, 1]);
+    expect(initial.held_out_examples).toBe(fresh.held_out_examples);
+    expect(initial.evaluations[0].held_out_loss).not.toBe(otherWeights.evaluations[0].held_out_loss);
+    const missing = await check('--init', join(dir, 'no-such-run'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/--init .*no-such-run/);
     const wrongSize = await runCli('bench', 'grasp', '--dataset', data, '--json');
     expect(wrongSize.code).toBe(2);
     expect(wrongSize.stderr.trim().split('\n')).toHaveLength(1);

@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
 import { ACTION } from '../../env/index.js';
-import { actionsTensor, ignoredActionDims, imagesTensor, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
+import { actionsTensor, ignoredActionDims, imagesTensor, resolveQtOptConfig, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
+import { CheckpointError, loadCheckpoint, resolveCheckpoint, RunError } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
 import { rocAuc } from '../../report/index.js';
 import { learnerStep, logLoss } from '../../rl/index.js';
@@ -34,6 +35,8 @@ export interface BenchGraspOptions extends OutputOptions {
   seed: number;
   /** The approach check on each episode's first this many steps, instead of the grasp check. */
   approach?: number;
+  /** A checkpoint or run folder whose network (config and weights) the check starts from, e.g. a trained Q-function with --steps 0. */
+  init?: string;
 }
 
 /**
@@ -143,11 +146,24 @@ function meanLogLoss(logits: Float32Array, labels: readonly boolean[]): number {
   return tf.tidy(() => tf.mean(logLoss(tf.tensor1d(logits), tf.tensor1d(labels.map((l) => (l ? 1 : 0))))).dataSync()[0]!);
 }
 
+/** The starting network of `--init`: its checkpoint's config and weights. */
+function initialNetwork(path: string): QNetwork {
+  try {
+    return loadCheckpoint(resolveCheckpoint(path).checkpoint).net;
+  } catch (err) {
+    if (err instanceof CheckpointError || err instanceof RunError) throw new UsageError(`--init ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
 export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
   if (!(opts.holdout > 0 && opts.holdout < 1)) throw new UsageError(`--holdout must be in (0, 1), got ${opts.holdout}`);
-  const config = readConfig(opts.config);
+  const read = readConfig(opts.config);
   const load = trackLoad();
   const backend = await initBackend();
+  const init = opts.init === undefined ? null : initialNetwork(opts.init);
+  // A trained network brings its own inputs: image size, state, the action dims it ignores.
+  const config = init ? resolveQtOptConfig({ ...read, network: init.config }, `--init ${opts.init}`) : read;
   const rng = new Rng(opts.seed + 1);
   const data = await readExamples(opts.dataset, config, opts.approach, (n) => Math.round(n * (1 - opts.holdout)), rng);
   const rowsWhere = (train: boolean) => data.episode.flatMap((e, i) => ((e < data.trainEpisodes) === train ? [i] : []));
@@ -160,7 +176,7 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
   const check = opts.approach === undefined ? 'grasp' : 'approach';
   log(opts, `bench grasp: ${data.count} ${check} examples (${trainRows.length} train, ${heldRows.length} held out), train positives ${prior.toFixed(3)}, backend ${backend}`);
 
-  const net = new QNetwork(config.network as QNetConfig, opts.seed);
+  const net = init ?? new QNetwork(config.network as QNetConfig, opts.seed);
   const o = config.optimizer;
   const optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
   const ignored = ignoredActionDims(config.network.ignoredActions);
@@ -229,7 +245,8 @@ export async function benchGrasp(opts: BenchGraspOptions): Promise<void> {
     train_success_rate: round(prior),
     prior_loss: round(priorLoss),
     steps: opts.steps,
-    ms_per_step: { wall: round(elapsed.wall / opts.steps, 1), cpu: round(elapsed.cpu / opts.steps, 1) },
+    init: opts.init ?? null,
+    ms_per_step: opts.steps > 0 ? { wall: round(elapsed.wall / opts.steps, 1), cpu: round(elapsed.cpu / opts.steps, 1) } : null,
     tensors_leaked: leaked,
     evaluations,
     ...load.end(),

@@ -11,6 +11,9 @@
  * the network tell the move the data made in that image from another episode's
  * move at the same step? An image-blind network scores AUC 0.5.
  *
+ * `--init` starts from a checkpoint's network; with `--steps 0` it asks the same of
+ * a Q-function learned by `pincer train`: does Q(s, a) rank the data's move first?
+ *
  * Only the flags live here; the check loads on use.
  */
 import type { Command } from 'commander';
@@ -23,11 +26,12 @@ export function registerBenchGrasp(bench: Command): void {
     .description('supervised final-grasp check: held-out log loss and AUC of the Q-network trained on final grasps only')
     .requiredOption('--dataset <dir>', 'LeRobot dataset written by pincer collect (its camera size must match the network)')
     .option('--config <file>', 'QtOptConfig JSON whose network and optimizer are used (default: the defaults)')
-    .option('--steps <n>', 'gradient steps', parsePositiveInt('--steps'), 1000)
+    .option('--steps <n>', 'gradient steps (0: evaluate --init as it is)', parseNonNegativeInt('--steps'), 1000)
     .option('--eval-every <n>', 'gradient steps between held-out evaluations', parsePositiveInt('--eval-every'), 250)
     .option('--holdout <f>', 'fraction of episodes (the last ones) held out', parseNumber('--holdout'), 0.15)
     .option('--seed <n>', 'seed for weights and batch sampling', parseNonNegativeInt('--seed'), 0)
     .option('--approach <k>', "the approach check on each episode's first K steps: the data's dx, dy in that image against another episode's at the same step", parsePositiveInt('--approach'))
+    .option('--init <checkpoint|run>', "start from this network (its config and weights) instead of a fresh one; with --steps 0, check a trained Q-function as it is")
     .option('--json', 'print one JSON object')
     .option('--progress', 'log to stderr even when it is not a TTY')
     .addHelpText(
@@ -37,7 +41,8 @@ Examples:
   pincer collect --policy "mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5" --episodes 4000 \\
     --scene scenes/bin-easy.json --out data/easy-mix4k --workers 2
   pincer bench grasp --dataset data/easy-mix4k --config configs/qnet-keypoints.json --json
-  pincer bench grasp --dataset runs/bin-mc-s1/bootstrap/scripted --config configs/bin-2h-mc.json --approach 2 --steps 2000 --eval-every 500 --json`,
+  pincer bench grasp --dataset runs/bin-mc-s1/bootstrap/scripted --config configs/bin-2h-mc.json --approach 2 --steps 2000 --eval-every 500 --json
+  pincer bench grasp --dataset runs/bin-mc-s1/bootstrap/scripted --init runs/kp-n4-a1/checkpoints/step-00004000 --approach 2 --steps 0 --json`,
     )
     .action(async (opts: BenchGraspOptions) => (await import('./bench-grasp-run.js')).benchGrasp(opts));
 }
