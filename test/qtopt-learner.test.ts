@@ -118,8 +118,8 @@ describe('QtOptLearner', () => {
   it('optimizer.conservativeWeight lowers Q of actions the data never tried, not of the data\'s own', async () => {
     // Every stored action has dx in [0.6, 1]; the question is Q at dx = −0.9, which no transition holds.
     const replay = syntheticReplay(300, 12, CONFIG, [0.6, 1]);
-    const trained = async (conservativeWeight: number) => {
-      const config = resolveQtOptConfig({ ...CONFIG, optimizer: { ...CONFIG.optimizer, conservativeWeight } });
+    const trained = async (conservativeWeight: number, conservativeSampled?: string[]) => {
+      const config = resolveQtOptConfig({ ...CONFIG, optimizer: { ...CONFIG.optimizer, conservativeWeight, conservativeSampled } });
       const learner = new QtOptLearner(config, 7);
       const batch = replay.createBatch(32);
       const rng = new Rng(13);
@@ -140,6 +140,10 @@ describe('QtOptLearner', () => {
     expect(conservative.seen).toBeGreaterThan(0.85); // 0.93 (plain 0.98)
     // … while the untried dx is held far below what the plain learner extrapolates to it (0.94).
     expect(conservative.unseen).toBeLessThan(plain.unseen - 0.5);
+    // conservativeSampled: a penalty that draws dx alone still holds it down; one that draws close alone
+    // keeps the data's dx in its actions, so the untried dx is left where the plain learner puts it.
+    expect((await trained(0.05, ['dx'])).unseen).toBeLessThan(plain.unseen - 0.5);
+    expect((await trained(0.05, ['close'])).unseen).toBeGreaterThan(plain.unseen - 0.2);
   });
 
   it('keeps tf.memory().numTensors flat over many steps and target updates', async () => {

@@ -171,6 +171,13 @@ const OptimizerSchema = z.strictObject({
   conservativeWeight: z.number().min(0).default(0),
   /** Uniform actions per transition for the conservative penalty's log-sum-exp (CQL 10; Quillen's 16 here). */
   conservativeActions: positiveInt.default(16),
+  /**
+   * Action dims the penalty's actions draw uniformly; the others keep the data action's values. All six is
+   * CQL's. ['dx', 'dy'] contrasts the data's move with other moves of the same dz, yaw, close and terminate
+   * (the approach check's contrast): uniform close and terminate values are told from the data's without
+   * looking at the image, which lets a penalty on all dims be met blind.
+   */
+  conservativeSampled: z.array(z.enum(ACTION_NAMES)).min(1).default([...ACTION_NAMES]),
 });
 
 /** The replay memory (src/rl's ReplayBuffer). */

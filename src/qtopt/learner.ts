@@ -24,7 +24,7 @@
  * Shapes: B batch, H W C image, S state dims, A action dims.
  */
 import * as tf from '@tensorflow/tfjs';
-import { actionSpace } from '../env/index.js';
+import { ACTION_NAMES, actionSpace } from '../env/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
 import {
   DataParallelLearner,
@@ -231,7 +231,7 @@ export class QtOptLearner {
       actions: networkActions(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions), // [B·A]
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
-      conservativeActions: this.conservativeActions(n, step), // [B·K·A] or null
+      conservativeActions: this.conservativeActions(batch.actions as Float32Array, n, step), // [B·K·A] or null
     };
     let result: LearnerStepResult;
     if (this.parallel) {
@@ -273,11 +273,20 @@ export class QtOptLearner {
     };
   }
 
-  /** The conservative penalty's K uniform actions per row, as the network sees them [B·K·A]; null without the penalty. */
-  private conservativeActions(n: number, step: number): Float32Array | null {
-    const { conservativeWeight, conservativeActions: k } = this.config.optimizer;
+  /**
+   * The conservative penalty's K actions per row of the data's `actions` [B·A], as the network sees them
+   * [B·K·A]: uniform in the conservativeSampled dims, the row's own action in the rest; null without the penalty.
+   */
+  private conservativeActions(actions: Float32Array, n: number, step: number): Float32Array | null {
+    const { conservativeWeight, conservativeActions: k, conservativeSampled } = this.config.optimizer;
     if (conservativeWeight === 0) return null;
+    const a = this.config.network.actionDim;
     const sampled = uniformActions(n * k, new Rng(deriveSeed(this.conservativeSeed, step)), actionSpace);
+    const kept = ACTION_NAMES.flatMap((name, d) => (conservativeSampled.includes(name) ? [] : [d]));
+    for (let row = 0; row < n * k; row++) {
+      const data = Math.floor(row / k) * a;
+      for (const d of kept) sampled[row * a + d] = actions[data + d]!;
+    }
     return networkActions(sampled, n * k, this.bellmanSettings.ignoredActions);
   }
 
