@@ -178,6 +178,13 @@ const OptimizerSchema = z.strictObject({
    * looking at the image, which lets a penalty on all dims be met blind.
    */
   conservativeSampled: z.array(z.enum(ACTION_NAMES)).min(1).default([...ACTION_NAMES]),
+  /**
+   * Where the penalty's actions take their conservativeSampled dims from: 'uniform' over the action box
+   * (CQL(H)), or 'batch', another transition's action in the same batch. Against the data's own marginal the
+   * penalty raises what the data did in this state over what it does anywhere, so the action's statistics
+   * alone (small scripted moves against uniform ones) cannot meet it.
+   */
+  conservativeFrom: z.enum(['uniform', 'batch']).default('uniform'),
 });
 
 /** The replay memory (src/rl's ReplayBuffer). */
@@ -307,6 +314,7 @@ export const QtOptConfigSchema = z
     if (c.network.spatialUnits > 0 && (c.network.features === 'flatten' || c.network.features === 'max')) issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
     if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
     if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
+    if (c.optimizer.conservativeFrom === 'batch' && c.replay.batchSize < 2) issue(['optimizer', 'conservativeFrom'], "'batch' needs replay.batchSize ≥ 2: another transition to draw from");
     const policy = policyCem(c.cem);
     if (policy.elites > policy.samples) issue(['cem', 'policyElites'], `must be ≤ the policy's samples (${policy.samples})`);
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);

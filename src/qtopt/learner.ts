@@ -275,17 +275,23 @@ export class QtOptLearner {
 
   /**
    * The conservative penalty's K actions per row of the data's `actions` [B·A], as the network sees them
-   * [B·K·A]: uniform in the conservativeSampled dims, the row's own action in the rest; null without the penalty.
+   * [B·K·A]: in the conservativeSampled dims uniform, or another row's (conservativeFrom); the row's own
+   * action in the rest. Null without the penalty.
    */
   private conservativeActions(actions: Float32Array, n: number, step: number): Float32Array | null {
-    const { conservativeWeight, conservativeActions: k, conservativeSampled } = this.config.optimizer;
+    const { conservativeWeight, conservativeActions: k, conservativeSampled, conservativeFrom } = this.config.optimizer;
     if (conservativeWeight === 0) return null;
     const a = this.config.network.actionDim;
-    const sampled = uniformActions(n * k, new Rng(deriveSeed(this.conservativeSeed, step)), actionSpace);
-    const kept = ACTION_NAMES.flatMap((name, d) => (conservativeSampled.includes(name) ? [] : [d]));
+    const rng = new Rng(deriveSeed(this.conservativeSeed, step));
+    const sampled = uniformActions(n * k, rng, actionSpace);
+    const drawn = ACTION_NAMES.flatMap((name, d) => (conservativeSampled.includes(name) ? [d] : []));
     for (let row = 0; row < n * k; row++) {
-      const data = Math.floor(row / k) * a;
-      for (const d of kept) sampled[row * a + d] = actions[data + d]!;
+      const own = Math.floor(row / k);
+      const other = conservativeFrom === 'batch' ? (own + rng.int(1, n - 1)) % n : own;
+      for (let d = 0; d < a; d++) {
+        if (!drawn.includes(d)) sampled[row * a + d] = actions[own * a + d]!;
+        else if (conservativeFrom === 'batch') sampled[row * a + d] = actions[other * a + d]!;
+      }
     }
     return networkActions(sampled, n * k, this.bellmanSettings.ignoredActions);
   }
