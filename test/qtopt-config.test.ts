@@ -52,7 +52,8 @@ describe('QtOptConfig', () => {
     ['an initial mean of the wrong length', { cem: { initialMean: [0, 0, -1] } }, /^run\.json: cem\.initialMean: needs 6 values/],
     ['an action size other than the env’s', { network: { actionDim: 5 }, cem: { initialMean: [0, 0, 0, 0, 0], initialStd: [1, 1, 1, 1, 1] } }, /^run\.json: network\.actionDim: must be ACTION_DIM \(6\)/],
     ['learning before a batch fits', { train: { learningStarts: 10 } }, /^run\.json: train\.learningStarts: must be ≥ replay\.batchSize \(32\)$/],
-    ['penalty actions from a batch of one', { optimizer: { conservativeFrom: 'batch' }, replay: { batchSize: 1 }, train: { learningStarts: 1 } }, /^run\.json: optimizer\.conservativeFrom: 'batch' needs replay\.batchSize ≥ 2/],
+    ['penalty contrasts in a batch of one', { optimizer: { conservativeContrasts: 4 }, replay: { batchSize: 1 }, train: { learningStarts: 1 } }, /^run\.json: optimizer\.conservativeContrasts: needs replay\.batchSize ≥ 2/],
+    ['a penalty over no actions', { optimizer: { conservativeWeight: 1, conservativeActions: 0 } }, /^run\.json: optimizer\.conservativeWeight: needs conservativeActions or conservativeContrasts > 0$/],
     ['a pool window of 0', { network: { convs: [{ filters: 8, kernelSize: 3, stride: 1, pool: 0 }] } }, /^run\.json: network\.convs\.0\.pool: /],
     ['a replay too small for the n-step chain', { replay: { capacity: 4 }, bellman: { nStep: 3 } }, /^run\.json: replay\.capacity: must exceed bellman\.nStep \+ 1 \(4\)$/],
   ];

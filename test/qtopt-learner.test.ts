@@ -118,8 +118,8 @@ describe('QtOptLearner', () => {
   it('optimizer.conservativeWeight lowers Q of actions the data never tried, not of the data\'s own', async () => {
     // Every stored action has dx in [0.6, 1]; the question is Q at dx = −0.9, which no transition holds.
     const replay = syntheticReplay(300, 12, CONFIG, [0.6, 1]);
-    const trained = async (conservativeWeight: number, conservativeSampled?: string[], conservativeFrom?: string) => {
-      const config = resolveQtOptConfig({ ...CONFIG, optimizer: { ...CONFIG.optimizer, conservativeWeight, conservativeSampled, conservativeFrom } });
+    const trained = async (conservativeWeight: number, conservativeActions = 16, conservativeContrasts = 0) => {
+      const config = resolveQtOptConfig({ ...CONFIG, optimizer: { ...CONFIG.optimizer, conservativeWeight, conservativeActions, conservativeContrasts } });
       const learner = new QtOptLearner(config, 7);
       const batch = replay.createBatch(32);
       const rng = new Rng(13);
@@ -140,16 +140,12 @@ describe('QtOptLearner', () => {
     expect(conservative.seen).toBeGreaterThan(0.85); // 0.93 (plain 0.98)
     // … while the untried dx is held far below what the plain learner extrapolates to it (0.94).
     expect(conservative.unseen).toBeLessThan(plain.unseen - 0.5);
-    // conservativeSampled: a penalty that draws dx alone still holds it down; one that draws close alone
-    // keeps the data's dx in its actions, so the untried dx is left where the plain learner puts it.
-    expect((await trained(0.05, ['dx'])).unseen).toBeLessThan(plain.unseen - 0.5);
-    expect((await trained(0.05, ['close'])).unseen).toBeGreaterThan(plain.unseen - 0.2);
-    // conservativeFrom 'batch' draws dx from other stored transitions, all in [0.6, 1]: the untried dx is
-    // never among the penalty's actions, so it is left alone too.
-    const fromBatch = await trained(0.05, ['dx'], 'batch');
-    expect(fromBatch.unseen).toBeGreaterThan(plain.unseen - 0.2);
-    // Drawn from other rows, not the row's own action: 17 equal logits would make the penalty α · log 17.
-    expect(Math.abs(fromBatch.penalty - 0.05 * Math.log(17))).toBeGreaterThan(1e-4);
+    // Contrasts instead: the data's action with dx from other stored transitions, all in [0.6, 1]. The
+    // untried dx is never among the penalty's actions, so it is left where the plain learner puts it …
+    const contrasted = await trained(0.05, 0, 16);
+    expect(contrasted.unseen).toBeGreaterThan(plain.unseen - 0.2);
+    // … and the contrasts are other rows' moves, not the row's own: 17 equal logits would make the penalty α · log 17.
+    expect(Math.abs(contrasted.penalty - 0.05 * Math.log(17))).toBeGreaterThan(1e-4);
   });
 
   it('keeps tf.memory().numTensors flat over many steps and target updates', async () => {

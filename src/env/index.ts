@@ -23,6 +23,7 @@
  */
 export {
   ACTION,
+  MOVE_DIMS,
   ACTION_DIM,
   ACTION_NAMES,
   type Observation,

@@ -27,6 +27,8 @@ export const ACTION_DIM = 6;
 export const ACTION_NAMES = ['dx', 'dy', 'dz', 'dyaw', 'close', 'terminate'] as const;
 /** Index of each component in the action vector (ACTION_NAMES's order). */
 export const ACTION = { dx: 0, dy: 1, dz: 2, dyaw: 3, close: 4, terminate: 5 } as const;
+/** The lateral move's components: what carries the gripper over one spot of the bin or another. */
+export const MOVE_DIMS = [ACTION.dx, ACTION.dy] as const;
 
 /** One env step as stored: the observation the action was chosen from, the action, and what followed. */
 export interface StepRecord {

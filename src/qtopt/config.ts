@@ -170,21 +170,14 @@ const OptimizerSchema = z.strictObject({
    */
   conservativeWeight: z.number().min(0).default(0),
   /** Uniform actions per transition for the conservative penalty's log-sum-exp (CQL 10; Quillen's 16 here). */
-  conservativeActions: positiveInt.default(16),
+  conservativeActions: z.number().int().min(0).default(16),
   /**
-   * Action dims the penalty's actions draw uniformly; the others keep the data action's values. All six is
-   * CQL's. ['dx', 'dy'] contrasts the data's move with other moves of the same dz, yaw, close and terminate
-   * (the approach check's contrast): uniform close and terminate values are told from the data's without
-   * looking at the image, which lets a penalty on all dims be met blind.
+   * More actions per transition for the penalty: the data's own action with dx, dy from another transition
+   * of the batch (the approach check's contrast). Uniform actions differ from the data's in their size and
+   * in close and terminate, which the head tells apart without the image; these differ only in where the
+   * move leads from this image. 0 = none.
    */
-  conservativeSampled: z.array(z.enum(ACTION_NAMES)).min(1).default([...ACTION_NAMES]),
-  /**
-   * Where the penalty's actions take their conservativeSampled dims from: 'uniform' over the action box
-   * (CQL(H)), or 'batch', another transition's action in the same batch. Against the data's own marginal the
-   * penalty raises what the data did in this state over what it does anywhere, so the action's statistics
-   * alone (small scripted moves against uniform ones) cannot meet it.
-   */
-  conservativeFrom: z.enum(['uniform', 'batch']).default('uniform'),
+  conservativeContrasts: z.number().int().min(0).default(0),
 });
 
 /** The replay memory (src/rl's ReplayBuffer). */
@@ -314,7 +307,9 @@ export const QtOptConfigSchema = z
     if (c.network.spatialUnits > 0 && (c.network.features === 'flatten' || c.network.features === 'max')) issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
     if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
     if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
-    if (c.optimizer.conservativeFrom === 'batch' && c.replay.batchSize < 2) issue(['optimizer', 'conservativeFrom'], "'batch' needs replay.batchSize ≥ 2: another transition to draw from");
+    const o = c.optimizer;
+    if (o.conservativeContrasts > 0 && c.replay.batchSize < 2) issue(['optimizer', 'conservativeContrasts'], 'needs replay.batchSize ≥ 2: another transition to draw from');
+    if (o.conservativeWeight > 0 && o.conservativeActions + o.conservativeContrasts === 0) issue(['optimizer', 'conservativeWeight'], 'needs conservativeActions or conservativeContrasts > 0');
     const policy = policyCem(c.cem);
     if (policy.elites > policy.samples) issue(['cem', 'policyElites'], `must be ≤ the policy's samples (${policy.samples})`);
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);

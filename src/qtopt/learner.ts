@@ -24,7 +24,7 @@
  * Shapes: B batch, H W C image, S state dims, A action dims.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTION_NAMES, actionSpace } from '../env/index.js';
+import { actionSpace, MOVE_DIMS } from '../env/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
 import {
   DataParallelLearner,
@@ -274,26 +274,28 @@ export class QtOptLearner {
   }
 
   /**
-   * The conservative penalty's K actions per row of the data's `actions` [B·A], as the network sees them
-   * [B·K·A]: in the conservativeSampled dims uniform, or another row's (conservativeFrom); the row's own
-   * action in the rest. Null without the penalty.
+   * The conservative penalty's actions per row of the data's `actions` [B·A], as the network sees them
+   * [B·(K+M)·A]: K uniform ones, then M contrasts (the row's action with another row's dx, dy). Null without
+   * the penalty.
    */
   private conservativeActions(actions: Float32Array, n: number, step: number): Float32Array | null {
-    const { conservativeWeight, conservativeActions: k, conservativeSampled, conservativeFrom } = this.config.optimizer;
+    const { conservativeWeight, conservativeActions: k, conservativeContrasts: m } = this.config.optimizer;
     if (conservativeWeight === 0) return null;
     const a = this.config.network.actionDim;
     const rng = new Rng(deriveSeed(this.conservativeSeed, step));
-    const sampled = uniformActions(n * k, rng, actionSpace);
-    const drawn = ACTION_NAMES.flatMap((name, d) => (conservativeSampled.includes(name) ? [d] : []));
-    for (let row = 0; row < n * k; row++) {
-      const own = Math.floor(row / k);
-      const other = conservativeFrom === 'batch' ? (own + rng.int(1, n - 1)) % n : own;
-      for (let d = 0; d < a; d++) {
-        if (!drawn.includes(d)) sampled[row * a + d] = actions[own * a + d]!;
-        else if (conservativeFrom === 'batch') sampled[row * a + d] = actions[other * a + d]!;
+    const uniform = uniformActions(n * k, rng, actionSpace);
+    const sampled = new Float32Array(n * (k + m) * a);
+    for (let row = 0; row < n; row++) {
+      const at = row * (k + m) * a;
+      sampled.set(uniform.subarray(row * k * a, (row + 1) * k * a), at);
+      for (let j = 0; j < m; j++) {
+        const contrast = at + (k + j) * a;
+        sampled.set(actions.subarray(row * a, (row + 1) * a), contrast);
+        const other = (row + rng.int(1, n - 1)) % n;
+        for (const d of MOVE_DIMS) sampled[contrast + d] = actions[other * a + d]!;
       }
     }
-    return networkActions(sampled, n * k, this.bellmanSettings.ignoredActions);
+    return networkActions(sampled, n * (k + m), this.bellmanSettings.ignoredActions);
   }
 
   /**

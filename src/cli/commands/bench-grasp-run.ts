@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
-import { ACTION } from '../../env/index.js';
+import { MOVE_DIMS } from '../../env/index.js';
 import { actionsTensor, ignoredActionDims, imagesTensor, resolveQtOptConfig, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
 import { CheckpointError, loadCheckpoint, resolveCheckpoint, RunError } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
@@ -53,9 +53,6 @@ interface Examples {
   policy: string[];
   episode: number[];
 }
-
-/** The action components the approach check swaps between episodes. */
-const MOVE = [ACTION.dx, ACTION.dy];
 
 async function readExamples(dir: string, config: QtOptConfig, approachSteps: number | undefined, trainEpisodes: (total: number) => number, rng: Rng): Promise<Examples & { episodes: number; trainEpisodes: number }> {
   const { imageWidth, imageHeight, imageChannels: c, stateDim: s, actionDim: a } = config.network;
@@ -97,7 +94,7 @@ async function readExamples(dir: string, config: QtOptConfig, approachSteps: num
       if (others.length === 0) continue;
       const move = Float32Array.from(actions[i]!);
       const j = others[rng.int(0, others.length - 1)]!;
-      for (const d of MOVE) move[d] = actions[j]![d]!;
+      for (const d of MOVE_DIMS) move[d] = actions[j]![d]!;
       actions.push(move);
       out.frame.push(out.frame[i]!);
       out.label.push(false);
