@@ -31,6 +31,8 @@ describe('--policy parser', () => {
     expect(parsePolicySpec('random+close:0')).toEqual({ kind: 'random', down: 0, close: 0, hold: 0 });
     expect(parsePolicySpec('random+down:0.9+close:0+hold:2')).toEqual({ kind: 'random', down: 0.9, close: 0, hold: 2 });
     expect(parsePolicySpec('checkpoint:runs/a/ckpt')).toEqual({ kind: 'checkpoint', path: 'runs/a/ckpt' });
+    expect(parsePolicySpec('reach+aim:0.03')).toEqual({ kind: 'aimed-reach', spread: 0.03 });
+    expect(buildPolicy(parsePolicySpec('reach+aim:0.03'), scene).name).toBe('reach+aim:0.03');
   });
 
   it('refuses malformed specs with one line naming the problem', () => {
@@ -49,6 +51,8 @@ describe('--policy parser', () => {
       ['random+hold:1.5', /hold must be a whole number of steps >= 0/],
       ['random+hold:2+hold:3', /\+hold given twice/],
       ['scripted+noise:-1', /noise must be a number >= 0/],
+      ['scripted+aim:0.03', /\+aim applies to the reach policy only/],
+      ['reach+aim:-0.1', /aim must be a number >= 0/],
       ['scripted+wobble:1', /unknown modifier '\+wobble'/],
       ['scripted+eps:1.5', /eps must be a number in \[0, 1\]/],
       ['scripted+eps:', /eps must be a number/],

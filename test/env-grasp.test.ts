@@ -120,6 +120,24 @@ describe('GraspEnv', () => {
     expect(Math.max(...ends.map(([, y]) => y)) - Math.min(...ends.map(([, y]) => y))).toBeGreaterThan(0.15);
   });
 
+  it('the aimed reach goes to the object plus its spread, read once at the first step', async () => {
+    const env = await cubeEnv(oneCube);
+    const offsets = (spread: number) =>
+      [0, 1, 2, 3, 4, 5].map((seed) => {
+        const episode = new Episode(env, new ReachPolicy(oneCube, spread), seed);
+        const [cx, cy] = episode.info.privileged.snapshot.objects[0].position;
+        while (!episode.done) episode.step();
+        const { palm } = episode.info.evaluation!.atClose;
+        return Math.hypot(palm[0] - cx, palm[1] - cy);
+      });
+    // No spread: onto the cube's centre every time (within the arrival tolerance and the cube's push).
+    for (const d of offsets(0)) expect(d).toBeLessThan(0.012);
+    // A 5 cm spread: off the centre by about that much (a 2-d Gaussian's mean distance is 1.25 σ).
+    const spread = offsets(0.05);
+    expect(spread.reduce((sum, d) => sum + d, 0) / spread.length).toBeGreaterThan(0.025);
+    expect(new ReachPolicy(oneCube, 0.05).name).toBe('reach+aim:0.05');
+  });
+
   it('names a finger landing on the object, closing on nothing, as blocked', async () => {
     const env = await cubeEnv(oneCube);
     let { info } = env.reset({ seed: 7 });

@@ -7,6 +7,7 @@
  *   random+down:0.9                        the random policy, moving straight down (dz = -1) with probability 0.9 (Quillen et al. 2018)
  *   random+down:0.9+close:0.1              … and closing the fingers with probability 0.1 per step (else open), not half the time
  *   random+down:0.9+hold:2                 … and holding x, y and yaw still in the episode's last 2 steps (the grasp is made where it stopped)
+ *   reach+aim:0.04                         the reach baseline aimed at a random object's centre plus Gaussian noise (std 0.04 m per axis)
  *   mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5   per episode, one of the above drawn by weight
  *   checkpoint:PATH                        a trained agent (a run folder: its best checkpoint; or a checkpoint folder), greedy CEM;
  *                                          collector processes load it (collect-worker.ts), buildPolicy does not
@@ -15,7 +16,7 @@
  * episode's policy choice and exploration depend only on its seed.
  */
 import { ACTION_DIM, type Observation, type Policy, type StepInfo } from '../env/index.js';
-import { POLICY_NAMES, RANDOM_TERMINATE_PROBABILITY, RandomPolicy, createPolicy, type PolicyName } from '../policies/index.js';
+import { POLICY_NAMES, RANDOM_TERMINATE_PROBABILITY, RandomPolicy, ReachPolicy, createPolicy, type PolicyName } from '../policies/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 
@@ -24,7 +25,8 @@ export type SimplePolicySpec =
   | { kind: 'builtin'; name: PolicyName }
   | { kind: 'epsilon'; base: PolicyName; epsilon: number }
   | { kind: 'noise'; base: PolicyName; std: number }
-  | { kind: 'random'; down: number; close: number | null; hold: number };
+  | { kind: 'random'; down: number; close: number | null; hold: number }
+  | { kind: 'aimed-reach'; spread: number };
 
 export type PolicySpec = SimplePolicySpec | { kind: 'mixture'; components: { spec: SimplePolicySpec; weight: number }[] } | { kind: 'checkpoint'; path: string };
 
@@ -39,7 +41,7 @@ export class PolicySpecError extends Error {
 /** The modifiers only the random policy takes, together. */
 const RANDOM_MODIFIERS: readonly string[] = ['down', 'close', 'hold'];
 
-const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q][+hold:K], random+close:Q, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
+const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q][+hold:K], random+close:Q, reach+aim:S, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
 
 function builtin(name: string, text: string): PolicyName {
   if (!(POLICY_NAMES as readonly string[]).includes(name)) {
@@ -92,7 +94,11 @@ function parseSimple(s: string, text: string): SimplePolicySpec | null {
   const { modifier, value } = modifiers[0]!;
   if (modifier === 'eps') return { kind: 'epsilon', base, epsilon: probability(value, 'eps', text) };
   if (modifier === 'noise') return { kind: 'noise', base, std: nonNegative(value, 'noise', text) };
-  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down, +close or +hold)`);
+  if (modifier === 'aim') {
+    if (base !== 'reach') throw new PolicySpecError(`+aim applies to the reach policy only, in '${text}'`);
+    return { kind: 'aimed-reach', spread: nonNegative(value, 'aim', text) };
+  }
+  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down, +close, +hold or +aim)`);
 }
 
 export function parsePolicySpec(text: string): PolicySpec {
@@ -218,6 +224,8 @@ function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
       return new NoisyPolicy(createPolicy(spec.base, scene), spec.std);
     case 'random':
       return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.down, spec.close, spec.hold > 0 ? { steps: spec.hold, maxSteps: scene.episode.maxSteps } : null);
+    case 'aimed-reach':
+      return new ReachPolicy(scene, spec.spread);
   }
 }
 

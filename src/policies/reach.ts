@@ -9,6 +9,12 @@
  * end, so the outcome of a first move depends only on what lies where it leads.
  * The scripted grasper always heads for an object (its misses come from noise),
  * and the random policy's wandering fails whatever its first move was.
+ *
+ * Aimed (`aim`, a spread in m): the point is a random object's centre at the
+ * first step plus Gaussian noise of that spread per axis, so most episodes end
+ * near an object and some on it. Like the scripted grasper it reads the objects'
+ * poses, once; unlike it, it never corrects, so success and failure come from one
+ * policy whose moves differ only in where they lead.
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
 import { ACTION, ACTION_DIM } from '../env/index.js';
@@ -21,22 +27,38 @@ import { STALL_DISTANCE, clampUnit } from './scripted.js';
 const XY_TOLERANCE = 0.006;
 
 export class ReachPolicy implements Policy {
-  readonly name = 'reach';
+  readonly name: string;
   private target = { x: 0, y: 0, yaw: 0 };
+  /** Aimed: the object (a fraction of the object count) and the offset from its centre, m, applied at the first step. */
+  private aimAt: { object: number; dx: number; dy: number } | null = null;
   private closing = false;
   /** Fingertip height at the previous step, m (to notice a stalled descent). */
   private lastZ = Infinity;
 
-  constructor(private readonly scene: SceneConfig) {}
+  constructor(
+    private readonly scene: SceneConfig,
+    private readonly aim: number | null = null,
+  ) {
+    this.name = aim === null ? 'reach' : `reach+aim:${aim}`;
+  }
 
   reset(rng: Rng): void {
     const ws = gripperWorkspace(this.scene);
     this.target = { x: rng.range(ws.min[0], ws.max[0]), y: rng.range(ws.min[1], ws.max[1]), yaw: rng.range(-Math.PI / 2, Math.PI / 2) };
+    this.aimAt = this.aim === null ? null : { object: rng.uniform(), dx: this.aim * rng.normal(), dy: this.aim * rng.normal() };
     this.closing = false;
     this.lastZ = Infinity;
   }
 
   act(_obs: Observation, info: StepInfo): Float32Array {
+    if (this.aimAt) {
+      const objects = info.privileged.snapshot.objects;
+      const [ox, oy] = objects[Math.floor(this.aimAt.object * objects.length)]!.position;
+      const ws = gripperWorkspace(this.scene);
+      this.target.x = Math.min(ws.max[0], Math.max(ws.min[0], ox + this.aimAt.dx));
+      this.target.y = Math.min(ws.max[1], Math.max(ws.min[1], oy + this.aimAt.dy));
+      this.aimAt = null;
+    }
     const g = info.privileged.snapshot.gripper;
     const a = this.scene.action;
     const action = new Float32Array(ACTION_DIM);
