@@ -83,6 +83,7 @@ describe('pincer train (processes)', () => {
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     delete saved.qtopt.optimizer.conservativeWeight;
     delete saved.qtopt.optimizer.conservativeActions;
+    delete saved.qtopt.optimizer.conservativeContrasts;
     writeFileSync(join(dir, 'config.json'), JSON.stringify(saved, null, 2));
     const resumed = cli([...args, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);

@@ -10,7 +10,8 @@
  * twice: with the move the data made there (label 1), and with the same action but
  * dx, dy from another episode of the same part at the same step (label 0). An
  * image-blind network scores AUC 0.5 on it; one that sees where the move leads
- * against what the image holds scores above.
+ * against what the image holds scores above. Past the first step a network can
+ * also score by continuing the previous move, without seeing any object.
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
