@@ -7,9 +7,9 @@
  * A batch's rows come in chunks of CHUNK_ROWS, each with its own CEM draws. The
  * worker and this thread claim a batch's chunks from one shared counter: the worker
  * while gradients run here, this thread when the step that needs the batch begins, so
- * neither core waits long for the other. Whoever computes a chunk, it gets the same bits: the same
- * kernels on the same weights with the same draws, and the learner only asks for a
- * batch's targets ahead when no target net changes in between. Messages reach the
+ * neither core waits long for the other. Whoever computes a chunk, it gets the same
+ * bits: the same kernels on the same weights with the same draws, and the learner only
+ * asks for a batch's targets ahead when no target net changes in between. Messages reach the
  * worker in order, so a weight sync sent before a request is applied before it.
  *
  * Shapes: B batch, H W C image, S state dims.

@@ -82,9 +82,10 @@ const OWN_SHARE = 0.4;
 
 /**
  * Batches whose targets the Bellman updater may have under way beyond the current step's.
- * At 1 it starts the next batch's as a step begins and idles once done, while this thread
- * may wait for it after its gradient, as the two take turns being slower; at 2 it has
- * work queued whenever it finishes one (docs/benchmarks.md, "The Bellman updater two steps ahead").
+ * At 1 the worker gets a batch only as a step begins, so it idles from finishing one until
+ * the next step starts, while this thread computes that batch's last chunks or waits for
+ * them; at 2 it has a batch queued whenever it finishes one (docs/benchmarks.md, "The
+ * Bellman updater two steps ahead").
  */
 export const UPDATER_DEPTH = 2;
 
