@@ -73,19 +73,17 @@ describe('QtOptLearner on 2 threads', () => {
       const learner = new Q.QtOptLearner(c, 5);
       await learner.setThreads(threads);
       expect(learner.threads).toBe(threads);
-      expect(learner.computesAhead).toBe(threads > 1);
-      // Drawn one step early, as pincer train does for the updater.
-      const batches = [replay.createBatch(32), replay.createBatch(32)];
+      expect(learner.batchesAhead).toBe(threads > 1 ? Q.UPDATER_DEPTH : 0);
+      // Drawn early, as pincer train does for the updater.
+      const drawn = new Q.DrawnBatches(() => replay.createBatch(32));
       const rng = new Rng(3);
-      replay.sample(rng, batches[0]!);
       const losses: number[] = [];
       const td: Float32Array[] = [];
       let tensors = 0;
       const workerTensors: (number | null)[] = [];
       for (let k = 1; k <= 25; k++) {
-        const next = batches[k % 2]!;
-        replay.sample(rng, next);
-        const stats = await learner.step(batches[(k - 1) % 2]!, k, ahead ? next : undefined);
+        const { batch, upcoming } = drawn.next(ahead ? learner.batchesAhead : 0, (b) => replay.sample(rng, b));
+        const stats = await learner.step(batch, k, upcoming);
         losses.push(stats.loss);
         td.push(stats.tdErrors);
         if (k === 2) tensors = tf.memory().numTensors; // after Adam's slots exist
@@ -97,7 +95,7 @@ describe('QtOptLearner on 2 threads', () => {
       if (ahead) expect(new Set(workerTensors).size).toBe(1);
       runs.push({ losses, td, weights: R.flatWeights(learner.online.variables) });
       await learner.setThreads(1);
-      expect(learner.computesAhead).toBe(false);
+      expect(learner.batchesAhead).toBe(0);
       learner.dispose();
     }
     const [one, two, updater] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];

@@ -8,11 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Observation, StepInfo } from '../src/env/index.js';
 import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../src/qtopt/config.js';
-import { QtOptLearner } from '../src/qtopt/learner.js';
+import { DrawnBatches, QtOptLearner, UPDATER_DEPTH } from '../src/qtopt/learner.js';
 import { CemPolicy } from '../src/qtopt/policy.js';
 import { statesTensor } from '../src/qtopt/inputs.js';
 import { Rng } from '../src/random/index.js';
-import { ReplayBuffer } from '../src/rl/index.js';
+import { ReplayBuffer, type ReplayBatch } from '../src/rl/index.js';
 import { initBackend } from '../src/tf/node.js';
 
 const SIDE = 16;
@@ -256,5 +256,24 @@ describe('QtOptLearner', () => {
       return loss;
     };
     expect(await lossOf(3)).not.toBe(await lossOf(0));
+  });
+
+  it('DrawnBatches draws what one draw per step would, however far ahead, and keeps each batch until its step', () => {
+    // Each draw writes its index into the batch; a buffer reused too early would show a later index.
+    let draws = 0;
+    const drawn = new DrawnBatches(() => ({ size: 1, indices: new Int32Array(1) }) as unknown as ReplayBatch);
+    const held: ReplayBatch[] = [];
+    const aheads = [UPDATER_DEPTH, UPDATER_DEPTH, 1, 0, 0, UPDATER_DEPTH, 9, 1, UPDATER_DEPTH, 0, 0, 0];
+    for (const [step, ahead] of aheads.entries()) {
+      const { batch, upcoming } = drawn.next(ahead, (b) => void (b.indices[0] = draws++));
+      expect(batch.indices[0]).toBe(step);
+      // What the step before was given as upcoming is unchanged now.
+      expect(held.map((b) => b.indices[0])).toEqual(held.map((_, i) => step + i));
+      expect(upcoming.map((b) => b.indices[0])).toEqual(upcoming.map((_, i) => step + 1 + i));
+      expect(upcoming.length).toBeGreaterThanOrEqual(Math.min(ahead, UPDATER_DEPTH));
+      expect(upcoming.length).toBeLessThanOrEqual(UPDATER_DEPTH);
+      held.splice(0, held.length, ...upcoming);
+    }
+    expect(draws).toBe(aheads.length); // every drawn batch was taken: nothing drawn that no step used
   });
 });

@@ -1,15 +1,15 @@
 /**
  * QT-Opt's Bellman updater (Kalashnikov et al. 2018 §4.2, "Bellman updater jobs"),
  * on this machine's second core: a worker thread holding a copy of the target chain
- * (θ̄, θ̄₁, θ̄₂) that computes the next batch's targets while this thread takes the
- * current batch's gradient step.
+ * (θ̄, θ̄₁, θ̄₂) that computes the targets of the next batches (up to the learner's
+ * UPDATER_DEPTH), in step order, while this thread takes gradient steps.
  *
  * A batch's rows come in chunks of CHUNK_ROWS, each with its own CEM draws. The
- * worker and this thread claim chunks from one shared counter: the worker while the
- * gradient runs here, this thread once its gradient is done, so neither core waits
- * long for the other. Whoever computes a chunk, it gets the same bits: the same
- * kernels on the same weights with the same draws, and the learner only asks for a
- * batch's targets ahead when no target net changes in between. Messages reach the
+ * worker and this thread claim a batch's chunks from one shared counter: the worker
+ * while gradients run here, this thread when the step that needs the batch begins, so
+ * neither core waits long for the other. Whoever computes a chunk, it gets the same
+ * bits: the same kernels on the same weights with the same draws, and the learner only
+ * asks for a batch's targets ahead when no target net changes in between. Messages reach the
  * worker in order, so a weight sync sent before a request is applied before it.
  *
  * Shapes: B batch, H W C image, S state dims.

@@ -273,9 +273,9 @@ const TrainSchema = z.strictObject({
   learnerThreads: positiveInt.default(1),
   /**
    * With learnerThreads ≥ 2, the native kernels and target networks: compute the next
-   * batch's Bellman targets in a worker thread (QT-Opt's Bellman updater) while this
-   * batch's gradient runs, each on one core, with the same bits. Used where the next
-   * batch can be drawn a step early without changing what is drawn: the offline phase,
+   * batches' Bellman targets in a worker thread (QT-Opt's Bellman updater) while this
+   * thread takes gradient steps, each on one core, with the same bits. Used where the
+   * next batches can be drawn early without changing what is drawn: the offline phase,
    * with uniform replay. Steps whose batch has no bootstrapping row keep both cores on
    * the gradient.
    */

@@ -17,9 +17,9 @@
  * Without clipped double Q only θ̄ exists (it picks and evaluates); without target
  * networks the online net does both.
  *
- * With two threads and the native kernels, the targets of the next batch (when the
- * caller passes it) are computed by a Bellman updater in a worker thread while this
- * step's gradient runs here (bellman-updater.ts), with the same bits.
+ * With two threads and the native kernels, the targets of the next UPDATER_DEPTH
+ * batches (when the caller passes them) are computed by a Bellman updater in a worker
+ * thread while this thread takes gradient steps (bellman-updater.ts), with the same bits.
  *
  * Shapes: B batch, H W C image, S state dims, A action dims.
  */
@@ -80,6 +80,15 @@ export interface LearnStats {
  */
 const OWN_SHARE = 0.4;
 
+/**
+ * Batches whose targets the Bellman updater may have under way beyond the current step's.
+ * At 1 the worker gets a batch only as a step begins, so it idles from finishing one until
+ * the next step starts, while this thread computes that batch's last chunks or waits for
+ * them; at 2 it has a batch queued whenever it finishes one (docs/benchmarks.md, "The
+ * Bellman updater two steps ahead").
+ */
+export const UPDATER_DEPTH = 2;
+
 /** A batch's frames as the step sees them (randomly shifted, when configured), and its targets if already under way. */
 interface PreparedBatch {
   readonly batch: ReplayBatch;
@@ -93,6 +102,38 @@ interface PreparedBatch {
 const CEM_STREAM = 1;
 const SHIFT_STREAM = 2;
 const CONSERVATIVE_STREAM = 3;
+
+/**
+ * Replay batches drawn in step order and kept until their step, so that a learner step
+ * can be given up to UPDATER_DEPTH upcoming batches. Each draw fills the buffer of the
+ * batch taken UPDATER_DEPTH + 1 draws earlier, whose step is over. Drawing early gives
+ * the batches drawing each at its step would only while the replay and its sampling do
+ * not change in between: offline, with uniform sampling.
+ */
+export class DrawnBatches {
+  private readonly buffers: ReplayBatch[];
+  /** Drawn for the next steps, in step order. */
+  private readonly drawn: ReplayBatch[] = [];
+  private draws = 0;
+
+  constructor(createBatch: () => ReplayBatch) {
+    this.buffers = Array.from({ length: UPDATER_DEPTH + 1 }, createBatch);
+  }
+
+  /**
+   * The next step's batch, with `ahead` (at most UPDATER_DEPTH) batches after it drawn
+   * too; `draw(batch, offset)` fills a buffer with the draw for `offset` steps after the next.
+   */
+  next(ahead: number, draw: (batch: ReplayBatch, offset: number) => void): { batch: ReplayBatch; upcoming: ReplayBatch[] } {
+    while (this.drawn.length <= Math.min(ahead, UPDATER_DEPTH)) {
+      const batch = this.buffers[this.draws++ % this.buffers.length]!;
+      draw(batch, this.drawn.length);
+      this.drawn.push(batch);
+    }
+    const batch = this.drawn.shift()!;
+    return { batch, upcoming: [...this.drawn] };
+  }
+}
 
 export class QtOptLearner {
   readonly config: QtOptConfig;
@@ -119,8 +160,8 @@ export class QtOptLearner {
   private updater: BellmanUpdater | null = null;
   /** The updater's copy of the target chain is behind this thread's. */
   private updaterStale = true;
-  /** The next step's batch, its targets started during the current step's gradient. */
-  private ahead: PreparedBatch | null = null;
+  /** The next steps' batches in step order, their targets started during earlier steps. */
+  private ahead: PreparedBatch[] = [];
   private aheadCount = 0;
 
   /** The online net from `seed`; every target net starts as its copy. */
@@ -153,12 +194,12 @@ export class QtOptLearner {
     this.updaterStale = true;
   }
 
-  /** Whether the next batch's targets can be computed during a step (see `step`'s `next`). */
-  get computesAhead(): boolean {
-    return this.updater !== null;
+  /** How many of the next steps' batches `step` can start the targets of (see its `upcoming`); 0 without an updater. */
+  get batchesAhead(): number {
+    return this.updater ? UPDATER_DEPTH : 0;
   }
 
-  /** Steps so far whose targets the Bellman updater had started during the step before. */
+  /** Steps so far whose targets the Bellman updater had started during an earlier step. */
   get aheadSteps(): number {
     return this.aheadCount;
   }
@@ -188,7 +229,7 @@ export class QtOptLearner {
     this.parallel = null;
     await this.updater?.close();
     this.updater = null;
-    this.ahead = null;
+    this.ahead = [];
     this.kernelThreads = 1;
     if (setNativeThreads(threads)) {
       this.kernelThreads = threads;
@@ -204,18 +245,18 @@ export class QtOptLearner {
    * the learning rate is the schedule's at `step`, and the target nets update
    * after the steps that are multiples of their periods).
    *
-   * `next`, the batch the caller will pass as step `step + 1`, lets a Bellman
-   * updater (setThreads) compute its targets while this step's gradient runs on
-   * this thread, unless a target net changes after this step. The result is the
-   * same as without it; the caller must not change `next` before that step.
+   * `upcoming`, the batches the caller will pass as steps `step + 1`, `step + 2`, …
+   * (at most batchesAhead of them), lets a Bellman updater (setThreads) compute their
+   * targets while this thread takes its gradient steps, up to the first step after which
+   * a target net changes. The result is the same as without them; the caller must not
+   * change those batches before their steps.
    */
-  async step(batch: ReplayBatch, step: number, next?: ReplayBatch): Promise<LearnStats> {
+  async step(batch: ReplayBatch, step: number, upcoming: readonly ReplayBatch[] = []): Promise<LearnStats> {
     const { network } = this.config;
     const n = batch.size;
     const s = network.stateDim;
     const a = network.actionDim;
-    const ahead = this.ahead?.batch === batch && this.ahead.step === step ? this.ahead : null;
-    this.ahead = null;
+    const ahead = this.ahead[0]?.batch === batch && this.ahead[0].step === step ? this.ahead.shift()! : null;
     const { frames, nextFrames } = ahead ?? this.prepare(batch, step);
     const lr = this.lrSchedule(step);
     setLearningRate(this.optimizer, lr);
@@ -245,9 +286,9 @@ export class QtOptLearner {
       });
     } else {
       if (!ahead?.targets) this.fillTargets(rows, chunks, targets);
-      this.ahead = next && !this.chainChangesAfter(step) ? this.prepare(next, step + 1, true) : null;
-      // While the updater works on the next targets, this thread's kernels leave it the other core.
-      setNativeThreads(this.ahead?.targets ? 1 : this.kernelThreads);
+      this.startAhead(step, upcoming);
+      // While the updater works on later targets, this thread's kernels leave it the other core.
+      setNativeThreads(this.ahead.some((p) => p.targets) ? 1 : this.kernelThreads);
       result = hostLearnerStep(this.online, this.optimizer, inputs, this.stepConfig);
     }
     this.updateTargets(step);
@@ -296,6 +337,20 @@ export class QtOptLearner {
       }
     }
     return networkActions(sampled, n * (k + m), this.bellmanSettings.ignoredActions);
+  }
+
+  /**
+   * this.ahead ← `upcoming` as steps step + 1, step + 2, …, up to the first step after which
+   * a target net changes; what is already under way for the same batch and step is kept.
+   */
+  private startAhead(step: number, upcoming: readonly ReplayBatch[]): void {
+    const started = this.ahead;
+    this.ahead = [];
+    for (const [i, batch] of upcoming.slice(0, this.batchesAhead).entries()) {
+      if (this.chainChangesAfter(step + i)) break;
+      const kept = started[i];
+      this.ahead.push(kept?.batch === batch && kept.step === step + i + 1 ? kept : this.prepare(batch, step + i + 1, true));
+    }
   }
 
   /**

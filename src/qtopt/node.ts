@@ -1,7 +1,7 @@
 /** QT-Opt in Node: everything in index.ts, plus checkpoint folders on disk (save, load, resume) and the training pipeline (run folders, collector processes, evaluation envs). */
 export * from './index.js';
 // The learner can share its gradient steps with worker threads (src/rl DataParallelLearner): Node only.
-export { QtOptLearner, type LearnStats } from './learner.js';
+export { QtOptLearner, DrawnBatches, UPDATER_DEPTH, type LearnStats } from './learner.js';
 export { saveCheckpoint, loadCheckpoint, restoreLearner, readCheckpointNetwork, encodeCheckpoint, configHash, type SaveOptions } from './checkpoint.js';
 
 // ---- The training pipeline: train.ts, link.ts, run.ts, evaluate.ts, trained-policy.ts, splits.ts ----

@@ -28,14 +28,14 @@ import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fill
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
-import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule, type ReplayBatch } from '../rl/node.js';
+import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/node.js';
 import type { SceneConfig } from '../scene/index.js';
 import type { QNetConfig } from '../tf/index.js';
 import { initBackend } from '../tf/node.js';
 import { configHash, loadCheckpoint, restoreLearner, saveCheckpoint } from './checkpoint.js';
 import { QtOptConfigSchema, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
-import { QtOptLearner } from './learner.js';
+import { DrawnBatches, QtOptLearner } from './learner.js';
 import { openLink, weightsOf, type CollectedEpisode, type CollectorLink, type EpisodeRequest } from './link.js';
 import { CemPolicy } from './policy.js';
 import { RunDir, RunError, checkpointName } from './run.js';
@@ -219,9 +219,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resume) run.truncateMetrics(resumedFrom ?? -1);
   const r = qtopt.replay;
   const replay = new ReplayBuffer(qtoptReplayConfig(qtopt));
-  // Two batches: with a Bellman updater the next one is drawn a step early (learnStep).
-  const batches = [replay.createBatch(r.batchSize), replay.createBatch(r.batchSize)] as const;
-  let ahead: ReplayBatch | null = null;
+  // With a Bellman updater the next batches are drawn early (learnStep).
+  const drawn = new DrawnBatches(() => replay.createBatch(r.batchSize));
   const beta = linearSchedule(r.priorityBetaStart, 1, r.priorityBetaSteps);
   const epsilon = makeSchedule('linear', qtopt.exploration.epsilonStart, qtopt.exploration.epsilonEnd, qtopt.exploration.epsilonDecaySteps);
   // Re-seeded from the step on resume, so a resumed run samples the same way each time.
@@ -281,13 +280,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     // ---- The learner's step, and what happens at its periods -----------------------------------
     const learnStep = async (phase: 'offline' | 'online') => {
-      const batch = ahead ?? batches[step % 2]!;
-      if (!ahead) replay.sample(replayRng, batch, beta(step));
-      // The next batch a step early, for the learner's Bellman updater: only where that draws the same
-      // batch as drawing it next step (the offline replay does not change; uniform sampling ignores TD errors).
-      ahead = phase === 'offline' && step + 1 < t.offlineSteps && !r.prioritized && learner.computesAhead ? batches[(step + 1) % 2]! : null;
-      if (ahead) replay.sample(replayRng, ahead, beta(step + 1));
-      const stats = await learner.step(batch, step + 1, ahead ?? undefined);
+      // The next batches early, for the learner's Bellman updater: only where that draws the same
+      // batches as drawing each at its step (the offline replay does not change; uniform sampling ignores TD errors).
+      const ahead = phase === 'offline' && !r.prioritized ? Math.min(learner.batchesAhead, t.offlineSteps - step - 1) : 0;
+      const { batch, upcoming } = drawn.next(ahead, (b, offset) => replay.sample(replayRng, b, beta(step + offset)));
+      const stats = await learner.step(batch, step + 1, upcoming);
       if (r.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
       step++;
       lastLoss = stats.loss;

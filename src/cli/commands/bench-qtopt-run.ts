@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
-import { bellmanTargets, CemPolicy, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/node.js';
+import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
 import { describeConvs, initBackend, nativeKernelsInUse } from '../../tf/node.js';
@@ -80,7 +80,7 @@ export interface LearnerTimes {
   valueNets: number;
   /** Share of the sampled rows whose target bootstraps (d > 0); the others cost no network call. */
   bootstrapShare: number;
-  /** Share of the timed steps whose targets the Bellman updater computed during the step before. */
+  /** Share of the timed steps whose targets the Bellman updater computed during earlier steps. */
   aheadShare: number;
   /** Mean milliseconds a timed step waited for the updater's targets (its part of the step's path). */
   updaterWaitMs: number;
@@ -117,17 +117,15 @@ export async function learnerTimes(
     bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, nets, settings, cemRng, actionSpace);
     tf.dispose([nextImages, nextState]);
   });
-  // As the train loop draws them: with a Bellman updater, each batch a step early, so its
-  // targets are computed during the step before.
-  const batches = [batch, replay.createBatch(n)] as const;
+  // As the train loop draws them offline: with a Bellman updater, batches drawn early, so
+  // their targets are computed during the steps before.
+  const drawn = new DrawnBatches(() => replay.createBatch(n));
   let step = 0;
   let waitMs = 0;
-  replay.sample(rng, batches[0]);
   const learn = async () => {
     step++;
-    const next = batches[step % 2]!;
-    replay.sample(rng, next);
-    waitMs += (await learner.step(batches[(step - 1) % 2]!, step, learner.computesAhead ? next : undefined)).updaterWaitMs;
+    const next = drawn.next(learner.batchesAhead, (b) => replay.sample(rng, b));
+    waitMs += (await learner.step(next.batch, step, next.upcoming)).updaterWaitMs;
   };
   await learn(); // Adam's moment slots appear on the first update
   const stepTensors = tf.memory().numTensors;

@@ -293,7 +293,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     one_thread_train_step_cpu_ms: round(oneThread.cpuMs),
     qtopt_step_ms: round(qtopt.gradient.wall),
     qtopt_step_cpu_ms: round(qtopt.gradient.cpu),
-    // Steps whose targets a Bellman updater computed during the step before, on the other core.
+    // Steps whose targets a Bellman updater computed during earlier steps, on the other core.
     qtopt_bellman_updater_share: round(qtopt.aheadShare, 3),
     qtopt_bellman_updater_wait_ms: round(qtopt.updaterWaitMs),
     qtopt_step_phases: {
