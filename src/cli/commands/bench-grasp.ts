@@ -25,7 +25,7 @@ import type { BenchGraspOptions } from './bench-grasp-run.js';
 export function registerBenchGrasp(bench: Command): void {
   bench
     .command('grasp')
-    .description('supervised final-grasp check: held-out log loss and AUC of the Q-network trained on final grasps only')
+    .description('supervised checks of the Q-network: held-out log loss and AUC on final grasps (default) or on the approach (--approach K); trained here, or a saved one as it is (--init, --steps 0)')
     .requiredOption('--dataset <dir>', 'LeRobot dataset written by pincer collect (its camera size must match the network)')
     .option('--config <file>', 'QtOptConfig JSON whose network and optimizer are used (default: the defaults)')
     .option('--steps <n>', 'gradient steps (0: evaluate --init as it is)', parseNonNegativeInt('--steps'), 1000)
