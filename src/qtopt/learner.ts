@@ -272,7 +272,7 @@ export class QtOptLearner {
       actions: networkActions(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions), // [B·A]
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
-      conservativeActions: this.conservativeActions(batch.actions as Float32Array, n, step), // [B·K·A] or null
+      conservativeActions: this.conservativeActions(batch.actions as Float32Array, n, step), // [B·(K+M)·A] or null
     };
     let result: LearnerStepResult;
     if (this.parallel) {
