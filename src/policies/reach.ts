@@ -28,6 +28,8 @@ const XY_TOLERANCE = 0.006;
 
 export class ReachPolicy implements Policy {
   readonly name: string;
+  /** Where the gripper centre may go: the points are drawn, and aimed points clamped, inside it. */
+  private readonly workspace: ReturnType<typeof gripperWorkspace>;
   private target = { x: 0, y: 0, yaw: 0 };
   /** Aimed: the object (a fraction of the object count) and the offset from its centre, m, applied at the first step. */
   private aimAt: { object: number; dx: number; dy: number } | null = null;
@@ -40,10 +42,11 @@ export class ReachPolicy implements Policy {
     private readonly aim: number | null = null,
   ) {
     this.name = aim === null ? 'reach' : `reach+aim:${aim}`;
+    this.workspace = gripperWorkspace(scene);
   }
 
   reset(rng: Rng): void {
-    const ws = gripperWorkspace(this.scene);
+    const ws = this.workspace;
     this.target = { x: rng.range(ws.min[0], ws.max[0]), y: rng.range(ws.min[1], ws.max[1]), yaw: rng.range(-Math.PI / 2, Math.PI / 2) };
     this.aimAt = this.aim === null ? null : { object: rng.uniform(), dx: this.aim * rng.normal(), dy: this.aim * rng.normal() };
     this.closing = false;
@@ -54,7 +57,7 @@ export class ReachPolicy implements Policy {
     if (this.aimAt) {
       const objects = info.privileged.snapshot.objects;
       const [ox, oy] = objects[Math.floor(this.aimAt.object * objects.length)]!.position;
-      const ws = gripperWorkspace(this.scene);
+      const ws = this.workspace;
       this.target.x = Math.min(ws.max[0], Math.max(ws.min[0], ox + this.aimAt.dx));
       this.target.y = Math.min(ws.max[1], Math.max(ws.min[1], oy + this.aimAt.dy));
       this.aimAt = null;
