@@ -87,7 +87,8 @@ export class DatasetReader {
       const image = await decodePng(rows.pngs[t], imageWidth, imageHeight, `${rel} frame ${t}`);
       const s = rows.state.subarray(t * STATE_DIM, (t + 1) * STATE_DIM);
       steps.push({
-        observation: { image, imageWidth, imageHeight, aperture: s[0], closed: s[1] > 0.5, height: s[2] },
+        // These datasets store no x, y or yaw: NaN, unknown, and loud if a consumer reads them anyway.
+        observation: { image, imageWidth, imageHeight, aperture: s[0], closed: s[1] > 0.5, height: s[2], x: NaN, y: NaN, yaw: NaN },
         action: rows.action.slice(t * ACTION_DIM, (t + 1) * ACTION_DIM),
         reward: rows.reward[t],
         done: rows.done[t] === 1,
