@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_NAMES } from '../src/env/index.js';
 import { runCli } from './cli-harness.js';
 import { DatasetWriter, episodePath, prepareEpisode, type DatasetSpec } from '../src/data/index.js';
 import { synthEpisode } from './data-synth.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-data-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12, fps: 4, task: 'grasp', robotType: 'pincer_gripper' };
+const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12, fps: 4, task: 'grasp', robotType: 'pincer_gripper', stateNames: STATE_NAMES };
 const dataset = join(root, 'ds');
 
 beforeAll(async () => {

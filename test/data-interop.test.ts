@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readParquet } from 'parquet-wasm/node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STATE_NAMES } from '../src/env/index.js';
 import { DatasetWriter, datasetFeatures, episodePath, prepareEpisode, type DatasetSpec } from '../src/data/index.js';
 import { synthEpisode } from './data-synth.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-interop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 20, imageHeight: 10, fps: 4, task: 'grasp', robotType: 'pincer_gripper' };
+const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 20, imageHeight: 10, fps: 4, task: 'grasp', robotType: 'pincer_gripper', stateNames: STATE_NAMES };
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function countOccurrences(haystack: Buffer, needle: Buffer): number {

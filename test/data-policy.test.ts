@@ -5,7 +5,7 @@ import { Rng, deriveSeed } from '../src/random/index.js';
 import { defaultScene } from '../src/scene/index.js';
 
 const scene = defaultScene();
-const obs: Observation = { image: new Uint8Array(12), imageWidth: 2, imageHeight: 2, aperture: 0.1, closed: false, height: 0.2 };
+const obs: Observation = { image: new Uint8Array(12), imageWidth: 2, imageHeight: 2, aperture: 0.1, closed: false, height: 0.2, x: 0, y: 0, yaw: 0 };
 
 describe('--policy parser', () => {
   it('parses built-ins, mixtures, epsilon and checkpoint specs', () => {

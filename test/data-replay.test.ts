@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STATE_NAMES } from '../src/env/index.js';
 import { DatasetReader, DatasetWriter, fillReplay, prepareEpisode, replayShapeOf, type DatasetSpec } from '../src/data/index.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
@@ -10,7 +11,7 @@ import { synthEpisode } from './data-synth.js';
 const root = mkdtempSync(join(tmpdir(), 'pincer-data-replay-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12, fps: 4, task: 'grasp', robotType: 'pincer_gripper' };
+const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12, fps: 4, task: 'grasp', robotType: 'pincer_gripper', stateNames: STATE_NAMES };
 const GAMMA = 0.9;
 
 describe('fillReplay', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, unlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STATE_NAMES } from '../src/env/index.js';
 import { DatasetReader, DatasetWriter, SUMMARY_EVERY, episodePath, prepareEpisode, validateDataset, type DatasetSpec } from '../src/data/index.js';
 import { cli, ensureBuilt } from './built-cli.js';
 import { synthEpisode } from './data-synth.js';
@@ -9,7 +10,7 @@ import { synthEpisode } from './data-synth.js';
 const root = mkdtempSync(join(tmpdir(), 'pincer-data-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12, fps: 4, task: 'grasp', robotType: 'pincer_gripper' };
+const spec: DatasetSpec = { camera: 'shoulder', imageWidth: 16, imageHeight: 12, fps: 4, task: 'grasp', robotType: 'pincer_gripper', stateNames: STATE_NAMES };
 
 async function writeDataset(name: string, seeds: number[]): Promise<string> {
   const dir = join(root, name);

@@ -15,7 +15,7 @@ export function synthEpisode(seed: number, steps = 5, width = 16, height = 12): 
     for (let d = 0; d < ACTION_DIM; d++) action[d] = rng.range(-1, 1);
     const last = t === steps - 1;
     out.push({
-      observation: { image, imageWidth: width, imageHeight: height, aperture: rng.range(0, 0.14), closed: rng.bernoulli(0.3), height: rng.range(0, 0.3) },
+      observation: { image, imageWidth: width, imageHeight: height, aperture: rng.range(0, 0.14), closed: rng.bernoulli(0.3), height: rng.range(0, 0.3), x: rng.range(-0.2, 0.2), y: rng.range(-0.2, 0.2), yaw: rng.range(-Math.PI, Math.PI) },
       action,
       reward: last ? (success ? 1 : 0) : -0.05,
       done: last,

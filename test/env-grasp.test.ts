@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addEpisode } from '../src/data/index.js';
-import { ACTION_DIM, Episode, createGraspEnv, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepResult } from '../src/env/node.js';
+import { ACTION_DIM, Episode, createGraspEnv, gripperState, graspFailure, listObjectSource, outcomeBreakdown, runEpisode, splitObjectSource, type GraspEnv, type Policy, type StepInfo, type StepResult } from '../src/env/node.js';
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
@@ -52,6 +52,22 @@ describe('GraspEnv', () => {
     expect(ra.steps[0].action).toHaveLength(ACTION_DIM);
     // A different seed is a different episode (so the comparison above can fail).
     expect(Buffer.from(other.steps[0].observation.image).equals(Buffer.from(ra.steps[0].observation.image))).toBe(false);
+  });
+
+  it('observes the palm\'s own x, y and yaw, as the privileged snapshot has them, and they follow the gripper', async () => {
+    const env = await cubeEnv(oneCube);
+    const pose = (r: { obs: { x: number; y: number; yaw: number; height: number }; info: StepInfo }) => {
+      const g = r.info.privileged.snapshot.gripper;
+      expect([r.obs.x, r.obs.y, r.obs.yaw, r.obs.height]).toEqual([g.position[0], g.position[1], g.yaw, g.position[2]]);
+      return r.obs;
+    };
+    const start = pose(env.reset({ seed: 2 }));
+    // dx, dy and dyaw at full scale, fingers open, no termination.
+    const moved = pose(env.step(Float32Array.of(1, -1, 0, 1, -1, -1)));
+    expect(moved.x - start.x).toBeGreaterThan(0.005);
+    expect(moved.y - start.y).toBeLessThan(-0.005);
+    expect(moved.yaw - start.yaw).toBeGreaterThan(0.05);
+    expect(gripperState(moved)).toEqual(Float32Array.of(moved.aperture, 0, moved.height, moved.x, moved.y, moved.yaw));
   });
 
   it('scripted grasper lifts an easy object; the detector and ground truth both call it a success', async () => {
@@ -256,7 +272,7 @@ describe('GraspEnv', () => {
       resolveReplayConfig({ capacity: 8, imageShape: null, vectorDim: 3, action: { kind: 'continuous', dim: ACTION_DIM }, gamma: 0.9, nStep: 1, prioritized: false, priorityAlpha: 0.6, priorityEpsilon: 1e-6 }),
     );
     const step = (done: boolean) => ({
-      observation: { image: new Uint8Array(0), imageWidth: 0, imageHeight: 0, aperture: 0.1, closed: false, height: 0.2 },
+      observation: { image: new Uint8Array(0), imageWidth: 0, imageHeight: 0, aperture: 0.1, closed: false, height: 0.2, x: 0, y: 0, yaw: 0 },
       action: new Float32Array(ACTION_DIM),
       reward: 0,
       done,

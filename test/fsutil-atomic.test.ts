@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { STATE_NAMES } from '../src/env/index.js';
 
 const synced = vi.hoisted(() => ({ files: 0, folders: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -62,7 +63,7 @@ describe('writeFileAtomic', () => {
   });
 
   it('is what the dataset writer and the replay file use: their files and folders are fsynced too', async () => {
-    const w = DatasetWriter.create(join(root, 'ds'), { camera: 'shoulder', imageWidth: 8, imageHeight: 6, fps: 4, task: 'grasp', robotType: 'pincer_gripper' }, {});
+    const w = DatasetWriter.create(join(root, 'ds'), { camera: 'shoulder', imageWidth: 8, imageHeight: 6, fps: 4, task: 'grasp', robotType: 'pincer_gripper', stateNames: STATE_NAMES }, {});
     const prepared = prepareEpisode(synthEpisode(1, 3, 8, 6));
     synced.files = synced.folders = 0;
     w.append(prepared);

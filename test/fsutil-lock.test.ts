@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STATE_NAMES } from '../src/env/index.js';
 import { lockHolder, tryLockFile } from '../src/fsutil/index.js';
 import { DatasetWriter } from '../src/data/index.js';
 
@@ -178,7 +179,7 @@ describe('racing processes', () => {
 });
 
 describe('the dataset writer lock', () => {
-  const spec = { camera: 'shoulder', imageWidth: 8, imageHeight: 6, fps: 4, task: 'grasp', robotType: 'pincer_gripper' };
+  const spec = { camera: 'shoulder', imageWidth: 8, imageHeight: 6, fps: 4, task: 'grasp', robotType: 'pincer_gripper', stateNames: STATE_NAMES };
 
   it('refuses a second writer in the same process, and a killed writer does not block a resume', () => {
     const dir = join(root, 'ds');

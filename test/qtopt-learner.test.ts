@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addEpisode } from '../src/data/index.js';
 import type { Observation, StepInfo } from '../src/env/index.js';
 import { qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../src/qtopt/config.js';
 import { DrawnBatches, QtOptLearner, UPDATER_DEPTH } from '../src/qtopt/learner.js';
@@ -80,7 +81,24 @@ function q(learner: QtOptLearner, bright: boolean, state: number[], close: numbe
 }
 
 function observation(bright: boolean, state: number[]): Observation {
-  return { image: frame(new Rng(5), bright), imageWidth: SIDE, imageHeight: SIDE, aperture: state[0]!, closed: state[1] === 1, height: state[2]! };
+  return { image: frame(new Rng(5), bright), imageWidth: SIDE, imageHeight: SIDE, aperture: state[0]!, closed: state[1] === 1, height: state[2]!, x: 0, y: 0, yaw: 0 };
+}
+
+/**
+ * Gradient steps 1..last on batches drawn from `replay`, each loss finite; from step 3 on
+ * (Adam's slots exist after the first) tf.memory().numTensors must stay where it was.
+ */
+async function stepsWithTensorsFlat(learner: QtOptLearner, replay: ReplayBuffer, batchSize: number, last: number): Promise<{ batch: ReplayBatch; tensors: number }> {
+  const batch = replay.createBatch(batchSize);
+  const rng = new Rng(4);
+  let tensors = 0;
+  for (let k = 1; k <= last; k++) {
+    if (k === 3) tensors = tf.memory().numTensors;
+    replay.sample(rng, batch);
+    expect(Number.isFinite((await learner.step(batch, k)).loss)).toBe(true);
+  }
+  expect(tf.memory().numTensors).toBe(tensors);
+  return { batch, tensors };
 }
 
 describe('QtOptLearner', () => {
@@ -151,17 +169,42 @@ describe('QtOptLearner', () => {
   it('keeps tf.memory().numTensors flat over many steps and target updates', async () => {
     const replay = syntheticReplay(40, 3);
     const learner = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, targetUpdatePeriod: 3, delayedUpdatePeriod: 2, delayed2UpdatePeriod: 5 } }), 1);
-    const batch = replay.createBatch(32);
-    const rng = new Rng(4);
-    const step = async (k: number) => {
-      replay.sample(rng, batch);
-      await learner.step(batch, k);
+    await stepsWithTensorsFlat(learner, replay, 32, 60);
+    learner.dispose();
+  });
+
+  it('a stateDim 6 network (the palm\'s x, y, yaw too) learns from episodes added as collectors add them, numTensors flat, and its Q reads x', async () => {
+    const config = resolveQtOptConfig({ ...CONFIG, network: { ...CONFIG.network, stateDim: 6 } });
+    const replay = new ReplayBuffer({ ...qtoptReplayConfig(config), capacity: 64 });
+    expect(replay.config.vectorDim).toBe(6);
+    const rng = new Rng(8);
+    const pose = () => ({ x: rng.range(-0.2, 0.2), y: rng.range(-0.2, 0.2), yaw: rng.range(-Math.PI, Math.PI) });
+    for (let e = 0; e < 20; e++) {
+      const bright = rng.bernoulli(0.5);
+      const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
+      const last = action();
+      const success = bright && last[4]! > 0;
+      addEpisode(replay, {
+        steps: [
+          { observation: { ...observation(bright, HIGH), ...pose() }, action: action(), reward: 0, done: false, success: false },
+          { observation: { ...observation(bright, LOW), ...pose() }, action: last, reward: success ? 1 : 0, done: true, success },
+        ],
+      });
+    }
+    const learner = new QtOptLearner(config, 3);
+    const { batch, tensors } = await stepsWithTensorsFlat(learner, replay, 16, 12);
+    // The stored rows are whole states, x, y and yaw among them.
+    expect(batch.vectors.subarray(0, 16 * 6).some((v, i) => i % 6 === 5 && Math.abs(v) > 0.1)).toBe(true);
+    // The same search (same seed) from two palm positions: only x differs, and Q with it.
+    const policy = new CemPolicy(learner.online, config);
+    const predicted = (x: number) => {
+      policy.reset(new Rng(3));
+      expect(policy.act({ ...observation(true, HIGH), x, y: 0, yaw: 0 }, {} as StepInfo)).toHaveLength(6);
+      return policy.lastPrediction;
     };
-    await step(1);
-    await step(2);
-    const before = tf.memory().numTensors;
-    for (let k = 3; k <= 60; k++) await step(k);
-    expect(tf.memory().numTensors).toBe(before);
+    expect(predicted(0.15)).toBe(predicted(0.15));
+    expect(predicted(-0.15)).not.toBe(predicted(0.15));
+    expect(tf.memory().numTensors).toBe(tensors);
     learner.dispose();
   });
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
 
 function observation(seed: number, side = SIDE): Observation {
   const rng = new Rng(seed);
-  return { image: Uint8Array.from({ length: side * side * 3 }, () => rng.int(0, 255)), imageWidth: side, imageHeight: side, aperture: 0.08, closed: false, height: 0.15 };
+  return { image: Uint8Array.from({ length: side * side * 3 }, () => rng.int(0, 255)), imageWidth: side, imageHeight: side, aperture: 0.08, closed: false, height: 0.15, x: 0.05, y: -0.04, yaw: 0.3 };
 }
 
 /** Step info whose simulator state throws when touched: a learned policy must never read it. */

@@ -76,7 +76,7 @@ describe('pincer view in headless Chromium', () => {
     expect(await pixelVariance('#camera')).toBeGreaterThan(100);
     expect(await page.locator('#objects tbody tr').count()).toBe(5);
     expect(await page.textContent('#objects tbody')).toMatch(/proc-\d{4}/);
-    expect(await page.textContent('#gripper')).toMatch(/aperture.*closed.*height/s);
+    expect(await page.textContent('#gripper')).toMatch(/aperture.*closed.*height.*x, y.*yaw/s);
   });
 
   it('runs episodes to the end with the same outcome as in Node (same seed, scene and policy)', async () => {
@@ -101,7 +101,7 @@ describe('pincer view in headless Chromium', () => {
     await page.click('#step');
     expect(await page.textContent('#episode')).toMatch(/step1 \/ \d+/);
     expect(await tagged('#episode dd')).toEqual(Array(7).fill(true));
-    expect(await tagged('#gripper dd')).toEqual(Array(3).fill(true));
+    expect(await tagged('#gripper dd')).toEqual(Array(5).fill(true));
     expect(await tagged('#objects tbody tr')).toEqual(Array(5).fill(true));
     await page.fill('#seed', '4');
     await page.click('#reset');
@@ -123,6 +123,8 @@ describe('pincer view in headless Chromium', () => {
       expect(info).toContain(`success${steps[t].success ? 'yes' : 'no'}`);
       expect(info).toContain(`reward${steps[t].reward.toFixed(3)}`);
       expect(info).toContain(`action[${Array.from(steps[t].action, (a) => a.toFixed(2)).join(', ')}]`);
+      const o = steps[t].observation;
+      expect(info).toContain(`x, y${(o.x * 100).toFixed(1)}, ${(o.y * 100).toFixed(1)} cm`);
     }
     // The last frame's pixels are the Node episode's observation, exactly.
     const shown = await page.evaluate(() => {

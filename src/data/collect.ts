@@ -15,6 +15,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { STATE_NAMES } from '../env/index.js';
 import { LIBRARY_VERSION, type LibrarySplit } from '../objects/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { deriveSeed } from '../random/index.js';
@@ -131,6 +132,7 @@ export function specForScene(scene: SceneConfig): DatasetSpec {
     task: DEFAULT_TASK,
     robotType: ROBOT_TYPE,
     libraryVersion: LIBRARY_VERSION,
+    stateNames: STATE_NAMES,
   };
 }
 

@@ -11,10 +11,10 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
-import { ACTION_DIM, type EpisodeRecord, type StepRecord } from '../env/index.js';
+import { ACTION_DIM, STATE_DIM, gripperState, type EpisodeRecord } from '../env/index.js';
 import { encodePng } from '../render/node.js';
 import { DatasetError } from './errors.js';
-import { STATE_DIM, datasetFeatures, huggingfaceMetadata, imageKey, parquetSchema, type DatasetSpec } from './features.js';
+import { datasetFeatures, huggingfaceMetadata, imageKey, parquetSchema, type DatasetSpec } from './features.js';
 import { StatsAccumulator, statsFromJson, statsToJson, type EpisodeStats } from './stats.js';
 
 /** An episodes.jsonl line: LeRobot's fields plus pincer's. */
@@ -39,7 +39,7 @@ export interface PreparedEpisode {
   imageHeight: number;
   /** One PNG per frame. [T] */
   pngs: Uint8Array[];
-  /** [T*STATE_DIM] */
+  /** Every state value env records, whatever the dataset stores of them (encodeEpisode). [T*STATE_DIM] */
   state: Float32Array;
   /** [T*ACTION_DIM] */
   action: Float32Array;
@@ -69,12 +69,6 @@ export async function decodePng(png: Uint8Array, width: number, height: number, 
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function stateOf(step: StepRecord, out: Float32Array, offset: number): void {
-  out[offset] = step.observation.aperture;
-  out[offset + 1] = step.observation.closed ? 1 : 0;
-  out[offset + 2] = step.observation.height;
-}
-
 export function prepareEpisode(record: EpisodeRecord): PreparedEpisode {
   const steps = record.steps;
   if (steps.length === 0) throw new DatasetError(`episode with seed ${record.seed} has no steps`);
@@ -93,7 +87,7 @@ export function prepareEpisode(record: EpisodeRecord): PreparedEpisode {
       throw new DatasetError(`episode with seed ${record.seed}: frame ${t} is not ${imageWidth}x${imageHeight}x3`);
     }
     if (step.action.length !== ACTION_DIM) throw new DatasetError(`episode with seed ${record.seed}: action ${t} has ${step.action.length} values, expected ${ACTION_DIM}`);
-    stateOf(step, state, t * STATE_DIM);
+    state.set(gripperState(obs), t * STATE_DIM);
     action.set(step.action, t * ACTION_DIM);
     reward[t] = step.reward;
     done[t] = step.done ? 1 : 0;
@@ -118,6 +112,7 @@ export function prepareEpisode(record: EpisodeRecord): PreparedEpisode {
 
 /** The columns of one episode as numbers, in frame order; shared by encoding and validation. */
 interface EpisodeColumns {
+  /** The dataset's state values, S = spec.stateNames.length per frame. [T*S] */
   state: Float32Array;
   action: Float32Array;
   reward: Float32Array;
@@ -126,10 +121,12 @@ interface EpisodeColumns {
 }
 
 /** Stats of every non-image feature of one episode, computed from its columns. */
-export function columnStats(cols: EpisodeColumns, fps: number, episodeIndex: number, startIndex: number): EpisodeStats {
+export function columnStats(cols: EpisodeColumns, spec: DatasetSpec, episodeIndex: number, startIndex: number): EpisodeStats {
   const T = cols.reward.length;
+  const S = spec.stateNames.length;
+  const fps = spec.fps;
   const acc = {
-    'observation.state': new StatsAccumulator(STATE_DIM),
+    'observation.state': new StatsAccumulator(S),
     action: new StatsAccumulator(ACTION_DIM),
     timestamp: new StatsAccumulator(1),
     frame_index: new StatsAccumulator(1),
@@ -141,7 +138,7 @@ export function columnStats(cols: EpisodeColumns, fps: number, episodeIndex: num
     'next.success': new StatsAccumulator(1),
   };
   for (let t = 0; t < T; t++) {
-    acc['observation.state'].addFrame(cols.state.subarray(t * STATE_DIM, (t + 1) * STATE_DIM));
+    acc['observation.state'].addFrame(cols.state.subarray(t * S, (t + 1) * S));
     acc.action.addFrame(cols.action.subarray(t * ACTION_DIM, (t + 1) * ACTION_DIM));
     acc.timestamp.addFrame([Math.fround(t / fps)]);
     acc.frame_index.addFrame([t]);
@@ -154,6 +151,18 @@ export function columnStats(cols: EpisodeColumns, fps: number, episodeIndex: num
   }
   const out: EpisodeStats = {};
   for (const [key, a] of Object.entries(acc)) out[key] = a.finish();
+  return out;
+}
+
+/**
+ * The first S of each frame's STATE_DIM values [T*STATE_DIM] → [T*S]: what a dataset whose
+ * state has S values stores. A resumed dataset collected before x, y and yaw were
+ * recorded goes on with its 3, so its episodes keep one layout.
+ */
+function storedState(state: Float32Array, T: number, S: number): Float32Array {
+  if (S === STATE_DIM) return state;
+  const out = new Float32Array(T * S);
+  for (let t = 0; t < T; t++) out.set(state.subarray(t * STATE_DIM, t * STATE_DIM + S), t * S);
   return out;
 }
 
@@ -186,14 +195,16 @@ export function encodeEpisode(prepared: PreparedEpisode, spec: DatasetSpec, epis
     seed: r.seed,
     policy: r.policy,
   };
-  const stats: EpisodeStats = { [imageKey(spec.camera)]: prepared.imageStats, ...columnStats(prepared, spec.fps, episodeIndex, startIndex) };
+  const S = spec.stateNames.length;
+  const state = storedState(prepared.state, T, S); // [T*S]
+  const stats: EpisodeStats = { [imageKey(spec.camera)]: prepared.imageStats, ...columnStats({ ...prepared, state }, spec, episodeIndex, startIndex) };
   const frames = Array.from({ length: T }, (_, t) => t);
   const vectors = (flat: Float32Array, dim: number) => frames.map((t) => Array.from(flat.subarray(t * dim, (t + 1) * dim)));
   const int64 = (f: (t: number) => number) => frames.map((t) => BigInt(f(t)));
   const columnData = [
     // PNGs are already compressed and all distinct: no codec, no dictionary, no min/max.
     { name: imageKey(spec.camera), data: prepared.pngs.map((bytes) => ({ bytes, path: null })), codec: 'UNCOMPRESSED' as const, encoding: 'PLAIN' as const, statistics: false },
-    { name: 'observation.state', data: vectors(prepared.state, STATE_DIM) },
+    { name: 'observation.state', data: vectors(state, S) },
     { name: 'action', data: vectors(prepared.action, ACTION_DIM) },
     { name: 'timestamp', data: frames.map((t) => Math.fround(t / spec.fps)) },
     { name: 'frame_index', data: int64((t) => t) },
@@ -264,9 +275,10 @@ export async function readEpisodeRows(bytes: Uint8Array, spec: DatasetSpec, wher
   }
   const key = imageKey(spec.camera);
   const T = rows.length;
+  const S = spec.stateNames.length;
   const out: EpisodeRows = {
     pngs: [],
-    state: new Float32Array(T * STATE_DIM),
+    state: new Float32Array(T * S),
     action: new Float32Array(T * ACTION_DIM),
     reward: new Float32Array(T),
     done: new Uint8Array(T),
@@ -293,7 +305,7 @@ export async function readEpisodeRows(bytes: Uint8Array, spec: DatasetSpec, wher
     const image = row[key] as { bytes?: unknown } | undefined;
     if (!image || !(image.bytes instanceof Uint8Array)) throw new DatasetError(`${where}: frame ${t}: no '${key}' image bytes`);
     out.pngs.push(image.bytes);
-    out.state.set(vector(row, 'observation.state', STATE_DIM, t), t * STATE_DIM);
+    out.state.set(vector(row, 'observation.state', S, t), t * S);
     out.action.set(vector(row, 'action', ACTION_DIM, t), t * ACTION_DIM);
     out.timestamp[t] = scalar<number>(row, 'timestamp', 'number', t);
     out.frameIndex.push(Number(scalar<bigint>(row, 'frame_index', 'bigint', t)));

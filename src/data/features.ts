@@ -23,14 +23,17 @@ export interface DatasetSpec {
   robotType: string;
   /** Object library version (`LIBRARY_VERSION`) the episodes were collected with; info.json's `library_version`. */
   libraryVersion?: string;
+  /**
+   * Names of `observation.state`'s values: env's STATE_NAMES, or their first 3
+   * ([aperture, closed, height]) in a dataset collected before x, y and yaw were
+   * recorded, whose meta/pincer.json lacks the field (readHeader takes it from info.json).
+   */
+  stateNames: readonly string[];
 }
 
 export const DEFAULT_CAMERA = 'shoulder';
 export const DEFAULT_TASK = 'grasp any object in the bin and lift it';
 export const ROBOT_TYPE = 'pincer_gripper';
-/** Order of `observation.state`; the values come from Observation. */
-export const STATE_NAMES = ['aperture', 'closed', 'height'] as const;
-export const STATE_DIM = STATE_NAMES.length;
 
 export type FeatureDtype = 'image' | 'float32' | 'int64' | 'bool';
 
@@ -54,7 +57,7 @@ export function datasetFeatures(spec: DatasetSpec): Record<string, FeatureInfo> 
       shape: [spec.imageHeight, spec.imageWidth, 3],
       names: ['height', 'width', 'channels'],
     },
-    'observation.state': { dtype: 'float32', shape: [STATE_DIM], names: [...STATE_NAMES] },
+    'observation.state': { dtype: 'float32', shape: [spec.stateNames.length], names: [...spec.stateNames] },
     action: { dtype: 'float32', shape: [ACTION_DIM], names: [...ACTION_NAMES] },
     timestamp: scalar('float32'),
     frame_index: scalar('int64'),

@@ -23,7 +23,6 @@ export {
   DEFAULT_CAMERA,
   DEFAULT_TASK,
   ROBOT_TYPE,
-  STATE_NAMES,
   datasetFeatures,
   huggingfaceMetadata,
   imageKey,

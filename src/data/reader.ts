@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACTION_DIM, type EpisodeRecord, type Observation, type StepRecord } from '../env/index.js';
+import { ACTION_DIM, STATE_NAMES, type EpisodeRecord, type Observation, type StepRecord } from '../env/index.js';
 import { DatasetError } from './errors.js';
 import { decodePng, readEpisodeRows, type EpisodeEntry } from './episode.js';
-import { STATE_DIM, datasetFeatures, imageKey, type DatasetSpec } from './features.js';
+import { datasetFeatures, imageKey, type DatasetSpec } from './features.js';
 import { EPISODES_PATH, episodePath, type DatasetInfo } from './layout.js';
 import { isLockedByOther, readHeader, readInfo, readJsonl, reconcile } from './store.js';
 
@@ -21,6 +21,8 @@ export interface ReadExpect {
   imageHeight?: number;
   /** Feature names that must be present (info.json `features`). */
   features?: string[];
+  /** State values the consumer's network reads (its stateDim): the first this many of STATE_NAMES must be stored. */
+  stateDim?: number;
 }
 
 /** One (s, a, r, s') transition; `nextObservation` is null after the episode's last step (terminal). */
@@ -80,14 +82,16 @@ export class DatasetReader {
       throw new DatasetError(`${rel} is missing`);
     }
     const { imageWidth, imageHeight } = this.spec;
+    const S = this.spec.stateNames.length;
     const rows = await readEpisodeRows(bytes, this.spec, rel);
     if (rows.reward.length !== entry.length) throw new DatasetError(`${rel}: ${rows.reward.length} frames, meta/episodes.jsonl says ${entry.length}`);
     const steps: StepRecord[] = [];
     for (let t = 0; t < entry.length; t++) {
       const image = await decodePng(rows.pngs[t], imageWidth, imageHeight, `${rel} frame ${t}`);
-      const s = rows.state.subarray(t * STATE_DIM, (t + 1) * STATE_DIM);
+      const s = rows.state.subarray(t * S, (t + 1) * S);
       steps.push({
-        observation: { image, imageWidth, imageHeight, aperture: s[0], closed: s[1] > 0.5, height: s[2] },
+        // A dataset without x, y and yaw leaves them NaN: unknown, and loud if a consumer reads them anyway.
+        observation: { image, imageWidth, imageHeight, aperture: s[0], closed: s[1] > 0.5, height: s[2], x: s[3] ?? NaN, y: s[4] ?? NaN, yaw: s[5] ?? NaN },
         action: rows.action.slice(t * ACTION_DIM, (t + 1) * ACTION_DIM),
         reward: rows.reward[t],
         done: rows.done[t] === 1,
@@ -131,6 +135,16 @@ export class DatasetReader {
   }
 }
 
+/** Refuse, in one line naming `dir` and what is missing, a dataset that stores fewer state values than a network's stateDim. */
+export function requireState(dir: string, spec: DatasetSpec, stateDim: number): void {
+  const have = spec.stateNames;
+  if (stateDim <= have.length) return;
+  throw new DatasetError(
+    `${dir}: observation.state has [${have.join(', ')}]; the network's stateDim ${stateDim} needs ${STATE_NAMES.slice(have.length, stateDim).join(', ')}: collect it again`,
+    true,
+  );
+}
+
 function checkExpect(dir: string, spec: DatasetSpec, info: DatasetInfo, expect: ReadExpect): void {
   if (expect.camera !== undefined && expect.camera !== spec.camera) {
     throw new DatasetError(`${dir} has camera '${spec.camera}', expected '${expect.camera}'`, true);
@@ -142,6 +156,7 @@ function checkExpect(dir: string, spec: DatasetSpec, info: DatasetInfo, expect: 
   }
   const missing = (expect.features ?? []).filter((f) => !(f in info.features));
   if (missing.length > 0) throw new DatasetError(`${dir} lacks feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, true);
+  if (expect.stateDim !== undefined) requireState(dir, spec, expect.stateDim);
   const declared = JSON.stringify(info.features);
   if (declared !== JSON.stringify(datasetFeatures(spec))) {
     throw new DatasetError(`${dir}: meta/info.json features differ from the ${imageKey(spec.camera)} dataset layout this pincer writes`);

@@ -25,6 +25,7 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { STATE_DIM, STATE_NAMES } from '../env/index.js';
 import { TEMP_INFIX, lockHolder, tryLockFile, writeFileAtomic } from '../fsutil/index.js';
 import { DatasetError } from './errors.js';
 import { readEpisodeFooter, type EpisodeEntry, type EpisodeFooter } from './episode.js';
@@ -78,7 +79,16 @@ export function readHeader(dir: string): DatasetHeader {
   if (!existsSync(join(dir, INFO_PATH))) throw new DatasetError(`${dir} is not a pincer dataset (no ${INFO_PATH})`, true);
   const header = readJson(dir, PINCER_PATH) as DatasetHeader;
   if (header?.format !== 1 || typeof header.spec?.camera !== 'string') throw new DatasetError(`${join(dir, PINCER_PATH)}: unknown format`);
-  return header;
+  const stateNames = header.spec.stateNames ?? readInfo(dir).features?.['observation.state']?.names;
+  if (!isStateLayout(stateNames)) {
+    throw new DatasetError(`${dir}: observation.state is ${JSON.stringify(stateNames)}, not a 3- or ${STATE_DIM}-value start of [${STATE_NAMES.join(', ')}]`);
+  }
+  return { ...header, spec: { ...header.spec, stateNames } };
+}
+
+/** The state layouts pincer has written: STATE_NAMES, and before x, y and yaw were recorded its first 3. */
+function isStateLayout(names: unknown): names is string[] {
+  return Array.isArray(names) && (names.length === 3 || names.length === STATE_DIM) && names.every((name, i) => name === STATE_NAMES[i]);
 }
 
 export function readInfo(dir: string): DatasetInfo {

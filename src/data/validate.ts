@@ -133,7 +133,7 @@ async function validateEpisode(
   }
   const images = new StatsAccumulator(3);
   for (let t = 0; t < T; t++) images.addImage(await decodePng(rows.pngs[t], spec.imageWidth, spec.imageHeight, `${rel} frame ${t}`));
-  const stats = { [imageKey(spec.camera)]: images.finish(255, spec.imageWidth * spec.imageHeight), ...columnStats(rows, spec.fps, i, start) };
+  const stats = { [imageKey(spec.camera)]: images.finish(255, spec.imageWidth * spec.imageHeight), ...columnStats(rows, spec, i, start) };
   compareStats(footer.stats, stats, `${rel} embedded stats`, report);
   return stats;
 }

@@ -150,6 +150,8 @@ function nearestObject(snapshot: SceneSnapshot): number | null {
  * | aperture    | number                | finger-pad distance, m, [0, maxAperture] |
  * | closed      | boolean               | fingers commanded closed              |
  * | height      | number                | fingertip height above bin floor, m   |
+ * | x, y        | number                | palm centre, bin frame, m             |
+ * | yaw         | number                | palm rotation about z, rad, [-π, π]   |
  *
  * ## Reward
  * Sparse: 1 at the final step if the detector calls the grasp a success, else 0;
@@ -302,6 +304,9 @@ export class GraspEnv {
       aperture: snapshot.gripper.aperture,
       closed: this.closed,
       height: snapshot.gripper.position[2],
+      x: snapshot.gripper.position[0],
+      y: snapshot.gripper.position[1],
+      yaw: snapshot.gripper.yaw,
     };
   }
 

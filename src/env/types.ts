@@ -17,6 +17,28 @@ export interface Observation {
   closed: boolean;
   /** Fingertip height above the bin floor, m (QT-Opt's height_to_bottom). */
   height: number;
+  /**
+   * Palm centre in the bin's frame (centred on the bin, x and y along its sides), m, and its
+   * rotation about z, rad: the gripper's own pose, as a robot knows it from its encoders.
+   * NaN when read from a dataset collected before they were recorded (3-value state).
+   */
+  x: number;
+  y: number;
+  yaw: number;
+}
+
+/**
+ * Gripper state vector layout, STATE_DIM = 6: the proprioceptive part of an Observation
+ * as datasets store it (`observation.state`) and the Q-network reads its first stateDim
+ * values. Datasets collected before x, y and yaw were recorded hold the first 3.
+ */
+export const STATE_NAMES = ['aperture', 'closed', 'height', 'x', 'y', 'yaw'] as const;
+export const STATE_DIM = STATE_NAMES.length;
+
+/** The first `dims` values of an observation's state vector, in STATE_NAMES order (closed as 0/1). [dims] */
+export function gripperState(obs: Observation, dims: number = STATE_DIM): Float32Array {
+  const all = [obs.aperture, obs.closed ? 1 : 0, obs.height, obs.x, obs.y, obs.yaw];
+  return Float32Array.from(all.slice(0, dims));
 }
 
 /**

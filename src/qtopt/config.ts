@@ -64,8 +64,13 @@ export const NetworkSchema = z.strictObject({
       { filters: 32, kernelSize: 3, stride: 2 },
       { filters: 32, kernelSize: 3, stride: 2 },
     ]),
-  /** Gripper-state inputs: 3 = [aperture m, closed 0/1, height m] (the observation's order); 0 = none. */
-  stateDim: z.union([z.literal(0), z.literal(3)]).default(3),
+  /**
+   * Gripper-state inputs, the first stateDim of env's STATE_NAMES: 3 = [aperture m, closed 0/1,
+   * height m]; 6 adds the palm's own x, y (m, bin frame) and yaw (rad), as a robot knows its pose
+   * from its encoders, so the net need not find the gripper in the image (needs datasets collected
+   * with them); 0 = none. Metres enter in decimetres (inputs.ts STATE_SCALE).
+   */
+  stateDim: z.union([z.literal(0), z.literal(3), z.literal(6)]).default(3),
   /** Action inputs A: must be ACTION_DIM (6: dx, dy, dz, dyaw, close, terminate). */
   actionDim: positiveInt.default(ACTION_DIM),
   /** Width of the action branch's hidden layer. */

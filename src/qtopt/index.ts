@@ -49,7 +49,7 @@ export {
 export { cem, randomShooting, type ActionBox, type BatchScore, type CemConfig, type CemResult } from './cem.js';
 export { bellmanTargets, type BellmanInputs, type BellmanNets, type BellmanSettings, type BellmanTargets, type QScorer } from './bellman.js';
 export { CemPolicy, type CemPolicyOptions } from './policy.js';
-export { actionsTensor, ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftImages, statesTensor, stateVector, STATE_SCALE } from './inputs.js';
+export { actionsTensor, ignoredActionDims, imagesTensor, networkActions, scaledStates, shiftImages, statesTensor, stateInput, STATE_SCALE } from './inputs.js';
 export {
   CheckpointError,
   decodeCheckpoint,

@@ -2,10 +2,11 @@
  * The Q-network's inputs from replay batches and observations: uint8 frames to
  * float images in [0, 1], and the gripper state vector.
  *
- * Shapes: B batch, H W C image, S state dims (3: aperture m, closed 0/1, height m).
+ * Shapes: B batch, H W C image, S state dims (network.stateDim: the first S of env's
+ * STATE_NAMES [aperture m, closed 0/1, height m, x m, y m, yaw rad]).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ACTION_NAMES, type Observation } from '../env/index.js';
+import { ACTION_NAMES, gripperState, type Observation } from '../env/index.js';
 import type { Rng } from '../random/index.js';
 
 /** uint8 frames [B·H·W·C] → float32 [B,H,W,C] in [0, 1]. */
@@ -42,13 +43,14 @@ export function shiftImages(frames: Uint8Array, b: number, h: number, w: number,
 }
 
 /**
- * Scale of each state input, per unit of the stored state [aperture m, closed, height m]:
- * metres become decimetres, so every input is O(1) like the image's [0, 1]. Raw metres
+ * Scale of each state input, per unit of the stored state [aperture m, closed, height m,
+ * x m, y m, yaw rad]: metres become decimetres, so every input is O(1) like the image's
+ * [0, 1] (x and y within ±2 dm of the bin's centre, yaw within ±π as it is). Raw metres
  * (0–0.3) left the height nearly invisible to a fresh net: on the synthetic grasp task
  * in test/qtopt-learner.test.ts, where height alone tells two steps apart, Q of the
  * first step reached 0.72 after 1000 steps raw and 0.80 after 400 with height × 10.
  */
-export const STATE_SCALE: readonly number[] = Object.freeze([10, 1, 10]);
+export const STATE_SCALE: readonly number[] = Object.freeze([10, 1, 10, 10, 10, 1]);
 
 /** Stored states [B·S] (replay or stateVector order) → the network's scaled input [B·S], on the host. */
 export function scaledStates(states: Float32Array, b: number, s: number): Float32Array {
@@ -64,12 +66,12 @@ export function statesTensor(states: Float32Array, b: number, s: number): tf.Ten
 }
 
 /**
- * The state vector of an observation, [aperture, closed ? 1 : 0, height]: the
- * order the replay and datasets store (src/data's toReplayObservation); empty
- * when the network has no state input (stateDim 0).
+ * One observation's state as the network's scaled input [1,S]: the first stateDim values
+ * of env's gripperState, the order the replay and datasets store; [1,0] when the network
+ * has no state input.
  */
-export function stateVector(obs: Observation, stateDim: 0 | 3): Float32Array {
-  return stateDim === 0 ? new Float32Array(0) : Float32Array.of(obs.aperture, obs.closed ? 1 : 0, obs.height);
+export function stateInput(obs: Observation, stateDim: number): tf.Tensor2D {
+  return statesTensor(gripperState(obs, stateDim), 1, stateDim);
 }
 
 /** Action dims the env reads as on/off (`> 0`): close and terminate. */

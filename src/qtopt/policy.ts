@@ -4,8 +4,9 @@
  * image once, runs CEM (cem.ts) on the head, and returns the best action; with
  * exploration, an ε-random action or Gaussian noise on CEM's choice.
  *
- * It reads the observation only (image, aperture, closed, height), never
- * `info.privileged`: a learned policy sees what a robot's camera and gripper see.
+ * It reads the observation only (image, and the first network.stateDim of aperture,
+ * closed, height and the palm's x, y, yaw), never `info.privileged`: a learned policy
+ * sees what a robot's camera and its own encoders tell it, no object's pose.
  *
  * Shapes: N CEM samples, A action dims, U embedding, H W C image.
  */
@@ -17,7 +18,7 @@ import { gaussianNoise } from '../rl/index.js';
 import type { QNetwork } from '../tf/index.js';
 import { cem, type CemConfig } from './cem.js';
 import { policyCem, type QtOptConfig } from './config.js';
-import { actionsTensor, ignoredActionDims, imagesTensor, statesTensor, stateVector } from './inputs.js';
+import { actionsTensor, ignoredActionDims, imagesTensor, stateInput } from './inputs.js';
 
 export interface CemPolicyOptions {
   /**
@@ -67,7 +68,7 @@ export class CemPolicy implements Policy {
     }
     const a = ACTION_DIM;
     const ignored = ignoredActionDims(this.config.network.ignoredActions);
-    const embedding = tf.tidy(() => this.net.encode(imagesTensor(obs.image, 1, h, w, c), statesTensor(stateVector(obs, stateDim), 1, stateDim))); // [1, U]
+    const embedding = tf.tidy(() => this.net.encode(imagesTensor(obs.image, 1, h, w, c), stateInput(obs, stateDim))); // [1, U]
     try {
       const q = (candidates: Float32Array): Float32Array =>
         tf.tidy(() => this.net.headScores(embedding, actionsTensor(candidates, candidates.length / a, ignored)).dataSync() as Float32Array); // [N]

@@ -145,8 +145,8 @@ const NEEDED_FEATURES = [imageKey(DEFAULT_CAMERA), 'observation.state', 'action'
  * features, or with episodes on a held-out split (one line naming the dataset).
  */
 function openOfflineDataset(dir: string, config: QtOptConfig): DatasetReader {
-  const { imageWidth, imageHeight } = config.network;
-  const reader = DatasetReader.open(dir, { imageWidth, imageHeight, camera: DEFAULT_CAMERA, features: NEEDED_FEATURES });
+  const { imageWidth, imageHeight, stateDim } = config.network;
+  const reader = DatasetReader.open(dir, { imageWidth, imageHeight, camera: DEFAULT_CAMERA, features: NEEDED_FEATURES, stateDim });
   for (const entry of reader.entries) {
     const heldOut = entry.split === 'test' || entry.object_ids.some((id) => !id.startsWith('ext:') && splitOf(id) === 'test');
     if (heldOut) throw new RunError(`${dir}: episode ${entry.episode_index} uses test-split objects; training never reads the test split`);

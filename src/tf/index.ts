@@ -19,7 +19,7 @@
  *
  * Images are float32 [B, H, W, C] in [0, 1] (convert uint8 replay frames with
  * tf.div(tf.cast(u8, 'float32'), 255)); state is the replay's vector part [B, S]
- * ([aperture m, closed 0/1, height m] for the grasp env). Q = sigmoid(logit);
+ * (the first S of [aperture m, closed 0/1, height m, x m, y m, yaw rad] for the grasp env). Q = sigmoid(logit);
  * learnerStep's output 'logit' applies log loss to the logits directly.
  *
  * This surface is portable (the viewer page runs the network with

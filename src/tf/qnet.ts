@@ -54,8 +54,8 @@ export interface QNetConfig {
   /** Convolution stack, ReLU after each. */
   readonly convs: readonly ConvLayerSpec[];
   /**
-   * Gripper-state vector length S (the replay's vector part): 3 for the grasp env's
-   * [aperture m, closed 0/1, height m], in that order; 0 for no state input.
+   * Gripper-state vector length S (the replay's vector part): the first S of the grasp
+   * env's [aperture m, closed 0/1, height m, x m, y m, yaw rad] (3 or 6); 0 for no state input.
    */
   readonly stateDim: number;
   /** Action vector length A. */

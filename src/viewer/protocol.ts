@@ -34,7 +34,7 @@ export interface DatasetEpisodeFrames {
   frames: {
     /** RGB H×W×3, top row first, base64. */
     image: string;
-    /** [aperture m, closed 0/1, height m] */
+    /** observation.state as the dataset stores it: [aperture m, closed 0/1, height m], then x m, y m, yaw rad if it records them. */
     state: number[];
     action: number[];
     reward: number;

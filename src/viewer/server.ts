@@ -11,6 +11,7 @@ import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import type { DatasetReader } from '../data/index.js';
+import { gripperState } from '../env/index.js';
 import type { DatasetEpisodeEntry, DatasetEpisodeFrames, ViewerConfig } from './protocol.js';
 
 /** The address the viewer binds: loopback only, never another interface. */
@@ -118,7 +119,7 @@ async function datasetApi(reader: DatasetReader, rest: string): Promise<{ status
     imageHeight: reader.spec.imageHeight,
     frames: episode.steps.map((s) => ({
       image: Buffer.from(s.observation.image).toString('base64'),
-      state: [s.observation.aperture, s.observation.closed ? 1 : 0, s.observation.height],
+      state: Array.from(gripperState(s.observation, reader.spec.stateNames.length)),
       action: Array.from(s.action),
       reward: s.reward,
       done: s.done,

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, imageKey } from '../../data/index.js';
-import { MOVE_DIMS } from '../../env/index.js';
+import { MOVE_DIMS, gripperState } from '../../env/index.js';
 import { actionsTensor, ignoredActionDims, imagesTensor, resolveQtOptConfig, shiftImages, statesTensor, type QtOptConfig } from '../../qtopt/index.js';
 import { CheckpointError, loadCheckpoint, resolveCheckpoint, RunError } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
@@ -57,7 +57,7 @@ interface Examples {
 
 async function readExamples(dir: string, config: QtOptConfig, approachSteps: number | undefined, trainEpisodes: (total: number) => number, rng: Rng): Promise<Examples & { episodes: number; trainEpisodes: number }> {
   const { imageWidth, imageHeight, imageChannels: c, stateDim: s, actionDim: a } = config.network;
-  const reader = DatasetReader.open(dir, { imageWidth, imageHeight, camera: DEFAULT_CAMERA, features: [imageKey(DEFAULT_CAMERA), 'observation.state', 'action', 'next.reward'] });
+  const reader = DatasetReader.open(dir, { imageWidth, imageHeight, camera: DEFAULT_CAMERA, features: [imageKey(DEFAULT_CAMERA), 'observation.state', 'action', 'next.reward'], stateDim: s });
   const episodes = reader.totalEpisodes;
   const split = trainEpisodes(episodes);
   const images: Uint8Array[] = [];
@@ -73,7 +73,7 @@ async function readExamples(dir: string, config: QtOptConfig, approachSteps: num
       const obs = step.observation;
       out.frame.push(images.length);
       images.push(obs.image);
-      if (s > 0) states.push(obs.aperture, obs.closed ? 1 : 0, obs.height);
+      states.push(...gripperState(obs, s));
       actions.push(Float32Array.from(step.action));
       out.label.push(approachSteps === undefined ? step.reward > 0 : true);
       out.policy.push(policy);

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DatasetError, DatasetReader, contactSheet, summarizeDataset, validateDataset, type DatasetSummary, type ValidationReport } from '../../data/index.js';
+import { gripperState } from '../../env/index.js';
 import { encodePng } from '../../render/node.js';
 import { PincerError, UsageError } from '../errors.js';
 import { emit, parseNonNegativeInt, parsePositiveInt, type OutputOptions } from '../io.js';
@@ -82,7 +83,7 @@ export function registerDataset(program: Command): void {
         for (let t = 0; t < frames.length; t++) writeFileAtomic(join(opts.out, `frame_${String(t).padStart(3, '0')}.png`), encodePng(frames[t], w, h));
         const sheet = join(opts.out, 'contact_sheet.png');
         writeFileAtomic(sheet, await contactSheet(frames, w, h, opts.columns));
-        const steps = episode.steps.map((s, t) => ({ frame: t, action: Array.from(s.action), reward: s.reward, done: s.done, state: [s.observation.aperture, s.observation.closed, s.observation.height] }));
+        const steps = episode.steps.map((s, t) => ({ frame: t, action: Array.from(s.action), reward: s.reward, done: s.done, state: Array.from(gripperState(s.observation, reader.spec.stateNames.length)) }));
         writeFileAtomic(join(opts.out, 'episode.json'), `${JSON.stringify({ episode_index: opts.episode, seed: episode.seed, policy: episode.policy, success: episode.success, ground_truth_success: episode.groundTruthSuccess, object_ids: episode.objectIds, steps }, null, 2)}\n`);
         return { dir, episode: opts.episode, out: opts.out, frames: frames.length, contact_sheet: sheet, success: episode.success, policy: episode.policy };
       });

@@ -7,13 +7,14 @@
  */
 import { ArrowHelper, Group, Mesh, PerspectiveCamera } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import { Episode, GraspEnv, splitObjectSource, type Policy, type StepResult } from '../../env/index.js';
+import { Episode, GraspEnv, gripperState, splitObjectSource, type Policy, type StepResult } from '../../env/index.js';
 import type { LibrarySplit, ObjectSpec } from '../../objects/index.js';
 import { createPolicy, type PolicyName } from '../../policies/index.js';
 import { Renderer } from '../../render/index.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { createGraspWorld } from '../../sim/index.js';
 import { byId, drawRgb, fillList, fmt, row, setText } from './dom.js';
+import { gripperRows } from './gripper.js';
 import { drawPolicyView, ViewedCemPolicy, type LoadedCheckpoint } from './policy.js';
 
 /** Orbit view size, px. */
@@ -146,11 +147,7 @@ export class LiveView {
       ['action', last ? `[${Array.from(last.action, (a) => fmt(a, 2)).join(', ')}]` : '—'],
       ['reward', last ? fmt(last.reward, 3) : '—'],
     ]);
-    fillList(byId('gripper'), [
-      ['aperture', `${fmt(obs.aperture * 100, 1)} cm`],
-      ['closed', obs.closed ? 'yes' : 'no'],
-      ['height', `${fmt(obs.height * 100, 1)} cm`],
-    ]);
+    fillList(byId('gripper'), gripperRows(gripperState(obs)));
     const prediction = byId('prediction');
     if (viewed) {
       const p = viewed.predictions;

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ArrowHelper, BufferAttribute, DoubleSide, Group, Mesh, MeshBasicMaterial, PlaneGeometry, Vector3 } from 'three';
 import { ACTION_DIM, type Observation, type Policy, type StepInfo } from '../../env/index.js';
 import type { Rng } from '../../random/index.js';
-import { CemPolicy, decodeCheckpoint, imagesTensor, MODEL_FILE, resolveQtOptConfig, stateVector, WEIGHTS_FILE, type QtOptConfig } from '../../qtopt/index.js';
+import { CemPolicy, decodeCheckpoint, imagesTensor, MODEL_FILE, resolveQtOptConfig, stateInput, WEIGHTS_FILE, type QtOptConfig } from '../../qtopt/index.js';
 import type { SceneConfig } from '../../scene/index.js';
 import { initBrowserBackend, type BrowserBackendName, type QNetwork } from '../../tf/index.js';
 import type { ViewerConfig } from '../protocol.js';
@@ -125,7 +125,7 @@ export class ViewedCemPolicy implements Policy {
     return tf.tidy(
       () =>
         net
-          .scoreActions(imagesTensor(obs.image, 1, h, w, c), tf.tensor2d(stateVector(obs, stateDim), [1, stateDim]), tf.tensor2d(grid, [HEAT_SIZE * HEAT_SIZE, ACTION_DIM]))
+          .scoreActions(imagesTensor(obs.image, 1, h, w, c), stateInput(obs, stateDim), tf.tensor2d(grid, [HEAT_SIZE * HEAT_SIZE, ACTION_DIM]))
           .dataSync() as Float32Array,
     );
   }

@@ -1,6 +1,7 @@
 /** Dataset replay: the episode list (success, object ids) and each frame's image, state, action, reward and success. */
 import type { DatasetEpisodeEntry, DatasetEpisodeFrames } from '../protocol.js';
 import { byId, drawRgb, fetchJson, fillList, fmt, row, showError } from './dom.js';
+import { gripperRows } from './gripper.js';
 
 function decodeBase64(text: string): Uint8Array {
   const bin = atob(text);
@@ -62,9 +63,7 @@ export class DatasetReplay {
     fillList(byId('frame-info'), [
       ['episode', String(episode.index)],
       ['frame', `${this.frame + 1} / ${episode.frames.length}`],
-      ['aperture', `${fmt(f.state[0] * 100, 1)} cm`],
-      ['closed', f.state[1] > 0.5 ? 'yes' : 'no'],
-      ['height', `${fmt(f.state[2] * 100, 1)} cm`],
+      ...gripperRows(f.state),
       ['action', `[${f.action.map((a) => fmt(a, 2)).join(', ')}]`],
       ['reward', fmt(f.reward, 3)],
       ['done', f.done ? 'yes' : 'no'],
