@@ -301,6 +301,25 @@ describe('QtOptLearner', () => {
     expect(await lossOf(3)).not.toBe(await lossOf(0));
   });
 
+  it('replay.actionJitter trains on moved copies of the data\'s moves: another loss, the same for the same seed, the batch untouched', async () => {
+    const lossOf = async (actionJitter: number) => {
+      const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, actionJitter } });
+      const replay = syntheticReplay(30, 9, config);
+      const learner = new QtOptLearner(config, 4);
+      const batch = replay.createBatch(32);
+      replay.sample(new Rng(10), batch);
+      const stored = batch.actions.slice();
+      const { loss } = await learner.step(batch, 1);
+      expect(batch.actions).toEqual(stored);
+      learner.dispose();
+      return loss;
+    };
+    const plain = await lossOf(0);
+    const jittered = await lossOf(0.2);
+    expect(jittered).not.toBe(plain);
+    expect(await lossOf(0.2)).toBe(jittered);
+  });
+
   it('DrawnBatches draws what one draw per step would, however far ahead, and keeps each batch until its step', () => {
     // Each draw writes its index into the batch; a buffer reused too early would show a later index.
     let draws = 0;

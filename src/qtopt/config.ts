@@ -193,6 +193,12 @@ const ReplaySchema = z.strictObject({
   batchSize: positiveInt.default(32),
   /** Random-shift augmentation of sampled images and next images, px in each direction (DrQ 4 at 84 px); 0 = none. */
   imageShift: z.number().int().min(0).max(16).default(0),
+  /**
+   * Std of Gaussian noise added to each sampled action's dx, dy, dz and dyaw when Q(s, a) is trained,
+   * in the action's units ([-1, 1], 0.1 = 5 mm of a 5 cm step), clipped to the box; 0 = none. Keeps Q
+   * smooth around the data's exact actions, where CEM's Bellman max can find it.
+   */
+  actionJitter: z.number().min(0).max(1).default(0),
   /** Proportional prioritized replay (Schaul et al. 2016); QT-Opt samples uniformly. */
   prioritized: z.boolean().default(false),
   /** PER exponent α. */

@@ -24,7 +24,7 @@
  * Shapes: B batch, H W C image, S state dims, A action dims.
  */
 import * as tf from '@tensorflow/tfjs';
-import { actionSpace, MOVE_DIMS } from '../env/index.js';
+import { ACTION, actionSpace, MOVE_DIMS } from '../env/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
 import {
   DataParallelLearner,
@@ -102,6 +102,9 @@ interface PreparedBatch {
 const CEM_STREAM = 1;
 const SHIFT_STREAM = 2;
 const CONSERVATIVE_STREAM = 3;
+const JITTER_STREAM = 4;
+/** The continuous parts of an action, those replay.actionJitter perturbs. */
+const MOVE_AND_YAW = [ACTION.dx, ACTION.dy, ACTION.dz, ACTION.dyaw] as const;
 
 /**
  * Replay batches drawn in step order and kept until their step, so that a learner step
@@ -149,6 +152,8 @@ export class QtOptLearner {
   private readonly shiftSeed: number;
   /** The conservative penalty's uniform actions at step k come from Rng(deriveSeed(conservativeSeed, k)). */
   private readonly conservativeSeed: number;
+  /** The action jitter at step k comes from Rng(deriveSeed(jitterSeed, k)). */
+  private readonly jitterSeed: number;
   private readonly lrSchedule: Schedule;
   private readonly stepConfig: DataParallelConfig;
   private parallel: DataParallelLearner | null = null;
@@ -184,6 +189,7 @@ export class QtOptLearner {
     this.cemSeed = deriveSeed(seed, CEM_STREAM);
     this.shiftSeed = deriveSeed(seed, SHIFT_STREAM);
     this.conservativeSeed = deriveSeed(seed, CONSERVATIVE_STREAM);
+    this.jitterSeed = deriveSeed(seed, JITTER_STREAM);
     this.bellmanNets = bellmanNetsOf(this.target ?? this.online, this.delayed);
     this.bellmanSettings = bellmanSettingsOf(config);
   }
@@ -266,13 +272,14 @@ export class QtOptLearner {
     const targets = ahead?.targets ? await ahead.targets.finish(this.config, this.bellmanNets, this.bellmanSettings) : new Float32Array(n); // [B]
     const updaterWaitMs = performance.now() - waitStart;
     if (ahead?.targets) this.aheadCount++;
+    const actions = this.jitter(batch.actions.subarray(0, n * a) as Float32Array, n, step); // [B·A]
     const inputs: HostBatch = {
       images: frames,
       state: s > 0 ? scaledStates(batch.vectors, n, s) : null, // [B·S]
-      actions: networkActions(batch.actions.subarray(0, n * a) as Float32Array, n, this.bellmanSettings.ignoredActions), // [B·A]
+      actions: networkActions(actions, n, this.bellmanSettings.ignoredActions), // [B·A]
       targets,
       weights: this.config.replay.prioritized ? batch.weights.subarray(0, n) : null,
-      conservativeActions: this.conservativeActions(batch.actions as Float32Array, n, step), // [B·(K+M)·A] or null
+      conservativeActions: this.conservativeActions(actions, n, step), // [B·(K+M)·A] or null
     };
     let result: LearnerStepResult;
     if (this.parallel) {
@@ -312,6 +319,24 @@ export class QtOptLearner {
       tdErrors: result.tdErrors,
       updaterWaitMs,
     };
+  }
+
+  /**
+   * The data's actions [B·A] with N(0, replay.actionJitter²) added to each move (dx, dy, dz, dyaw),
+   * clipped to the box; the same array without jitter. Datasets repeat exact values (a reach that
+   * has arrived moves by exactly 0, then closes): a Q-function may then rise only at those exact
+   * actions, which no continuous search finds, so the Bellman max never meets the data's values.
+   */
+  private jitter(actions: Float32Array, n: number, step: number): Float32Array {
+    const std = this.config.replay.actionJitter;
+    if (std === 0) return actions;
+    const a = this.config.network.actionDim;
+    const rng = new Rng(deriveSeed(this.jitterSeed, step));
+    const out = actions.slice();
+    for (let row = 0; row < n; row++) {
+      for (const d of MOVE_AND_YAW) out[row * a + d] = Math.min(1, Math.max(-1, out[row * a + d]! + std * rng.normal()));
+    }
+    return out;
   }
 
   /**
