@@ -161,6 +161,36 @@ describe('bellmanTargets', () => {
     tf.dispose([x.nextImages, x.nextState]);
   });
 
+  it('dataAction: the data\'s own next action is a candidate for a*, so a peak no search draws still reaches y', () => {
+    // logit = 6 at exactly dx = 0.123 (the data's action), −6 anywhere else: CEM's continuous samples never land there.
+    const DX = 0.123;
+    const peaked: QScorer = {
+      encode: (images) => tf.tidy(() => tf.zeros([images.shape[0], 1]) as tf.Tensor2D),
+      headScores: (_embedding, actions) =>
+        tf.tidy(() => {
+          const dx = tf.squeeze(tf.slice(actions, [0, 0], [-1, 1]), [1]);
+          return tf.sigmoid(tf.sub(tf.mul(tf.cast(tf.less(tf.abs(tf.sub(dx, DX)), 1e-6), 'float32'), 12), 6)) as tf.Tensor1D;
+        }),
+    };
+    const x = inputs();
+    const data = new Float32Array(3 * A);
+    for (let b = 0; b < 3; b++) data[b * A] = DX;
+    const nets = { argmax: peaked, values: [peaked] };
+    const searched = bellmanTargets(x, nets, SETTINGS, new Rng(4), BOX);
+    const withData = bellmanTargets({ ...x, dataNextActions: data }, nets, { ...SETTINGS, dataAction: true }, new Rng(4), BOX);
+    // Rows 0 and 1 bootstrap: y = 0 + 0.9 · σ(−6) = 0.002229 from the search alone, 0.9 · σ(6) = 0.897771 with the data's action.
+    expect(searched.targets[0]).toBeCloseTo(0.9 * sigmoid(-6), 5);
+    expect(withData.targets[0]).toBeCloseTo(0.9 * sigmoid(6), 5);
+    expect(withData.targets[1]).toBeCloseTo(0.9 * sigmoid(6), 5);
+    expect(withData.nextActions[A]).toBeCloseTo(DX, 6);
+    // The terminal row is still R alone.
+    expect(withData.targets[2]).toBeCloseTo(1, 6);
+    // Where the search's best scores higher, it stays a*: the data's action here is the peak's opposite.
+    const away = bellmanTargets({ ...x, dataNextActions: new Float32Array(3 * A).fill(-0.9) }, nets, { ...SETTINGS, dataAction: true }, new Rng(4), BOX);
+    expect(Array.from(away.nextActions)).toEqual(Array.from(searched.nextActions));
+    tf.dispose([x.nextImages, x.nextState]);
+  });
+
   it('is deterministic given the Rng', () => {
     const t = new FakeNet(2, 1, true);
     const x = inputs();

@@ -41,7 +41,7 @@ function config(learningRate = 3e-3) {
   return Q.resolveQtOptConfig({
     network: { imageHeight: SIDE, imageWidth: SIDE, convs: [{ filters: 8, kernelSize: 3, stride: 1, pool: 2 }, { filters: 8, kernelSize: 3, stride: 2 }], actionUnits: 16, headUnits: 16 },
     optimizer: { learningRate },
-    bellman: { nStep: 2, targetUpdatePeriod: 4, delayedUpdatePeriod: 4, delayed2UpdatePeriod: 4 },
+    bellman: { nStep: 2, targetUpdatePeriod: 4, delayedUpdatePeriod: 4, delayed2UpdatePeriod: 4, dataAction: true },
     cem: { samples: 16, elites: 4 },
     replay: { imageShift: 2 },
     train: { learningStarts: 32 },
@@ -64,7 +64,7 @@ function randomReplay(c: ReturnType<typeof config>) {
 }
 
 describe('QtOptLearner on 2 threads', () => {
-  it('gives the 1-thread learner\'s bits over 25 steps, with target updates, shifts and n-step targets, with and without the Bellman updater; numTensors flat', async () => {
+  it('gives the 1-thread learner\'s bits over 25 steps, with target updates, shifts, n-step targets and the data\'s next action among the candidates for a*, with and without the Bellman updater; numTensors flat', async () => {
     expect(T.nativeKernelsInUse()).toBe(true);
     const c = config();
     const replay = randomReplay(c);

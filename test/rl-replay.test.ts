@@ -48,6 +48,8 @@ interface Row {
   discount: number;
   steps: number;
   action: number;
+  /** The action stored with the bootstrap observation. */
+  nextAction: number;
 }
 
 /** Sample many times and collect each distinct transition (keyed by its observation). */
@@ -65,6 +67,7 @@ function collect(buf: ReplayBuffer, seed = 1, draws = 8): Map<number, Row> {
         discount: batch.discounts[b],
         steps: batch.steps[b],
         action: batch.actions[b],
+        nextAction: batch.nextActions[b],
       };
       // The image and vector parts must come from the same frame.
       expect([batch.images[2 * b], batch.images[2 * b + 1]]).toEqual([row.obs, 255 - row.obs]);
@@ -87,11 +90,12 @@ describe('replay ring buffer', () => {
     expect(buf.validCount).toBe(5);
     const rows = collect(buf);
     expect([...rows.keys()].sort((a, b) => a - b)).toEqual([10, 11, 12, 20, 21]);
-    expect(rows.get(10)).toEqual({ obs: 10, next: 11, reward: 1, discount: 0.5, steps: 1, action: 0 });
+    expect(rows.get(10)).toEqual({ obs: 10, next: 11, reward: 1, discount: 0.5, steps: 1, action: 0, nextAction: 1 });
     // Terminal step: next is the stored final frame, and no bootstrap.
-    expect(rows.get(12)).toEqual({ obs: 12, next: 13, reward: 3, discount: 0, steps: 1, action: 2 });
+    expect(rows.get(12)).toMatchObject({ obs: 12, next: 13, reward: 3, discount: 0, steps: 1, action: 2 });
     // Truncated step: bootstrap from the final frame with γ.
-    expect(rows.get(21)).toEqual({ obs: 21, next: 22, reward: 6, discount: 0.5, steps: 1, action: 1 });
+    // (A final frame has no action of its own, so nextAction is not asserted for these two.)
+    expect(rows.get(21)).toMatchObject({ obs: 21, next: 22, reward: 6, discount: 0.5, steps: 1, action: 1 });
   });
 
   it.each([
@@ -157,7 +161,8 @@ describe('n-step returns', () => {
     const buf = new ReplayBuffer(config({ nStep: 3 }));
     addEpisode(buf, 10, rewards, 'terminated');
     const rows = collect(buf);
-    expect(rows.get(10)).toMatchObject({ reward: 2.75, steps: 3, next: 13, discount: 0.125 });
+    // Step t acts t % 4, so the bootstrap observation 13 (t = 3) was followed by action 3.
+    expect(rows.get(10)).toMatchObject({ reward: 2.75, steps: 3, next: 13, discount: 0.125, nextAction: 3 });
     expect(rows.get(11)).toMatchObject({ reward: 4.5, steps: 3, next: 14, discount: 0 });
     expect(rows.get(12)).toMatchObject({ reward: 5, steps: 2, next: 14, discount: 0 });
     expect(rows.get(13)).toMatchObject({ reward: 4, steps: 1, next: 14, discount: 0 });

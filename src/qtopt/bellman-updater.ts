@@ -34,6 +34,8 @@ export interface TargetRows {
   readonly nextFrames: Uint8Array;
   /** [B·S] stored next states. */
   readonly nextVectors: Float32Array;
+  /** [B·A] the data's actions at the next states (read under bellman.dataAction). */
+  readonly nextActions: Float32Array;
 }
 
 /** Rows [from, to) of a batch, whose CEM draws come from Rng(seed). */
@@ -49,7 +51,7 @@ export const CHUNK_ROWS = 8;
 /** The settings the targets are computed under, from the config. */
 export function bellmanSettingsOf(config: QtOptConfig): BellmanSettings {
   const b = config.bellman;
-  return { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions) };
+  return { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions), dataAction: b.dataAction };
 }
 
 /** Who picks a* and who values it: the picker (θ̄, or the online net without targets), and the two delayed nets under clipped double Q. */
@@ -67,7 +69,9 @@ export function chunkTargets(config: QtOptConfig, rows: TargetRows, { from, to, 
   const nextImages = imagesTensor(rows.nextFrames.subarray(from * h * w * c, to * h * w * c), n, h, w, c); // [R, H, W, C]
   const nextState = statesTensor(rows.nextVectors.subarray(from * s, to * s), n, s); // [R, S]
   try {
-    const inputs = { rewards: rows.rewards.subarray(from, to), discounts: rows.discounts.subarray(from, to), nextImages, nextState };
+    const a = config.network.actionDim;
+    const dataNextActions = rows.nextActions.subarray(from * a, to * a);
+    const inputs = { rewards: rows.rewards.subarray(from, to), discounts: rows.discounts.subarray(from, to), nextImages, nextState, dataNextActions };
     const { targets } = bellmanTargets(inputs, nets, settings, new Rng(seed), actionSpace);
     if (config.optimizer.loss === 'log') for (let i = 0; i < n; i++) targets[i] = Math.min(1, Math.max(0, targets[i]!));
     return targets;

@@ -2,7 +2,8 @@
  * QT-Opt's Bellman targets, as one pure function (Kalashnikov et al. 2018 §4.2;
  * tf_agents' qtopt_agent `_compute_td_targets`):
  *
- *   a*_b = argmax_a Q̄_argmax(s′_b, a)                  (CEM, or the max over K random actions)
+ *   a*_b = argmax_a Q̄_argmax(s′_b, a)                  (CEM, or the max over K random actions;
+ *                                                        with dataAction, also over the data's own a′_b)
  *   y_b  = R_b + d_b · min_j Q̄_j(s′_b, a*_b)            (clipped double Q over the value nets)
  *
  * with R_b the replay's n-step reward sum Σ_{m<k} γ^m r_{t+m} (a scene step penalty
@@ -48,6 +49,8 @@ export interface BellmanInputs {
   readonly nextImages: tf.Tensor4D;
   /** [B,S] bootstrap gripper state. */
   readonly nextState: tf.Tensor2D;
+  /** [B·A] the data's own action at s′, a candidate for a* beside the search's when settings.dataAction is on. */
+  readonly dataNextActions?: Float32Array;
 }
 
 export interface BellmanNets {
@@ -64,6 +67,12 @@ export interface BellmanSettings {
   readonly cem: CemConfig;
   /** Action dims the nets see as 0 (inputs.ts actionsTensor). */
   readonly ignoredActions: readonly number[];
+  /**
+   * The data's own next action is a candidate for a* too: the target is then never below the value of
+   * continuing as the data did (an in-sample floor under the max, as in SARSA), even where Q peaks at
+   * actions a continuous search does not draw, such as a reach's exact zero move before it grasps.
+   */
+  readonly dataAction?: boolean;
 }
 
 export interface BellmanTargets {
@@ -97,8 +106,9 @@ export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, setting
     const rows = tf.tensor1d(live, 'int32');
     return [tf.gather(inputs.nextImages, rows), tf.gather(inputs.nextState, rows)] as const;
   });
+  const dataActions = settings.dataAction ? liveDataActions(inputs, live, a) : null; // [L·A] or null
   try {
-    const scored = scoreNext(images, state, nets, settings, rng, box); // [L,A], [L]
+    const scored = scoreNext(images, state, dataActions, nets, settings, rng, box); // [L,A], [L]
     live.forEach((row, j) => {
       nextActions.set(scored.nextActions.subarray(j * a, (j + 1) * a), row * a);
       nextQ[row] = scored.nextQ[j]!;
@@ -110,8 +120,20 @@ export function bellmanTargets(inputs: BellmanInputs, nets: BellmanNets, setting
   }
 }
 
-/** a* and min_j Q̄_j(s′, a*) for every row of next images [L,H,W,C] and state [L,S]. */
-function scoreNext(nextImages: tf.Tensor4D, nextState: tf.Tensor2D, nets: BellmanNets, settings: BellmanSettings, rng: Rng, box: ActionBox): { nextActions: Float32Array; nextQ: Float32Array } {
+/** The data's next actions of the rows in `live` [L·A]. */
+function liveDataActions(inputs: BellmanInputs, live: readonly number[], a: number): Float32Array {
+  const data = inputs.dataNextActions;
+  if (!data || data.length < inputs.rewards.length * a) throw new RangeError(`bellmanTargets: dataAction needs dataNextActions [${inputs.rewards.length}×${a}]`);
+  const out = new Float32Array(live.length * a);
+  live.forEach((row, j) => out.set(data.subarray(row * a, (row + 1) * a), j * a));
+  return out;
+}
+
+/**
+ * a* and min_j Q̄_j(s′, a*) for every row of next images [L,H,W,C] and state [L,S]; with the data's
+ * next actions [L·A], a* is whichever of the search's best and the data's the argmax net scores higher.
+ */
+function scoreNext(nextImages: tf.Tensor4D, nextState: tf.Tensor2D, dataActions: Float32Array | null, nets: BellmanNets, settings: BellmanSettings, rng: Rng, box: ActionBox): { nextActions: Float32Array; nextQ: Float32Array } {
   const b = nextImages.shape[0];
   const a = box.low.length;
   const embeddings = new Map<QScorer, tf.Tensor2D>();
@@ -130,7 +152,8 @@ function scoreNext(nextImages: tf.Tensor4D, nextState: tf.Tensor2D, nets: Bellma
         const actions = actionsTensor(candidates, candidates.length / a, settings.ignoredActions); // [B·N, A]
         return nets.argmax.headScores(argmaxEmbedding, actions).dataSync() as Float32Array; // [B·N]
       });
-    const nextActions = settings.argmax === 'cem' ? cem(score, settings.cem, rng, b, box).best : randomShooting(score, settings.randomActions, rng, b, box).best; // [B, A]
+    const searched = settings.argmax === 'cem' ? cem(score, settings.cem, rng, b, box).best : randomShooting(score, settings.randomActions, rng, b, box).best; // [B, A]
+    const nextActions = dataActions ? higherOf(searched, dataActions, score, a) : searched;
     const nextQ = tf.tidy(() => {
       const actions = actionsTensor(nextActions, b, settings.ignoredActions); // [B, A]
       const qs = nets.values.map((net) => net.headScores(embed(net), actions)); // each [B]
@@ -140,4 +163,18 @@ function scoreNext(nextImages: tf.Tensor4D, nextState: tf.Tensor2D, nets: Bellma
   } finally {
     for (const e of embeddings.values()) e.dispose();
   }
+}
+
+/** Per row, whichever of two candidate actions [B·A] `score` rates higher (the first on a tie). [B·A] */
+function higherOf(first: Float32Array, second: Float32Array, score: (candidates: Float32Array) => Float32Array, a: number): Float32Array {
+  const b = first.length / a;
+  const both = new Float32Array(2 * b * a); // [B, 2, A]: row b's two candidates side by side
+  for (let row = 0; row < b; row++) {
+    both.set(first.subarray(row * a, (row + 1) * a), 2 * row * a);
+    both.set(second.subarray(row * a, (row + 1) * a), (2 * row + 1) * a);
+  }
+  const q = score(both); // [B·2]
+  const out = first.slice();
+  for (let row = 0; row < b; row++) if (q[2 * row + 1]! > q[2 * row]!) out.set(second.subarray(row * a, (row + 1) * a), row * a);
+  return out;
 }

@@ -143,6 +143,13 @@ const BellmanSchema = z.strictObject({
   argmax: z.enum(['cem', 'random']).default('cem'),
   /** Uniform actions scored when argmax is 'random' (Quillen 16). */
   randomActions: positiveInt.default(16),
+  /**
+   * The data's own action at s′ is a candidate for a* beside the search's: a target is never below the
+   * value of continuing as the data did. Offline, where Q may peak only at the data's exact actions
+   * (a reach's zero move before it grasps) that CEM's samples never meet, this lets the grasp's value
+   * reach the steps before it.
+   */
+  dataAction: z.boolean().default(false),
 });
 
 /** Adam with a learning-rate schedule, and the loss: TD, plus an optional conservative penalty. */

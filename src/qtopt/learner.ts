@@ -266,7 +266,7 @@ export class QtOptLearner {
     const { frames, nextFrames } = ahead ?? this.prepare(batch, step);
     const lr = this.lrSchedule(step);
     setLearningRate(this.optimizer, lr);
-    const rows: TargetRows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors };
+    const rows: TargetRows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors, nextActions: batch.nextActions as Float32Array };
     const chunks = this.targetChunks(n, step);
     const waitStart = performance.now();
     const targets = ahead?.targets ? await ahead.targets.finish(this.config, this.bellmanNets, this.bellmanSettings) : new Float32Array(n); // [B]
@@ -394,7 +394,7 @@ export class QtOptLearner {
     if (start && this.updater && batch.discounts.some((d) => d > 0)) {
       if (this.updaterStale) this.updater.sync([this.target!, ...this.delayed]);
       this.updaterStale = false;
-      const rows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors };
+      const rows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors, nextActions: batch.nextActions as Float32Array };
       targets = this.updater.targets(rows, this.targetChunks(n, step));
     }
     return { batch, step, frames, nextFrames, targets };

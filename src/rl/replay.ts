@@ -95,6 +95,8 @@ export interface ReplayBatch {
   readonly nextImages: Uint8Array;
   /** [B, V] bootstrap observation vectors. */
   readonly nextVectors: Float32Array;
+  /** [B, A] or [B]: the action stored with the bootstrap observation (what the data did there). */
+  readonly nextActions: Float32Array | Int32Array;
   /** [B] importance weights (all 1 for uniform sampling), max-normalized to ≤ 1. */
   readonly weights: Float32Array;
 }
@@ -364,6 +366,7 @@ export class ReplayBuffer {
       steps: new Int32Array(size),
       nextImages: new Uint8Array(size * this.frameBytes),
       nextVectors: new Float32Array(size * c.vectorDim),
+      nextActions: c.action.kind === 'continuous' ? new Float32Array(size * c.action.dim) : new Int32Array(size),
       weights: new Float32Array(size),
     };
   }
@@ -427,7 +430,10 @@ export class ReplayBuffer {
     batch.rewards[b] = ret;
     batch.discounts[b] = terminated ? 0 : g;
     batch.steps[b] = k;
-    for (let a = 0; a < A; a++) batch.actions[b * A + a] = this.actions[i * A + a];
+    for (let a = 0; a < A; a++) {
+      batch.actions[b * A + a] = this.actions[i * A + a];
+      batch.nextActions[b * A + a] = this.actions[next * A + a];
+    }
     for (let v = 0; v < V; v++) {
       batch.vectors[b * V + v] = this.vectors[i * V + v];
       batch.nextVectors[b * V + v] = this.vectors[next * V + v];
