@@ -287,37 +287,29 @@ describe('QtOptLearner', () => {
     expect(await run()).toEqual(await run());
   });
 
+  /** The loss of one learner step on the same synthetic batch under replay settings `replay`; the batch's stored actions must come back untouched. */
+  const firstLoss = async (replay: Partial<QtOptConfig['replay']>): Promise<number> => {
+    const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, ...replay } });
+    const buffer = syntheticReplay(30, 9, config);
+    const learner = new QtOptLearner(config, 4);
+    const batch = buffer.createBatch(32);
+    buffer.sample(new Rng(10), batch);
+    const stored = batch.actions.slice();
+    const { loss } = await learner.step(batch, 1);
+    expect(batch.actions).toEqual(stored);
+    learner.dispose();
+    return loss;
+  };
+
   it('replay.imageShift changes what the learner trains on: the same batch gives another loss', async () => {
-    const lossOf = async (imageShift: number) => {
-      const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, imageShift } });
-      const replay = syntheticReplay(30, 9, config);
-      const learner = new QtOptLearner(config, 4);
-      const batch = replay.createBatch(32);
-      replay.sample(new Rng(10), batch);
-      const { loss } = await learner.step(batch, 1);
-      learner.dispose();
-      return loss;
-    };
-    expect(await lossOf(3)).not.toBe(await lossOf(0));
+    expect(await firstLoss({ imageShift: 3 })).not.toBe(await firstLoss({ imageShift: 0 }));
   });
 
   it('replay.actionJitter trains on moved copies of the data\'s moves: another loss, the same for the same seed, the batch untouched', async () => {
-    const lossOf = async (actionJitter: number) => {
-      const config = resolveQtOptConfig({ ...CONFIG, replay: { ...CONFIG.replay, actionJitter } });
-      const replay = syntheticReplay(30, 9, config);
-      const learner = new QtOptLearner(config, 4);
-      const batch = replay.createBatch(32);
-      replay.sample(new Rng(10), batch);
-      const stored = batch.actions.slice();
-      const { loss } = await learner.step(batch, 1);
-      expect(batch.actions).toEqual(stored);
-      learner.dispose();
-      return loss;
-    };
-    const plain = await lossOf(0);
-    const jittered = await lossOf(0.2);
+    const plain = await firstLoss({ actionJitter: 0 });
+    const jittered = await firstLoss({ actionJitter: 0.2 });
     expect(jittered).not.toBe(plain);
-    expect(await lossOf(0.2)).toBe(jittered);
+    expect(await firstLoss({ actionJitter: 0.2 })).toBe(jittered);
   });
 
   it('DrawnBatches draws what one draw per step would, however far ahead, and keeps each batch until its step', () => {
