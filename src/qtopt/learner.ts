@@ -106,6 +106,11 @@ const JITTER_STREAM = 4;
 /** The continuous parts of an action, those replay.actionJitter perturbs. */
 const MOVE_AND_YAW = [ACTION.dx, ACTION.dy, ACTION.dz, ACTION.dyaw] as const;
 
+/** What a batch's targets read of it, with its next frames as the step sees them (augmented). */
+function targetRows(batch: ReplayBatch, nextFrames: Uint8Array): TargetRows {
+  return { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors, nextActions: batch.nextActions as Float32Array };
+}
+
 /**
  * Replay batches drawn in step order and kept until their step, so that a learner step
  * can be given up to UPDATER_DEPTH upcoming batches. Each draw fills the buffer of the
@@ -266,7 +271,7 @@ export class QtOptLearner {
     const { frames, nextFrames } = ahead ?? this.prepare(batch, step);
     const lr = this.lrSchedule(step);
     setLearningRate(this.optimizer, lr);
-    const rows: TargetRows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors, nextActions: batch.nextActions as Float32Array };
+    const rows = targetRows(batch, nextFrames);
     const chunks = this.targetChunks(n, step);
     const waitStart = performance.now();
     const targets = ahead?.targets ? await ahead.targets.finish(this.config, this.bellmanNets, this.bellmanSettings) : new Float32Array(n); // [B]
@@ -394,8 +399,7 @@ export class QtOptLearner {
     if (start && this.updater && batch.discounts.some((d) => d > 0)) {
       if (this.updaterStale) this.updater.sync([this.target!, ...this.delayed]);
       this.updaterStale = false;
-      const rows = { rewards: batch.rewards, discounts: batch.discounts, nextFrames, nextVectors: batch.nextVectors, nextActions: batch.nextActions as Float32Array };
-      targets = this.updater.targets(rows, this.targetChunks(n, step));
+      targets = this.updater.targets(targetRows(batch, nextFrames), this.targetChunks(n, step));
     }
     return { batch, step, frames, nextFrames, targets };
   }
