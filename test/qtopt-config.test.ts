@@ -55,6 +55,8 @@ describe('QtOptConfig', () => {
     ['penalty contrasts in a batch of one', { optimizer: { conservativeContrasts: 4 }, replay: { batchSize: 1 }, train: { learningStarts: 1 } }, /^run\.json: optimizer\.conservativeContrasts: needs replay\.batchSize ≥ 2/],
     ['a penalty over no actions', { optimizer: { conservativeWeight: 1, conservativeActions: 0 } }, /^run\.json: optimizer\.conservativeWeight: needs conservativeActions or conservativeContrasts > 0$/],
     ['a pool window of 0', { network: { convs: [{ filters: 8, kernelSize: 3, stride: 1, pool: 0 }] } }, /^run\.json: network\.convs\.0\.pool: /],
+    ['a lookup without the palm’s x, y', { network: { lookup: {} } }, /^run\.json: network\.lookup: needs network\.stateDim 6/],
+    ['a lookup of a layer the network lacks', { network: { stateDim: 6, lookup: { layers: [3] } } }, /^run\.json: network\.lookup\.layers: must index network\.convs \(0…2\)$/],
     ['a replay too small for the n-step chain', { replay: { capacity: 4 }, bellman: { nStep: 3 } }, /^run\.json: replay\.capacity: must exceed bellman\.nStep \+ 1 \(4\)$/],
   ];
   for (const [what, input, message] of rejects) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actionsTensor, ignoredActionDims, shiftImages } from '../src/qtopt/inputs.js';
 import { Rng } from '../src/random/index.js';
+import { cameraClipRows } from '../src/render/index.js';
 import { resolveQtOptConfig } from '../src/qtopt/config.js';
 import { buildRunConfig } from '../src/qtopt/train.js';
 import { loadScene } from '../src/scene/node.js';
@@ -35,6 +36,20 @@ describe('actionsTensor', () => {
     expect(buildRunConfig({ file: {}, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual(['dz', 'close', 'terminate']);
     expect(buildRunConfig({ file: {}, source: 'c.json', scene: full }).qtopt.network.ignoredActions).toEqual([]);
     expect(buildRunConfig({ file: { network: { ignoredActions: [] } }, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual([]);
+  });
+
+  it('pincer train fills a lookup from the scene (camera, move, position unit, every layer), and keeps what the file sets', () => {
+    const full = loadScene('scenes/bin.json');
+    const near = { ...full, camera: { ...full.camera, position: [0, -0.4, 0.5] as [number, number, number] }, action: { ...full.action, maxTranslationXY: 0.03 } };
+    const lookup = (scene: typeof full, given: Record<string, unknown> = {}) =>
+      buildRunConfig({ file: { network: { stateDim: 6, lookup: given } }, source: 'c.json', scene }).qtopt.network.lookup!;
+    const filled = lookup(full);
+    expect(filled).toEqual({ channels: 8, layers: [0, 1, 2], camera: cameraClipRows(full.camera), moveScale: 0.05, positionUnit: 0.1 });
+    expect(lookup(near).camera).toEqual(cameraClipRows(near.camera));
+    expect(lookup(near).camera).not.toEqual(filled.camera);
+    expect(lookup(near).moveScale).toBe(0.03);
+    expect(lookup(full, { layers: [2], moveScale: 0.04 })).toMatchObject({ layers: [2], moveScale: 0.04 });
+    expect(buildRunConfig({ file: {}, source: 'c.json', scene: full }).qtopt.network.lookup).toBeUndefined();
   });
 });
 

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
+import { cameraClipRows } from '../src/render/index.js';
+import { defaultScene } from '../src/scene/index.js';
 import { conv2dRelu, forcedBackend, initBackend, nativeKernelsInUse, QNetwork, REFERENCE_QNET, reluBiasGrad, setNativeThreads } from '../src/tf/node.js';
 
 beforeAll(async () => {
@@ -195,6 +197,58 @@ describe('native head scores (what CEM ranks) on wasm', () => {
     } finally {
       setNativeThreads(1);
     }
+  });
+});
+
+describe('native lookup reads (a lookup network\'s maps where each action leads) on wasm', () => {
+  it('give the logits, scores and weight gradients of the tf-op path on cpu, points outside the image included', () => {
+    expect(tf.getKernel('PincerLookupSample', 'wasm')).toBeDefined();
+    const rng = new Rng('lookup');
+    const config = {
+      ...REFERENCE_QNET,
+      imageHeight: 16,
+      imageWidth: 16,
+      convs: [
+        { filters: 16, kernelSize: 3, stride: 1, pool: 2 },
+        { filters: 16, kernelSize: 3, stride: 1, pool: 2 },
+      ],
+      stateDim: 6,
+      lookup: { channels: 4, layers: [0, 1], camera: cameraClipRows(defaultScene().camera), moveScale: 0.05, positionUnit: 0.1 },
+    };
+    const b = 3;
+    const n = 9;
+    const images = uniform(rng, [b, 16, 16, 3], 0, 1);
+    // x, y in dm: the third palm is far outside the bin, so its reads fall off the image.
+    const state = Float32Array.from([0.8, 0, 1.5, 0.3, -1.2, 0, 0.2, 1, 0.4, -2.1, 1.7, 1, 0.8, 0, 2, 9, -9, 0]);
+    const actions = uniform(rng, [b * n, 6]);
+    const weights = uniform(rng, [b * n]);
+    const run = (backend: 'cpu' | 'wasm') => {
+      tf.setBackend(backend);
+      const net = new QNetwork(config, 11);
+      const x = tf.tensor4d(images, [b, 16, 16, 3]);
+      const s = tf.tensor2d(state, [b, 6]);
+      const a = tf.tensor2d(actions, [b * n, 6]);
+      const embedding = net.encode(x, s);
+      const logits = net.head(embedding, a).dataSync() as Float32Array;
+      const scores = net.headScores(embedding, a).dataSync() as Float32Array;
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(net.head(net.encode(x, s), a), tf.tensor1d(weights))) as tf.Scalar, net.variables);
+      const named = Object.fromEntries(net.namedVariables().map(({ name, variable }) => [name, grads[variable.name]!.dataSync() as Float32Array]));
+      tf.dispose([x, s, a, embedding, ...Object.values(grads)]);
+      net.dispose();
+      tf.setBackend('wasm');
+      return { logits, scores, named };
+    };
+    const cpu = run('cpu');
+    const wasm = run('wasm');
+    expect(Math.max(...cpu.logits) - Math.min(...cpu.logits)).toBeGreaterThan(0.05);
+    expect(maxAbsDiff(wasm.logits, cpu.logits)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(wasm.scores, cpu.logits.map((l) => 1 / (1 + Math.exp(-l))))).toBeLessThan(1e-5);
+    for (const [name, grad] of Object.entries(cpu.named)) {
+      const scale = Math.max(1e-3, ...Array.from(grad, Math.abs));
+      expect(maxAbsDiff(wasm.named[name]!, grad) / scale, name).toBeLessThan(1e-4);
+    }
+    // The projections get gradient through the reads (the maps are sampled, not only flattened).
+    expect(Math.max(...Array.from(cpu.named['lookup/projection0']!, Math.abs))).toBeGreaterThan(0);
   });
 });
 

@@ -10,7 +10,16 @@ import { Rng } from '../src/random/index.js';
 import { ACTION_DIM } from '../src/env/index.js';
 import { hardUpdate, learnerStep, type LearnerStepConfig } from '../src/rl/index.js';
 import { SMALL } from './qnet-small.js';
-import { describeConvs, featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS } from '../src/tf/node.js';
+import { describeConvs, featureSize, initBackend, JsAdam, QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, type QNetConfig } from '../src/tf/node.js';
+import { cameraClipRows, projectToPixel } from '../src/render/index.js';
+import { defaultScene } from '../src/scene/index.js';
+
+/** The reference net with the palm's x, y as state and a lookup through the default scene's camera (x, y enter in dm). */
+const LOOKUP_QNET: QNetConfig = {
+  ...REFERENCE_QNET,
+  stateDim: 6,
+  lookup: { channels: 4, layers: [0, 2], camera: cameraClipRows(defaultScene().camera), moveScale: 0.05, positionUnit: 0.1 },
+};
 
 beforeAll(async () => {
   await initBackend();
@@ -154,17 +163,19 @@ describe('QNetwork', () => {
   it.each([
     ['the reference net', REFERENCE_QNET],
     ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both' as const, spatialUnits: 8 }],
-  ])('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states: %s', (_name, config) => {
+    ['a lookup net', LOOKUP_QNET],
+  ])('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states: %s', (_name, config: QNetConfig) => {
     const rng = new Rng(1);
     const net = new QNetwork(config, 3);
     const b = 2;
     const n = 64;
     const images = uniform(rng, [b, 64, 64, 3], 0, 1) as tf.Tensor4D;
-    const state = uniform(rng, [b, 3], 0, 1) as tf.Tensor2D;
+    const s0 = config.stateDim;
+    const state = uniform(rng, [b, s0], -1, 1) as tf.Tensor2D;
     const actions = uniform(rng, [b * n, ACTION_DIM], -1, 1) as tf.Tensor2D;
     const scored = net.scoreActions(images, state, actions); // [B, N]
     const tiled = tf.tidy(() => tf.reshape(tf.tile(tf.reshape(images, [b, 1, 64, 64, 3]), [1, n, 1, 1, 1]), [b * n, 64, 64, 3])) as tf.Tensor4D;
-    const tiledState = tf.tidy(() => tf.reshape(tf.tile(tf.reshape(state, [b, 1, 3]), [1, n, 1]), [b * n, 3])) as tf.Tensor2D;
+    const tiledState = tf.tidy(() => tf.reshape(tf.tile(tf.reshape(state, [b, 1, s0]), [1, n, 1]), [b * n, s0])) as tf.Tensor2D;
     const full = net.predict(tiled, tiledState, actions); // [B·N]
     expect(scored.shape).toEqual([b, n]);
     const s = scored.dataSync();
@@ -198,6 +209,47 @@ describe('QNetwork', () => {
     tf.dispose([images, state, actions, embedding, ...Object.values(grads)]);
     net.dispose();
     base.dispose();
+  });
+
+  it('lookup: the pixel an action leads to is the camera\'s, and Q reads the image there', () => {
+    const scene = defaultScene();
+    const net = new QNetwork(LOOKUP_QNET, 7);
+    // State in network units: x, y in dm (index 3, 4); actions' dx, dy move 5 cm per unit.
+    const rng = new Rng(8);
+    const palms = [[0, 0], [0.1, -0.12], [-0.18, 0.15]];
+    const state = tf.tensor2d(palms.flatMap(([x, y]) => [0.8, 0, 1.5, x! * 10, y! * 10, 0.3]), [3, 6]);
+    const moves = Array.from({ length: 3 * 4 }, () => [rng.range(-1, 1), rng.range(-1, 1)]);
+    const actions = tf.tensor2d(moves.flatMap(([dx, dy]) => [dx!, dy!, -1, 0, 0, 0]), [12, 6]);
+    const pixels = net.lookupPixels(state, actions).arraySync();
+    moves.forEach(([dx, dy], r) => {
+      const [x, y] = palms[Math.floor(r / 4)]!;
+      const [u, v] = projectToPixel(scene, [x! + dx! * 0.05, y! + dy! * 0.05, 0]);
+      expect(pixels[r]![0]).toBeCloseTo(u, 3);
+      expect(pixels[r]![1]).toBeCloseTo(v, 3);
+    });
+    // A lookup of the first layer alone, with the head's image and action paths zeroed: Q of an
+    // action changes with a bright patch where the action leads and not with one 12 px away.
+    const local = new QNetwork({ ...LOOKUP_QNET, lookup: { ...LOOKUP_QNET.lookup!, layers: [0] } }, 9);
+    for (const { name, variable } of local.namedVariables()) {
+      if (name === 'head/image_kernel' || name === 'head/action_kernel') variable.assign(tf.zerosLike(variable));
+    }
+    const palm = tf.tensor2d([[0.8, 0, 1.5, 0, 0, 0]]);
+    const onPatch = tf.tensor2d([[0.6, -0.4, -1, 0, 0, 0]]);
+    const [[pu, pv]] = local.lookupPixels(palm, onPatch).arraySync() as [[number, number]];
+    const gray = new Float32Array(64 * 64 * 3).fill(0.4);
+    const patched = gray.slice();
+    for (let y = Math.floor(pv - 2); y <= Math.ceil(pv + 2); y++) {
+      for (let x = Math.floor(pu - 2); x <= Math.ceil(pu + 2); x++) patched.fill(0.95, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
+    }
+    const q = (image: Float32Array, action: tf.Tensor2D) => local.logits(tf.tensor4d(image, [1, 64, 64, 3]), palm, action).dataSync()[0]!;
+    const offPatch = tf.tensor2d([[0.6 - 12 / 4.2, -0.4, -1, 0, 0, 0]]); // ~4.2 px per unit of dx near the centre
+    expect(Math.abs(q(patched, onPatch) - q(gray, onPatch))).toBeGreaterThan(1e-3);
+    expect(q(patched, offPatch)).toBe(q(gray, offPatch));
+    expect(() => new QNetwork({ ...LOOKUP_QNET, stateDim: 3 }, 0)).toThrow(/lookup needs stateDim 6/);
+    expect(() => new QNetwork({ ...LOOKUP_QNET, lookup: { ...LOOKUP_QNET.lookup!, camera: null } }, 0)).toThrow(/filled in from the scene/);
+    tf.dispose([state, actions, palm, onPatch, offPatch]);
+    net.dispose();
+    local.dispose();
   });
 
   it('same seed gives the same weights; another seed does not; hardUpdate copies them', () => {

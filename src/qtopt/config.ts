@@ -24,7 +24,10 @@
  */
 import { z } from 'zod';
 import { ACTION_DIM, ACTION_NAMES } from '../env/index.js';
+import { cameraClipRows } from '../render/index.js';
 import { ConfigError, describeIssues, replayConfig, type ReplayConfig } from '../rl/index.js';
+import type { SceneConfig } from '../scene/index.js';
+import { STATE_SCALE } from './inputs.js';
 
 const positiveInt = z.number().int().min(1);
 const unit = z.number().min(0).max(1);
@@ -81,6 +84,26 @@ export const NetworkSchema = z.strictObject({
   features: z.enum(['flatten', 'keypoints', 'both', 'max']).default('flatten'),
   /** Width of the spatial head (an OR over the conv map's cells of "graspable here, and this action gets there"); 0 = none; needs keypoints. */
   spatialUnits: z.number().int().min(0).default(0),
+  /**
+   * Read the conv maps where each action takes the gripper (src/tf qnet.ts QNetConfig.lookup):
+   * the bin floor below the palm's x, y plus the move's dx, dy, through the scene's camera.
+   * Absent = no lookup. Needs stateDim 6. `pincer train` fills camera, moveScale and
+   * positionUnit from the scene and the state's input scale where they are null.
+   */
+  lookup: z
+    .strictObject({
+      /** Channels K each sampled map is projected to before sampling. */
+      channels: positiveInt.default(8),
+      /** Conv layers (indices into convs) whose outputs are sampled; null = every layer. */
+      layers: z.array(z.number().int().min(0)).min(1).nullable().default(null),
+      /** The camera's world → clip rows x, y, w (12 numbers, render's cameraClipRows); null = the scene's. */
+      camera: z.array(z.number()).length(12).nullable().default(null),
+      /** Metres per unit of dx and dy; null = the scene's action.maxTranslationXY. */
+      moveScale: z.number().positive().nullable().default(null),
+      /** Metres per unit of the network's x and y inputs; null = 1 / STATE_SCALE. */
+      positionUnit: z.number().positive().nullable().default(null),
+    })
+    .optional(),
   /**
    * Action dims the network sees as 0 (inputs.ts actionsTensor): the ones the env
    * ignores. `pincer train` sets ['dz', 'close', 'terminate'] for a scene with the height hack unless the
@@ -323,6 +346,9 @@ export const QtOptConfigSchema = z
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (c.network.spatialUnits > 0 && (c.network.features === 'flatten' || c.network.features === 'max')) issue(['network', 'spatialUnits'], "needs network.features 'keypoints' or 'both'");
+    if (c.network.lookup && c.network.stateDim !== 6) issue(['network', 'lookup'], "needs network.stateDim 6 (the palm's x, y)");
+    if (c.network.lookup && c.network.spatialUnits > 0) issue(['network', 'lookup'], 'cannot be combined with network.spatialUnits');
+    if (c.network.lookup?.layers?.some((l) => l >= c.network.convs.length)) issue(['network', 'lookup', 'layers'], `must index network.convs (0…${c.network.convs.length - 1})`);
     if (c.network.actionDim !== ACTION_DIM) issue(['network', 'actionDim'], `must be ACTION_DIM (${ACTION_DIM}), the env's action length`);
     if (c.cem.elites > c.cem.samples) issue(['cem', 'elites'], `must be ≤ cem.samples (${c.cem.samples})`);
     const o = c.optimizer;
@@ -356,6 +382,23 @@ export function resolveQtOptConfig(partial: unknown = {}, source = 'qtopt config
   const result = QtOptConfigSchema.safeParse(partial);
   if (!result.success) throw new ConfigError(`${source}: ${describeIssues(result.error)}`);
   return deepFreeze(result.data);
+}
+
+/**
+ * A network's lookup with what the scene decides filled in where the config left it null:
+ * the camera's clip rows, the move per action unit, the state's position unit, and every
+ * conv layer. The network it returns acts in that scene's camera, and carries it.
+ */
+export function sceneLookup(network: QtOptNetworkConfig, scene: SceneConfig): NonNullable<QtOptNetworkConfig['lookup']> {
+  const lookup = network.lookup;
+  if (!lookup) throw new Error('sceneLookup: the network has no lookup');
+  return {
+    channels: lookup.channels,
+    layers: lookup.layers ?? network.convs.map((_, i) => i),
+    camera: lookup.camera ?? cameraClipRows(scene.camera),
+    moveScale: lookup.moveScale ?? scene.action.maxTranslationXY,
+    positionUnit: lookup.positionUnit ?? 1 / STATE_SCALE[3]!,
+  };
 }
 
 /** The CEM settings the policy acts with: the Bellman targets' cem, with the policy's own samples, elites and iterations where set. */

@@ -38,6 +38,7 @@ export {
   NetworkSchema,
   QTOPT_DEFAULTS,
   resolveQtOptConfig,
+  sceneLookup,
   policyCem,
   qtoptReplayConfig,
   canonicalJson,

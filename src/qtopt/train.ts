@@ -33,7 +33,7 @@ import type { SceneConfig } from '../scene/index.js';
 import type { QNetConfig } from '../tf/index.js';
 import { initBackend } from '../tf/node.js';
 import { configHash, loadCheckpoint, restoreLearner, saveCheckpoint } from './checkpoint.js';
-import { QtOptConfigSchema, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from './config.js';
+import { QtOptConfigSchema, qtoptReplayConfig, resolveQtOptConfig, sceneLookup, type QtOptConfig } from './config.js';
 import { runEvaluation, summarizeEvaluation, type EvalSummary } from './evaluate.js';
 import { DrawnBatches, QtOptLearner } from './learner.js';
 import { openLink, weightsOf, type CollectedEpisode, type CollectorLink, type EpisodeRequest } from './link.js';
@@ -81,7 +81,9 @@ export function buildRunConfig(input: RunConfigInput): RunConfig {
   const agent = file as { network?: Record<string, unknown>; train?: Record<string, unknown> };
   // With the height hack the env ignores dz, close and terminate, so the network does too (inputs.ts actionsTensor).
   const ignoredActions = scene.episode.heightHack ? ['dz', 'close', 'terminate'] : [];
-  const network = { imageWidth: scene.camera.width, imageHeight: scene.camera.height, ignoredActions, ...(agent.network ?? {}) };
+  const given = { imageWidth: scene.camera.width, imageHeight: scene.camera.height, ignoredActions, ...(agent.network ?? {}) };
+  const sized = resolveQtOptConfig({ ...agent, network: given }, source).network;
+  const network = sized.lookup ? { ...given, lookup: sceneLookup(sized, scene) } : given;
   const first = resolveQtOptConfig({ ...agent, network }, source);
   const flags: Record<string, unknown> = {};
   if (input.seed !== undefined) flags.seed = input.seed;

@@ -57,6 +57,19 @@ export function configuredPose(config: CameraConfig): CameraPose {
 }
 
 /**
+ * The configured (un-jittered) camera's world → clip-space rows x, y and w, row-major
+ * 3×4 for [X, Y, Z, 1] in m: a point lands at u = (x/w + 1)/2 · width, v = (1 − y/w)/2 ·
+ * height pixels, as `projectToPixel` puts it. A network that reads its conv maps where
+ * an action leads (QNetConfig.lookup) carries these twelve numbers, not three.js.
+ */
+export function cameraClipRows(config: CameraConfig): number[] {
+  const camera = new PerspectiveCamera();
+  aimCamera(camera, config, configuredPose(config));
+  const clip = camera.projectionMatrix.clone().multiply(camera.matrixWorldInverse).elements; // column-major 4×4
+  return [0, 1, 3].flatMap((row) => [0, 1, 2, 3].map((col) => clip[col * 4 + row]!));
+}
+
+/**
  * Where a world point lands in the configured (un-jittered) camera's image, as
  * [u, v] pixels from the top-left corner. Accepts a scene or its `camera` section.
  */

@@ -5,5 +5,5 @@
  * are in `./node.ts`, so the browser bundle never reaches a Node built-in.
  */
 export { Renderer, type RenderSurface } from './renderer.js';
-export { projectToPixel, type CameraConfig, type CameraPose } from './camera.js';
+export { cameraClipRows, projectToPixel, type CameraConfig, type CameraPose } from './camera.js';
 export { baseAppearance, randomAppearance, type Appearance } from './appearance.js';

@@ -350,6 +350,18 @@ export const RELU_BIAS_GRAD = 'PincerReluBiasGrad';
 export const HEAD_SCORES = 'PincerQHeadScores';
 
 /**
+ * A lookup network's bilinear read of a conv map where each action leads (QNetConfig.lookup):
+ * inputs embeddings [B, E] (each image's map [H·W, K] flattened from column `offset`) and
+ * points [R, 2] (u, v in [0, 1] of the image; rows of image b are b·R/B …), attrs height,
+ * width, channels and offset; returns [R, K]. Reading in place spares a column slice of the
+ * embeddings (wasm's Slice took ~3 ms per map at batch 32). Its gradient to the embeddings
+ * is LOOKUP_SAMPLE_GRAD (inputs dy [R, K], points, embeddings for the shape). Registered
+ * only by src/tf/native.ts; QNetwork composes the same read from tf ops elsewhere.
+ */
+export const LOOKUP_SAMPLE = 'PincerLookupSample';
+export const LOOKUP_SAMPLE_GRAD = 'PincerLookupSampleGrad';
+
+/**
  * JsAdam's update of one weight as a kernel: inputs theta and grad, attrs m and v (the
  * optimizer's Float32Arrays, updated in place) and params [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t]
  * (Float64Array); returns the new θ. Registered only by src/tf/native.ts; JsAdam loops in

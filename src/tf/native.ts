@@ -6,7 +6,8 @@
  * suit them (16, 32, 48 or 64 output channels, NHWC, no dilation), and the max-pool gradient
  * where windows tile the input; everything else keeps the wasm kernels (wasm's MaxPoolGrad
  * is a generic C++ loop: 92 ms for the pooled network's first layer at batch 32). They also
- * add HEAD_SCORES, the Q-head at inference that CEM calls once per iteration. Each thread's
+ * add HEAD_SCORES, the Q-head at inference that CEM calls once per iteration, and
+ * LOOKUP_SAMPLE with its gradient, a lookup network's read of its maps. Each thread's
  * kernels run on setNativeThreads(k) threads, with the same results for every k.
  *
  * Why: XNNPACK in wasm has 128-bit SIMD and no FMA; the same loops compiled for the CPU
@@ -19,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, HEAD_SCORES, RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
+import { ADAM_UPDATE, HEAD_SCORES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
 
 interface NativeConv {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array, relu: boolean): void;
@@ -28,6 +29,8 @@ interface NativeConv {
   reluBiasGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: Int32Array): void;
   headScores(...arrays: [...Float32Array[], Int32Array]): void;
+  lookupSample(embeddings: Float32Array, points: Float32Array, out: Float32Array, dims: Int32Array): void;
+  lookupSampleGrad(dy: Float32Array, points: Float32Array, dembeddings: Float32Array, dims: Int32Array): void;
   adam(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, params: Float64Array): void;
   setThreads(threads: number): void;
 }
@@ -77,6 +80,22 @@ export function registerNativeKernels(): string | null {
   replaceKernel('MaxPoolGrad', (original) => (args) => maxPoolGrad(conv, args) ?? original(args as never));
   tf.registerKernel({ kernelName: HEAD_SCORES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => headScores(conv, args)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => adamUpdate(conv, args)) as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: LOOKUP_SAMPLE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, false)) as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: LOOKUP_SAMPLE_GRAD, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, true)) as unknown as tf.KernelFunc });
+  if (!tf.getGradient(LOOKUP_SAMPLE)) {
+    tf.registerGradient({
+      kernelName: LOOKUP_SAMPLE,
+      inputsToSave: ['embeddings', 'points'],
+      gradFunc: (dy, saved, attrs) => {
+        const [embeddings, points] = saved as [tf.Tensor, tf.Tensor];
+        return {
+          embeddings: () => tf.engine().runKernel(LOOKUP_SAMPLE_GRAD, { dy: dy as tf.Tensor, points, embeddings }, attrs) as tf.Tensor,
+          // The points come from the state and the actions, never from a weight.
+          points: () => tf.zerosLike(points),
+        };
+      },
+    });
+  }
   return null;
 }
 
@@ -195,6 +214,24 @@ function headScores(conv: NativeConv, args: KernelArgs): tf.TensorInfo {
   const heap = args.backend as WasmHeap;
   const out = heap.makeOutput([r], 'float32');
   conv.headScores(...HEAD_INPUTS.map((name) => heap.typedArrayFromHeap(inputs[name])), heap.typedArrayFromHeap(out), Int32Array.from([b, r, a, ua, u]));
+  return out;
+}
+
+/** LOOKUP_SAMPLE (embeddings, points → [R, K]) or, with `grad`, LOOKUP_SAMPLE_GRAD (dy, points, embeddings → their gradient). */
+function lookupSample(conv: NativeConv, args: KernelArgs, grad: boolean): tf.TensorInfo {
+  const { embeddings, points, dy } = args.inputs as { embeddings: tf.TensorInfo; points: tf.TensorInfo; dy?: tf.TensorInfo };
+  const { height, width, channels, offset } = args.attrs as unknown as { height: number; width: number; channels: number; offset: number };
+  const [b, e] = embeddings.shape as [number, number];
+  const r = points.shape[0]!;
+  const heap = args.backend as WasmHeap;
+  const dims = Int32Array.from([b, r, height, width, channels, e, offset]);
+  if (grad) {
+    const out = heap.makeOutput(embeddings.shape, 'float32');
+    conv.lookupSampleGrad(heap.typedArrayFromHeap(dy!), heap.typedArrayFromHeap(points), heap.typedArrayFromHeap(out), dims);
+    return out;
+  }
+  const out = heap.makeOutput([r, channels], 'float32');
+  conv.lookupSample(heap.typedArrayFromHeap(embeddings), heap.typedArrayFromHeap(points), heap.typedArrayFromHeap(out), dims);
   return out;
 }
 

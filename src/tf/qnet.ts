@@ -12,6 +12,12 @@
  * over the L = H'·W' cells of the last conv map, where P_l [B,L,Us] (per image, in the
  * embedding) mixes cell l's features and position with the keypoints and state.
  *
+ * With a lookup (QNetConfig.lookup) the head also reads, per action, the conv maps at the
+ * image point below where the action takes the gripper: the bin floor under the palm's
+ * x, y (state) plus the move's dx, dy, projected through the camera and sampled bilinearly
+ * from each chosen layer's map after a learned 1×1 projection to K channels:
+ *   action [B·N,A], palm x, y [B,2] ─ floor point ─ camera ─ pixel ─ sample maps [B·N, K·layers] ─ dense ─► + [B·N,U]
+ *
  * The head's first layer acts on concat(features, state, action hidden);
  * splitting its weight rows into the image, state and action parts gives the
  * same sum, so the image and state parts are computed once per image (the
@@ -26,7 +32,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM } from '../env/index.js';
 import { Rng } from '../random/index.js';
-import { HEAD_SCORES } from './kernels.js';
+import { HEAD_SCORES, LOOKUP_SAMPLE } from './kernels.js';
 import { conv2dRelu } from './layers.js';
 
 export interface ConvLayerSpec {
@@ -42,6 +48,25 @@ export interface ConvLayerSpec {
    * pattern anywhere in the bin), which strided convs feeding a flatten head do not.
    */
   readonly pool?: number;
+}
+
+/**
+ * Where an action takes the gripper, read off the conv maps: QNetConfig.lookup. The camera
+ * and the two scales come from the scene (the train command fills them; a network refuses
+ * a lookup with any of them still null), so a checkpoint carries what it needs to act
+ * without the scene's three.js camera.
+ */
+export interface ActionLookup {
+  /** Channels K each sampled map is projected to (a learned 1×1 conv) before sampling. */
+  readonly channels: number;
+  /** Conv layers whose outputs (after pooling) are sampled, by index into convs. */
+  readonly layers: readonly number[] | null;
+  /** The camera's world → clip rows x, y and w, row-major 3×4 for [X, Y, Z, 1] in m (render's cameraClipRows). */
+  readonly camera: readonly number[] | null;
+  /** Metres the palm moves per unit of the action's dx and dy (scene.action.maxTranslationXY). */
+  readonly moveScale: number | null;
+  /** Metres per unit of the network's x and y state inputs (the inverse of their input scale). */
+  readonly positionUnit: number | null;
 }
 
 export interface QNetConfig {
@@ -83,6 +108,13 @@ export interface QNetConfig {
    * position in the image comes from them).
    */
   readonly spatialUnits?: number;
+  /**
+   * Read the conv maps where each action takes the gripper (absent = no): "is something
+   * graspable where this move ends?" becomes a local read of the image, rather than a
+   * relation between the gripper's and the objects' positions that the head must learn
+   * from a global feature vector. Needs stateDim 6 (the palm's x, y); not with spatialUnits.
+   */
+  readonly lookup?: ActionLookup;
 }
 
 /**
@@ -109,17 +141,37 @@ export const REFERENCE_QNET: QNetConfig = Object.freeze({
 /** Parameter count of REFERENCE_QNET. */
 export const REFERENCE_QNET_PARAMS = 156_865;
 
-/** The last conv map's [height, width, channels] ('same' padding: ceil(size / stride) per layer). */
-function convOutputShape(config: QNetConfig): [number, number, number] {
+/** Each conv layer's output [height, width, channels], after its pooling ('same' padding: ceil(size / stride) per layer). */
+function mapShapes(config: QNetConfig): [number, number, number][] {
   let h = config.imageHeight;
   let w = config.imageWidth;
-  for (const conv of config.convs) {
+  return config.convs.map((conv) => {
     const pool = conv.pool ?? 1;
     h = Math.ceil(Math.ceil(h / conv.stride) / pool);
     w = Math.ceil(Math.ceil(w / conv.stride) / pool);
+    return [h, w, conv.filters];
+  });
+}
+
+/** The last conv map's [height, width, channels] (the image's own with no convs). */
+function convOutputShape(config: QNetConfig): [number, number, number] {
+  return mapShapes(config).at(-1) ?? [config.imageHeight, config.imageWidth, config.imageChannels];
+}
+
+/** Refuse a lookup the network cannot read: a RangeError naming the field. */
+function checkLookup(config: QNetConfig, spatialUnits: number): void {
+  const { channels, layers, camera, moveScale, positionUnit } = config.lookup!;
+  if (layers === null || camera === null || moveScale === null || positionUnit === null) {
+    throw new RangeError('QNetConfig.lookup: layers, camera, moveScale and positionUnit must be filled in from the scene (qtopt sceneLookup)');
   }
-  const channels = config.convs.length > 0 ? config.convs[config.convs.length - 1]!.filters : config.imageChannels;
-  return [h, w, channels];
+  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`QNetConfig.lookup.channels must be a positive integer, got ${channels}`);
+  if (layers.length === 0 || new Set(layers).size !== layers.length || layers.some((l) => !Number.isInteger(l) || l < 0 || l >= config.convs.length)) {
+    throw new RangeError(`QNetConfig.lookup.layers must be distinct conv indices in 0…${config.convs.length - 1}, got [${layers.join(', ')}]`);
+  }
+  if (camera.length !== 12 || camera.some((v) => !Number.isFinite(v))) throw new RangeError(`QNetConfig.lookup.camera must be 12 finite numbers (3×4 rows), got ${camera.length}`);
+  if (!(moveScale > 0) || !(positionUnit > 0)) throw new RangeError('QNetConfig.lookup.moveScale and positionUnit must be positive');
+  if (config.stateDim < 6) throw new RangeError(`QNetConfig.lookup needs stateDim 6 (the palm's x, y), got ${config.stateDim}`);
+  if (spatialUnits > 0) throw new RangeError('QNetConfig.lookup and spatialUnits cannot be combined');
 }
 
 /** A conv stack in one line, as the benches print it: 16@5x5/2,32@3x3/1+pool2,… */
@@ -200,6 +252,16 @@ export class QNetwork {
     actionKernel: tf.Variable<tf.Rank.R2>; // [Ua, Us]
     outKernel: tf.Variable<tf.Rank.R2>; // [Us, 1]
   } | null = null;
+  /** Lookup only (see QNetConfig.lookup). */
+  private readonly lookup: {
+    projections: tf.Variable<tf.Rank.R2>[]; // per sampled layer [C_k, K]
+    kernel: tf.Variable<tf.Rank.R2>; // [K·layers, U]
+    /** Per sampled layer: its map's height and width, and the cell indices 0…h−1 and 0…w−1 as [1, h] and [1, w]. */
+    maps: { height: number; width: number; rows: tf.Tensor2D; cols: tf.Tensor2D }[];
+    /** Camera columns of X and Y [2, 3] and of the constant 1 [3] (the floor is Z = 0), clip x, y, w. */
+    cameraXY: tf.Tensor2D;
+    cameraOffset: tf.Tensor1D;
+  } | null = null;
 
   /** Initialise weights from `seed` (same seed, same weights, on every backend). */
   constructor(config: QNetConfig, seed: number) {
@@ -214,6 +276,7 @@ export class QNetwork {
     const us = config.spatialUnits ?? 0;
     if (!Number.isInteger(us) || us < 0) throw new RangeError(`QNetConfig.spatialUnits must be an integer >= 0, got ${us}`);
     if (us > 0 && !hasKeypoints(config)) throw new RangeError("QNetConfig.spatialUnits needs features 'keypoints' or 'both'");
+    if (config.lookup) checkLookup(config, us);
     this.config = config;
     const rng = new Rng(seed);
     const networkId = nextNetworkId++;
@@ -272,6 +335,28 @@ export class QNetwork {
         outKernel: variable(glorot(rng, [us, 1], us, 1), 'spatial/out_kernel'),
       };
     }
+    if (config.lookup) {
+      const { channels: k } = config.lookup;
+      const layers = config.lookup.layers!;
+      const camera = config.lookup.camera!;
+      const shapes = mapShapes(config);
+      const projections = layers.map((l) => {
+        const c = shapes[l]![2];
+        return variable<tf.Rank.R2>(glorot(rng, [c, k], c, k), `lookup/projection${l}`);
+      });
+      const sampled = k * layers.length;
+      const at = (row: number, col: number) => camera[row * 4 + col]!;
+      this.lookup = {
+        projections,
+        kernel: variable(glorot(rng, [sampled, config.headUnits], sampled, config.headUnits), 'lookup/kernel'),
+        maps: layers.map((l) => {
+          const [height, width] = shapes[l]!;
+          return { height, width, rows: tf.reshape(tf.range(0, height), [1, height]) as tf.Tensor2D, cols: tf.reshape(tf.range(0, width), [1, width]) as tf.Tensor2D };
+        }),
+        cameraXY: tf.tensor2d([0, 1].flatMap((col) => [at(0, col), at(1, col), at(2, col)]), [2, 3]),
+        cameraOffset: tf.tensor1d([at(0, 3), at(1, 3), at(2, 3)]),
+      };
+    }
     const ordered: tf.Variable[] = [
       ...this.convKernels.flatMap((k, i) => [k, this.convBiases[i]!]),
       this.actionWeight,
@@ -286,6 +371,7 @@ export class QNetwork {
       ...(this.spatial
         ? [this.spatial.cellKernel, this.spatial.positionKernel, this.spatial.imageKernel, ...(this.spatial.stateKernel ? [this.spatial.stateKernel] : []), this.spatial.bias, this.spatial.actionKernel, this.spatial.outKernel]
         : []),
+      ...(this.lookup ? [...this.lookup.projections, this.lookup.kernel] : []),
     ];
     this.variables = ordered;
     const prefix = `qnet${networkId}/`;
@@ -313,7 +399,8 @@ export class QNetwork {
   encode(images: tf.Tensor4D, state: tf.Tensor2D | null): tf.Tensor2D {
     return tf.tidy(() => {
       const b = images.shape[0];
-      const map = this.convMap(images); // [B, H', W', C']
+      const maps = this.convMaps(images);
+      const map = maps[maps.length - 1]!; // [B, H', W', C']
       const features = this.features(map); // [B, F]
       const s = this.config.stateDim;
       if (this.stateWeight && (!state || state.shape[0] !== b || state.shape[1] !== s)) {
@@ -321,6 +408,14 @@ export class QNetwork {
       }
       const embedding = tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D; // [B, U]
       const dense = this.stateWeight ? (tf.add(embedding, tf.matMul(state!, this.stateWeight)) as tf.Tensor2D) : embedding;
+      if (this.lookup) {
+        // [dense U | palm x, y | each sampled layer's map projected to K channels, flattened]: what head() samples per action.
+        const projected = this.config.lookup!.layers!.map((l, i) => {
+          const [, mh, mw, c] = maps[l]!.shape;
+          return tf.reshape(tf.matMul(tf.reshape(maps[l]!, [b * mh * mw, c]), this.lookup!.projections[i]!), [b, -1]);
+        });
+        return tf.concat([dense, tf.slice(state!, [0, 3], [b, 2]), ...projected], 1) as tf.Tensor2D;
+      }
       if (!this.spatial) return dense;
       // P_l = W_cell · map_l + W_pos · position_l + (W_img · features + W_state · state + bias), per cell: [B, L·Us].
       const sp = this.spatial;
@@ -336,15 +431,16 @@ export class QNetwork {
     });
   }
 
-  /** The last conv map [B,H',W',C'] of images [B,H,W,C]. */
-  private convMap(images: tf.Tensor4D): tf.Tensor4D {
+  /** Every conv layer's output (after its pooling) [B,H_l,W_l,C_l] for images [B,H,W,C]; the images alone with no convs. */
+  private convMaps(images: tf.Tensor4D): tf.Tensor4D[] {
     let h: tf.Tensor4D = images;
-    this.config.convs.forEach((conv, i) => {
+    const maps = this.config.convs.map((conv, i) => {
       h = conv2dRelu(h, this.convKernels[i]!, this.convBiases[i]!, conv.stride);
       const pool = conv.pool ?? 1;
       if (pool > 1) h = tf.maxPool(h, pool, pool, 'same');
+      return h;
     });
-    return h;
+    return maps.length > 0 ? maps : [images];
   }
 
   /** Spatial softmax of a conv map [B,H',W',C'] per channel, then the expected cell centre: [B, 2C'] as x0, y0, x1, y1, … */
@@ -363,7 +459,7 @@ export class QNetwork {
   keypoints(images: tf.Tensor4D): tf.Tensor3D {
     return tf.tidy(() => {
       const b = images.shape[0];
-      return tf.reshape(this.spatialSoftmax(this.convMap(images)), [b, -1, 2]) as tf.Tensor3D;
+      return tf.reshape(this.spatialSoftmax(this.convMaps(images).at(-1)!), [b, -1, 2]) as tf.Tensor3D;
     });
   }
 
@@ -389,9 +485,10 @@ export class QNetwork {
       const rows = actions.shape[0];
       if (rows % b !== 0) throw new Error(`head: ${rows} action rows is not a multiple of ${b} images`);
       const n = rows / b;
-      const dense = this.spatial ? (tf.slice(embedding, [0, 0], [b, u]) as tf.Tensor2D) : embedding; // [B, U]
+      const dense = this.spatial || this.lookup ? (tf.slice(embedding, [0, 0], [b, u]) as tf.Tensor2D) : embedding; // [B, U]
       const actionHidden = tf.fused.matMul({ a: actions, b: this.actionWeight, bias: this.actionBias, activation: 'relu' }); // [B·N, Ua]
-      const actionPart = tf.matMul(actionHidden, this.actionToHead); // [B·N, U]
+      const moved = tf.matMul(actionHidden, this.actionToHead); // [B·N, U]
+      const actionPart = this.lookup ? tf.add(moved, this.lookupTerm(embedding, actions)) : moved;
       const hidden =
         rows === b
           ? tf.relu(tf.add(actionPart, dense))
@@ -410,15 +507,85 @@ export class QNetwork {
   }
 
   /**
+   * Image position, in [0, 1] from the left and top edges, of the bin floor below where
+   * each action takes the palm: embedding [B, …] (the palm's x, y after the dense part),
+   * actions [B·N, A] → [B·N, 2] (u, v). Lookup networks only.
+   */
+  private floorPoints(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    const moveScale = this.config.lookup!.moveScale!;
+    const positionUnit = this.config.lookup!.positionUnit!;
+    const { cameraXY, cameraOffset } = this.lookup!;
+    const b = embedding.shape[0];
+    const rows = actions.shape[0];
+    const palm = tf.mul(tf.slice(embedding, [0, this.config.headUnits], [b, 2]), positionUnit); // [B, 2] m
+    const move = tf.mul(tf.slice(actions, [0, 0], [rows, 2]), moveScale); // [B·N, 2] m
+    const floor = tf.reshape(tf.add(tf.reshape(move, [b, rows / b, 2]), tf.reshape(palm, [b, 1, 2])), [rows, 2]);
+    const [x, y, w] = tf.split(tf.add(tf.matMul(floor, cameraXY), cameraOffset), 3, 1); // clip coordinates, each [B·N, 1]
+    return tf.concat([tf.div(tf.add(tf.div(x!, w!), 1), 2), tf.div(tf.sub(1, tf.div(y!, w!)), 2)], 1) as tf.Tensor2D;
+  }
+
+  /**
+   * The lookup's term in the head's hidden layer, [B·N, U]: each sampled map read
+   * bilinearly at its action's floor point (zero outside the image), then one dense layer.
+   * Cell (i, j)'s centre is at ((j + ½)/width, (i + ½)/height) of the image. The backend's
+   * LOOKUP_SAMPLE kernel reads the four cells around each point where it has one (native on
+   * wasm in Node); elsewhere a dense [B·N, cells] weight matrix times the map gives the
+   * same values, at B·N·cells multiplications instead of B·N·4.
+   */
+  private lookupTerm(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    const { channels: k } = this.config.lookup!;
+    const b = embedding.shape[0];
+    const rows = actions.shape[0];
+    const points = this.floorPoints(embedding, actions); // [B·N, 2]
+    const native = tf.getKernel(LOOKUP_SAMPLE, tf.getBackend()) !== undefined;
+    const [u, v] = native ? [] : tf.split(points, 2, 1); // each [B·N, 1]
+    let offset = this.config.headUnits + 2;
+    const samples = this.lookup!.maps.map(({ height, width, rows: rowIndex, cols: colIndex }) => {
+      const cells = height * width;
+      const at = offset;
+      offset += cells * k;
+      if (native) return tf.engine().runKernel(LOOKUP_SAMPLE, { embeddings: embedding, points }, { height, width, channels: k, offset: at }) as tf.Tensor2D;
+      const maps = tf.reshape(tf.slice(embedding, [0, at], [b, cells * k]), [b, cells, k]);
+      const tent = (at: tf.Tensor, size: number, index: tf.Tensor2D) => tf.relu(tf.sub(1, tf.abs(tf.sub(tf.sub(tf.mul(at, size), 0.5), index))));
+      const weights = tf.mul(tf.reshape(tent(v!, height, rowIndex), [rows, height, 1]), tf.reshape(tent(u!, width, colIndex), [rows, 1, width]));
+      return tf.reshape(tf.matMul(tf.reshape(weights, [b, rows / b, cells]), maps), [rows, k]); // [B·N, K]
+    });
+    return tf.matMul(samples.length === 1 ? samples[0]! : tf.concat(samples, 1), this.lookup!.kernel) as tf.Tensor2D;
+  }
+
+  /**
+   * Pixels [u, v] (from the image's top-left corner) of the bin floor below where each
+   * action takes the palm: state [B, S] as the network reads it, actions [B·N, A] →
+   * [B·N, 2]. Lookup networks only; what the head samples, for checks and the viewer.
+   */
+  lookupPixels(state: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    if (!this.lookup) throw new Error('lookupPixels: the network has no lookup');
+    return tf.tidy(() => {
+      const b = state.shape[0];
+      const palm = tf.concat([tf.zeros([b, this.config.headUnits]), tf.slice(state, [0, 3], [b, 2])], 1) as tf.Tensor2D;
+      return tf.mul(this.floorPoints(palm, actions), [this.config.imageWidth, this.config.imageHeight]) as tf.Tensor2D;
+    });
+  }
+
+  /**
    * Q = σ(head) for N actions per image, at inference (no gradient flows through it): what
    * CEM ranks. embedding [B,U], actions [B·N,A] → [B·N]. The backend's HEAD_SCORES kernel
    * where it has one (native on wasm in Node), else σ(head(…)).
    */
   headScores(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
     if (this.spatial || !tf.getKernel(HEAD_SCORES, tf.getBackend())) return tf.tidy(() => tf.sigmoid(this.head(embedding, actions)));
-    if (actions.shape[0] % embedding.shape[0] !== 0) throw new Error(`head: ${actions.shape[0]} action rows is not a multiple of ${embedding.shape[0]} images`);
+    const b = embedding.shape[0];
+    const rows = actions.shape[0];
+    if (rows % b !== 0) throw new Error(`head: ${rows} action rows is not a multiple of ${b} images`);
     const { actionWeight, actionBias, actionToHead, outWeight, outBias } = this;
-    return tf.engine().runKernel(HEAD_SCORES, { embedding, actions, actionWeight, actionBias, actionToHead, outWeight, outBias }) as tf.Tensor1D;
+    if (!this.lookup) return tf.engine().runKernel(HEAD_SCORES, { embedding, actions, actionWeight, actionBias, actionToHead, outWeight, outBias }) as tf.Tensor1D;
+    // The lookup's term differs per action, so each row gets its own embedding (its image's plus that term).
+    return tf.tidy(() => {
+      const u = this.config.headUnits;
+      const dense = tf.reshape(tf.slice(embedding, [0, 0], [b, u]), [b, 1, u]);
+      const perRow = tf.reshape(tf.add(tf.reshape(this.lookupTerm(embedding, actions), [b, rows / b, u]), dense), [rows, u]);
+      return tf.engine().runKernel(HEAD_SCORES, { embedding: perRow, actions, actionWeight, actionBias, actionToHead, outWeight, outBias }) as tf.Tensor1D;
+    });
   }
 
   /** Logits for one action per image: images [B,H,W,C], state [B,S], actions [B,A] → [B]. */
@@ -442,5 +609,6 @@ export class QNetwork {
   dispose(): void {
     for (const v of this.variables) v.dispose();
     this.cells?.dispose();
+    if (this.lookup) tf.dispose([this.lookup.cameraXY, this.lookup.cameraOffset, ...this.lookup.maps.flatMap((m) => [m.rows, m.cols])]);
   }
 }

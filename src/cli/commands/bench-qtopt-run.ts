@@ -12,8 +12,9 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
-import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, type QtOptConfig } from '../../qtopt/node.js';
+import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, sceneLookup, type QtOptConfig } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
+import { defaultScene } from '../../scene/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
 import { describeConvs, initBackend, nativeKernelsInUse } from '../../tf/node.js';
 import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
@@ -49,7 +50,11 @@ export function readConfig(path: string | undefined): QtOptConfig {
     throw new UsageError(`--config ${path}: not valid JSON`);
   }
   try {
-    return resolveQtOptConfig(json, path);
+    const config = resolveQtOptConfig(json, path);
+    if (!config.network.lookup) return config;
+    // A bench has no scene: a lookup reads through the default scene's camera, where config leaves it open.
+    const file = json as { network: Record<string, unknown> };
+    return resolveQtOptConfig({ ...file, network: { ...file.network, lookup: sceneLookup(config.network, defaultScene()) } }, path);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;

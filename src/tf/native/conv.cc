@@ -635,6 +635,80 @@ napi_value HeadScores(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The four cells around point (u, v) (in [0, 1] of the image, cell (i, j)'s centre at
+// ((j + ½)/w, (i + ½)/h)) of an h×w map, with their bilinear weights; 0 for cells outside it.
+void bilinear_corners(float u, float v, int h, int w, int cell[4], float weight[4]) {
+  // Clamped so that the casts below stay defined; a point this far out has all weights 0 anyway.
+  const float fu = std::min(std::max(u * w - 0.5f, -2.f), static_cast<float>(w) + 1.f);
+  const float fv = std::min(std::max(v * h - 0.5f, -2.f), static_cast<float>(h) + 1.f);
+  const float j0 = std::floor(fu), i0 = std::floor(fv);
+  const float tx = fu - j0, ty = fv - i0;
+  for (int di = 0; di < 2; di++) {
+    for (int dj = 0; dj < 2; dj++) {
+      const int i = static_cast<int>(i0) + di, j = static_cast<int>(j0) + dj, c = di * 2 + dj;
+      const bool inside = i >= 0 && i < h && j >= 0 && j < w;
+      weight[c] = inside ? (di ? ty : 1.f - ty) * (dj ? tx : 1.f - tx) : 0.f;
+      cell[c] = inside ? i * w + j : 0;
+    }
+  }
+}
+
+// Reads (a, points, b, dims [B, R, H, W, K, E, O]): the embeddings [B, E] (each image's map, H·W·K values,
+// starts at column O) are a when `embeddings_first`, else b; the other holds the rows [R, K]; points R·2.
+bool lookup_call(napi_env env, napi_callback_info info, bool embeddings_first, float* (&p)[3], int32_t (&d)[7]) {
+  size_t len[3];
+  void* raw;
+  if (!read_arrays(env, info, p, len, napi_int32_array, 7, &raw)) return false;
+  std::memcpy(d, raw, sizeof d);
+  for (int i = 0; i < 6; i++)
+    if (d[i] < 1) return false;
+  if (d[1] % d[0] != 0 || d[6] < 0 || static_cast<int64_t>(d[6]) + static_cast<int64_t>(d[2]) * d[3] * d[4] > d[5]) return false;
+  const size_t embeddings = static_cast<size_t>(d[0]) * d[5], rows = static_cast<size_t>(d[1]) * d[4];
+  return len[embeddings_first ? 0 : 2] >= embeddings && len[embeddings_first ? 2 : 0] >= rows && len[1] >= static_cast<size_t>(d[1]) * 2;
+}
+
+// lookupSample(embeddings, points, out, dims [B, R, H, W, K, E, O]): out[r] = Σ bilinear weight · the map of
+// r's image at each corner cell, rows r of image b being b·R/B … (b+1)·R/B − 1.
+napi_value LookupSample(napi_env env, napi_callback_info info) {
+  float* p[3];
+  int32_t d[7];
+  if (!lookup_call(env, info, true, p, d)) return fail(env, "lookupSample(embeddings, points, out, dims [B, R, H, W, K, E, O]): bad arguments or sizes");
+  const int per = d[1] / d[0], h = d[2], w = d[3], k = d[4];
+  for (int r = 0; r < d[1]; r++) {
+    int cell[4];
+    float weight[4];
+    bilinear_corners(p[1][2 * r], p[1][2 * r + 1], h, w, cell, weight);
+    const float* map = p[0] + static_cast<size_t>(r / per) * d[5] + d[6];
+    float* out = p[2] + static_cast<size_t>(r) * k;
+    for (int c = 0; c < k; c++) out[c] = 0.f;
+    for (int q = 0; q < 4; q++)
+      for (int c = 0; c < k; c++) out[c] += weight[q] * map[static_cast<size_t>(cell[q]) * k + c];
+  }
+  return nullptr;
+}
+
+// lookupSampleGrad(dy, points, dembeddings, dims [B, R, H, W, K, E, O]): zero outside the maps, and in them
+// Σ over rows of weight · dy[r] at each corner cell, added row by row in order (one thread, so the sum's
+// order never changes).
+napi_value LookupSampleGrad(napi_env env, napi_callback_info info) {
+  float* p[3];
+  int32_t d[7];
+  if (!lookup_call(env, info, false, p, d)) return fail(env, "lookupSampleGrad(dy, points, dembeddings, dims [B, R, H, W, K, E, O]): bad arguments or sizes");
+  const float *dy = p[0], *points = p[1];
+  float* grad = p[2];
+  const int per = d[1] / d[0], h = d[2], w = d[3], k = d[4];
+  std::fill(grad, grad + static_cast<size_t>(d[0]) * d[5], 0.f);
+  for (int r = 0; r < d[1]; r++) {
+    int cell[4];
+    float weight[4];
+    bilinear_corners(points[2 * r], points[2 * r + 1], h, w, cell, weight);
+    float* map = grad + static_cast<size_t>(r / per) * d[5] + d[6];
+    for (int q = 0; q < 4; q++)
+      for (int c = 0; c < k; c++) map[static_cast<size_t>(cell[q]) * k + c] += weight[q] * dy[static_cast<size_t>(r) * k + c];
+  }
+  return nullptr;
+}
+
 // adam(theta, grad, m, v, out, params Float64Array [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t])
 napi_value Adam(napi_env env, napi_callback_info info) {
   float* p[5];
@@ -670,6 +744,8 @@ NAPI_MODULE_INIT() {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"headScores", nullptr, HeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lookupSample", nullptr, LookupSample, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lookupSampleGrad", nullptr, LookupSampleGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
