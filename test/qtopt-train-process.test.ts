@@ -133,6 +133,27 @@ describe('pincer train (processes)', () => {
     expect(DatasetReader.open(scripted).entries.map((e) => e.episode_index)).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 
+  it('bootstraps from the aimed reach, and trains a lookup network on it (the scene\'s camera in its checkpoint)', () => {
+    const dir = join(root, 'aimed');
+    const aimedConfig = join(root, 'tiny-aimed.json');
+    writeFileSync(
+      aimedConfig,
+      JSON.stringify({
+        ...TINY,
+        network: { ...TINY.network, stateDim: 6, lookup: { channels: 2 } },
+        train: { ...TINY.train, bootstrapAimedEpisodes: 6, bootstrapAimSpread: 0.02, offlineSteps: 20, onlineSteps: 0, evalPeriod: 0, checkpointPeriod: 20 },
+      }),
+    );
+    const r = cli(['train', '--out', dir, '--config', aimedConfig, '--scene', scene, '--seed', '3', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'bootstrap'))).toEqual(['aimed']);
+    expect(DatasetReader.open(join(dir, 'bootstrap/aimed')).totalEpisodes).toBe(6);
+    expect(JSON.parse(readFileSync(join(dir, 'bootstrap/aimed/meta/pincer.json'), 'utf8')).source.policy).toBe('reach+aim:0.02');
+    const model = JSON.parse(readFileSync(join(dir, 'checkpoints/step-00000020/model.json'), 'utf8'));
+    expect(model.network.lookup).toMatchObject({ channels: 2, layers: [0], moveScale: 0.05, positionUnit: 0.1 });
+    expect(model.network.lookup.camera).toHaveLength(12);
+  });
+
   it('runs online with one collector process end to end', () => {
     const dir = join(root, 'online');
     const r = cli(['train', '--out', dir, '--config', config, '--scene', scene, '--seed', '2', '--collectors', '1', '--steps', '120', '--json']);

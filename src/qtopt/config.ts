@@ -287,6 +287,15 @@ const TrainSchema = z.strictObject({
   /** Bootstrap episodes of the random policy (randomDownProbability, randomCloseProbability, randomTerminateProbability). */
   bootstrapRandomEpisodes: z.number().int().min(0).default(1_000),
   /**
+   * Bootstrap episodes of the aimed reach (`reach+aim:S`: the reach baseline aimed at a random
+   * object's centre plus Gaussian noise of std bootstrapAimSpread), collected after the other two.
+   * Its first moves decide its outcome, so its data says which moves lead to a grasp; with one-step
+   * targets and a lookup network it trained the first main-scene policy that goes to the objects.
+   */
+  bootstrapAimedEpisodes: z.number().int().min(0).default(0),
+  /** Std of the aimed reach's aim point around the object's centre, m per axis. */
+  bootstrapAimSpread: z.number().min(0).default(0.03),
+  /**
    * Gradient steps on the offline data before online collection starts. Budget (measured): a
    * learner step of the default net costs ~88 ms CPU (`pincer bench qtopt`), so the 30k steps of
    * offline + online take ~45 min of the learner's core, leaving the 2-hour budget room for

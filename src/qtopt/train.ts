@@ -47,7 +47,7 @@ const LOG_PERIOD = 10;
 /** Online episodes that charts/success_rate averages over. */
 const SUCCESS_WINDOW = 100;
 /** Independent random streams of a run, all derived from its seed. */
-const STREAM = { learner: 1, replay: 2, online: 3, validation: 4, bootstrapScripted: 5, bootstrapRandom: 6 } as const;
+const STREAM = { learner: 1, replay: 2, online: 3, validation: 4, bootstrapScripted: 5, bootstrapRandom: 6, bootstrapAimed: 7 } as const;
 
 /** Everything that fixes a run; written to config.json, compared on --resume. */
 export interface RunConfig {
@@ -415,8 +415,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
 /**
  * The default offline data, collected into the run folder (resumable): the
- * scripted grasper with Gaussian action noise, and the random policy moving
- * down with randomDownProbability. Data near 46% success trains well, and
+ * scripted grasper with Gaussian action noise, the random policy moving
+ * down with randomDownProbability, and the aimed reach where configured. Data near 46% success trains well, and
  * near-optimal data (89%) did not: the Q-function needs failures to contrast.
  */
 async function bootstrap(
@@ -430,6 +430,7 @@ async function bootstrap(
   const parts = [
     { name: 'scripted', episodes: t.bootstrapScriptedEpisodes, policy: `scripted+noise:${t.bootstrapScriptedNoise}`, stream: STREAM.bootstrapScripted },
     { name: 'random', episodes: t.bootstrapRandomEpisodes, policy: `random+down:${config.exploration.randomDownProbability}+close:${config.exploration.randomCloseProbability}`, stream: STREAM.bootstrapRandom },
+    { name: 'aimed', episodes: t.bootstrapAimedEpisodes, policy: `reach+aim:${t.bootstrapAimSpread}`, stream: STREAM.bootstrapAimed },
   ].filter((p) => p.episodes > 0);
   let before = 0;
   const dirs: string[] = [];
