@@ -22,16 +22,17 @@ beforeAll(async () => {
 });
 
 describe('the shipped default policy', () => {
-  it('loads with its scene (bin-easy, height hack) and plays a test episode the same way twice', async () => {
+  it('loads with its scene (the main scene, no height hack) and plays a test episode the same way twice', async () => {
     const trained = loadTrainedPolicy(DEFAULT_POLICY);
-    expect(trained.scene?.episode.heightHack).toBe(true);
+    expect(trained.scene?.episode.heightHack).toBe(false);
     expect(trained.step).toBeGreaterThan(0);
-    expect(trained.net.config.convs.some((c) => (c.pool ?? 1) > 1)).toBe(true);
+    expect(trained.net.config.lookup?.camera).toHaveLength(12);
     const env = await createEnvFor(trained.scene!, { split: 'test' });
     try {
       const first = runEpisode(env, trained.policy, 21).record;
       const second = runEpisode(env, trained.policy, 21).record;
-      expect(first.steps.length).toBe(trained.scene!.episode.maxSteps);
+      expect(first.steps.length).toBeGreaterThan(0);
+      expect(first.steps.length).toBeLessThanOrEqual(trained.scene!.episode.maxSteps);
       for (const step of first.steps) for (const v of step.action) expect(Math.abs(v)).toBeLessThanOrEqual(1);
       expect(second.steps.map((s) => Array.from(s.action))).toEqual(first.steps.map((s) => Array.from(s.action)));
       expect(second.success).toBe(first.success);

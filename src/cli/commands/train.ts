@@ -77,7 +77,8 @@ Examples:
   pincer train --out runs/offline --dataset data/mix --config offline.json --collectors 0
   pincer train --out runs/easy --scene scenes/bin-easy.json --seed 1 --resume
   pincer train --out runs/tiny --config tiny.json --steps 200 --collectors 0 --json
-  pincer train --out runs/online --scene scenes/bin-easy.json --init assets/policies/default --config online.json`,
+  pincer train --out runs/bin-lookup --scene scenes/bin.json --config configs/bin-lookup.json --seed 1
+  pincer train --out runs/online --scene scenes/bin.json --init assets/policies/default --config online.json`,
     )
     .action(async (flags: TrainFlags) => {
       const out: OutputOptions = { json: flags.json, progress: flags.progress };
