@@ -95,6 +95,17 @@ describe('a checkpoint in pincer view', () => {
     expect(await page.textContent('#error')).toBe('');
   });
 
+  it('plays the shipped default policy, a lookup network (its reads in tf ops on the page), to the end of an episode', async () => {
+    const page = await open('assets/policies/default');
+    expect(await page.textContent('#error')).toBe('');
+    await page.click('#step');
+    expect(await page.textContent('#prediction')).toMatch(/predicted success of the chosen action: 0\.\d{3}/);
+    await page.selectOption('#speed', '0');
+    await page.click('#play');
+    await page.waitForFunction(() => /^(success|failure)$/.test(document.getElementById('outcome')!.className), null, { timeout: 120_000 });
+    expect(await page.textContent('#error')).toBe('');
+  });
+
   it('runs the checkpoint on wasm when the URL asks for it: the same episode as Node on wasm', async () => {
     const page = await open(good, { query: '?backend=wasm', scene: WASM_EPISODE.scene });
     expect(await page.textContent('#error')).toBe('');
