@@ -508,16 +508,16 @@ export class QNetwork {
 
   /**
    * Image position, in [0, 1] from the left and top edges, of the bin floor below where
-   * each action takes the palm: embedding [B, …] (the palm's x, y after the dense part),
+   * each action takes the palm: the palm's x, y [B, 2] in the network's state units,
    * actions [B·N, A] → [B·N, 2] (u, v). Lookup networks only.
    */
-  private floorPoints(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+  private floorPoints(palmXY: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
     const moveScale = this.config.lookup!.moveScale!;
     const positionUnit = this.config.lookup!.positionUnit!;
     const { cameraXY, cameraOffset } = this.lookup!;
-    const b = embedding.shape[0];
+    const b = palmXY.shape[0];
     const rows = actions.shape[0];
-    const palm = tf.mul(tf.slice(embedding, [0, this.config.headUnits], [b, 2]), positionUnit); // [B, 2] m
+    const palm = tf.mul(palmXY, positionUnit); // [B, 2] m
     const move = tf.mul(tf.slice(actions, [0, 0], [rows, 2]), moveScale); // [B·N, 2] m
     const floor = tf.reshape(tf.add(tf.reshape(move, [b, rows / b, 2]), tf.reshape(palm, [b, 1, 2])), [rows, 2]);
     const [x, y, w] = tf.split(tf.add(tf.matMul(floor, cameraXY), cameraOffset), 3, 1); // clip coordinates, each [B·N, 1]
@@ -536,7 +536,7 @@ export class QNetwork {
     const { channels: k } = this.config.lookup!;
     const b = embedding.shape[0];
     const rows = actions.shape[0];
-    const points = this.floorPoints(embedding, actions); // [B·N, 2]
+    const points = this.floorPoints(tf.slice(embedding, [0, this.config.headUnits], [b, 2]), actions); // [B·N, 2]
     const native = tf.getKernel(LOOKUP_SAMPLE, tf.getBackend()) !== undefined;
     const [u, v] = native ? [] : tf.split(points, 2, 1); // each [B·N, 1]
     let offset = this.config.headUnits + 2;
@@ -561,8 +561,7 @@ export class QNetwork {
   lookupPixels(state: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
     if (!this.lookup) throw new Error('lookupPixels: the network has no lookup');
     return tf.tidy(() => {
-      const b = state.shape[0];
-      const palm = tf.concat([tf.zeros([b, this.config.headUnits]), tf.slice(state, [0, 3], [b, 2])], 1) as tf.Tensor2D;
+      const palm = tf.slice(state, [0, 3], [state.shape[0], 2]);
       return tf.mul(this.floorPoints(palm, actions), [this.config.imageWidth, this.config.imageHeight]) as tf.Tensor2D;
     });
   }
