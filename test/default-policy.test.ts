@@ -57,4 +57,13 @@ describe('the shipped default policy', () => {
     expect(bad.stderr.trim().split('\n')).toEqual(['ship-policy: POLICY_CEM=32x4: expected samples/elites/iterations, e.g. 256/16/4']);
     expect(existsSync(join(dest, 'config.json'))).toBe(true); // the earlier shipment is untouched
   });
+
+  it('train-default.sh takes one folder: a flag or a second argument gets its usage line, and nothing starts', () => {
+    for (const args of [['--help'], [join(root, 'a'), join(root, 'b')]]) {
+      const run = spawnSync('bash', ['scripts/train-default.sh', ...args], { encoding: 'utf8' });
+      expect(run.status).toBe(2);
+      expect(run.stderr.trim().split('\n')).toEqual(['train-default: usage: scripts/train-default.sh [OUT]   (a folder for the runs and episodes; default runs/default)']);
+      expect(existsSync(join(root, 'a'))).toBe(false);
+    }
+  });
 });
