@@ -13,8 +13,7 @@
 # left as it is. Then: scripts/ship-policy.sh OUT/round1 2000
 set -euo pipefail
 usage='usage: scripts/train-default.sh [OUT]   (a folder for the runs and episodes; default runs/default)'
-[ $# -le 1 ] || { echo "train-default: $usage" >&2; exit 2; }
-case "${1:-}" in -*) echo "train-default: $usage" >&2; exit 2 ;; esac
+if [ $# -gt 1 ] || [[ "${1:-}" == -* ]]; then echo "train-default: $usage" >&2; exit 2; fi
 out=${1:-runs/default}
 pincer() { node bin/pincer.js "$@"; }
 # --resume for a step whose folder exists: pincer continues it, or does nothing if it is complete.
