@@ -166,6 +166,68 @@ describe('native kernels on several threads', () => {
   });
 });
 
+describe('native matrix products on wasm (BatchMatMul, _FusedMatMul)', () => {
+  // [M, K] and [K, N] operands, transposed or not, shaped like the dense layer's three products at
+  // batch 32 (forward, dx = dy · Wᵀ, dW = xᵀ · dy) but smaller, each over several units; N of 520
+  // and 21 end in a partial vector.
+  const cases = [
+    { m: 32, k: 700, n: 64 },
+    { m: 32, k: 64, n: 520 },
+    { m: 300, k: 32, n: 64 },
+    { m: 37, k: 13, n: 21 },
+    { m: 5, k: 3, n: 1 },
+  ];
+  const products = (ta: boolean, tb: boolean) => (t: Record<string, tf.Tensor>) => {
+    const a = ta ? tf.transpose(t.a!) : t.a!;
+    const b = tb ? tf.transpose(t.b!) : t.b!;
+    return [
+      tf.matMul(a, b, ta, tb),
+      tf.matMul(tf.expandDims(a, 0), tf.expandDims(b, 0), ta, tb),
+      tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: t.bias!, activation: 'relu' }),
+      tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: t.bias! }),
+      // Two matrices at once keep wasm's kernel.
+      tf.matMul(tf.stack([a, a]), tf.stack([b, b]), ta, tb),
+    ];
+  };
+
+  it.each(cases.flatMap((c) => [false, true].flatMap((ta) => [false, true].map((tb) => ({ ...c, ta, tb })))))(
+    'match cpu and give the same bits on 1, 2 and 3 threads: [$m, $k] · [$k, $n], transposed a $ta, b $tb',
+    ({ m, k, n, ta, tb }) => {
+      const rng = new Rng(`matmul${m}-${k}-${n}`);
+      const inputs = { a: [uniform(rng, [m, k]), [m, k]], b: [uniform(rng, [k, n]), [k, n]], bias: [uniform(rng, [n]), [n]] } as Record<string, [Float32Array, number[]]>;
+      const f = products(ta, tb);
+      try {
+        const runs = [1, 2, 3].map((threads) => {
+          expect(setNativeThreads(threads)).toBe(true);
+          return on('wasm', inputs, f);
+        });
+        for (const run of runs.slice(1)) run.forEach((out, i) => expect(out).toEqual(runs[0]![i]));
+        const cpu = on('cpu', inputs, f);
+        cpu.forEach((c, i) => expect(maxAbsDiff(c, runs[0]![i]!)).toBeLessThan(1e-4));
+        expect(runs[0]![2]!.some((v) => v === 0) && runs[0]![2]!.some((v) => v > 0.1)).toBe(true);
+      } finally {
+        setNativeThreads(1);
+      }
+    },
+  );
+
+  it('helpers that fell asleep between products wake for the next one', async () => {
+    const rng = new Rng('matmul-sleep');
+    const inputs = { a: [uniform(rng, [64, 256]), [64, 256]], b: [uniform(rng, [256, 64]), [256, 64]] } as Record<string, [Float32Array, number[]]>;
+    const f = (t: Record<string, tf.Tensor>) => [tf.matMul(t.a!, t.b!)];
+    const once = on('wasm', inputs, f)[0]!;
+    try {
+      setNativeThreads(2);
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(on('wasm', inputs, f)[0]).toEqual(once);
+      }
+    } finally {
+      setNativeThreads(1);
+    }
+  });
+});
+
 describe('native head scores (what CEM ranks) on wasm', () => {
   // 64 head units take the vector kernel, 24 the plain loops.
   it.each([64, 24])('match σ(head) on cpu, on any number of threads, with %i head units', (headUnits) => {

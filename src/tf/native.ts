@@ -4,8 +4,9 @@
  * Float32Array views, so tensors stay where they are, and take over Conv2D, FusedConv2D
  * (bias, ReLU), both convolution gradients and the ReLU-and-bias gradient where the shapes
  * suit them (16, 32, 48 or 64 output channels, NHWC, no dilation), and the max-pool gradient
- * where windows tile the input; everything else keeps the wasm kernels (wasm's MaxPoolGrad
- * is a generic C++ loop: 92 ms for the pooled network's first layer at batch 32). They also
+ * where windows tile the input, and the matrix products (BatchMatMul, _FusedMatMul) of single
+ * matrices; everything else keeps the wasm kernels (wasm's MaxPoolGrad is a generic C++ loop:
+ * 92 ms for the pooled network's first layer at batch 32). They also
  * add HEAD_SCORES, the Q-head at inference that CEM calls once per iteration, and
  * LOOKUP_SAMPLE with its gradient, a lookup network's read of its maps. Each thread's
  * kernels run on setNativeThreads(k) threads, with the same results for every k.
@@ -28,6 +29,7 @@ interface NativeConv {
   inputGrad(dy: Float32Array, filter: Float32Array, dx: Float32Array, dims: Int32Array): void;
   reluBiasGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  matMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array): void;
   headScores(...arrays: [...Float32Array[], Int32Array]): void;
   lookupSample(embeddings: Float32Array, points: Float32Array, out: Float32Array, dims: Int32Array): void;
   lookupSampleGrad(dy: Float32Array, points: Float32Array, dembeddings: Float32Array, dims: Int32Array): void;
@@ -78,6 +80,8 @@ export function registerNativeKernels(): string | null {
   replaceKernel('Conv2DBackpropInput', (original) => (args) => inputGrad(conv, args) ?? original(args as never));
   replaceKernel(RELU_BIAS_GRAD, (original) => (args) => reluBiasGrad(conv, args) ?? original(args as never));
   replaceKernel('MaxPoolGrad', (original) => (args) => maxPoolGrad(conv, args) ?? original(args as never));
+  replaceKernel('BatchMatMul', (original) => (args) => matMul(conv, args, false) ?? original(args as never));
+  replaceKernel('_FusedMatMul', (original) => (args) => matMul(conv, args, true) ?? original(args as never));
   tf.registerKernel({ kernelName: HEAD_SCORES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => headScores(conv, args)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => adamUpdate(conv, args)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LOOKUP_SAMPLE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, false)) as unknown as tf.KernelFunc });
@@ -201,6 +205,33 @@ function reluBiasGrad(conv: NativeConv, args: KernelArgs): tf.TensorInfo[] | nul
   const db = heap.makeOutput([c], 'float32');
   conv.reluBiasGrad(heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(y), heap.typedArrayFromHeap(dz), heap.typedArrayFromHeap(db));
   return [dz, db];
+}
+
+/**
+ * BatchMatMul or _FusedMatMul (bias, ReLU) of two float32 matrices, transposed or not, each
+ * [M, K] or with leading dimensions of 1; batches of several matrices keep wasm's kernel.
+ */
+function matMul(conv: NativeConv, args: KernelArgs, fused: boolean): tf.TensorInfo | null {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation = 'linear' } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
+  if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || preluActivationWeights) return null;
+  if (fused && activation !== 'linear' && activation !== 'relu') return null;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  if (!outerA.every((d) => d === 1) || !outerB.every((d) => d === 1)) return null;
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+  const [kb, n] = transposeB ? [bc, br] : [br, bc];
+  // A mismatch is wasm's kernel's to report.
+  if (k !== kb || m < 1 || n < 1 || k < 1) return null;
+  if (bias && (bias.shape.at(-1) !== n || tf.util.sizeFromShape(bias.shape) !== n)) return null;
+  const heap = args.backend as WasmHeap;
+  const outer = outerA.length >= outerB.length ? outerA : outerB;
+  const out = heap.makeOutput([...outer, m, n], 'float32');
+  const dims = Int32Array.from([m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, fused && activation === 'relu' ? 1 : 0]);
+  conv.matMul(heap.typedArrayFromHeap(a), heap.typedArrayFromHeap(b), bias ? heap.typedArrayFromHeap(bias) : null, heap.typedArrayFromHeap(out), dims);
+  return out;
 }
 
 /** Inputs of HEAD_SCORES in the order conv.cc's headScores reads them. */

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
@@ -37,6 +38,11 @@ namespace {
 // Helper threads of one calling thread. for_each(count, f) runs f(0 … count−1) on the caller
 // and the helpers, handing out indices as they free up, and returns when all are done. Inside f
 // on a helper, `pool` is that helper's own empty pool: read the caller's thread count outside f.
+//
+// A train step calls the kernels every few tens of microseconds, and waking a thread blocked
+// on a condition variable took ~65 µs here (a trivial product took 132 µs on 2 threads against
+// 0.6 µs on 1). So a helper spins for SPIN_NS after each job before it blocks, and the caller
+// spins until the helpers are done; the mutex and condition variable are only for the blocked.
 class Pool {
  public:
   ~Pool() { resize(1); }
@@ -46,14 +52,14 @@ class Pool {
   void resize(int threads) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
+      stop_.store(true);
     }
     wake_.notify_all();
     for (auto& t : helpers_) t.join();
     helpers_.clear();
-    stop_ = false;
+    stop_.store(false);
     // A helper starts from the generation current now: one begun later must not skip a job.
-    for (int i = 1; i < threads; i++) helpers_.emplace_back([this, seen = generation_] { serve(seen); });
+    for (int i = 1; i < threads; i++) helpers_.emplace_back([this, seen = generation_.load()] { serve(seen); });
   }
 
   template <typename F>
@@ -62,50 +68,60 @@ class Pool {
       for (int i = 0; i < count; i++) f(i);
       return;
     }
-    {
+    job_ = [](void* context, int i) { (*static_cast<F*>(context))(i); };
+    context_ = &f;
+    count_ = count;
+    next_.store(0);
+    busy_.store(static_cast<int>(helpers_.size()));
+    // seq_cst on both sides: a helper that saw the old generation has counted itself asleep
+    // before we read sleeping_, so it is notified (under the mutex, so not before it waits).
+    generation_.fetch_add(1);
+    if (sleeping_.load() > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
-      job_ = [](void* context, int i) { (*static_cast<F*>(context))(i); };
-      context_ = &f;
-      count_ = count;
-      next_.store(0);
-      busy_ = static_cast<int>(helpers_.size());
-      generation_++;
+      wake_.notify_all();
     }
-    wake_.notify_all();
     work();
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    for (int spins = 0; busy_.load(std::memory_order_acquire) != 0; spins++)
+      if (spins > 1000) std::this_thread::yield();
   }
 
  private:
+  static constexpr int64_t SPIN_NS = 200'000;
+
   void work() {
     for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) job_(context_, i);
   }
 
   void serve(uint64_t seen) {
     for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(SPIN_NS);
+      int spins = 0;
+      while (generation_.load() == seen && !stop_.load()) {
+        if (++spins % 64 == 0 && std::chrono::steady_clock::now() > until) {
+          std::unique_lock<std::mutex> lock(mutex_);
+          sleeping_.fetch_add(1);
+          wake_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
+          sleeping_.fetch_sub(1);
+        }
       }
+      if (stop_.load()) return;
+      seen = generation_.load();
       work();
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--busy_ == 0) done_.notify_one();
+      busy_.fetch_sub(1, std::memory_order_release);
     }
   }
 
   std::vector<std::thread> helpers_;
   std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  bool stop_ = false;
-  uint64_t generation_ = 0;
+  std::condition_variable wake_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> sleeping_{0};
   void (*job_)(void*, int) = nullptr;
   void* context_ = nullptr;
   int count_ = 0;
   std::atomic<int> next_{0};
-  int busy_ = 0;
+  std::atomic<int> busy_{0};
 };
 
 thread_local Pool pool;
@@ -443,20 +459,140 @@ void head_scores_any(const float* e, const float* a, const float* wa, const floa
 }
 
 // ---------------------------------------------------------------------------------------------
+// Matrix product: out[m, n] = act(bias[n] + Σ_k A(m, k) · B(k, n)), A(m, k) = a[m·K + k] or, with
+// transpose_a, a[k·M + m]; B(k, n) = b[k·N + n] or, with transpose_b, b[n·K + k]. wasm's own
+// BatchMatMul packs its right operand for XNNPACK on every call and takes a generic loop when an
+// operand is transposed; a train step's dense layer and its two gradients spent ~3 ms there.
+//
+// The kernel loads vectors along one operand's columns and broadcasts the other's values, so the
+// vector operand must be [K, C] in rows of C rounded up to 16. B is that operand unless it is
+// transposed: then the product is computed as its transpose, Bᵀ's rows broadcast and A as the
+// vector operand ([K, M]: a itself when transposed, else a small packed copy), written back
+// transposed. So a large transposed weight (the dense layer's input gradient, dy · Wᵀ) is never
+// repacked. A unit is MATMUL_ROWS or more rows by up to 64 columns and sums over k in order, so
+// each output has one sum whatever the thread count.
+
+constexpr int MATMUL_ROWS = 4;
+constexpr int MATMUL_COLS = 64;
+constexpr int MATMUL_WORK = 1 << 16;
+
+thread_local std::vector<float> packed_v;
+
+struct Product {
+  const float* x;  // broadcast operand: X(r, kk) = x[r·xr + kk·xk]
+  size_t xr, xk;
+  const float* v;  // vector operand, [K, CP]
+  int cp;
+  int rows, cols, k;
+  float* out;  // out[r·cols + c], or out[c·rows + r] when transposed
+  bool transposed;
+  const float* bias;  // by column, or by row when bias_by_row
+  bool bias_by_row, relu;
+};
+
+// Rows r0 … r0 + 3 by columns c0 … c0 + 16·NV − 1 into dst (row i at dst + i·drow).
+template <int NV>
+void product_block(const Product& p, int r0, int c0, float* dst, size_t drow) {
+  v16 acc[MATMUL_ROWS][NV] = {};
+  const int rows = std::min(MATMUL_ROWS, p.rows - r0);
+  const float* xrow[MATMUL_ROWS];
+  for (int i = 0; i < MATMUL_ROWS; i++) xrow[i] = p.x + static_cast<size_t>(r0 + std::min(i, rows - 1)) * p.xr;
+  for (int kk = 0; kk < p.k; kk++) {
+    v16 vv[NV];
+    for (int j = 0; j < NV; j++) vv[j] = load(p.v + static_cast<size_t>(kk) * p.cp + c0 + 16 * j);
+    for (int i = 0; i < MATMUL_ROWS; i++) {
+      const float s = xrow[i][kk * p.xk];
+      for (int j = 0; j < NV; j++) acc[i][j] += s * vv[j];
+    }
+  }
+  const int cols = std::min(16 * NV, p.cols - c0);
+  for (int i = 0; i < rows; i++) {
+    float row[16 * NV];
+    for (int j = 0; j < NV; j++) store(row + 16 * j, acc[i][j]);
+    for (int c = 0; c < cols; c++) {
+      float value = row[c];
+      if (p.bias) value += p.bias_by_row ? p.bias[r0 + i] : p.bias[c0 + c];
+      if (p.relu) value = value > 0.0f ? value : 0.0f;
+      dst[i * drow + c] = value;
+    }
+  }
+}
+
+// src as [K, C] rows of CP (src itself when it is [K, C] with C a multiple of 16), or, with
+// `transposed`, src [C, K] turned around.
+const float* vector_operand(const float* src, int k, int c, bool transposed, int cp) {
+  if (!transposed && cp == c) return src;
+  packed_v.assign(static_cast<size_t>(k) * cp, 0.0f);
+  float* dst = packed_v.data();
+  for (int kk = 0; kk < k; kk++)
+    for (int j = 0; j < c; j++) dst[static_cast<size_t>(kk) * cp + j] = transposed ? src[static_cast<size_t>(j) * k + kk] : src[static_cast<size_t>(kk) * c + j];
+  return dst;
+}
+
+void matmul(const float* a, const float* b, const float* bias, float* out, int m, int n, int k, bool ta, bool tb, bool relu) {
+  Product p;
+  p.k = k;
+  p.out = out;
+  p.bias = bias;
+  p.relu = relu;
+  if (!tb) {
+    p.x = a, p.xr = ta ? 1 : k, p.xk = ta ? m : 1;
+    p.rows = m, p.cols = n, p.cp = (n + 15) / 16 * 16;
+    p.v = vector_operand(b, k, n, false, p.cp);
+    p.transposed = false, p.bias_by_row = false;
+  } else {
+    p.x = b, p.xr = k, p.xk = 1;
+    p.rows = n, p.cols = m, p.cp = (m + 15) / 16 * 16;
+    p.v = vector_operand(a, k, m, !ta, p.cp);
+    p.transposed = true, p.bias_by_row = true;
+  }
+  // Units of at least MATMUL_WORK multiply-adds: handing out a few rows at a time costs more
+  // than they do, and a small product runs on the caller alone.
+  const int per_row = std::min(p.cp, MATMUL_COLS) * k;
+  const int unit_rows = std::max(MATMUL_ROWS, (MATMUL_WORK / per_row + MATMUL_ROWS - 1) / MATMUL_ROWS * MATMUL_ROWS);
+  const int row_units = (p.rows + unit_rows - 1) / unit_rows, col_blocks = (p.cp + MATMUL_COLS - 1) / MATMUL_COLS;
+  pool.for_each(row_units * col_blocks, [&](int unit) {
+    const int c0 = unit % col_blocks * MATMUL_COLS, first = unit / col_blocks * unit_rows;
+    const int last = std::min(p.rows, first + unit_rows), width = std::min(MATMUL_COLS, p.cp - c0);
+    // A transposed result goes through a tile: written straight, its stores would be N apart, and
+    // N = 2,048 floats put all 32 of a row's lines in one L1 set.
+    std::vector<float> tile(p.transposed ? static_cast<size_t>(unit_rows) * MATMUL_COLS : 0);
+    for (int r0 = first; r0 < last; r0 += MATMUL_ROWS) {
+      float* dst = p.transposed ? tile.data() + static_cast<size_t>(r0 - first) * MATMUL_COLS : p.out + static_cast<size_t>(r0) * p.cols + c0;
+      const size_t drow = p.transposed ? MATMUL_COLS : p.cols;
+      switch (width / 16) {
+        case 1: product_block<1>(p, r0, c0, dst, drow); break;
+        case 2: product_block<2>(p, r0, c0, dst, drow); break;
+        case 3: product_block<3>(p, r0, c0, dst, drow); break;
+        default: product_block<4>(p, r0, c0, dst, drow); break;
+      }
+    }
+    if (p.transposed)
+      for (int c = c0; c < std::min(p.cols, c0 + width); c++)
+        for (int r = first; r < last; r++) p.out[static_cast<size_t>(c) * p.rows + r] = tile[static_cast<size_t>(r - first) * MATMUL_COLS + (c - c0)];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Adam's update of one weight (src/tf/adam.ts): m and v in place, θ into out. In double and
-// without fused multiply-adds, so it rounds as JsAdam's JavaScript does.
+// without fused multiply-adds, so it rounds as JsAdam's JavaScript does. Each value is its own,
+// so blocks of ADAM_BLOCK go to the threads (the dense layer's 131,072 weights took 0.7 ms on one).
+
+constexpr size_t ADAM_BLOCK = 16384;
 
 __attribute__((optimize("fp-contract=off"))) void adam(const float* theta, const float* g, float* m, float* v, float* out, size_t n,
                                                         const double* p) {
   const double lr = p[0], b1 = p[1], b2 = p[2], eps = p[3], c1 = p[4], c2 = p[5];
-  for (size_t i = 0; i < n; i++) {
-    const double gi = g[i];
-    const double mi = b1 * m[i] + (1 - b1) * gi;
-    const double vi = b2 * v[i] + (1 - b2) * gi * gi;
-    m[i] = static_cast<float>(mi);
-    v[i] = static_cast<float>(vi);
-    out[i] = static_cast<float>(theta[i] - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
-  }
+  pool.for_each(static_cast<int>((n + ADAM_BLOCK - 1) / ADAM_BLOCK), [&](int block) {
+    for (size_t i = static_cast<size_t>(block) * ADAM_BLOCK; i < std::min(n, static_cast<size_t>(block + 1) * ADAM_BLOCK); i++) {
+      const double gi = g[i];
+      const double mi = b1 * m[i] + (1 - b1) * gi;
+      const double vi = b2 * v[i] + (1 - b2) * gi * gi;
+      m[i] = static_cast<float>(mi);
+      v[i] = static_cast<float>(vi);
+      out[i] = static_cast<float>(theta[i] - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -709,6 +845,29 @@ napi_value LookupSampleGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// matMul(a, b, bias | null, out, dims [M, N, K, transposeA, transposeB, relu])
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  float *a, *b, *bias = nullptr, *out;
+  size_t na, nb, nbias = 0, no, nd;
+  napi_valuetype bias_type;
+  napi_typedarray_type dims_type;
+  void* raw;
+  if (argc < 5 || !float_array(env, args[0], &a, &na) || !float_array(env, args[1], &b, &nb) || !float_array(env, args[3], &out, &no) ||
+      napi_typeof(env, args[2], &bias_type) != napi_ok ||
+      napi_get_typedarray_info(env, args[4], &dims_type, &nd, &raw, nullptr, nullptr) != napi_ok || dims_type != napi_int32_array || nd != 6)
+    return fail(env, "matMul(a, b, bias, out, dims): bad arguments");
+  const int32_t* v = static_cast<const int32_t*>(raw);
+  const int m = v[0], n = v[1], k = v[2];
+  if (m < 1 || n < 1 || k < 1) return fail(env, "matMul: sizes must be positive");
+  if (bias_type != napi_null && (!float_array(env, args[2], &bias, &nbias) || nbias < static_cast<size_t>(n))) return fail(env, "matMul: bad bias");
+  if (na < static_cast<size_t>(m) * k || nb < static_cast<size_t>(k) * n || no < static_cast<size_t>(m) * n) return fail(env, "matMul: arrays smaller than dims");
+  matmul(a, b, bias, out, m, n, k, v[3] != 0, v[4] != 0, v[5] != 0);
+  return nullptr;
+}
+
 // adam(theta, grad, m, v, out, params Float64Array [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t])
 napi_value Adam(napi_env env, napi_callback_info info) {
   float* p[5];
@@ -742,6 +901,7 @@ NAPI_MODULE_INIT() {
       {"inputGrad", nullptr, InputGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluBiasGrad", nullptr, ReluBiasGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"headScores", nullptr, HeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lookupSample", nullptr, LookupSample, nullptr, nullptr, nullptr, napi_default, nullptr},
