@@ -423,18 +423,22 @@ void max_pool_grad(const float* dy, const float* x, float* dx, const int* v) {
 //   q[r] = σ(bo + Σ_u wo[u] · relu(e[r / N, u] + Σ_k wah[k, u] · relu(ba[k] + Σ_d wa[d, k] · a[r, d])))
 // for R = B·N candidate actions a [R, A] on embeddings e [B, U]; weights wa [A, Ua], ba [Ua],
 // wah [Ua, U], wo [U], bo [1]. U = 16·NV; HEAD_ROWS rows share each loaded row of wah. One unit
-// per HEAD_ROWS rows. Other U take head_scores_any, the same sums in plain loops.
+// per HEAD_UNIT rows. Other U take head_scores_any, the same sums in plain loops.
 
 constexpr int HEAD_ROWS = 4;
+// Rows per unit: CEM scores thousands of rows per call, and handing them out 4 at a time (with a
+// buffer allocated each time) made two threads 4× slower than one.
+constexpr int HEAD_UNIT = 64;
 
 template <int NV>
 void head_scores(const float* e, const float* a, const float* wa, const float* ba, const float* wah, const float* wo, float bo, float* q,
                  int b, int r, int ad, int ua) {
   constexpr int u = 16 * NV;
   const int n = r / b;
-  pool.for_each((r + HEAD_ROWS - 1) / HEAD_ROWS, [&](int unit) {
-    const int first = unit * HEAD_ROWS, rows = std::min(HEAD_ROWS, r - first);
-    std::vector<float> hidden(static_cast<size_t>(HEAD_ROWS) * ua);
+  pool.for_each((r + HEAD_UNIT - 1) / HEAD_UNIT, [&](int unit) {
+   std::vector<float> hidden(static_cast<size_t>(HEAD_ROWS) * ua);
+   for (int first = unit * HEAD_UNIT; first < std::min(r, (unit + 1) * HEAD_UNIT); first += HEAD_ROWS) {
+    const int rows = std::min(HEAD_ROWS, r - first);
     for (int p = 0; p < rows; p++) {
       float* h = hidden.data() + static_cast<size_t>(p) * ua;
       const float* action = a + static_cast<size_t>(first + p) * ad;
@@ -461,14 +465,17 @@ void head_scores(const float* e, const float* a, const float* wa, const float* b
       for (int k = 0; k < 16; k++) logit += sum[k];
       q[first + p] = 1.0f / (1.0f + std::exp(-logit));
     }
+   }
   });
 }
 
 void head_scores_any(const float* e, const float* a, const float* wa, const float* ba, const float* wah, const float* wo, float bo, float* q,
                      int b, int r, int ad, int ua, int u) {
   const int n = r / b;
-  pool.for_each(r, [&](int row) {
-    std::vector<float> hidden(ua), acc(e + static_cast<size_t>(row / n) * u, e + static_cast<size_t>(row / n + 1) * u);
+  pool.for_each((r + HEAD_UNIT - 1) / HEAD_UNIT, [&](int unit) {
+   std::vector<float> hidden(ua), acc(u);
+   for (int row = unit * HEAD_UNIT; row < std::min(r, (unit + 1) * HEAD_UNIT); row++) {
+    std::copy(e + static_cast<size_t>(row / n) * u, e + static_cast<size_t>(row / n + 1) * u, acc.begin());
     const float* action = a + static_cast<size_t>(row) * ad;
     for (int k = 0; k < ua; k++) hidden[k] = ba[k];
     for (int d = 0; d < ad; d++)
@@ -480,6 +487,7 @@ void head_scores_any(const float* e, const float* a, const float* wa, const floa
     float logit = bo;
     for (int j = 0; j < u; j++) logit += (acc[j] > 0.0f ? acc[j] : 0.0f) * wo[j];
     q[row] = 1.0f / (1.0f + std::exp(-logit));
+   }
   });
 }
 
