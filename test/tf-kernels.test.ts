@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
 import { cameraClipRows } from '../src/render/index.js';
 import { defaultScene } from '../src/scene/index.js';
-import { conv2dRelu, forcedBackend, initBackend, nativeKernelsInUse, QNetwork, REFERENCE_QNET, reluBiasGrad, setNativeThreads } from '../src/tf/node.js';
+import { conv2dRelu, forcedBackend, initBackend, nativeKernelsInUse, QNetwork, REFERENCE_QNET, reluBiasGrad, setNativeThreads, unitImages } from '../src/tf/node.js';
 
 beforeAll(async () => {
   expect(await initBackend()).toBe('wasm');
@@ -347,6 +347,42 @@ describe('other kernels training needs on wasm', () => {
     expect(wasm[0]!.some((v, i) => v === 0 && dy[i] !== 0)).toBe(true);
     // The native kernel sums 64-row blocks in float32 before adding them in double.
     cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i]!)).toBeLessThan(1e-5));
+  });
+
+  it('images from bytes are the bits of int32 / 255 (cpu), from a view into a larger buffer too', () => {
+    const buffer = Uint8Array.from({ length: 7 + 2 * 5 * 4 * 3 }, (_, i) => (i * 37) % 256);
+    const bytes = buffer.subarray(7);
+    const shape: [number, number, number, number] = [2, 5, 4, 3];
+    tf.setBackend('cpu');
+    const cpu = tf.tidy(() => unitImages(bytes, shape).dataSync() as Float32Array);
+    tf.setBackend('wasm');
+    const wasm = tf.tidy(() => unitImages(bytes, shape).dataSync() as Float32Array);
+    expect(wasm).toEqual(cpu);
+    expect(wasm[0]).toBe(Math.fround(buffer[7]! / 255));
+    expect(() => unitImages(bytes.subarray(1), shape)).toThrow(/119 bytes is not 2×5×4×3/);
+  });
+
+  it('gather copies whole slices: the bits of cpu along axes 0, 1 and −1, float32 and int32, indices repeated', () => {
+    const rng = new Rng('gather');
+    const shape = [5, 4, 3];
+    const x = uniform(rng, shape);
+    const ints = Int32Array.from(x, (v) => Math.round(v * 1000));
+    const run = () =>
+      tf.tidy(() => {
+        const t = tf.tensor3d(x, shape as [number, number, number]);
+        const i = tf.tensor3d(ints, shape as [number, number, number], 'int32');
+        return [
+          tf.gather(t, [4, 0, 0, 2]),
+          tf.gather(t, tf.tensor2d([3, 1, 1, 0], [2, 2], 'int32'), 1),
+          tf.gather(t, [2, 0], -1),
+          tf.gather(i, [1, 3], 0),
+        ].map((r) => ({ shape: r.shape, values: Array.from(r.dataSync()) }));
+      });
+    tf.setBackend('cpu');
+    const cpu = run();
+    tf.setBackend('wasm');
+    expect(run()).toEqual(cpu);
+    expect(cpu[1]!.shape).toEqual([5, 2, 2, 3]);
   });
 
   it('Identity shares memory (what every tensor a gradient saves goes through); a clone outlives its source and a variable\'s assign', () => {

@@ -8,11 +8,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_NAMES, gripperState, type Observation } from '../env/index.js';
 import type { Rng } from '../random/index.js';
+import { unitImages } from '../tf/index.js';
 
 /** uint8 frames [B·H·W·C] → float32 [B,H,W,C] in [0, 1]. */
 export function imagesTensor(frames: Uint8Array, b: number, h: number, w: number, c: number): tf.Tensor4D {
   if (frames.length !== b * h * w * c) throw new RangeError(`images: ${frames.length} bytes is not ${b}×${h}×${w}×${c}`);
-  return tf.tidy(() => tf.div(tf.tensor4d(frames, [b, h, w, c], 'int32'), 255) as tf.Tensor4D);
+  return unitImages(frames, [b, h, w, c]);
 }
 
 /**

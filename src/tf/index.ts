@@ -33,7 +33,7 @@
  * where they are built.
  */
 export { initBrowserBackend, parseBrowserBackend, type BrowserBackendName } from './browser-backend.js';
-export { reluBiasGrad } from './kernels.js';
+export { reluBiasGrad, unitImages } from './kernels.js';
 export { conv2dRelu, convFilterGrad, convInputGrad } from './layers.js';
 export { QNetwork, REFERENCE_QNET, REFERENCE_QNET_PARAMS, describeConvs, featureSize, type ActionLookup, type QNetConfig, type ConvLayerSpec, type NamedVariable } from './qnet.js';
 export { JsAdam, DEFAULT_ADAM, type AdamConfig } from './adam.js';

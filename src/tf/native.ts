@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, HEAD_SCORES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
+import { ADAM_UPDATE, HEAD_SCORES, UNIT_IMAGES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
 
 interface NativeConv {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array, relu: boolean): void;
@@ -33,6 +33,7 @@ interface NativeConv {
   headScores(...arrays: [...Float32Array[], Int32Array]): void;
   lookupSample(embeddings: Float32Array, points: Float32Array, out: Float32Array, dims: Int32Array): void;
   lookupSampleGrad(dy: Float32Array, points: Float32Array, dembeddings: Float32Array, dims: Int32Array): void;
+  unitImages(bytes: Uint8Array, out: Float32Array): void;
   adam(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, params: Float64Array): void;
   setThreads(threads: number): void;
 }
@@ -84,6 +85,7 @@ export function registerNativeKernels(): string | null {
   replaceKernel('_FusedMatMul', (original) => (args) => matMul(conv, args, true) ?? original(args as never));
   tf.registerKernel({ kernelName: HEAD_SCORES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => headScores(conv, args)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: ADAM_UPDATE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => adamUpdate(conv, args)) as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: UNIT_IMAGES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => unitImages(conv, args)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LOOKUP_SAMPLE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, false)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LOOKUP_SAMPLE_GRAD, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, true)) as unknown as tf.KernelFunc });
   if (!tf.getGradient(LOOKUP_SAMPLE)) {
@@ -263,6 +265,15 @@ function lookupSample(conv: NativeConv, args: KernelArgs, grad: boolean): tf.Ten
   }
   const out = heap.makeOutput([r, channels], 'float32');
   conv.lookupSample(heap.typedArrayFromHeap(embeddings), heap.typedArrayFromHeap(points), heap.typedArrayFromHeap(out), dims);
+  return out;
+}
+
+function unitImages(conv: NativeConv, args: KernelArgs): tf.TensorInfo {
+  const { bytes, shape } = args.attrs as unknown as { bytes: Uint8Array; shape: number[] };
+  if (bytes.length !== tf.util.sizeFromShape(shape)) throw new RangeError(`images: ${bytes.length} bytes is not ${shape.join('×')}`);
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput(shape, 'float32');
+  conv.unitImages(bytes, heap.typedArrayFromHeap(out));
   return out;
 }
 

@@ -901,6 +901,24 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// unitImages(bytes Uint8Array, out Float32Array): out = bytes / 255 (a division, as tf.div does).
+napi_value UnitImages(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  napi_typedarray_type type;
+  size_t n;
+  void* raw;
+  float* out;
+  size_t no;
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != 2 ||
+      napi_get_typedarray_info(env, args[0], &type, &n, &raw, nullptr, nullptr) != napi_ok || type != napi_uint8_array || !float_array(env, args[1], &out, &no) ||
+      no != n)
+    return fail(env, "unitImages(bytes, out): bad arguments");
+  const uint8_t* bytes = static_cast<const uint8_t*>(raw);
+  for (size_t i = 0; i < n; i++) out[i] = static_cast<float>(bytes[i]) / 255.0f;
+  return nullptr;
+}
+
 // adam(theta, grad, m, v, out, params Float64Array [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t])
 napi_value Adam(napi_env env, napi_callback_info info) {
   float* p[5];
@@ -935,6 +953,7 @@ NAPI_MODULE_INIT() {
       {"reluBiasGrad", nullptr, ReluBiasGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unitImages", nullptr, UnitImages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"headScores", nullptr, HeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lookupSample", nullptr, LookupSample, nullptr, nullptr, nullptr, napi_default, nullptr},
