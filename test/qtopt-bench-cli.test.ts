@@ -64,6 +64,15 @@ describe('pincer bench qtopt', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe(`pincer: ${bad}: bellman: unknown key gama`);
   });
+
+  it('a config that extends itself is a one-line usage error naming --config and the chain', async () => {
+    const first = file('first.json', JSON.stringify({ extends: 'second.json' }));
+    file('second.json', JSON.stringify({ extends: 'first.json', bellman: { gamma: 0.8 } }));
+    const r = await runCli('bench', 'qtopt', '--config', first, '--json');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^pincer: --config .*first\.json: extends itself \(.*first\.json → .*second\.json → .*first\.json\)\n$/);
+  });
 });
 
 describe('pincer bench grasp', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actionsTensor, ignoredActionDims, shiftImages } from '../src/qtopt/inputs.js';
@@ -7,6 +7,7 @@ import { Rng } from '../src/random/index.js';
 import { cameraClipRows } from '../src/render/index.js';
 import { resolveQtOptConfig } from '../src/qtopt/config.js';
 import { buildRunConfig } from '../src/qtopt/train.js';
+import { readConfigFile } from '../src/qtopt/config-file.js';
 import { loadScene } from '../src/scene/node.js';
 import { initBackend } from '../src/tf/node.js';
 
@@ -59,7 +60,7 @@ describe('the shipped config files', () => {
   // The README and scripts/train-default.sh name these files: a key renamed in the schema must not leave one unusable.
   it.each(readdirSync('configs').filter((f) => f.endsWith('.json')))('configs/%s resolves against its scene', (name) => {
     const scene = loadScene(name.startsWith('bin-easy') ? 'scenes/bin-easy.json' : 'scenes/bin.json');
-    const file = JSON.parse(readFileSync(join('configs', name), 'utf8')) as unknown;
+    const file = readConfigFile(join('configs', name));
     expect(() => buildRunConfig({ file, source: name, scene })).not.toThrow();
   });
 });

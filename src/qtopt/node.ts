@@ -16,3 +16,4 @@ export { RunDir, RunError, checkpointName } from './run.js';
 export { runEvaluation, summarizeEvaluation, calibrationTable, CALIBRATION_BINS, type EvalEpisode, type EvalSummary, type CalibrationBin, type PredictingPolicy } from './evaluate.js';
 export { loadTrainedPolicy, resolveCheckpoint, describeSearch, type TrainedPolicy, type PolicySearch, type LoadPolicyOptions } from './trained-policy.js';
 export { TRAINING_SPLITS, createTrainingEnv, type TrainingSplit } from './splits.js';
+export { readConfigFile, layConfig } from './config-file.js';

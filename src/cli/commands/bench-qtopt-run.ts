@@ -9,10 +9,9 @@
  *   20-step episodes, split into the Bellman targets alone (the target chain's
  *   encoders and CEM on the next images) and the whole step.
  */
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { actionSpace, type Observation, type StepInfo } from '../../env/index.js';
-import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qtoptReplayConfig, resolveQtOptConfig, sceneLookup, type QtOptConfig } from '../../qtopt/node.js';
+import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qtoptReplayConfig, readConfigFile, resolveQtOptConfig, sceneLookup, type QtOptConfig } from '../../qtopt/node.js';
 import { Rng } from '../../random/index.js';
 import { defaultScene } from '../../scene/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
@@ -37,17 +36,11 @@ const EPISODE_STEPS = 20;
 
 export function readConfig(path: string | undefined): QtOptConfig {
   if (!path) return resolveQtOptConfig({});
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--config ${path}: cannot read the file`);
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`--config ${path}: not valid JSON`);
+    json = readConfigFile(path);
+  } catch (err) {
+    throw new UsageError(`--config ${(err as Error).message}`);
   }
   try {
     const config = resolveQtOptConfig(json, path);

@@ -2,7 +2,6 @@
  * `pincer train`: QT-Opt training into runs/NAME (src/qtopt/train.ts). Parses
  * flags, reads --config, shows progress, prints the result, maps errors.
  */
-import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { TrainProgress, TrainResult } from '../../qtopt/node.js';
@@ -37,20 +36,6 @@ export async function asCli<T>(work: () => Promise<T>): Promise<T> {
     if (err instanceof CheckpointError) throw new UsageError(err.message);
     if (err instanceof CollectorError) throw new PincerError(err.message);
     throw err;
-  }
-}
-
-function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--config ${path}: malformed JSON (${(err as Error).message})`);
   }
 }
 
@@ -99,11 +84,20 @@ Examples:
     });
 }
 
+/** The --config file, its extends laid under it; its errors are the user's, naming the flag. */
+function configFile(path: string, read: (path: string) => unknown): unknown {
+  try {
+    return read(path);
+  } catch (err) {
+    throw new UsageError(`--config ${(err as Error).message}`);
+  }
+}
+
 async function runTrain(flags: TrainFlags, out: OutputOptions): Promise<TrainResult> {
-  const { buildRunConfig, train } = await import('../../qtopt/node.js');
+  const { buildRunConfig, readConfigFile, train } = await import('../../qtopt/node.js');
   const { scene } = resolveScene(flags.scene);
   const config = buildRunConfig({
-    file: flags.config === undefined ? {} : readConfigFile(flags.config),
+    file: flags.config === undefined ? {} : configFile(flags.config, readConfigFile),
     source: flags.config ?? '--config',
     scene,
     seed: flags.seed,
