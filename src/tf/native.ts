@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, HEAD_SCORES, UNIT_IMAGES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
+import { ADAM_UPDATE, HEAD_SCORES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, UNIT_IMAGES, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
 
 interface NativeConv {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array, relu: boolean): void;
