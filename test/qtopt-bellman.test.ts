@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bellmanTargets, type BellmanInputs, type BellmanSettings, type QScorer } from '../src/qtopt/bellman.js';
+import { bellmanNetsOf } from '../src/qtopt/bellman-updater.js';
 import { Rng } from '../src/random/index.js';
 import { initBackend } from '../src/tf/node.js';
 
@@ -96,6 +97,28 @@ describe('bellmanTargets', () => {
     // Encode once per net; the target net's head once per CEM iteration, each delayed net's once.
     expect([target.encodes, delayed1.encodes, delayed2.encodes]).toEqual([1, 1, 1]);
     expect([target.heads, delayed1.heads, delayed2.heads]).toEqual([2, 1, 1]);
+    tf.dispose([x.nextImages, x.nextState]);
+  });
+
+  it("QT-Opt's paper: the first delayed net picks a* and values it with the second, its encoder once for both", () => {
+    const target = new FakeNet(2, 1, true);
+    const delayed1 = new FakeNet(1, 3, false); // prefers close ≤ 0, and now it picks
+    const delayed2 = new FakeNet(4, 0.5, true);
+    const x = inputs();
+    const nets = bellmanNetsOf(target, [delayed1, delayed2], 'delayed');
+    expect(nets.argmax).toBe(delayed1);
+    const r = bellmanTargets(x, nets, SETTINGS, new Rng(3), BOX);
+    for (let b = 0; b < 2; b++) expect(r.nextActions[b * A + CLOSE]).toBeLessThanOrEqual(0);
+    // Row 0 at close ≤ 0: delayed1 = 0.2 + 3 = 3.2; delayed2 = 0.8 + 0 + 0 = 0.8; min σ = σ(0.8); y = 0.9 · σ(0.8).
+    expect(r.targets[0]).toBeCloseTo(0.9 * sigmoid(0.8), 5);
+    // Row 1: delayed1 = 0.6 + 3 = 3.6; delayed2 = 2.1; y = 0.9 · σ(2.1).
+    expect(r.targets[1]).toBeCloseTo(0.9 * sigmoid(2.1), 5);
+    // Two encoders, not three: the target net is not read at all.
+    expect([target.encodes, delayed1.encodes, delayed2.encodes]).toEqual([0, 1, 1]);
+    expect([delayed1.heads, delayed2.heads]).toEqual([3, 1]);
+    // The default picks with the target net; without two delayed nets the picker values alone.
+    expect(bellmanNetsOf(target, [delayed1, delayed2], 'target')).toEqual({ argmax: target, values: [delayed1, delayed2] });
+    expect(bellmanNetsOf(target, [], 'delayed')).toEqual({ argmax: target, values: [target] });
     tf.dispose([x.nextImages, x.nextState]);
   });
 

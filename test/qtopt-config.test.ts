@@ -47,6 +47,7 @@ describe('QtOptConfig', () => {
     ['a value out of range', { bellman: { gamma: 1.5 } }, /^run\.json: bellman\.gamma: /],
     ['a wrong type', { cem: { samples: 'many' } }, /^run\.json: cem\.samples: /],
     ['clipped double Q without target nets', { bellman: { targetNetworks: false } }, /^run\.json: bellman\.clippedDoubleQ: needs bellman\.targetNetworks/],
+    ['a* from the delayed net without clipped double Q', { bellman: { clippedDoubleQ: false, argmaxNet: 'delayed' } }, /^run\.json: bellman\.argmaxNet: 'delayed' needs bellman\.clippedDoubleQ/],
     ['Polyak averaging without target nets', { bellman: { clippedDoubleQ: false, targetNetworks: false, targetUpdateTau: 0.01 } }, /^run\.json: bellman\.targetUpdateTau: needs bellman\.targetNetworks/],
     ['more elites than samples', { cem: { samples: 8, elites: 9 } }, /^run\.json: cem\.elites: must be ≤ cem\.samples \(8\)$/],
     ['an initial mean of the wrong length', { cem: { initialMean: [0, 0, -1] } }, /^run\.json: cem\.initialMean: needs 6 values/],

@@ -54,9 +54,13 @@ export function bellmanSettingsOf(config: QtOptConfig): BellmanSettings {
   return { argmax: b.argmax, randomActions: b.randomActions, cem: config.cem, ignoredActions: ignoredActionDims(config.network.ignoredActions), dataAction: b.dataAction };
 }
 
-/** Who picks a* and who values it: the picker (θ̄, or the online net without targets), and the two delayed nets under clipped double Q. */
-export function bellmanNetsOf(picker: QScorer, delayed: readonly QScorer[]): BellmanNets {
-  return { argmax: picker, values: delayed.length === 2 ? delayed : [picker] };
+/**
+ * Who picks a* and who values it: the picker (θ̄, or the online net without targets) values alone; under
+ * clipped double Q the two delayed nets value, and a* is the picker's or, with argmaxNet 'delayed', θ̄₁'s.
+ */
+export function bellmanNetsOf(picker: QScorer, delayed: readonly QScorer[], argmaxNet: QtOptConfig['bellman']['argmaxNet']): BellmanNets {
+  if (delayed.length !== 2) return { argmax: picker, values: [picker] };
+  return { argmax: argmaxNet === 'delayed' ? delayed[0]! : picker, values: delayed };
 }
 
 /**

@@ -17,7 +17,7 @@ await initBackend();
 const { config } = workerData as { config: QtOptConfig };
 // θ̄, then θ̄₁ and θ̄₂ under clipped double Q; the seed is irrelevant, every sync carries the weights.
 const chain = Array.from({ length: config.bellman.clippedDoubleQ ? 3 : 1 }, () => new QNetwork(config.network, 0));
-const nets = bellmanNetsOf(chain[0]!, chain.slice(1));
+const nets = bellmanNetsOf(chain[0]!, chain.slice(1), config.bellman.argmaxNet);
 const settings = bellmanSettingsOf(config);
 port.on('message', (request: UpdaterRequest) => {
   if (request.kind === 'sync') {

@@ -162,6 +162,12 @@ const BellmanSchema = z.strictObject({
   delayedUpdatePeriod: positiveInt.default(50),
   /** Gradient steps between delayed₂ ← delayed₁ copies. */
   delayed2UpdatePeriod: positiveInt.default(50),
+  /**
+   * Which net picks a*: 'target' (tf_agents: the target net, hard-copied from the online net, so with
+   * clippedDoubleQ the next images go through three encoders: θ̄, θ̄₁, θ̄₂) or 'delayed' (QT-Opt's paper:
+   * Q̄₁, the first of the two value nets, whose encoder then serves both: two encoders). Needs clippedDoubleQ.
+   */
+  argmaxNet: z.enum(['target', 'delayed']).default('target'),
   /** How a* is found: 'cem' (QT-Opt) or 'random' (the max over randomActions uniform actions; Quillen's ablation). */
   argmax: z.enum(['cem', 'random']).default('cem'),
   /** Uniform actions scored when argmax is 'random' (Quillen 16). */
@@ -368,6 +374,7 @@ export const QtOptConfigSchema = z
     if (c.cem.initialMean.length !== c.network.actionDim) issue(['cem', 'initialMean'], `needs ${c.network.actionDim} values, one per action dim`);
     if (c.cem.initialStd.length !== c.network.actionDim) issue(['cem', 'initialStd'], `needs ${c.network.actionDim} values, one per action dim`);
     if (c.bellman.clippedDoubleQ && !c.bellman.targetNetworks) issue(['bellman', 'clippedDoubleQ'], 'needs bellman.targetNetworks (the min is over two delayed target nets)');
+    if (c.bellman.argmaxNet === 'delayed' && !c.bellman.clippedDoubleQ) issue(['bellman', 'argmaxNet'], "'delayed' needs bellman.clippedDoubleQ (a* from the first of the two delayed nets)");
     if (!c.bellman.targetNetworks && c.bellman.targetUpdateTau !== 1) issue(['bellman', 'targetUpdateTau'], 'needs bellman.targetNetworks (there is no target net to average into)');
     if (c.replay.capacity <= c.bellman.nStep + 1) issue(['replay', 'capacity'], `must exceed bellman.nStep + 1 (${c.bellman.nStep + 1})`);
     if (c.train.learningStarts < c.replay.batchSize) issue(['train', 'learningStarts'], `must be ≥ replay.batchSize (${c.replay.batchSize})`);

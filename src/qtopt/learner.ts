@@ -164,7 +164,8 @@ export class QtOptLearner {
   private parallel: DataParallelLearner | null = null;
   /** Threads inside the native kernels (1 when they are not in use). */
   private kernelThreads = 1;
-  private readonly bellmanNets: BellmanNets;
+  /** The nets of the Bellman targets: who picks a* and who values it (bellman-updater.ts bellmanNetsOf). */
+  readonly bellmanNets: BellmanNets;
   private readonly bellmanSettings: BellmanSettings;
   /** The worker computing the next batch's targets (two threads, native kernels, target nets), or null. */
   private updater: BellmanUpdater | null = null;
@@ -195,7 +196,7 @@ export class QtOptLearner {
     this.shiftSeed = deriveSeed(seed, SHIFT_STREAM);
     this.conservativeSeed = deriveSeed(seed, CONSERVATIVE_STREAM);
     this.jitterSeed = deriveSeed(seed, JITTER_STREAM);
-    this.bellmanNets = bellmanNetsOf(this.target ?? this.online, this.delayed);
+    this.bellmanNets = bellmanNetsOf(this.target ?? this.online, this.delayed, config.bellman.argmaxNet);
     this.bellmanSettings = bellmanSettingsOf(config);
   }
 

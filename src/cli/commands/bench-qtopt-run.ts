@@ -101,7 +101,6 @@ export async function learnerTimes(
   const replay = randomReplay(config, rng, episodeSteps);
   const batch: ReplayBatch = replay.createBatch(config.replay.batchSize);
   const n = batch.size;
-  const nets = { argmax: learner.target ?? learner.online, values: learner.delayed.length === 2 ? learner.delayed : [learner.target ?? learner.online] };
   const settings = { argmax: config.bellman.argmax, randomActions: config.bellman.randomActions, cem: config.cem, ignoredActions: [] };
   const cemRng = new Rng(seed + 2);
   let rows = 0;
@@ -112,7 +111,7 @@ export async function learnerTimes(
     for (let i = 0; i < n; i++) if (batch.discounts[i]! > 0) bootstrapping++;
     const nextImages = imagesTensor(batch.nextImages, n, h, w, c);
     const nextState = tf.tensor2d(batch.nextVectors.subarray(0, n * stateDim), [n, stateDim]);
-    bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, nets, settings, cemRng, actionSpace);
+    bellmanTargets({ rewards: batch.rewards, discounts: batch.discounts, nextImages, nextState }, learner.bellmanNets, settings, cemRng, actionSpace);
     tf.dispose([nextImages, nextState]);
   });
   // As the train loop draws them offline: with a Bellman updater, batches drawn early, so
@@ -132,7 +131,7 @@ export async function learnerTimes(
   const gradient = await measure(learn);
   const stepLeaks = tf.memory().numTensors - stepTensors;
   const timed = step - 1;
-  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: nets.values.length, bootstrapShare: bootstrapping / rows, aheadShare: (learner.aheadSteps - aheadBefore) / timed, updaterWaitMs: waitMs / timed };
+  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: learner.bellmanNets.values.length, bootstrapShare: bootstrapping / rows, aheadShare: (learner.aheadSteps - aheadBefore) / timed, updaterWaitMs: waitMs / timed };
 }
 
 /** Longer episodes would only grow the random replay (40 episodes of 64×64 frames). */
@@ -174,6 +173,8 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     cem: `${config.cem.samples}/${config.cem.elites}/${config.cem.iterations}`,
     policy_cem: `${policy.search.samples}/${policy.search.elites}/${policy.search.iterations}`,
     bellman_argmax: config.bellman.argmax,
+    // Which net picks a*: the target net (tf_agents) or the first delayed net (QT-Opt's paper).
+    bellman_argmax_net: config.bellman.argmaxNet,
     value_nets: valueNets,
     batch: n,
     episode_steps: episodeSteps,
