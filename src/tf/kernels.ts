@@ -411,6 +411,7 @@ export const UNIT_IMAGES = 'PincerUnitImages';
  * 1.5 ms for a batch of 32 64×64 frames, twice per learner step; the native kernel ~0.1 ms.
  */
 export function unitImages(bytes: Uint8Array, shape: [number, number, number, number]): tf.Tensor4D {
+  if (bytes.length !== tf.util.sizeFromShape(shape)) throw new RangeError(`images: ${bytes.length} bytes is not ${shape.join('×')}`);
   if (tf.getKernel(UNIT_IMAGES, tf.getBackend())) {
     return tf.engine().runKernel(UNIT_IMAGES, {}, { bytes, shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
   }

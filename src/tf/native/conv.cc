@@ -36,7 +36,9 @@
 namespace {
 
 // Helper threads of one calling thread. for_each(count, f) runs f(0 … count−1) on the caller
-// and the helpers, handing out indices as they free up, and returns when all are done. Inside f
+// and the helpers, handing out indices as they free up, and returns when all are done;
+// for_ranges(count, per_unit, f) hands out f(lo, hi) over [0, count) in ranges of per_unit, for
+// items too small to hand out one at a time. Inside f
 // on a helper, `pool` is that helper's own empty pool: read the caller's thread count outside f.
 //
 // A train step calls the kernels every few tens of microseconds, and waking a thread blocked
@@ -60,6 +62,14 @@ class Pool {
     stop_.store(false);
     // A helper starts from the generation current now: one begun later must not skip a job.
     for (int i = 1; i < threads; i++) helpers_.emplace_back([this, seen = generation_.load()] { serve(seen); });
+  }
+
+  template <typename F>
+  void for_ranges(size_t count, size_t per_unit, F&& f) {
+    for_each(static_cast<int>((count + per_unit - 1) / per_unit), [&](int unit) {
+      const size_t lo = static_cast<size_t>(unit) * per_unit;
+      f(lo, std::min(count, lo + per_unit));
+    });
   }
 
   template <typename F>
@@ -135,6 +145,19 @@ inline v16 load(const float* p) {
 }
 inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
 
+// Calls f(std::integral_constant<int, NV>) with NV = c / 16 for the channel counts the kernels are
+// built for (16, 32, 48, 64); false for any other.
+template <typename F>
+bool by_channels(int c, F&& f) {
+  switch (c) {
+    case 16: f(std::integral_constant<int, 1>{}); return true;
+    case 32: f(std::integral_constant<int, 2>{}); return true;
+    case 48: f(std::integral_constant<int, 3>{}); return true;
+    case 64: f(std::integral_constant<int, 4>{}); return true;
+    default: return false;
+  }
+}
+
 struct Dims {
   int n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl;
   int hp() const { return (oh - 1) * sh + kh; }
@@ -206,10 +229,9 @@ template <int NV>
 void forward(const float* x, const float* w, const float* bias, float* out, const Dims& d, bool relu) {
   const float* xp = pad_input(x, d);
   // One unit per FORWARD_ROWS output rows.
-  const int rows = d.n * d.oh;
-  pool.for_each((rows + FORWARD_ROWS - 1) / FORWARD_ROWS, [&](int unit) {
-    for (int row = unit * FORWARD_ROWS; row < std::min(rows, (unit + 1) * FORWARD_ROWS); row++) {
-      const int b = row / d.oh, oy = row % d.oh;
+  pool.for_ranges(static_cast<size_t>(d.n) * d.oh, FORWARD_ROWS, [&](size_t first, size_t last) {
+    for (size_t row = first; row < last; row++) {
+      const int b = static_cast<int>(row / d.oh), oy = static_cast<int>(row % d.oh);
       for (int ox = 0; ox < d.ow; ox += forward_pixels(NV))
         forward_block<NV, forward_pixels(NV)>(xp, w, bias, out, d, b, oy, ox, std::min(forward_pixels(NV), d.ow - ox), relu);
     }
@@ -276,12 +298,11 @@ void filter_grad(const float* x, const float* dy, float* dw, const Dims& d) {
     }
   });
   // dw = Σ_chunk partial, in chunk order, 16 values per vector (size is a multiple of CO = 16·NV).
-  const int vectors = static_cast<int>(size / 16), per_unit = 256;
-  pool.for_each((vectors + per_unit - 1) / per_unit, [&](int unit) {
-    for (int i = unit * per_unit; i < std::min(vectors, (unit + 1) * per_unit); i++) {
-      v16 sum = load(partials + 16 * static_cast<size_t>(i));
-      for (int c = 1; c < FILTER_CHUNKS; c++) sum += load(partials + c * size + 16 * static_cast<size_t>(i));
-      store(dw + 16 * static_cast<size_t>(i), sum);
+  pool.for_ranges(size / 16, 256, [&](size_t first, size_t last) {
+    for (size_t i = first; i < last; i++) {
+      v16 sum = load(partials + 16 * i);
+      for (int c = 1; c < FILTER_CHUNKS; c++) sum += load(partials + c * size + 16 * i);
+      store(dw + 16 * i, sum);
     }
   });
 }
@@ -353,9 +374,8 @@ void relu_bias_grad(const float* dy, const float* y, float* dz, float* db, size_
   const size_t blocks = (rows + BIAS_ROWS - 1) / BIAS_ROWS;
   // Each block's float partial sums, added into the double totals in block order below.
   std::vector<float> partial(blocks * c);
-  pool.for_each(static_cast<int>((blocks + BIAS_BLOCKS_PER_UNIT - 1) / BIAS_BLOCKS_PER_UNIT), [&](int unit) {
-    const size_t last = std::min(blocks, static_cast<size_t>(unit + 1) * BIAS_BLOCKS_PER_UNIT);
-    for (size_t block = static_cast<size_t>(unit) * BIAS_BLOCKS_PER_UNIT; block < last; block++) {
+  pool.for_ranges(blocks, BIAS_BLOCKS_PER_UNIT, [&](size_t first, size_t last) {
+    for (size_t block = first; block < last; block++) {
       const size_t r0 = block * BIAS_ROWS, r1 = std::min(rows, r0 + BIAS_ROWS);
       v16 sum[NV] = {};
       for (size_t r = r0; r < r1; r++)
@@ -435,59 +455,59 @@ void head_scores(const float* e, const float* a, const float* wa, const float* b
                  int b, int r, int ad, int ua) {
   constexpr int u = 16 * NV;
   const int n = r / b;
-  pool.for_each((r + HEAD_UNIT - 1) / HEAD_UNIT, [&](int unit) {
-   std::vector<float> hidden(static_cast<size_t>(HEAD_ROWS) * ua);
-   for (int first = unit * HEAD_UNIT; first < std::min(r, (unit + 1) * HEAD_UNIT); first += HEAD_ROWS) {
-    const int rows = std::min(HEAD_ROWS, r - first);
-    for (int p = 0; p < rows; p++) {
-      float* h = hidden.data() + static_cast<size_t>(p) * ua;
-      const float* action = a + static_cast<size_t>(first + p) * ad;
-      for (int k = 0; k < ua; k++) h[k] = ba[k];
-      for (int d = 0; d < ad; d++)
-        for (int k = 0; k < ua; k++) h[k] += action[d] * wa[d * ua + k];
-      for (int k = 0; k < ua; k++) h[k] = h[k] > 0.0f ? h[k] : 0.0f;
-    }
-    v16 acc[HEAD_ROWS][NV];
-    for (int p = 0; p < HEAD_ROWS; p++)
-      for (int v = 0; v < NV; v++) acc[p][v] = p < rows ? load(e + static_cast<size_t>((first + p) / n) * u + 16 * v) : v16{};
-    for (int k = 0; k < ua; k++) {
-      v16 w[NV];
-      for (int v = 0; v < NV; v++) w[v] = load(wah + static_cast<size_t>(k) * u + 16 * v);
-      for (int p = 0; p < HEAD_ROWS; p++) {
-        const float hk = hidden[static_cast<size_t>(p) * ua + k];
-        for (int v = 0; v < NV; v++) acc[p][v] += hk * w[v];
+  pool.for_ranges(r, HEAD_UNIT, [&](size_t lo, size_t hi) {
+    std::vector<float> hidden(static_cast<size_t>(HEAD_ROWS) * ua);
+    for (int first = static_cast<int>(lo); first < static_cast<int>(hi); first += HEAD_ROWS) {
+      const int rows = std::min(HEAD_ROWS, r - first);
+      for (int p = 0; p < rows; p++) {
+        float* h = hidden.data() + static_cast<size_t>(p) * ua;
+        const float* action = a + static_cast<size_t>(first + p) * ad;
+        for (int k = 0; k < ua; k++) h[k] = ba[k];
+        for (int d = 0; d < ad; d++)
+          for (int k = 0; k < ua; k++) h[k] += action[d] * wa[d * ua + k];
+        for (int k = 0; k < ua; k++) h[k] = h[k] > 0.0f ? h[k] : 0.0f;
+      }
+      v16 acc[HEAD_ROWS][NV];
+      for (int p = 0; p < HEAD_ROWS; p++)
+        for (int v = 0; v < NV; v++) acc[p][v] = p < rows ? load(e + static_cast<size_t>((first + p) / n) * u + 16 * v) : v16{};
+      for (int k = 0; k < ua; k++) {
+        v16 w[NV];
+        for (int v = 0; v < NV; v++) w[v] = load(wah + static_cast<size_t>(k) * u + 16 * v);
+        for (int p = 0; p < HEAD_ROWS; p++) {
+          const float hk = hidden[static_cast<size_t>(p) * ua + k];
+          for (int v = 0; v < NV; v++) acc[p][v] += hk * w[v];
+        }
+      }
+      for (int p = 0; p < rows; p++) {
+        v16 sum{};
+        for (int v = 0; v < NV; v++) sum += (acc[p][v] > 0.0f ? acc[p][v] : v16{}) * load(wo + 16 * v);
+        float logit = bo;
+        for (int k = 0; k < 16; k++) logit += sum[k];
+        q[first + p] = 1.0f / (1.0f + std::exp(-logit));
       }
     }
-    for (int p = 0; p < rows; p++) {
-      v16 sum{};
-      for (int v = 0; v < NV; v++) sum += (acc[p][v] > 0.0f ? acc[p][v] : v16{}) * load(wo + 16 * v);
-      float logit = bo;
-      for (int k = 0; k < 16; k++) logit += sum[k];
-      q[first + p] = 1.0f / (1.0f + std::exp(-logit));
-    }
-   }
   });
 }
 
 void head_scores_any(const float* e, const float* a, const float* wa, const float* ba, const float* wah, const float* wo, float bo, float* q,
                      int b, int r, int ad, int ua, int u) {
   const int n = r / b;
-  pool.for_each((r + HEAD_UNIT - 1) / HEAD_UNIT, [&](int unit) {
-   std::vector<float> hidden(ua), acc(u);
-   for (int row = unit * HEAD_UNIT; row < std::min(r, (unit + 1) * HEAD_UNIT); row++) {
-    std::copy(e + static_cast<size_t>(row / n) * u, e + static_cast<size_t>(row / n + 1) * u, acc.begin());
-    const float* action = a + static_cast<size_t>(row) * ad;
-    for (int k = 0; k < ua; k++) hidden[k] = ba[k];
-    for (int d = 0; d < ad; d++)
-      for (int k = 0; k < ua; k++) hidden[k] += action[d] * wa[d * ua + k];
-    for (int k = 0; k < ua; k++) {
-      const float h = hidden[k] > 0.0f ? hidden[k] : 0.0f;
-      for (int j = 0; j < u; j++) acc[j] += h * wah[static_cast<size_t>(k) * u + j];
+  pool.for_ranges(r, HEAD_UNIT, [&](size_t lo, size_t hi) {
+    std::vector<float> hidden(ua), acc(u);
+    for (int row = static_cast<int>(lo); row < static_cast<int>(hi); row++) {
+      std::copy(e + static_cast<size_t>(row / n) * u, e + static_cast<size_t>(row / n + 1) * u, acc.begin());
+      const float* action = a + static_cast<size_t>(row) * ad;
+      for (int k = 0; k < ua; k++) hidden[k] = ba[k];
+      for (int d = 0; d < ad; d++)
+        for (int k = 0; k < ua; k++) hidden[k] += action[d] * wa[d * ua + k];
+      for (int k = 0; k < ua; k++) {
+        const float h = hidden[k] > 0.0f ? hidden[k] : 0.0f;
+        for (int j = 0; j < u; j++) acc[j] += h * wah[static_cast<size_t>(k) * u + j];
+      }
+      float logit = bo;
+      for (int j = 0; j < u; j++) logit += (acc[j] > 0.0f ? acc[j] : 0.0f) * wo[j];
+      q[row] = 1.0f / (1.0f + std::exp(-logit));
     }
-    float logit = bo;
-    for (int j = 0; j < u; j++) logit += (acc[j] > 0.0f ? acc[j] : 0.0f) * wo[j];
-    q[row] = 1.0f / (1.0f + std::exp(-logit));
-   }
   });
 }
 
@@ -519,8 +539,8 @@ struct Product {
   int rows, cols, k;
   float* out;  // out[r·cols + c], or out[c·rows + r] when transposed
   bool transposed;
-  const float* bias;  // by column, or by row when bias_by_row
-  bool bias_by_row, relu;
+  const float* bias;  // by column, or by row when transposed (the product's rows are then N's)
+  bool relu;
 };
 
 // Rows r0 … r0 + 3 by columns c0 … c0 + 16·NV − 1 into dst (row i at dst + i·drow).
@@ -544,7 +564,7 @@ void product_block(const Product& p, int r0, int c0, float* dst, size_t drow) {
     for (int j = 0; j < NV; j++) store(row + 16 * j, acc[i][j]);
     for (int c = 0; c < cols; c++) {
       float value = row[c];
-      if (p.bias) value += p.bias_by_row ? p.bias[r0 + i] : p.bias[c0 + c];
+      if (p.bias) value += p.transposed ? p.bias[r0 + i] : p.bias[c0 + c];
       if (p.relu) value = value > 0.0f ? value : 0.0f;
       dst[i * drow + c] = value;
     }
@@ -572,12 +592,12 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int m
     p.x = a, p.xr = ta ? 1 : k, p.xk = ta ? m : 1;
     p.rows = m, p.cols = n, p.cp = (n + 15) / 16 * 16;
     p.v = vector_operand(b, k, n, false, p.cp);
-    p.transposed = false, p.bias_by_row = false;
+    p.transposed = false;
   } else {
     p.x = b, p.xr = k, p.xk = 1;
     p.rows = n, p.cols = m, p.cp = (m + 15) / 16 * 16;
     p.v = vector_operand(a, k, m, !ta, p.cp);
-    p.transposed = true, p.bias_by_row = true;
+    p.transposed = true;
   }
   // Units of at least MATMUL_WORK multiply-adds: handing out a few rows at a time costs more
   // than they do, and a small product runs on the caller alone.
@@ -593,12 +613,7 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int m
     for (int r0 = first; r0 < last; r0 += MATMUL_ROWS) {
       float* dst = p.transposed ? tile.data() + static_cast<size_t>(r0 - first) * MATMUL_COLS : p.out + static_cast<size_t>(r0) * p.cols + c0;
       const size_t drow = p.transposed ? MATMUL_COLS : p.cols;
-      switch (width / 16) {
-        case 1: product_block<1>(p, r0, c0, dst, drow); break;
-        case 2: product_block<2>(p, r0, c0, dst, drow); break;
-        case 3: product_block<3>(p, r0, c0, dst, drow); break;
-        default: product_block<4>(p, r0, c0, dst, drow); break;
-      }
+      by_channels(width, [&](auto nv) { product_block<decltype(nv)::value>(p, r0, c0, dst, drow); });
     }
     if (p.transposed)
       for (int c = c0; c < std::min(p.cols, c0 + width); c++)
@@ -616,8 +631,8 @@ constexpr size_t ADAM_BLOCK = 16384;
 __attribute__((optimize("fp-contract=off"))) void adam(const float* theta, const float* g, float* m, float* v, float* out, size_t n,
                                                         const double* p) {
   const double lr = p[0], b1 = p[1], b2 = p[2], eps = p[3], c1 = p[4], c2 = p[5];
-  pool.for_each(static_cast<int>((n + ADAM_BLOCK - 1) / ADAM_BLOCK), [&](int block) {
-    for (size_t i = static_cast<size_t>(block) * ADAM_BLOCK; i < std::min(n, static_cast<size_t>(block + 1) * ADAM_BLOCK); i++) {
+  pool.for_ranges(n, ADAM_BLOCK, [&](size_t first, size_t last) {
+    for (size_t i = first; i < last; i++) {
       const double gi = g[i];
       const double mi = b1 * m[i] + (1 - b1) * gi;
       const double vi = b2 * v[i] + (1 - b2) * gi * gi;
@@ -630,19 +645,6 @@ __attribute__((optimize("fp-contract=off"))) void adam(const float* theta, const
 
 // ---------------------------------------------------------------------------------------------
 // N-API glue. Each function takes Float32Array views and an Int32Array of the 13 Dims fields.
-
-// Calls f(std::integral_constant<int, NV>) with NV = c / 16 for the channel counts the kernels are
-// built for (16, 32, 48, 64); false for any other.
-template <typename F>
-bool by_channels(int c, F&& f) {
-  switch (c) {
-    case 16: f(std::integral_constant<int, 1>{}); return true;
-    case 32: f(std::integral_constant<int, 2>{}); return true;
-    case 48: f(std::integral_constant<int, 3>{}); return true;
-    case 64: f(std::integral_constant<int, 4>{}); return true;
-    default: return false;
-  }
-}
 
 bool float_array(napi_env env, napi_value value, float** data, size_t* length) {
   napi_typedarray_type type;
