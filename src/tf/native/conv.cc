@@ -3,8 +3,8 @@
 //
 // They read and write the wasm heap in place: every array argument is a Float32Array view
 // of tfjs-wasm's memory, so nothing is copied in or out. Compiled for the machine it is built
-// on (scripts/build-native.sh: -O3 -march=native), so the vector types below become AVX-512,
-// AVX2 or SSE as the CPU allows.
+// on (scripts/build-native.sh: -O3 -march=native): `vec` is the CPU's own vector (AVX-512, AVX2
+// or SSE/NEON), and register blocks are sized to its register file.
 //
 // Threads: setThreads(k) gives the calling thread k − 1 helpers (a pool per calling thread, so
 // each tfjs instance has its own). Work is split into units whose arithmetic does not depend on
@@ -136,24 +136,41 @@ class Pool {
 
 thread_local Pool pool;
 
-typedef float v16 __attribute__((vector_size(64)));
+// The CPU's vector: LANES floats, REGISTERS of them. A wider vector than the CPU has (these
+// kernels once used 16 floats everywhere) is lowered through the stack on AVX2: 30x slower.
+#if defined(__AVX512F__)
+constexpr int LANES = 16, REGISTERS = 32;
+#elif defined(__AVX__)
+constexpr int LANES = 8, REGISTERS = 16;
+#elif defined(__aarch64__)
+constexpr int LANES = 4, REGISTERS = 32;
+#else
+constexpr int LANES = 4, REGISTERS = 16;
+#endif
+typedef float vec __attribute__((vector_size(4 * LANES)));
 
-inline v16 load(const float* p) {
-  v16 v;
+// Accumulators a register block may hold, leaving room for the vectors it multiplies. With 16
+// registers (AVX2 on Zen 3, the reference net's convolutions), 10 beat 4, 6, 8, 12, 16, 20 and 24.
+constexpr int ACCUMULATORS = REGISTERS == 32 ? 16 : 10;
+// Items per register block when each needs nv accumulators: as many as fit, from 1 to at most.
+constexpr int block_of(int nv, int at_most) { return std::max(1, std::min(at_most, ACCUMULATORS / nv)); }
+
+inline vec load(const float* p) {
+  vec v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
+inline void store(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
 
-// Calls f(std::integral_constant<int, NV>) with NV = c / 16 for the channel counts the kernels are
-// built for (16, 32, 48, 64); false for any other.
+// Calls f(std::integral_constant<int, NV>) with NV = c / LANES, the vectors across c channels, for
+// the channel counts the kernels are built for (16, 32, 48, 64); false for any other.
 template <typename F>
 bool by_channels(int c, F&& f) {
   switch (c) {
-    case 16: f(std::integral_constant<int, 1>{}); return true;
-    case 32: f(std::integral_constant<int, 2>{}); return true;
-    case 48: f(std::integral_constant<int, 3>{}); return true;
-    case 64: f(std::integral_constant<int, 4>{}); return true;
+    case 16: f(std::integral_constant<int, 16 / LANES>{}); return true;
+    case 32: f(std::integral_constant<int, 32 / LANES>{}); return true;
+    case 48: f(std::integral_constant<int, 48 / LANES>{}); return true;
+    case 64: f(std::integral_constant<int, 64 / LANES>{}); return true;
     default: return false;
   }
 }
@@ -195,16 +212,16 @@ template <int NV, int PB>
 void forward_block(const float* xp, const float* w, const float* bias, float* out, const Dims& d, int b, int oy, int ox0, int pixels,
                    bool relu) {
   const int j_count = d.kw * d.ci, wp = d.wp(), hp = d.hp();
-  v16 acc[PB][NV];
+  vec acc[PB][NV];
   for (int p = 0; p < PB; p++)
-    for (int v = 0; v < NV; v++) acc[p][v] = bias ? load(bias + 16 * v) : v16{};
+    for (int v = 0; v < NV; v++) acc[p][v] = bias ? load(bias + LANES * v) : vec{};
   for (int ky = 0; ky < d.kh; ky++) {
     const float* row = xp + ((static_cast<size_t>(b) * hp + oy * d.sh + ky) * wp + static_cast<size_t>(ox0) * d.sw) * d.ci;
     const float* wk = w + static_cast<size_t>(ky) * j_count * d.co;
     const int step = d.sw * d.ci;
     for (int j = 0; j < j_count; j++) {
-      v16 wv[NV];
-      for (int v = 0; v < NV; v++) wv[v] = load(wk + static_cast<size_t>(j) * d.co + 16 * v);
+      vec wv[NV];
+      for (int v = 0; v < NV; v++) wv[v] = load(wk + static_cast<size_t>(j) * d.co + LANES * v);
       for (int p = 0; p < PB; p++) {
         const float s = p < pixels ? row[p * step + j] : 0.0f;
         for (int v = 0; v < NV; v++) acc[p][v] += s * wv[v];
@@ -214,14 +231,14 @@ void forward_block(const float* xp, const float* w, const float* bias, float* ou
   float* o = out + ((static_cast<size_t>(b) * d.oh + oy) * d.ow + ox0) * d.co;
   for (int p = 0; p < pixels; p++)
     for (int v = 0; v < NV; v++) {
-      v16 r = acc[p][v];
-      if (relu) r = r > 0.0f ? r : v16{};
-      store(o + static_cast<size_t>(p) * d.co + 16 * v, r);
+      vec r = acc[p][v];
+      if (relu) r = r > 0.0f ? r : vec{};
+      store(o + static_cast<size_t>(p) * d.co + LANES * v, r);
     }
 }
 
-// Output pixels per register block: NV·PB accumulators (16 for NV = 1–2) plus NV filter vectors.
-constexpr int forward_pixels(int nv) { return nv == 1 ? 12 : nv == 2 ? 8 : nv == 3 ? 6 : 4; }
+// Output pixels per register block: NV·PB accumulators plus NV filter vectors.
+constexpr int forward_pixels(int nv) { return block_of(nv, 12); }
 
 constexpr int FORWARD_ROWS = 8;
 
@@ -241,7 +258,8 @@ void forward(const float* x, const float* w, const float* bias, float* out, cons
 // ---------------------------------------------------------------------------------------------
 // Filter gradient: dw[ky, j, :] = Σ_{n,oy,ox} xp[n, oy·SH+ky, ox·SW·CI + j] · dy[n,oy,ox,:]
 
-constexpr int FILTER_ROWS = 8;     // j values per register block
+// j values per register block: NV·rows accumulators plus NV vectors of dy.
+constexpr int filter_rows(int nv) { return block_of(nv, 8); }
 constexpr int FILTER_PIXELS = 64;  // output pixels per tile, so the tile of dy stays in L1
 // The pixels are split into this many chunks, whatever the thread count; each sums its own
 // partial dw, and the partials are added in chunk order. A split over dw's rows instead had every
@@ -256,6 +274,7 @@ void filter_grad(const float* x, const float* dy, float* dw, const Dims& d) {
   const int j_count = d.kw * d.ci, wp = d.wp(), hp = d.hp();
   const size_t size = static_cast<size_t>(d.kh) * j_count * d.co;
   const long total = static_cast<long>(d.n) * d.oh * d.ow, tiles = (total + FILTER_PIXELS - 1) / FILTER_PIXELS;
+  constexpr int FILTER_ROWS = filter_rows(NV);
   const int blocks_per_row = (j_count + FILTER_ROWS - 1) / FILTER_ROWS, blocks = d.kh * blocks_per_row;
   filter_partials.assign(FILTER_CHUNKS * size, 0.0f);
   float* partials = filter_partials.data();
@@ -280,12 +299,12 @@ void filter_grad(const float* x, const float* dy, float* dw, const Dims& d) {
         const size_t row_offset = static_cast<size_t>(ky) * wp * d.ci;
         const int rows = std::min(FILTER_ROWS, j_count - j0);
         float* dwk = part + (static_cast<size_t>(ky) * j_count + j0) * d.co;
-        v16 acc[FILTER_ROWS][NV];
+        vec acc[FILTER_ROWS][NV];
         for (int r = 0; r < FILTER_ROWS; r++)
-          for (int v = 0; v < NV; v++) acc[r][v] = r < rows ? load(dwk + static_cast<size_t>(r) * d.co + 16 * v) : v16{};
+          for (int v = 0; v < NV; v++) acc[r][v] = r < rows ? load(dwk + static_cast<size_t>(r) * d.co + LANES * v) : vec{};
         for (int t = 0; t < tile; t++) {
-          v16 g[NV];
-          for (int v = 0; v < NV; v++) g[v] = load(dyt + static_cast<size_t>(t) * d.co + 16 * v);
+          vec g[NV];
+          for (int v = 0; v < NV; v++) g[v] = load(dyt + static_cast<size_t>(t) * d.co + LANES * v);
           const float* xr = origin[t] + row_offset + j0;
           for (int r = 0; r < FILTER_ROWS; r++) {
             const float s = r < rows ? xr[r] : 0.0f;
@@ -293,27 +312,28 @@ void filter_grad(const float* x, const float* dy, float* dw, const Dims& d) {
           }
         }
         for (int r = 0; r < rows; r++)
-          for (int v = 0; v < NV; v++) store(dwk + static_cast<size_t>(r) * d.co + 16 * v, acc[r][v]);
+          for (int v = 0; v < NV; v++) store(dwk + static_cast<size_t>(r) * d.co + LANES * v, acc[r][v]);
       }
     }
   });
-  // dw = Σ_chunk partial, in chunk order, 16 values per vector (size is a multiple of CO = 16·NV).
-  pool.for_ranges(size / 16, 256, [&](size_t first, size_t last) {
+  // dw = Σ_chunk partial, in chunk order, a vector at a time (size is a multiple of CO = LANES·NV).
+  pool.for_ranges(size / LANES, 4096 / LANES, [&](size_t first, size_t last) {
     for (size_t i = first; i < last; i++) {
-      v16 sum = load(partials + 16 * i);
-      for (int c = 1; c < FILTER_CHUNKS; c++) sum += load(partials + c * size + 16 * i);
-      store(dw + 16 * i, sum);
+      vec sum = load(partials + LANES * i);
+      for (int c = 1; c < FILTER_CHUNKS; c++) sum += load(partials + c * size + LANES * i);
+      store(dw + LANES * i, sum);
     }
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Input gradient: dxp[n, oy·SH+ky, ox·SW·CI + j] += Σ_co dy[n,oy,ox,co] · w[ky, j, co], then dx
-// is dxp without its padding. wt[ky, co, j] (j padded to JV·16) makes j the vector axis.
+// is dxp without its padding. wt[ky, co, j] (j padded to JV·LANES) makes j the vector axis.
 
-template <int JV, int PB>
-void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) {
-  const int j_count = d.kw * d.ci, wp = d.wp(), hp = d.hp(), jp = JV * 16;
+template <int JV>
+void input_grad(const float* dy, const float* w, float* dx, const Dims& d) {
+  constexpr int PB = block_of(JV, 12);  // pixels per register block
+  const int j_count = d.kw * d.ci, wp = d.wp(), hp = d.hp(), jp = JV * LANES;
   std::vector<float> wt(static_cast<size_t>(d.kh) * d.co * jp, 0.0f);
   for (int ky = 0; ky < d.kh; ky++)
     for (int j = 0; j < j_count; j++)
@@ -324,19 +344,19 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
   // One unit per image: images scatter into disjoint parts of dxp.
   pool.for_each(d.n, [&](int b) {
     std::fill(dxp + b * image, dxp + (b + 1) * image, 0.0f);
-    float tmp[16 * JV];
+    float tmp[LANES * JV];
     for (int oy = 0; oy < d.oh; oy++)
       for (int ox0 = 0; ox0 < d.ow; ox0 += PB) {
         const int pixels = std::min(PB, d.ow - ox0);
         const float* g = dy + ((static_cast<size_t>(b) * d.oh + oy) * d.ow + ox0) * d.co;
         for (int ky = 0; ky < d.kh; ky++) {
-          v16 acc[PB][JV];
+          vec acc[PB][JV];
           for (int p = 0; p < PB; p++)
-            for (int v = 0; v < JV; v++) acc[p][v] = v16{};
+            for (int v = 0; v < JV; v++) acc[p][v] = vec{};
           const float* wk = wt.data() + static_cast<size_t>(ky) * d.co * jp;
           for (int c = 0; c < d.co; c++) {
-            v16 wv[JV];
-            for (int v = 0; v < JV; v++) wv[v] = load(wk + static_cast<size_t>(c) * jp + 16 * v);
+            vec wv[JV];
+            for (int v = 0; v < JV; v++) wv[v] = load(wk + static_cast<size_t>(c) * jp + LANES * v);
             for (int p = 0; p < PB; p++) {
               const float s = p < pixels ? g[static_cast<size_t>(p) * d.co + c] : 0.0f;
               for (int v = 0; v < JV; v++) acc[p][v] += s * wv[v];
@@ -344,7 +364,7 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
           }
           float* row = dxp + ((static_cast<size_t>(b) * hp + oy * d.sh + ky) * wp + static_cast<size_t>(ox0) * d.sw) * d.ci;
           for (int p = 0; p < pixels; p++) {
-            for (int v = 0; v < JV; v++) store(tmp + 16 * v, acc[p][v]);
+            for (int v = 0; v < JV; v++) store(tmp + LANES * v, acc[p][v]);
             float* target = row + static_cast<size_t>(p) * d.sw * d.ci;
             for (int j = 0; j < j_count; j++) target[j] += tmp[j];
           }
@@ -361,7 +381,7 @@ void input_grad_impl(const float* dy, const float* w, float* dx, const Dims& d) 
 }
 
 // ---------------------------------------------------------------------------------------------
-// ReLU mask and bias gradient: dz = dy·[y > 0], db[c] = Σ_rows dz[row, c] (C = 16·NV). Partial
+// ReLU mask and bias gradient: dz = dy·[y > 0], db[c] = Σ_rows dz[row, c] (C = LANES·NV). Partial
 // sums over blocks of rows in float vectors, the total in double, as the JS kernel it replaces.
 
 constexpr int BIAS_ROWS = 64;
@@ -370,23 +390,23 @@ constexpr int BIAS_BLOCKS_PER_UNIT = 16;
 
 template <int NV>
 void relu_bias_grad(const float* dy, const float* y, float* dz, float* db, size_t rows) {
-  constexpr int c = 16 * NV;
+  constexpr int c = LANES * NV;
   const size_t blocks = (rows + BIAS_ROWS - 1) / BIAS_ROWS;
   // Each block's float partial sums, added into the double totals in block order below.
   std::vector<float> partial(blocks * c);
   pool.for_ranges(blocks, BIAS_BLOCKS_PER_UNIT, [&](size_t first, size_t last) {
     for (size_t block = first; block < last; block++) {
       const size_t r0 = block * BIAS_ROWS, r1 = std::min(rows, r0 + BIAS_ROWS);
-      v16 sum[NV] = {};
+      vec sum[NV] = {};
       for (size_t r = r0; r < r1; r++)
         for (int v = 0; v < NV; v++) {
-          const size_t i = r * c + 16 * v;
-          const v16 g = load(dy + i);
-          const v16 m = load(y + i) > 0.0f ? g : v16{};
+          const size_t i = r * c + LANES * v;
+          const vec g = load(dy + i);
+          const vec m = load(y + i) > 0.0f ? g : vec{};
           store(dz + i, m);
           sum[v] += m;
         }
-      for (int v = 0; v < NV; v++) store(&partial[block * c + 16 * v], sum[v]);
+      for (int v = 0; v < NV; v++) store(&partial[block * c + LANES * v], sum[v]);
     }
   });
   double total[c] = {};
@@ -442,10 +462,10 @@ void max_pool_grad(const float* dy, const float* x, float* dx, const int* v) {
 // The Q-network's head at inference, what CEM ranks (src/tf/qnet.ts QNetwork.head):
 //   q[r] = σ(bo + Σ_u wo[u] · relu(e[r / N, u] + Σ_k wah[k, u] · relu(ba[k] + Σ_d wa[d, k] · a[r, d])))
 // for R = B·N candidate actions a [R, A] on embeddings e [B, U]; weights wa [A, Ua], ba [Ua],
-// wah [Ua, U], wo [U], bo [1]. U = 16·NV; HEAD_ROWS rows share each loaded row of wah. One unit
-// per HEAD_UNIT rows. Other U take head_scores_any, the same sums in plain loops.
+// wah [Ua, U], wo [U], bo [1]. U = LANES·NV; head_rows(NV) rows share each loaded row of wah. One
+// unit per HEAD_UNIT rows. Other U take head_scores_any, the same sums in plain loops.
 
-constexpr int HEAD_ROWS = 4;
+constexpr int head_rows(int nv) { return block_of(nv, 4); }
 // Rows per unit: CEM scores thousands of rows per call, and handing them out 4 at a time (with a
 // buffer allocated each time) made two threads 4× slower than one.
 constexpr int HEAD_UNIT = 64;
@@ -453,7 +473,7 @@ constexpr int HEAD_UNIT = 64;
 template <int NV>
 void head_scores(const float* e, const float* a, const float* wa, const float* ba, const float* wah, const float* wo, float bo, float* q,
                  int b, int r, int ad, int ua) {
-  constexpr int u = 16 * NV;
+  constexpr int u = LANES * NV, HEAD_ROWS = head_rows(NV);
   const int n = r / b;
   pool.for_ranges(r, HEAD_UNIT, [&](size_t lo, size_t hi) {
     std::vector<float> hidden(static_cast<size_t>(HEAD_ROWS) * ua);
@@ -467,22 +487,26 @@ void head_scores(const float* e, const float* a, const float* wa, const float* b
           for (int k = 0; k < ua; k++) h[k] += action[d] * wa[d * ua + k];
         for (int k = 0; k < ua; k++) h[k] = h[k] > 0.0f ? h[k] : 0.0f;
       }
-      v16 acc[HEAD_ROWS][NV];
+      vec acc[HEAD_ROWS][NV];
       for (int p = 0; p < HEAD_ROWS; p++)
-        for (int v = 0; v < NV; v++) acc[p][v] = p < rows ? load(e + static_cast<size_t>((first + p) / n) * u + 16 * v) : v16{};
+        for (int v = 0; v < NV; v++) acc[p][v] = p < rows ? load(e + static_cast<size_t>((first + p) / n) * u + LANES * v) : vec{};
       for (int k = 0; k < ua; k++) {
-        v16 w[NV];
-        for (int v = 0; v < NV; v++) w[v] = load(wah + static_cast<size_t>(k) * u + 16 * v);
+        vec w[NV];
+        for (int v = 0; v < NV; v++) w[v] = load(wah + static_cast<size_t>(k) * u + LANES * v);
         for (int p = 0; p < HEAD_ROWS; p++) {
           const float hk = hidden[static_cast<size_t>(p) * ua + k];
           for (int v = 0; v < NV; v++) acc[p][v] += hk * w[v];
         }
       }
       for (int p = 0; p < rows; p++) {
-        v16 sum{};
-        for (int v = 0; v < NV; v++) sum += (acc[p][v] > 0.0f ? acc[p][v] : v16{}) * load(wo + 16 * v);
+        // Summed as 16-float groups whatever LANES is (group lane k over the groups, then k in
+        // order), so every CPU adds in one order and gives the same bits.
+        constexpr int PER_GROUP = LANES < 16 ? 16 / LANES : 1;
+        vec sum[PER_GROUP] = {};
+        for (int v = 0; v < NV; v++) sum[v % PER_GROUP] += (acc[p][v] > 0.0f ? acc[p][v] : vec{}) * load(wo + LANES * v);
         float logit = bo;
-        for (int k = 0; k < 16; k++) logit += sum[k];
+        for (int g = 0; g < PER_GROUP; g++)
+          for (int k = 0; k < LANES; k++) logit += sum[g][k];
         q[first + p] = 1.0f / (1.0f + std::exp(-logit));
       }
     }
@@ -526,7 +550,8 @@ void head_scores_any(const float* e, const float* a, const float* wa, const floa
 // each output has one sum whatever the thread count.
 
 constexpr int MATMUL_ROWS = 4;
-constexpr int MATMUL_COLS = 64;
+// Columns per block: MATMUL_ROWS·NV accumulators, in whole 16-column groups (the operand's padding).
+constexpr int MATMUL_COLS = std::max(16, ACCUMULATORS / MATMUL_ROWS * LANES / 16 * 16);
 constexpr int MATMUL_WORK = 1 << 16;
 
 thread_local std::vector<float> packed_v;
@@ -543,25 +568,25 @@ struct Product {
   bool relu;
 };
 
-// Rows r0 … r0 + 3 by columns c0 … c0 + 16·NV − 1 into dst (row i at dst + i·drow).
+// Rows r0 … r0 + 3 by columns c0 … c0 + LANES·NV − 1 into dst (row i at dst + i·drow).
 template <int NV>
 void product_block(const Product& p, int r0, int c0, float* dst, size_t drow) {
-  v16 acc[MATMUL_ROWS][NV] = {};
+  vec acc[MATMUL_ROWS][NV] = {};
   const int rows = std::min(MATMUL_ROWS, p.rows - r0);
   const float* xrow[MATMUL_ROWS];
   for (int i = 0; i < MATMUL_ROWS; i++) xrow[i] = p.x + static_cast<size_t>(r0 + std::min(i, rows - 1)) * p.xr;
   for (int kk = 0; kk < p.k; kk++) {
-    v16 vv[NV];
-    for (int j = 0; j < NV; j++) vv[j] = load(p.v + static_cast<size_t>(kk) * p.cp + c0 + 16 * j);
+    vec vv[NV];
+    for (int j = 0; j < NV; j++) vv[j] = load(p.v + static_cast<size_t>(kk) * p.cp + c0 + LANES * j);
     for (int i = 0; i < MATMUL_ROWS; i++) {
       const float s = xrow[i][kk * p.xk];
       for (int j = 0; j < NV; j++) acc[i][j] += s * vv[j];
     }
   }
-  const int cols = std::min(16 * NV, p.cols - c0);
+  const int cols = std::min(LANES * NV, p.cols - c0);
   for (int i = 0; i < rows; i++) {
-    float row[16 * NV];
-    for (int j = 0; j < NV; j++) store(row + 16 * j, acc[i][j]);
+    float row[LANES * NV];
+    for (int j = 0; j < NV; j++) store(row + LANES * j, acc[i][j]);
     for (int c = 0; c < cols; c++) {
       float value = row[c];
       if (p.bias) value += p.transposed ? p.bias[r0 + i] : p.bias[c0 + c];
@@ -729,16 +754,17 @@ napi_value InputGrad(napi_env env, napi_callback_info info) {
   if (!read_call(env, info, 3, &g) || !read_dims(env, g.args[3], &d)) return fail(env, "inputGrad(dy, w, dx, dims): bad arguments");
   if (!sizes_ok(d, g.n[2], g.n[1], g.n[0])) return fail(env, "inputGrad: arrays smaller than dims");
   float *dy = g.a[0], *w = g.a[1], *dx = g.a[2];
-  const int jv = (d.kw * d.ci + 15) / 16;
-  switch (jv) {
-    case 1: input_grad_impl<1, 12>(dy, w, dx, d); break;
-    case 2: input_grad_impl<2, 8>(dy, w, dx, d); break;
-    case 3: input_grad_impl<3, 6>(dy, w, dx, d); break;
-    case 4: input_grad_impl<4, 5>(dy, w, dx, d); break;
-    case 5: input_grad_impl<5, 4>(dy, w, dx, d); break;
-    case 6: input_grad_impl<6, 4>(dy, w, dx, d); break;
-    case 7: case 8: input_grad_impl<8, 3>(dy, w, dx, d); break;
-    case 9: case 10: case 11: case 12: input_grad_impl<12, 2>(dy, w, dx, d); break;
+  // J in 16-float groups, rounded up to a count the kernel is built for; each is 16 / LANES vectors.
+  constexpr int V = 16 / LANES;
+  switch ((d.kw * d.ci + 15) / 16) {
+    case 1: input_grad<1 * V>(dy, w, dx, d); break;
+    case 2: input_grad<2 * V>(dy, w, dx, d); break;
+    case 3: input_grad<3 * V>(dy, w, dx, d); break;
+    case 4: input_grad<4 * V>(dy, w, dx, d); break;
+    case 5: input_grad<5 * V>(dy, w, dx, d); break;
+    case 6: input_grad<6 * V>(dy, w, dx, d); break;
+    case 7: case 8: input_grad<8 * V>(dy, w, dx, d); break;
+    case 9: case 10: case 11: case 12: input_grad<12 * V>(dy, w, dx, d); break;
     default: return fail(env, "inputGrad: KW·CI must be at most 192");
   }
   return nullptr;
