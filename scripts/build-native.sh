@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 include=$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")
 [ -f "$include/node_api.h" ] || { printf 'build-native: Node headers not found at %s (they come with Node)\n' "$include" >&2; exit 1; }
 command -v g++ >/dev/null 2>&1 || { printf 'build-native: g++ not found; install it (Debian: apt-get install g++)\n' >&2; exit 1; }
-out=dist/native/pincer-conv.node
-mkdir -p dist/native
-g++ -O3 -march=native -std=c++17 -pthread -shared -fPIC -fvisibility=hidden -Wall -Wextra -I"$include" src/tf/native/conv.cc -o "$out.tmp"
+# Usage: build-native.sh [OUT [FLAG…]]: another output and extra compiler flags, for tests that build a
+# variant (-DPINCER_LANES=4: vectors of another width).
+out=$(realpath -m "${1:-dist/native/pincer-conv.node}")
+shift $(( $# > 0 ? 1 : 0 ))
+mkdir -p "$(dirname "$out")"
+g++ -O3 -march=native -std=c++17 -pthread -shared -fPIC -fvisibility=hidden -Wall -Wextra "$@" -I"$include" src/tf/native/conv.cc -o "$out.tmp"
 mv "$out.tmp" "$out"

@@ -12,7 +12,7 @@
  * kernels run on setNativeThreads(k) threads, with the same results for every k.
  *
  * Why: XNNPACK in wasm has 128-bit SIMD and no FMA; the same loops compiled for the CPU
- * (AVX-512 or AVX2 with FMA) do a train step's convolutions several times faster
+ * (AVX-512, or AVX2 with FMA, in vectors of the CPU's own width) do a train step's convolutions several times faster
  * (docs/benchmarks.md). `PINCER_NATIVE=0` turns them off, to compare or to rule them out.
  *
  * Node only: the browser page never imports this file.
@@ -36,11 +36,13 @@ interface NativeConv {
   unitImages(bytes: Uint8Array, out: Float32Array): void;
   adam(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, params: Float64Array): void;
   setThreads(threads: number): void;
+  /** Floats per vector the kernels were compiled for (16 AVX-512, 8 AVX2, 4 SSE or NEON). */
+  readonly lanes: number;
 }
 
 /** Output channel counts the native kernels are built for. */
 const NATIVE_CHANNELS = new Set([16, 32, 48, 64]);
-/** The input gradient keeps a filter row (KW·CI values) in registers: at most 12 vectors of 16. */
+/** The input gradient keeps a filter row (KW·CI values) in registers: at most 12 groups of 16 floats. */
 const MAX_ROW = 192;
 
 /** Both src/tf and dist/tf are two levels below the package root. */
@@ -110,6 +112,11 @@ export function registerNativeKernels(): string | null {
  * Results are the same bits for any count (conv.cc splits the work into units that do not
  * depend on it). Returns false when the native kernels are not in use.
  */
+/** Floats per vector of the built kernels (16 AVX-512, 8 AVX2, 4 SSE or NEON), or null without them. */
+export function nativeVectorLanes(): number | null {
+  return load().conv?.lanes ?? null;
+}
+
 export function setNativeThreads(threads: number): boolean {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`native kernel threads must be a positive integer, got ${threads}`);
   const { conv } = load();

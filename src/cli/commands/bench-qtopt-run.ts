@@ -15,7 +15,7 @@ import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qt
 import { Rng } from '../../random/index.js';
 import { defaultScene } from '../../scene/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
-import { describeConvs, initBackend, nativeKernelsInUse } from '../../tf/node.js';
+import { describeConvs, initBackend, nativeKernelsInUse, nativeVectorLanes } from '../../tf/node.js';
 import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
@@ -167,6 +167,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   emit(opts, {
     backend,
     native_conv_kernels: nativeKernelsInUse(),
+    native_vector_lanes: nativeVectorLanes(),
     params,
     image: `${w}x${h}x${c}`,
     convs: describeConvs(config.network.convs),

@@ -24,6 +24,7 @@ import {
   initBackend,
   JsAdam,
   nativeKernelsInUse,
+  nativeVectorLanes,
   QNetwork,
   setNativeThreads,
   REFERENCE_QNET,
@@ -277,6 +278,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   const result: Record<string, unknown> = {
     backend,
     native_conv_kernels: nativeKernelsInUse(),
+    native_vector_lanes: nativeVectorLanes(),
     optimizer: opts.tfAdam ? 'tf.train.adam' : 'JsAdam',
     params,
     batch: BATCH,

@@ -138,7 +138,10 @@ thread_local Pool pool;
 
 // The CPU's vector: LANES floats, REGISTERS of them. A wider vector than the CPU has (these
 // kernels once used 16 floats everywhere) is lowered through the stack on AVX2: 30x slower.
-#if defined(__AVX512F__)
+// PINCER_LANES forces another width, for the test that every width gives the same bits.
+#if defined(PINCER_LANES)
+constexpr int LANES = PINCER_LANES, REGISTERS = 16;
+#elif defined(__AVX512F__)
 constexpr int LANES = 16, REGISTERS = 32;
 #elif defined(__AVX__)
 constexpr int LANES = 8, REGISTERS = 16;
@@ -989,5 +992,8 @@ NAPI_MODULE_INIT() {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  napi_value lanes;
+  napi_create_int32(env, LANES, &lanes);
+  napi_set_named_property(env, exports, "lanes", lanes);
   return exports;
 }
