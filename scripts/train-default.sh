@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The shipped default policy's training from scratch, as it was run (docs/benchmarks.md,
-# "A round of the policy's own episodes"), 51 minutes on 2 cores (run end to end on 2026-12-06):
+# "A round of the policy's own episodes"), 51 minutes on 2 AVX-512 cores (run end to end on 2026-12-06;
+# training steps take about twice as long on a Zen 3 AVX2 machine, docs/benchmarks.md "A CPU without AVX-512"):
 #   1. seed 1's aimed-reach bootstrap (its one gradient step is not used);
 #   2. seed 2's lookup network, offline on its own bootstrap (configs/bin-lookup.json);
 #   3. 10,000 greedy episodes of its step 2,000 (the run's best on validation);
