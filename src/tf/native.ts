@@ -107,16 +107,16 @@ export function registerNativeKernels(): string | null {
   return null;
 }
 
-/**
- * Run this thread's native kernels on `threads` threads (the caller and threads − 1 helpers).
- * Results are the same bits for any count (conv.cc splits the work into units that do not
- * depend on it). Returns false when the native kernels are not in use.
- */
 /** Floats per vector of the built kernels (16 AVX-512, 8 AVX2, 4 SSE or NEON), or null without them. */
 export function nativeVectorLanes(): number | null {
   return load().conv?.lanes ?? null;
 }
 
+/**
+ * Run this thread's native kernels on `threads` threads (the caller and threads − 1 helpers).
+ * Results are the same bits for any count (conv.cc splits the work into units that do not
+ * depend on it). Returns false when the native kernels are not in use.
+ */
 export function setNativeThreads(threads: number): boolean {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`native kernel threads must be a positive integer, got ${threads}`);
   const { conv } = load();

@@ -153,7 +153,7 @@ constexpr int LANES = 4, REGISTERS = 16;
 typedef float vec __attribute__((vector_size(4 * LANES)));
 
 // Accumulators a register block may hold, leaving room for the vectors it multiplies. With 16
-// registers (AVX2 on Zen 3, the reference net's convolutions), 10 beat 4, 6, 8, 12, 16, 20 and 24.
+// registers (AVX2 on Zen 3, the default agent's convolutions), 10 beat 4, 6, 8, 12, 16, 20 and 24.
 constexpr int ACCUMULATORS = REGISTERS == 32 ? 16 : 10;
 // Items per register block when each needs nv accumulators: as many as fit, from 1 to at most.
 constexpr int block_of(int nv, int at_most) { return std::max(1, std::min(at_most, ACCUMULATORS / nv)); }
