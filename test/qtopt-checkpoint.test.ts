@@ -217,6 +217,35 @@ describe('learner resume', () => {
     for (const l of [a, b, c]) l.dispose();
   });
 
+  it('an averaged net acts: it follows θₐ ← d·θₐ + (1 − d)·θ, leaves the training as it was, and resumes bit for bit', async () => {
+    const averaging = resolveQtOptConfig({ ...config, optimizer: { averageDecay: 0.75 } });
+    const buffer = replay();
+    const plain = new QtOptLearner(config, 5);
+    const a = new QtOptLearner(averaging, 5);
+    expect(plain.acting).toBe(plain.online);
+    const weights = (net: QNetwork) => net.variables.map((v) => Float32Array.from(v.dataSync()));
+    const expected = weights(a.online);
+    for (let k = 1; k <= 5; k++) {
+      expect(await train(a, buffer, k, k)).toEqual(await train(plain, buffer, k, k));
+      weights(a.online).forEach((w, i) => {
+        expect(w).toEqual(weights(plain.online)[i]);
+        expected[i] = expected[i]!.map((e, j) => 0.75 * e + 0.25 * w[j]!);
+      });
+      weights(a.acting).forEach((w, i) => w.forEach((x, j) => expect(x).toBeCloseTo(expected[i]![j]!, 6)));
+    }
+    expect(weights(a.acting)[0]).not.toEqual(weights(a.online)[0]);
+
+    const dir = join(root, 'resume-averaged');
+    await saveCheckpoint(dir, a.acting, { ...META, step: 5 }, { learner: a });
+    const uninterrupted = await train(a, buffer, 6, 10);
+    const b = new QtOptLearner(averaging, 5);
+    await restoreLearner(dir, b);
+    expect(await train(b, buffer, 6, 10)).toEqual(uninterrupted);
+    expect(weights(b.acting)).toEqual(weights(a.acting));
+    expect(weights(b.online)).toEqual(weights(a.online));
+    for (const l of [plain, a, b]) l.dispose();
+  });
+
   it('a checkpoint without the learner state, or saved with other target nets, is a one-line CheckpointError', async () => {
     const plain = new QtOptLearner(config, 1);
     const dir = join(root, 'no-state');

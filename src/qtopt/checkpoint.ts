@@ -181,15 +181,15 @@ export function loadCheckpoint(dir: string, expectedNetwork?: QNetConfig): { net
 }
 
 /**
- * Resume a learner from a checkpoint saved with `{learner}`: the online weights,
- * the target chain and Adam's moments and step count. The network config must
- * match the learner's (the differing fields are named); a checkpoint without
- * learner.json is a CheckpointError.
+ * Resume a learner from a checkpoint saved with `{learner}`: the acting net's weights
+ * (the checkpoint's network), the online and target nets, and Adam's moments and step
+ * count. The network config must match the learner's (the differing fields are named);
+ * a checkpoint without learner.json is a CheckpointError.
  */
 export async function restoreLearner(dir: string, learner: QtOptLearner): Promise<CheckpointMeta> {
   const { net, meta } = loadCheckpoint(dir, learner.online.config);
   try {
-    hardUpdate(learner.online.variables, net.variables);
+    hardUpdate(learner.acting.variables, net.variables);
   } finally {
     net.dispose();
   }

@@ -219,6 +219,14 @@ const OptimizerSchema = z.strictObject({
    * move leads from this image. 0 = none.
    */
   conservativeContrasts: z.number().int().min(0).default(0),
+  /**
+   * Decay d of an average of the online weights taken after every gradient step, θₐ ← d·θₐ + (1 − d)·θ
+   * (Polyak–Ruppert averaging, as an exponential moving average over about 1 / (1 − d) steps). The averaged
+   * net is the one that acts: validation, the checkpoints' weights, the collectors; the online net goes on
+   * learning and picking targets. Neighbouring checkpoints of one run act very differently (docs/benchmarks.md,
+   * "The round again … a checkpoint every 250 steps"); the average is the policy of many of them. 0 = none.
+   */
+  averageDecay: z.number().min(0).lt(1).default(0),
 });
 
 /** The replay memory (src/rl's ReplayBuffer). */

@@ -15,13 +15,13 @@
  *   const stats = await learner.step(batch, gradientStep);                 // {loss, penalty, tdErrorMean, qMean, targetMean, gradNorm, lr, tdErrors}
  *   if (config.replay.prioritized) replay.updatePriorities(batch.indices, stats.tdErrors);
  *
- *   const policy = new CemPolicy(learner.online, config, { epsilon, noiseStd }); // src/env's Policy
+ *   const policy = new CemPolicy(learner.acting, config, { epsilon, noiseStd }); // src/env's Policy
  *   runEpisode(env, policy, seed);                                         // policy.lastPrediction: Q of its last action
  *
- *   await saveCheckpoint('runs/a/checkpoints/step-002500', learner.online,
+ *   await saveCheckpoint('runs/a/checkpoints/step-002500', learner.acting,
  *     { step, envSteps, validationSuccess, libraryVersion, configHash: configHash(config) });
  *   const { net, meta } = loadCheckpoint(dir, config.network);             // CheckpointError names the file or fields
- *   // exact resume: saveCheckpoint(dir, learner.online, meta, { learner }), then
+ *   // exact resume: saveCheckpoint(dir, learner.acting, meta, { learner }), then
  *   const meta = await restoreLearner(dir, learner);                       // online, target chain, Adam
  *
  * Conventions:

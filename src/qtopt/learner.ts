@@ -10,6 +10,7 @@
  *   θ     ← Adam(θ, clip(∇θ loss))                      (src/rl's learnerStep)
  *   then, oldest first, on their own periods:
  *   θ̄₂ ← θ̄₁,  θ̄₁ ← θ̄,  θ̄ ← τθ + (1 − τ)θ̄
+ *   θₐ ← d·θₐ + (1 − d)·θ                               (optional: the averaged net acts, optimizer.averageDecay)
  *
  * The target chain (tf_agents): θ̄ is the target net, hard-copied from the online
  * net (τ = 1) every targetUpdatePeriod steps; it picks a*. θ̄₁ and θ̄₂ are the
@@ -146,6 +147,13 @@ export class DrawnBatches {
 export class QtOptLearner {
   readonly config: QtOptConfig;
   readonly online: QNetwork;
+  /**
+   * The net that acts (validation, checkpoints, collectors): the average of the online weights with
+   * optimizer.averageDecay, else the online net itself.
+   */
+  readonly acting: QNetwork;
+  /** θₐ, the online weights' average; null without optimizer.averageDecay. */
+  private readonly averaged: QNetwork | null;
   /** θ̄: picks a*; null without target networks. */
   readonly target: QNetwork | null;
   /** θ̄₁, θ̄₂: evaluate a* under clipped double Q; empty otherwise. */
@@ -189,6 +197,8 @@ export class QtOptLearner {
     this.target = b.targetNetworks ? copy() : null;
     this.delayed = b.targetNetworks && b.clippedDoubleQ ? [copy(), copy()] : [];
     const o = config.optimizer;
+    this.averaged = o.averageDecay > 0 ? copy() : null;
+    this.acting = this.averaged ?? this.online;
     this.optimizer = new JsAdam({ learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon });
     this.lrSchedule = makeSchedule(o.lrSchedule, o.learningRate, o.lrEnd, o.lrDecaySteps);
     this.stepConfig = { loss: o.loss, huberDelta: o.huberDelta, maxGradNorm: o.maxGradNorm, conservativeWeight: o.conservativeWeight };
@@ -200,9 +210,9 @@ export class QtOptLearner {
     this.bellmanSettings = bellmanSettingsOf(config);
   }
 
-  /** Every net (online, target, delayed) ← `net`'s weights: fine-tuning from a trained network. */
+  /** Every net (online, target, delayed, averaged) ← `net`'s weights: fine-tuning from a trained network. */
   startFrom(net: QNetwork): void {
-    for (const mine of [this.online, this.target, ...this.delayed]) if (mine) hardUpdate(mine.variables, net.variables);
+    for (const mine of [this.online, this.target, ...this.delayed, this.averaged]) if (mine) hardUpdate(mine.variables, net.variables);
     this.updaterStale = true;
   }
 
@@ -305,6 +315,7 @@ export class QtOptLearner {
       result = hostLearnerStep(this.online, this.optimizer, inputs, this.stepConfig);
     }
     this.updateTargets(step);
+    if (this.averaged) polyakUpdate(this.averaged.variables, this.online.variables, 1 - this.config.optimizer.averageDecay);
     let targetSum = 0;
     let absTd = 0;
     let tdSum = 0;
@@ -441,14 +452,14 @@ export class QtOptLearner {
   }
 
   /**
-   * Everything a resume needs besides the online weights, under names that do not
+   * Everything a resume needs besides the acting net's weights, under names that do not
    * depend on the process: `target/<weight>`, `delayed1/…`, `delayed2/…` (the
-   * target chain), `adam/iter` and `adam/<weight>/m|v` (Adam's step count and
-   * moments, flat). The caller disposes the tensors.
+   * target chain), `online/…` (when an average acts), `adam/iter` and `adam/<weight>/m|v`
+   * (Adam's step count and moments, flat). The caller disposes the tensors.
    */
   async stateTensors(): Promise<{ name: string; tensor: tf.Tensor }[]> {
     const out: { name: string; tensor: tf.Tensor }[] = [];
-    const nets: [string, QNetwork | null][] = [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null]];
+    const nets = this.stateNets();
     for (const [prefix, net] of nets) {
       if (net) for (const { name, variable } of net.namedVariables()) out.push({ name: `${prefix}/${name}`, tensor: variable.clone() });
     }
@@ -466,7 +477,7 @@ export class QtOptLearner {
 
   /** Restore what `stateTensors` saved (the tensors stay the caller's). Throws naming a missing or misshapen entry. */
   async restoreState(tensors: Record<string, tf.Tensor>): Promise<void> {
-    const nets: [string, QNetwork | null][] = [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null]];
+    const nets = this.stateNets();
     const need = (name: string, shape: readonly number[]): tf.Tensor => {
       const t = tensors[name];
       if (!t) throw new Error(`learner state: no ${name}`);
@@ -490,6 +501,11 @@ export class QtOptLearner {
     await this.optimizer.setWeights(weights);
   }
 
+  /** The nets of `stateTensors` by prefix: the target chain, and the online net when it does not act. */
+  private stateNets(): [string, QNetwork | null][] {
+    return [['target', this.target], ['delayed1', this.delayed[0] ?? null], ['delayed2', this.delayed[1] ?? null], ['online', this.averaged ? this.online : null]];
+  }
+
   /** Free the nets and the optimizer; worker threads of setThreads are terminated, not awaited. */
   dispose(): void {
     void this.parallel?.close();
@@ -499,6 +515,7 @@ export class QtOptLearner {
     this.online.dispose();
     this.target?.dispose();
     for (const d of this.delayed) d.dispose();
+    this.averaged?.dispose();
     this.optimizer.dispose();
   }
 }

@@ -313,11 +313,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           'perf/elapsed_s': (performance.now() - t0) / 1000,
         });
       }
-      if (link && step % t.weightSyncPeriod === 0) link.sendWeights(weightsOf(learner.online, step));
+      if (link && step % t.weightSyncPeriod === 0) link.sendWeights(weightsOf(learner.acting, step));
       const evaluate = t.evalPeriod > 0 && (step % t.evalPeriod === 0 || step === totalSteps);
       if (evaluate) {
         validation.env ??= await createTrainingEnv(scene, 'validation');
-        const policy = new CemPolicy(learner.online, qtopt);
+        const policy = new CemPolicy(learner.acting, qtopt);
         const { episodes, policyMsPerStep } = runEvaluation(validation.env, policy, { episodes: t.evalEpisodes, seed: deriveSeed(t.seed, STREAM.validation) });
         lastValidation = summarizeEvaluation(episodes, policyMsPerStep);
         run.writeEval(checkpointName(step), { split: 'validation', step, env_steps: onlineEnvSteps, ...lastValidation });
@@ -336,7 +336,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
     let checkpointed = resumedFrom ?? -1;
     const checkpoint = async (validationSuccess: number | null) => {
-      await saveCheckpoint(run.checkpointDir(step), learner.online, { step, envSteps: onlineEnvSteps, validationSuccess, libraryVersion: LIBRARY_VERSION, configHash: hash }, { learner });
+      await saveCheckpoint(run.checkpointDir(step), learner.acting, { step, envSteps: onlineEnvSteps, validationSuccess, libraryVersion: LIBRARY_VERSION, configHash: hash }, { learner });
       checkpointed = step;
       // Ties go to the later checkpoint: it has seen more data.
       if (validationSuccess !== null && (best === null || validationSuccess >= best.validationSuccess)) {
@@ -364,7 +364,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         return { index, seed: deriveSeed(onlineSeed, index), epsilon: epsilon(onlineEnvSteps) };
       };
       await learner.setThreads(t.collectors > 0 ? 1 : t.learnerThreads);
-      link = await openLink({ config: qtopt, scene, collectors: t.collectors, nextEpisode, weights: weightsOf(learner.online, step) });
+      link = await openLink({ config: qtopt, scene, collectors: t.collectors, nextEpisode, weights: weightsOf(learner.acting, step) });
       const take = (arrived: CollectedEpisode[]) => {
         for (const episode of arrived) {
           addEpisode(replay, episode.record);

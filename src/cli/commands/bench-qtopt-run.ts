@@ -149,7 +149,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
   const learner = new QtOptLearner(config, opts.seed);
   const { imageHeight: h, imageWidth: w, imageChannels: c } = config.network;
 
-  const policy = new CemPolicy(learner.online, config);
+  const policy = new CemPolicy(learner.acting, config);
   policy.reset(new Rng(opts.seed + 1));
   const observation: Observation = { image: Uint8Array.from({ length: h * w * c }, () => rng.int(0, 255)), imageWidth: w, imageHeight: h, aperture: 0.08, closed: false, height: 0.12, x: 0.02, y: -0.03, yaw: 0.4 };
   const info = { step: 0, objectIds: [] } as unknown as StepInfo;
