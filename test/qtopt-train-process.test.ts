@@ -131,6 +131,15 @@ describe('pincer train (processes)', () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: 20, interrupted: false, offline: { episodes: 60 } });
     expect(DatasetReader.open(scripted).entries.map((e) => e.episode_index)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    // Resumed once it is complete, it loads no episode into the replay: an episode it cannot read goes unnoticed.
+    const transitions = JSON.parse(resumed.stdout).offline.transitions;
+    const torn = join(chunk, 'episode_000005.parquet');
+    const bytes = readFileSync(torn);
+    bytes.fill(0, 64, 320); // in its frames, far from its footer
+    writeFileSync(torn, bytes);
+    const complete = cli([...args, '--resume']);
+    expect(complete.status, complete.stderr).toBe(0);
+    expect(JSON.parse(complete.stdout)).toMatchObject({ steps: 20, resumed_from_step: 20, interrupted: false, offline: { episodes: 60, transitions } });
   });
 
   it('bootstraps from the aimed reach, and trains a lookup network on it (the scene\'s camera in its checkpoint)', () => {

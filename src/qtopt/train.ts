@@ -255,10 +255,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const interrupted = () => opts.signal?.aborted === true;
     const datasets = t.datasets.length > 0 ? t.datasets : await bootstrap(run, qtopt, scene, opts, log);
     const offline = { datasets, episodes: 0, transitions: 0, successes: 0 };
+    // A finished run resumed has nothing to learn: its data are counted, not loaded (minutes for a large replay).
+    const finished = resumedFrom !== null && step >= totalSteps;
+    if (finished) log(`${opts.out} is complete at gradient step ${step}: nothing to train (a larger --steps with --resume trains on)`);
     // Stopped during the bootstrap collection: what it wrote stays, and --resume collects the rest before learning.
     for (const dir of interrupted() ? [] : datasets) {
       const reader = openOfflineDataset(dir, qtopt);
-      const filled = await fillReplay(reader, replay);
+      const filled = finished ? { episodes: reader.entries.length, transitions: reader.entries.reduce((n, e) => n + e.length, 0) } : await fillReplay(reader, replay);
       offline.episodes += filled.episodes;
       offline.transitions += filled.transitions;
       offline.successes += reader.entries.filter((e) => e.success).length;
@@ -268,7 +271,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     // The run's own online episodes from before a resume go back into the replay too.
     if (existsSync(run.episodesDir)) {
-      const own = await fillReplay(DatasetReader.open(run.episodesDir), replay);
+      const own = finished ? { episodes: 0 } : await fillReplay(DatasetReader.open(run.episodesDir), replay);
       if (own.episodes > 0) log(`replay refilled with the run's ${own.episodes} online episodes`);
       episodesWriter = DatasetWriter.resume(run.episodesDir);
     } else {
