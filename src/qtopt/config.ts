@@ -223,8 +223,9 @@ const OptimizerSchema = z.strictObject({
    * Decay d of an average of the online weights taken after every gradient step, θₐ ← d·θₐ + (1 − d)·θ
    * (Polyak–Ruppert averaging, as an exponential moving average over about 1 / (1 − d) steps). The averaged
    * net is the one that acts: validation, the checkpoints' weights, the collectors; the online net goes on
-   * learning and picking targets. Neighbouring checkpoints of one run act very differently (docs/benchmarks.md,
-   * "The round again … a checkpoint every 250 steps"); the average is the policy of many of them. 0 = none.
+   * learning and picking targets. Tried because neighbouring checkpoints of one run act very differently; on the
+   * main scene's round 1 it acted no better than the online net (docs/benchmarks.md, "An averaged acting net").
+   * 0 = none.
    */
   averageDecay: z.number().min(0).lt(1).default(0),
 });
