@@ -243,6 +243,10 @@ describe('learner resume', () => {
     expect(await train(b, buffer, 6, 10)).toEqual(uninterrupted);
     expect(weights(b.acting)).toEqual(weights(a.acting));
     expect(weights(b.online)).toEqual(weights(a.online));
+    // A checkpoint of a learner without the average has no online weights apart from its network's.
+    const unaveraged = join(root, 'resume-unaveraged');
+    await saveCheckpoint(unaveraged, plain.acting, { ...META, step: 5 }, { learner: plain });
+    await expect(restoreLearner(unaveraged, b)).rejects.toThrow(/learner state: no online\/conv0\/kernel \(saved with other bellman settings or optimizer\.averageDecay\?\)$/);
     for (const l of [plain, a, b]) l.dispose();
   });
 
@@ -257,7 +261,7 @@ describe('learner resume', () => {
     await saveCheckpoint(withState, single.online, META, { learner: single });
     const e = await restoreLearner(withState, plain).catch((err: Error) => err);
     expect(e).toBeInstanceOf(CheckpointError);
-    expect((e as Error).message).toMatch(/learner\.json: learner state: no delayed1\/conv0\/kernel \(saved with other bellman settings\?\)$/);
+    expect((e as Error).message).toMatch(/learner\.json: learner state: no delayed1\/conv0\/kernel \(saved with other bellman settings or optimizer\.averageDecay\?\)$/);
     plain.dispose();
     single.dispose();
   });

@@ -208,7 +208,7 @@ export async function restoreLearner(dir: string, learner: QtOptLearner): Promis
   try {
     await learner.restoreState(tensors);
   } catch (err) {
-    throw new CheckpointError(`${filePath}: ${(err as Error).message} (saved with other bellman settings?)`);
+    throw new CheckpointError(`${filePath}: ${(err as Error).message} (saved with other bellman settings or optimizer.averageDecay?)`);
   } finally {
     tf.dispose(Object.values(tensors));
   }
