@@ -261,7 +261,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     // Stopped during the bootstrap collection: what it wrote stays, and --resume collects the rest before learning.
     for (const dir of interrupted() ? [] : datasets) {
       const reader = openOfflineDataset(dir, qtopt);
-      const filled = finished ? { episodes: reader.entries.length, transitions: reader.entries.reduce((n, e) => n + e.length, 0) } : await fillReplay(reader, replay);
+      const filled = finished ? { episodes: reader.totalEpisodes, transitions: reader.totalFrames } : await fillReplay(reader, replay);
       offline.episodes += filled.episodes;
       offline.transitions += filled.transitions;
       offline.successes += reader.entries.filter((e) => e.success).length;
