@@ -189,6 +189,16 @@ describe('QNetwork', () => {
     net.dispose();
   });
 
+  it.each([
+    ['the reference net', REFERENCE_QNET],
+    ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both' as const, spatialUnits: 8 }],
+    ['a lookup net', LOOKUP_QNET],
+  ])('leaves no tensor behind once disposed (checkpoints and collectors build nets again and again): %s', (_name, config: QNetConfig) => {
+    const before = tf.memory().numTensors;
+    for (let k = 0; k < 3; k++) new QNetwork(config, k).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('spatial head: its weights, its per-cell part of the embedding, and gradients into it', () => {
     const config = { ...SMALL, features: 'keypoints' as const, spatialUnits: 4 };
     const net = new QNetwork(config, 4);

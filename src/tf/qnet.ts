@@ -351,7 +351,8 @@ export class QNetwork {
         kernel: variable(glorot(rng, [sampled, config.headUnits], sampled, config.headUnits), 'lookup/kernel'),
         maps: layers.map((l) => {
           const [height, width] = shapes[l]!;
-          return { height, width, rows: tf.reshape(tf.range(0, height), [1, height]) as tf.Tensor2D, cols: tf.reshape(tf.range(0, width), [1, width]) as tf.Tensor2D };
+          // Built in a tidy: each reshape is a new tensor, and the range under it would outlive the net.
+          return tf.tidy(() => ({ height, width, rows: tf.reshape(tf.range(0, height), [1, height]) as tf.Tensor2D, cols: tf.reshape(tf.range(0, width), [1, width]) as tf.Tensor2D }));
         }),
         cameraXY: tf.tensor2d([0, 1].flatMap((col) => [at(0, col), at(1, col), at(2, col)]), [2, 3]),
         cameraOffset: tf.tensor1d([at(0, 3), at(1, 3), at(2, 3)]),
