@@ -37,11 +37,11 @@ beforeAll(async () => {
 
 const SIDE = 16;
 
-function config(learningRate = 3e-3, argmaxNet: 'target' | 'delayed' = 'target') {
+function config(learningRate = 3e-3, argmaxNet: 'target' | 'delayed' = 'target', clippedDoubleQ = true) {
   return Q.resolveQtOptConfig({
     network: { imageHeight: SIDE, imageWidth: SIDE, convs: [{ filters: 8, kernelSize: 3, stride: 1, pool: 2 }, { filters: 8, kernelSize: 3, stride: 2 }], actionUnits: 16, headUnits: 16 },
     optimizer: { learningRate },
-    bellman: { nStep: 2, targetUpdatePeriod: 4, delayedUpdatePeriod: 4, delayed2UpdatePeriod: 4, dataAction: true, argmaxNet },
+    bellman: { nStep: 2, targetUpdatePeriod: 4, delayedUpdatePeriod: 4, delayed2UpdatePeriod: 4, dataAction: true, argmaxNet, clippedDoubleQ },
     cem: { samples: 16, elites: 4 },
     replay: { imageShift: 2 },
     train: { learningStarts: 32 },
@@ -64,14 +64,19 @@ function randomReplay(c: ReturnType<typeof config>) {
 }
 
 describe('QtOptLearner on 2 threads', () => {
-  it.each(['target', 'delayed'] as const)('gives the 1-thread learner\'s bits over 25 steps, with target updates, shifts, n-step targets and the data\'s next action among the candidates for a* (picked by the %s net), with and without the Bellman updater; numTensors flat', async (argmaxNet) => {
+  it.each([
+    ['target', true],
+    ['delayed', true],
+    ['target', false],
+  ] as const)('gives the 1-thread learner\'s bits over 25 steps, with target updates, shifts, n-step targets and the data\'s next action among the candidates for a* (picked by the %s net; clipped double Q %s), with and without the Bellman updater; numTensors flat', async (argmaxNet, clippedDoubleQ) => {
     expect(T.nativeKernelsInUse()).toBe(true);
-    const c = config(3e-3, argmaxNet);
+    const c = config(3e-3, argmaxNet, clippedDoubleQ);
     const replay = randomReplay(c);
     const runs: { losses: number[]; td: Float32Array[]; weights: Float32Array }[] = [];
     for (const [threads, ahead] of [[1, false], [2, false], [2, true]] as const) {
       const learner = new Q.QtOptLearner(c, 5);
       expect(learner.bellmanNets.argmax).toBe(argmaxNet === 'delayed' ? learner.delayed[0] : learner.target);
+      expect(learner.delayed).toHaveLength(clippedDoubleQ ? 2 : 0);
       await learner.setThreads(threads);
       expect(learner.threads).toBe(threads);
       expect(learner.batchesAhead).toBe(threads > 1 ? Q.UPDATER_DEPTH : 0);
