@@ -9,7 +9,7 @@
 # Run again after an interruption, it resumes; a finished run is left as it is.
 # Then: scripts/ship-policy.sh OUT/mild-s2
 set -euo pipefail
-usage='usage: scripts/train-default.sh [OUT]   (a folder for the runs and episodes; default runs/default)'
+usage='usage: scripts/train-default.sh [OUT]   (a folder for the run; default runs/default)'
 if [ $# -gt 1 ] || [[ "${1:-}" == -* ]]; then echo "train-default: $usage" >&2; exit 2; fi
 out=${1:-runs/default}
 run="$out/mild-s2"

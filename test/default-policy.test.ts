@@ -62,7 +62,7 @@ describe('the shipped default policy', () => {
     for (const args of [['--help'], [join(root, 'a'), join(root, 'b')]]) {
       const run = spawnSync('bash', ['scripts/train-default.sh', ...args], { encoding: 'utf8' });
       expect(run.status).toBe(2);
-      expect(run.stderr.trim().split('\n')).toEqual(['train-default: usage: scripts/train-default.sh [OUT]   (a folder for the runs and episodes; default runs/default)']);
+      expect(run.stderr.trim().split('\n')).toEqual(['train-default: usage: scripts/train-default.sh [OUT]   (a folder for the run; default runs/default)']);
       expect(existsSync(join(root, 'a'))).toBe(false);
     }
   });

@@ -33,6 +33,13 @@ function uniform(rng: Rng, shape: number[], lo: number, hi: number): tf.Tensor {
   return tf.tensor(Float32Array.from({ length: n }, () => rng.range(lo, hi)), shape);
 }
 
+/** One network of each kind the head can have: the tests that must hold for all of them take this list. */
+const NETWORK_KINDS: [string, QNetConfig][] = [
+  ['the reference net', REFERENCE_QNET],
+  ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both', spatialUnits: 8 }],
+  ['a lookup net', LOOKUP_QNET],
+];
+
 describe('QNetwork', () => {
   it('reference network: 156,865 parameters, 2048 conv features, the env’s 6-d action and a 3-d state', () => {
     const net = new QNetwork(REFERENCE_QNET, 0);
@@ -160,11 +167,7 @@ describe('QNetwork', () => {
     net.dispose();
   });
 
-  it.each([
-    ['the reference net', REFERENCE_QNET],
-    ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both' as const, spatialUnits: 8 }],
-    ['a lookup net', LOOKUP_QNET],
-  ])('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states: %s', (_name, config: QNetConfig) => {
+  it.each(NETWORK_KINDS)('scores N actions per image (encoder once) exactly as the full forward pass on tiled images and states: %s', (_name, config: QNetConfig) => {
     const rng = new Rng(1);
     const net = new QNetwork(config, 3);
     const b = 2;
@@ -189,11 +192,7 @@ describe('QNetwork', () => {
     net.dispose();
   });
 
-  it.each([
-    ['the reference net', REFERENCE_QNET],
-    ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both' as const, spatialUnits: 8 }],
-    ['a lookup net', LOOKUP_QNET],
-  ])('leaves no tensor behind once disposed (checkpoints and collectors build nets again and again): %s', (_name, config: QNetConfig) => {
+  it.each(NETWORK_KINDS)('leaves no tensor behind once disposed (checkpoints and collectors build nets again and again): %s', (_name, config: QNetConfig) => {
     const before = tf.memory().numTensors;
     for (let k = 0; k < 3; k++) new QNetwork(config, k).dispose();
     expect(tf.memory().numTensors).toBe(before);
