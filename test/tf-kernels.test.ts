@@ -484,25 +484,28 @@ describe('JsAdam', () => {
     tf.dispose([x, y]);
   });
 
-  it('updates with the native kernel on wasm to the same bits as its JavaScript loop (cpu)', async () => {
+  // 40,000 weights: more than one of the kernel's blocks, so two threads share them out.
+  it.each([37, 40_000])('updates %i weights with the native kernel on wasm, on 1 and 2 threads, to the same bits as its JavaScript loop (cpu)', async (size) => {
     const { JsAdam } = await import('../src/tf/index.js');
     expect(tf.getKernel('PincerAdamUpdate', 'wasm')).toBeDefined();
     const rng = new Rng(9);
-    const w0 = uniform(rng, [37]);
-    const grads = Array.from({ length: 6 }, () => uniform(rng, [37], -3, 3));
-    const run = (backend: 'cpu' | 'wasm'): Float32Array => {
+    const w0 = uniform(rng, [size]);
+    const grads = Array.from({ length: 6 }, () => uniform(rng, [size], -3, 3));
+    const run = (backend: 'cpu' | 'wasm', threads = 1): Float32Array => {
       tf.setBackend(backend);
+      setNativeThreads(threads);
       const w = tf.variable(tf.tensor1d(w0));
       const optimizer = new JsAdam({ learningRate: 0.01 });
       for (const g of grads) tf.tidy(() => optimizer.applyGradients({ [w.name]: tf.tensor1d(g) }));
       const out = w.dataSync() as Float32Array;
       w.dispose();
       optimizer.dispose();
+      setNativeThreads(1);
       tf.setBackend('wasm');
       return out;
     };
-    const native = run('wasm');
-    expect(native).toEqual(run('cpu'));
-    expect(maxAbsDiff(native, w0)).toBeGreaterThan(0.03);
+    const cpu = run('cpu');
+    for (const threads of [1, 2]) expect(run('wasm', threads)).toEqual(cpu);
+    expect(maxAbsDiff(cpu, w0)).toBeGreaterThan(0.03);
   });
 });

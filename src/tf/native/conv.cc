@@ -669,19 +669,24 @@ void matmul(const float* a, const float* b, const float* bias, float* out, int m
 
 constexpr size_t ADAM_BLOCK = 16384;
 
-__attribute__((optimize("fp-contract=off"))) void adam(const float* theta, const float* g, float* m, float* v, float* out, size_t n,
-                                                        const double* p) {
+// Its own function, never inlined: `optimize` does not reach a lambda inside the function it marks,
+// and a block run through the pool's job pointer was compiled with fused multiply-adds while one
+// called directly was not, so two threads rounded differently from one.
+__attribute__((optimize("fp-contract=off"), noinline)) void adam_block(const float* theta, const float* g, float* m, float* v, float* out,
+                                                                        size_t first, size_t last, const double* p) {
   const double lr = p[0], b1 = p[1], b2 = p[2], eps = p[3], c1 = p[4], c2 = p[5];
-  pool.for_ranges(n, ADAM_BLOCK, [&](size_t first, size_t last) {
-    for (size_t i = first; i < last; i++) {
-      const double gi = g[i];
-      const double mi = b1 * m[i] + (1 - b1) * gi;
-      const double vi = b2 * v[i] + (1 - b2) * gi * gi;
-      m[i] = static_cast<float>(mi);
-      v[i] = static_cast<float>(vi);
-      out[i] = static_cast<float>(theta[i] - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
-    }
-  });
+  for (size_t i = first; i < last; i++) {
+    const double gi = g[i];
+    const double mi = b1 * m[i] + (1 - b1) * gi;
+    const double vi = b2 * v[i] + (1 - b2) * gi * gi;
+    m[i] = static_cast<float>(mi);
+    v[i] = static_cast<float>(vi);
+    out[i] = static_cast<float>(theta[i] - (lr * (mi / c1)) / (std::sqrt(vi / c2) + eps));
+  }
+}
+
+void adam(const float* theta, const float* g, float* m, float* v, float* out, size_t n, const double* p) {
+  pool.for_ranges(n, ADAM_BLOCK, [&](size_t first, size_t last) { adam_block(theta, g, m, v, out, first, last, p); });
 }
 
 // ---------------------------------------------------------------------------------------------
