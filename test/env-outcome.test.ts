@@ -4,7 +4,7 @@
  * where the fingers closed.
  */
 import { describe, expect, it } from 'vitest';
-import { detectorCounts, graspFailure, graspPlacement, graspedFamily, outcomeBreakdown, type Evaluation, type StepInfo } from '../src/env/index.js';
+import { detectorCounts, graspFailure, graspPlacement, graspedFamily, graspedObjectId, outcomeBreakdown, type Evaluation, type StepInfo } from '../src/env/index.js';
 import type { ObjectSpec } from '../src/objects/index.js';
 
 const spec = (id: string, kind: string): ObjectSpec => ({ id, kind, split: 'train', parts: [], mass: 0.1, friction: 1, color: [1, 1, 1] });
@@ -68,6 +68,21 @@ describe('grasp failure taxonomy', () => {
     expect(Object.keys(by_family)).toEqual(['box', 'compound']);
     const records = infos.map((i) => ({ success: i.evaluation!.success, groundTruthSuccess: i.evaluation!.groundTruthSuccess }));
     expect(detectorCounts(records)).toEqual({ tp: 1, fp: 1, tn: 4, fn: 0, agreement: 5 / 6 });
+    expect(outcomeBreakdown(infos).by_object).toBeUndefined();
+  });
+
+  it('gives success by the grasped object when asked: an imported set is all one family', () => {
+    const mesh = [spec('mug-1', 'mesh'), spec('tee-2', 'mesh')];
+    const imported = (info: StepInfo): StepInfo => ({ ...info, privileged: { ...info.privileged, objects: mesh } });
+    const infos = [success, missed, slipped, final({ graspedObject: null })].map(imported);
+    expect(graspedObjectId(infos[0]!)).toBe('tee-2');
+    const { by_family, by_object } = outcomeBreakdown(infos, { byObject: true });
+    expect(Object.keys(by_family)).toEqual(['mesh', 'none']);
+    expect(by_object).toEqual({
+      'mug-1': { episodes: 2, successes: 0, success_rate: 0, ground_truth_successes: 0 },
+      none: { episodes: 1, successes: 0, success_rate: 0, ground_truth_successes: 0 },
+      'tee-2': { episodes: 1, successes: 1, success_rate: 1, ground_truth_successes: 1 },
+    });
   });
 
   it('measures where the fingers closed against where the objects were, and against another episode\'s objects', () => {

@@ -93,13 +93,19 @@ export function parseSearch(flag: string) {
   };
 }
 
+const successes = (by: Record<string, { successes: number; episodes: number }>): string =>
+  Object.entries(by)
+    .map(([k, v]) => `${k} ${v.successes}/${v.episodes}`)
+    .join(', ');
+
 /** The human lines of an outcome breakdown (rollout and eval): failures, success by family, where the fingers closed. */
 export function outcomeLines(o: OutcomeBreakdown): string[] {
   const f = o.failures;
   const cm = (m: number) => (100 * m).toFixed(1);
   return [
     `failures (ground truth): missed ${f.missed}, slipped ${f.slipped}, blocked ${f.blocked}; detector disagreed ${f.detector_disagreed}`,
-    `by family: ${Object.entries(o.by_family).map(([k, v]) => `${k} ${v.successes}/${v.episodes}`).join(', ')}`,
+    `by family: ${successes(o.by_family)}`,
+    ...(o.by_object ? [`by object: ${successes(o.by_object)}`] : []),
     ...(o.placement
       ? [`fingers closed ${cm(o.placement.nearest_object_m)} cm from the nearest object on average (${cm(o.placement.shuffled_nearest_object_m)} cm from another episode's objects)`]
       : []),

@@ -11,7 +11,7 @@
  * // r.terminated on the last step (the agent's terminate > 0, or maxSteps reached: the final
  * // grasp is terminal either way; r.truncated is always false); on the last step
  * // r.info.evaluation = { isGrasped, dropDetected, success, groundTruthSuccess, heldAtClose, … }
- * outcomeBreakdown(finalInfos)                       // why grasps failed, success by family, where they closed (ground truth, diagnosis only)
+ * outcomeBreakdown(finalInfos, { byObject })         // why grasps failed, success by family (and object), where they closed (ground truth, diagnosis only)
  * const { record } = runEpisode(env, policy, seed);   // EpisodeRecord for data / replay
  * env.close();
  * ```
@@ -70,6 +70,7 @@ export {
   detectorCounts,
   graspFailure,
   graspedFamily,
+  graspedObjectId,
   graspPlacement,
   outcomeBreakdown,
   type DetectorCounts,

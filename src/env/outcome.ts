@@ -52,6 +52,8 @@ export interface Placement {
 export interface OutcomeBreakdown {
   failures: FailureCounts;
   by_family: Record<string, FamilyOutcome>;
+  /** The same by the grasped object's id ('none' for an empty bin), when asked for: an imported set's objects are all of family 'mesh'. */
+  by_object?: Record<string, FamilyOutcome>;
   /** Null with fewer than two episodes with objects. */
   placement: Placement | null;
 }
@@ -71,23 +73,41 @@ export function graspedFamily(finalInfo: StepInfo): string {
   return i === null || i === undefined ? 'none' : finalInfo.privileged.objects[i].kind;
 }
 
-/** Failure counts and success by family over the final infos of many episodes. */
-export function outcomeBreakdown(finalInfos: readonly StepInfo[]): OutcomeBreakdown {
+/** Id of the object the episode's grasp was made on; 'none' for an empty bin. */
+export function graspedObjectId(finalInfo: StepInfo): string {
+  const i = finalInfo.evaluation?.graspedObject;
+  return i === null || i === undefined ? 'none' : finalInfo.privileged.objects[i].id;
+}
+
+/** Success of the episodes grouped by `key`, keys sorted. */
+function successBy(finalInfos: readonly StepInfo[], key: (info: StepInfo) => string): Record<string, FamilyOutcome> {
+  const by: Record<string, FamilyOutcome> = {};
+  for (const info of finalInfos) {
+    const e = info.evaluation!;
+    const f = (by[key(info)] ??= { episodes: 0, successes: 0, success_rate: 0, ground_truth_successes: 0 });
+    f.episodes++;
+    if (e.success) f.successes++;
+    if (e.groundTruthSuccess) f.ground_truth_successes++;
+  }
+  for (const f of Object.values(by)) f.success_rate = f.successes / f.episodes;
+  return Object.fromEntries(Object.entries(by).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Failure counts and success by family (and, with `byObject`, by object) over the final infos of many episodes. */
+export function outcomeBreakdown(finalInfos: readonly StepInfo[], { byObject = false }: { byObject?: boolean } = {}): OutcomeBreakdown {
   const failures: FailureCounts = { missed: 0, slipped: 0, blocked: 0, detector_disagreed: 0 };
-  const by_family: Record<string, FamilyOutcome> = {};
   for (const info of finalInfos) {
     const failure = graspFailure(info);
     if (failure) failures[failure]++;
     const e = info.evaluation!;
     if (e.success !== e.groundTruthSuccess) failures.detector_disagreed++;
-    const family = graspedFamily(info);
-    const f = (by_family[family] ??= { episodes: 0, successes: 0, success_rate: 0, ground_truth_successes: 0 });
-    f.episodes++;
-    if (e.success) f.successes++;
-    if (e.groundTruthSuccess) f.ground_truth_successes++;
   }
-  for (const f of Object.values(by_family)) f.success_rate = f.successes / f.episodes;
-  return { failures, by_family: Object.fromEntries(Object.entries(by_family).sort(([a], [b]) => (a < b ? -1 : 1))), placement: graspPlacement(finalInfos) };
+  return {
+    failures,
+    by_family: successBy(finalInfos, graspedFamily),
+    ...(byObject ? { by_object: successBy(finalInfos, graspedObjectId) } : {}),
+    placement: graspPlacement(finalInfos),
+  };
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -136,7 +136,8 @@ export function calibrationTable(episodes: readonly Pick<EvalEpisode, 'success' 
   });
 }
 
-export function summarizeEvaluation(episodes: readonly EvalEpisode[], policyMsPerStep: number): EvalSummary {
+/** With `byObject`, success by object too (OutcomeBreakdown.by_object): for an imported set, whose objects share one family. */
+export function summarizeEvaluation(episodes: readonly EvalEpisode[], policyMsPerStep: number, { byObject = false }: { byObject?: boolean } = {}): EvalSummary {
   const n = episodes.length;
   const successes = episodes.filter((e) => e.success).length;
   return {
@@ -148,7 +149,7 @@ export function summarizeEvaluation(episodes: readonly EvalEpisode[], policyMsPe
     mean_steps: n > 0 ? episodes.reduce((s, e) => s + e.steps, 0) / n : 0,
     detector: detectorCounts(episodes),
     policy_ms_per_step: policyMsPerStep,
-    ...outcomeBreakdown(episodes.map((e) => e.outcome.finalInfo)),
+    ...outcomeBreakdown(episodes.map((e) => e.outcome.finalInfo), { byObject }),
     calibration: calibrationTable(episodes),
   };
 }

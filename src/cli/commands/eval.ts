@@ -89,7 +89,7 @@ async function evaluate(flags: EvalFlags, out: OutputOptions): Promise<Record<st
       seed: flags.seed,
       onEpisode: (done, successes) => bar?.update(done, { successes }),
     });
-    summary = summarizeEvaluation(episodes, policyMsPerStep);
+    summary = summarizeEvaluation(episodes, policyMsPerStep, { byObject: flags.objects !== undefined });
   } finally {
     bar?.stop();
     env.close();

@@ -107,7 +107,7 @@ async function rollout(opts: RolloutOptions): Promise<Record<string, unknown>> {
     success_ci95: wilsonInterval(successes, opts.episodes),
     ground_truth_successes: records.filter((r) => r.groundTruthSuccess).length,
     detector: detectorCounts(records),
-    ...outcomeBreakdown(finalInfos),
+    ...outcomeBreakdown(finalInfos, { byObject: opts.objects !== undefined }),
     env_steps: steps,
     env_steps_per_s: steps / seconds,
   };
