@@ -18,6 +18,7 @@
  * to another episode's objects. A policy that ignores the objects (it grasps at a
  * place it learned, whatever the bin holds) gets the same mean for both.
  */
+import type { ObjectSpec } from '../objects/types.js';
 import type { StepInfo } from './grasp-env.js';
 import type { EpisodeRecord } from './types.js';
 
@@ -67,16 +68,20 @@ export function graspFailure(finalInfo: StepInfo): GraspFailure | null {
   return e.descentBlockedBy === null ? 'missed' : 'blocked';
 }
 
+/** The object the episode's grasp was made on; null for an empty bin. */
+function graspedSpec(finalInfo: StepInfo): ObjectSpec | null {
+  const i = finalInfo.evaluation?.graspedObject;
+  return i === null || i === undefined ? null : finalInfo.privileged.objects[i];
+}
+
 /** Family (ObjectSpec.kind) of the object the episode's grasp was made on; 'none' for an empty bin. */
 export function graspedFamily(finalInfo: StepInfo): string {
-  const i = finalInfo.evaluation?.graspedObject;
-  return i === null || i === undefined ? 'none' : finalInfo.privileged.objects[i].kind;
+  return graspedSpec(finalInfo)?.kind ?? 'none';
 }
 
 /** Id of the object the episode's grasp was made on; 'none' for an empty bin. */
 export function graspedObjectId(finalInfo: StepInfo): string {
-  const i = finalInfo.evaluation?.graspedObject;
-  return i === null || i === undefined ? 'none' : finalInfo.privileged.objects[i].id;
+  return graspedSpec(finalInfo)?.id ?? 'none';
 }
 
 /** Success of the episodes grouped by `key`, keys sorted. */
