@@ -41,13 +41,16 @@ describe('actionsTensor', () => {
     expect(buildRunConfig({ file: { network: { ignoredActions: [] } }, source: 'c.json', scene: easy }).qtopt.network.ignoredActions).toEqual([]);
   });
 
-  it('pincer train fills a lookup from the scene (camera, move, position unit, every layer), and keeps what the file sets', () => {
+  it('pincer train fills a lookup from the scene (camera, move, position unit, every layer, yaw per dyaw), and keeps what the file sets', () => {
     const full = loadScene('scenes/bin.json');
     const near = { ...full, camera: { ...full.camera, position: [0, -0.4, 0.5] as [number, number, number] }, action: { ...full.action, maxTranslationXY: 0.03 } };
     const lookup = (scene: typeof full, given: Record<string, unknown> = {}) =>
       buildRunConfig({ file: { network: { stateDim: 6, lookup: given } }, source: 'c.json', scene }).qtopt.network.lookup!;
     const filled = lookup(full);
-    expect(filled).toEqual({ channels: 8, layers: [0, 1, 2], camera: cameraClipRows(full.camera), moveScale: 0.05, positionUnit: 0.1 });
+    expect(filled).toEqual({ channels: 8, layers: [0, 1, 2], camera: cameraClipRows(full.camera), moveScale: 0.05, positionUnit: 0.1, points: [], yawScale: null });
+    // Grasp points turn with the palm: the scene's yaw per unit of dyaw is filled in only for them.
+    expect(lookup(full, { points: [[0.03, 0]] })).toMatchObject({ points: [[0.03, 0]], yawScale: full.action.maxYaw });
+    expect(lookup(full, { points: [[0.03, 0]], yawScale: 0.2 }).yawScale).toBe(0.2);
     expect(lookup(near).camera).toEqual(cameraClipRows(near.camera));
     expect(lookup(near).camera).not.toEqual(filled.camera);
     expect(lookup(near).moveScale).toBe(0.03);

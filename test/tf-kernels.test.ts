@@ -263,7 +263,10 @@ describe('native head scores (what CEM ranks) on wasm', () => {
 });
 
 describe('native lookup reads (a lookup network\'s maps where each action leads) on wasm', () => {
-  it('give the logits, scores and weight gradients of the tf-op path on cpu, points outside the image included', () => {
+  it.each([
+    ['the point below the palm', {}],
+    ['grasp points too', { points: [[0.05, 0], [-0.05, 0.01], [0, 0.03]], yawScale: Math.PI / 8 }],
+  ])('give the logits, scores and weight gradients of the tf-op path on cpu, points outside the image included: %s', (_name, points) => {
     expect(tf.getKernel('PincerLookupSample', 'wasm')).toBeDefined();
     const rng = new Rng('lookup');
     const config = {
@@ -275,7 +278,7 @@ describe('native lookup reads (a lookup network\'s maps where each action leads)
         { filters: 16, kernelSize: 3, stride: 1, pool: 2 },
       ],
       stateDim: 6,
-      lookup: { channels: 4, layers: [0, 1], camera: cameraClipRows(defaultScene().camera), moveScale: 0.05, positionUnit: 0.1 },
+      lookup: { channels: 4, layers: [0, 1], camera: cameraClipRows(defaultScene().camera), moveScale: 0.05, positionUnit: 0.1, ...points },
     };
     const b = 3;
     const n = 9;

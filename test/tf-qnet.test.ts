@@ -38,6 +38,7 @@ const NETWORK_KINDS: [string, QNetConfig][] = [
   ['the reference net', REFERENCE_QNET],
   ['a keypoint net with a spatial head', { ...REFERENCE_QNET, features: 'both', spatialUnits: 8 }],
   ['a lookup net', LOOKUP_QNET],
+  ['a lookup net with grasp points', { ...LOOKUP_QNET, lookup: { ...LOOKUP_QNET.lookup!, points: [[0.04, 0], [-0.04, 0], [0, 0.03]], yawScale: Math.PI / 8 } }],
 ];
 
 describe('QNetwork', () => {
@@ -259,6 +260,46 @@ describe('QNetwork', () => {
     tf.dispose([state, actions, palm, onPatch, offPatch]);
     net.dispose();
     local.dispose();
+  });
+
+  it('grasp points: each is read where the fingers go, in the frame the palm has after the move, and nowhere else', () => {
+    const scene = defaultScene();
+    const points: [number, number][] = [[0.08, 0], [-0.05, 0], [0.02, 0.03]];
+    const yawScale = Math.PI / 8;
+    const config: QNetConfig = { ...LOOKUP_QNET, lookup: { ...LOOKUP_QNET.lookup!, layers: [0], points, yawScale } };
+    const net = new QNetwork(config, 9);
+    // Palm at (0.1, −0.05) m facing yaw 0.3, then moves by (0.4, −0.2) units and turns by 0.5 unit.
+    const state = tf.tensor2d([[0.8, 0, 1.5, 1, -0.5, 0.3]]);
+    const action = tf.tensor2d([[0.4, -0.2, -1, 0.5, 0, 0]]);
+    const pixels = net.lookupPixels(state, action).arraySync();
+    const [cx, cy] = [0.1 + 0.4 * 0.05, -0.05 - 0.2 * 0.05];
+    const yaw = 0.3 + 0.5 * yawScale;
+    const expected = [[0, 0], ...points].map(([along, across]) =>
+      projectToPixel(scene, [cx + along! * Math.cos(yaw) - across! * Math.sin(yaw), cy + along! * Math.sin(yaw) + across! * Math.cos(yaw), 0]),
+    );
+    expect(pixels).toHaveLength(4);
+    expected.forEach(([u, v], i) => {
+      expect(pixels[i]![0]).toBeCloseTo(u, 3);
+      expect(pixels[i]![1]).toBeCloseTo(v, 3);
+    });
+    // With the image and action paths zeroed, Q reads only the sampled points: a bright patch where
+    // the first finger point lands moves Q; turned a quarter, no point lands within 6 px of it.
+    for (const { name, variable } of net.namedVariables()) {
+      if (name === 'head/image_kernel' || name === 'head/action_kernel') variable.assign(tf.zerosLike(variable));
+    }
+    const [pu, pv] = pixels[1]!;
+    const gray = new Float32Array(64 * 64 * 3).fill(0.4);
+    const patched = gray.slice();
+    for (let y = Math.floor(pv! - 1); y <= Math.ceil(pv! + 1); y++) {
+      for (let x = Math.floor(pu! - 1); x <= Math.ceil(pu! + 1); x++) patched.fill(0.95, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
+    }
+    const turned = tf.tensor2d([[0.4, -0.2, -1, 0.5 + Math.PI / 2 / yawScale, 0, 0]]);
+    const q = (image: Float32Array, a: tf.Tensor2D) => net.logits(tf.tensor4d(image, [1, 64, 64, 3]), state, a).dataSync()[0]!;
+    expect(Math.abs(q(patched, action) - q(gray, action))).toBeGreaterThan(1e-3);
+    expect(q(patched, turned)).toBe(q(gray, turned));
+    expect(() => new QNetwork({ ...config, lookup: { ...config.lookup!, yawScale: null } }, 0)).toThrow(/yawScale must be positive/);
+    tf.dispose([state, action, turned]);
+    net.dispose();
   });
 
   it('same seed gives the same weights; another seed does not; hardUpdate copies them', () => {

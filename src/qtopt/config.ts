@@ -102,6 +102,14 @@ export const NetworkSchema = z.strictObject({
       moveScale: z.number().positive().nullable().default(null),
       /** Metres per unit of the network's x and y inputs; null = 1 / STATE_SCALE. */
       positionUnit: z.number().positive().nullable().default(null),
+      /**
+       * Floor points read besides the one below the palm, [along, across] in m in the gripper's frame after the
+       * move (along = the axis the fingers close on): where the fingers meet the object says whether a grasp is
+       * centred and square to its faces, which the point below the palm, blind to yaw, cannot. [] = none.
+       */
+      points: z.array(z.tuple([z.number().min(-1).max(1), z.number().min(-1).max(1)])).max(16).default([]),
+      /** Radians per unit of dyaw, placing the points; null = the scene's action.maxYaw (filled only with points). */
+      yawScale: z.number().positive().nullable().default(null),
     })
     .optional(),
   /**
@@ -423,6 +431,8 @@ export function sceneLookup(network: QtOptNetworkConfig, scene: SceneConfig): No
     camera: lookup.camera ?? cameraClipRows(scene.camera),
     moveScale: lookup.moveScale ?? scene.action.maxTranslationXY,
     positionUnit: lookup.positionUnit ?? 1 / STATE_SCALE[3]!,
+    points: lookup.points,
+    yawScale: lookup.yawScale ?? (lookup.points.length > 0 ? scene.action.maxYaw : null),
   };
 }
 

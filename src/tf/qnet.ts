@@ -15,8 +15,10 @@
  * With a lookup (QNetConfig.lookup) the head also reads, per action, the conv maps at the
  * image point below where the action takes the gripper: the bin floor under the palm's
  * x, y (state) plus the move's dx, dy, projected through the camera and sampled bilinearly
- * from each chosen layer's map after a learned 1×1 projection to K channels:
- *   action [B·N,A], palm x, y [B,2] ─ floor point ─ camera ─ pixel ─ sample maps [B·N, K·layers] ─ dense ─► + [B·N,U]
+ * from each chosen layer's map after a learned 1×1 projection to K channels. With grasp points
+ * it reads P − 1 more floor points around that one, placed in the gripper's frame after the move
+ * (along the axis the fingers close on, at the palm's yaw plus the action's dyaw, and across it):
+ *   action [B·N,A], palm x, y, yaw [B,3] ─ P floor points ─ camera ─ pixels ─ sample maps [B·N, P·K·layers] ─ dense ─► + [B·N,U]
  *
  * The head's first layer acts on concat(features, state, action hidden);
  * splitting its weight rows into the image, state and action parts gives the
@@ -67,6 +69,15 @@ export interface ActionLookup {
   readonly moveScale: number | null;
   /** Metres per unit of the network's x and y state inputs (the inverse of their input scale). */
   readonly positionUnit: number | null;
+  /**
+   * Floor points read besides the one below the palm, [along, across] in m in the gripper's frame
+   * after the move: along the axis the fingers close on, and across it. Absent or empty = none.
+   * Where the fingers will meet the object says whether a grasp is centred and square to its
+   * faces, which the one point below the palm, blind to yaw, cannot.
+   */
+  readonly points?: readonly (readonly [number, number])[];
+  /** Radians the palm turns per unit of the action's dyaw (scene.action.maxYaw); needed with points. */
+  readonly yawScale?: number | null;
 }
 
 export interface QNetConfig {
@@ -171,6 +182,9 @@ function checkLookup(config: QNetConfig, spatialUnits: number): void {
   if (camera.length !== 12 || camera.some((v) => !Number.isFinite(v))) throw new RangeError(`QNetConfig.lookup.camera must be 12 finite numbers (3×4 rows), got ${camera.length}`);
   if (!(moveScale > 0) || !(positionUnit > 0)) throw new RangeError('QNetConfig.lookup.moveScale and positionUnit must be positive');
   if (config.stateDim < 6) throw new RangeError(`QNetConfig.lookup needs stateDim 6 (the palm's x, y), got ${config.stateDim}`);
+  const points = config.lookup!.points ?? [];
+  if (points.some((p) => p.length !== 2 || !p.every(Number.isFinite))) throw new RangeError('QNetConfig.lookup.points must be [along, across] pairs of finite metres');
+  if (points.length > 0 && !((config.lookup!.yawScale ?? 0) > 0)) throw new RangeError('QNetConfig.lookup.yawScale must be positive with points (qtopt sceneLookup fills it)');
   if (spatialUnits > 0) throw new RangeError('QNetConfig.lookup and spatialUnits cannot be combined');
 }
 
@@ -255,7 +269,10 @@ export class QNetwork {
   /** Lookup only (see QNetConfig.lookup). */
   private readonly lookup: {
     projections: tf.Variable<tf.Rank.R2>[]; // per sampled layer [C_k, K]
-    kernel: tf.Variable<tf.Rank.R2>; // [K·layers, U]
+    kernel: tf.Variable<tf.Rank.R2>; // [P·K·layers, U]
+    /** The grasp points' along and across offsets, m, each [1, P − 1]; null with none. */
+    along: tf.Tensor2D | null;
+    across: tf.Tensor2D | null;
     /** Per sampled layer: its map's height and width, and the cell indices 0…h−1 and 0…w−1 as [1, h] and [1, w]. */
     maps: { height: number; width: number; rows: tf.Tensor2D; cols: tf.Tensor2D }[];
     /** Camera columns of X and Y [2, 3] and of the constant 1 [3] (the floor is Z = 0), clip x, y, w. */
@@ -344,7 +361,8 @@ export class QNetwork {
         const c = shapes[l]![2];
         return variable<tf.Rank.R2>(glorot(rng, [c, k], c, k), `lookup/projection${l}`);
       });
-      const sampled = k * layers.length;
+      const points = config.lookup.points ?? [];
+      const sampled = k * layers.length * (1 + points.length);
       const at = (row: number, col: number) => camera[row * 4 + col]!;
       this.lookup = {
         projections,
@@ -356,6 +374,8 @@ export class QNetwork {
         }),
         cameraXY: tf.tensor2d([0, 1].flatMap((col) => [at(0, col), at(1, col), at(2, col)]), [2, 3]),
         cameraOffset: tf.tensor1d([at(0, 3), at(1, 3), at(2, 3)]),
+        along: points.length > 0 ? tf.tensor2d(points.map(([a]) => a), [1, points.length]) : null,
+        across: points.length > 0 ? tf.tensor2d(points.map(([, c]) => c), [1, points.length]) : null,
       };
     }
     const ordered: tf.Variable[] = [
@@ -410,12 +430,12 @@ export class QNetwork {
       const embedding = tf.fused.matMul({ a: features, b: this.imageWeight, bias: this.headBias }) as tf.Tensor2D; // [B, U]
       const dense = this.stateWeight ? (tf.add(embedding, tf.matMul(state!, this.stateWeight)) as tf.Tensor2D) : embedding;
       if (this.lookup) {
-        // [dense U | palm x, y | each sampled layer's map projected to K channels, flattened]: what head() samples per action.
+        // [dense U | palm x, y, yaw | each sampled layer's map projected to K channels, flattened]: what head() samples per action.
         const projected = this.config.lookup!.layers!.map((l, i) => {
           const [, mh, mw, c] = maps[l]!.shape;
           return tf.reshape(tf.matMul(tf.reshape(maps[l]!, [b * mh * mw, c]), this.lookup!.projections[i]!), [b, -1]);
         });
-        return tf.concat([dense, tf.slice(state!, [0, 3], [b, 2]), ...projected], 1) as tf.Tensor2D;
+        return tf.concat([dense, tf.slice(state!, [0, 3], [b, 3]), ...projected], 1) as tf.Tensor2D;
       }
       if (!this.spatial) return dense;
       // P_l = W_cell · map_l + W_pos · position_l + (W_img · features + W_state · state + bias), per cell: [B, L·Us].
@@ -508,20 +528,33 @@ export class QNetwork {
   }
 
   /**
-   * Image position, in [0, 1] from the left and top edges, of the bin floor below where
-   * each action takes the palm: the palm's x, y [B, 2] in the network's state units,
-   * actions [B·N, A] → [B·N, 2] (u, v). Lookup networks only.
+   * Image positions, in [0, 1] from the left and top edges, of the floor points each action
+   * reads: the palm's x, y (network state units) and yaw (rad) [B, 3], actions [B·N, A] →
+   * [B·N·P, 2] (u, v), action r's P points at rows r·P …, the one below the palm first, then
+   * the grasp points. Lookup networks only.
    */
-  private floorPoints(palmXY: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    const moveScale = this.config.lookup!.moveScale!;
-    const positionUnit = this.config.lookup!.positionUnit!;
-    const { cameraXY, cameraOffset } = this.lookup!;
-    const b = palmXY.shape[0];
+  private floorPoints(palm: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    const { moveScale, positionUnit, yawScale } = this.config.lookup!;
+    const { cameraXY, cameraOffset, along, across } = this.lookup!;
+    const b = palm.shape[0];
     const rows = actions.shape[0];
-    const palm = tf.mul(palmXY, positionUnit); // [B, 2] m
-    const move = tf.mul(tf.slice(actions, [0, 0], [rows, 2]), moveScale); // [B·N, 2] m
-    const floor = tf.reshape(tf.add(tf.reshape(move, [b, rows / b, 2]), tf.reshape(palm, [b, 1, 2])), [rows, 2]);
-    const [x, y, w] = tf.split(tf.add(tf.matMul(floor, cameraXY), cameraOffset), 3, 1); // clip coordinates, each [B·N, 1]
+    const perImage = (t: tf.Tensor2D) => tf.reshape(tf.tile(tf.reshape(t, [b, 1, -1]), [1, rows / b, 1]), [rows, -1]) as tf.Tensor2D;
+    const palmXY = tf.mul(tf.slice(palm, [0, 0], [b, 2]), positionUnit!); // [B, 2] m
+    const move = tf.mul(tf.slice(actions, [0, 0], [rows, 2]), moveScale!); // [B·N, 2] m
+    let floor = tf.add(move, perImage(palmXY as tf.Tensor2D)) as tf.Tensor2D; // [B·N, 2]
+    if (along && across) {
+      // The fingers close along the palm's local x: (cos θ, sin θ) at θ = yaw + dyaw · yawScale.
+      const yaw = tf.add(perImage(tf.slice(palm, [0, 2], [b, 1]) as tf.Tensor2D), tf.mul(tf.slice(actions, [0, 3], [rows, 1]), yawScale!)); // [B·N, 1]
+      const [cos, sin] = [tf.cos(yaw), tf.sin(yaw)];
+      const p = along.shape[1] + 1;
+      const zero = tf.zeros([1, 1]);
+      const a = tf.concat([zero, along], 1); // [1, P]
+      const c = tf.concat([zero, across], 1);
+      const dx = tf.sub(tf.mul(a, cos), tf.mul(c, sin)); // [B·N, P]
+      const dy = tf.add(tf.mul(a, sin), tf.mul(c, cos));
+      floor = tf.reshape(tf.add(tf.stack([dx, dy], 2), tf.reshape(floor, [rows, 1, 2])), [rows * p, 2]) as tf.Tensor2D;
+    }
+    const [x, y, w] = tf.split(tf.add(tf.matMul(floor, cameraXY), cameraOffset), 3, 1); // clip coordinates, each [B·N·P, 1]
     return tf.concat([tf.div(tf.add(tf.div(x!, w!), 1), 2), tf.div(tf.sub(1, tf.div(y!, w!)), 2)], 1) as tf.Tensor2D;
   }
 
@@ -537,32 +570,33 @@ export class QNetwork {
     const { channels: k } = this.config.lookup!;
     const b = embedding.shape[0];
     const rows = actions.shape[0];
-    const points = this.floorPoints(tf.slice(embedding, [0, this.config.headUnits], [b, 2]), actions); // [B·N, 2]
+    const points = this.floorPoints(tf.slice(embedding, [0, this.config.headUnits], [b, 3]), actions); // [B·N·P, 2]
+    const reads = points.shape[0]; // B·N·P
     const native = tf.getKernel(LOOKUP_SAMPLE, tf.getBackend()) !== undefined;
-    const [u, v] = native ? [] : tf.split(points, 2, 1); // each [B·N, 1]
-    let offset = this.config.headUnits + 2;
+    const [u, v] = native ? [] : tf.split(points, 2, 1); // each [B·N·P, 1]
+    let offset = this.config.headUnits + 3;
     const samples = this.lookup!.maps.map(({ height, width, rows: rowIndex, cols: colIndex }) => {
       const cells = height * width;
       const at = offset;
       offset += cells * k;
-      if (native) return tf.engine().runKernel(LOOKUP_SAMPLE, { embeddings: embedding, points }, { height, width, channels: k, offset: at }) as tf.Tensor2D;
+      if (native) return tf.reshape(tf.engine().runKernel(LOOKUP_SAMPLE, { embeddings: embedding, points }, { height, width, channels: k, offset: at }) as tf.Tensor2D, [rows, -1]);
       const maps = tf.reshape(tf.slice(embedding, [0, at], [b, cells * k]), [b, cells, k]);
       const tent = (at: tf.Tensor, size: number, index: tf.Tensor2D) => tf.relu(tf.sub(1, tf.abs(tf.sub(tf.sub(tf.mul(at, size), 0.5), index))));
-      const weights = tf.mul(tf.reshape(tent(v!, height, rowIndex), [rows, height, 1]), tf.reshape(tent(u!, width, colIndex), [rows, 1, width]));
-      return tf.reshape(tf.matMul(tf.reshape(weights, [b, rows / b, cells]), maps), [rows, k]); // [B·N, K]
+      const weights = tf.mul(tf.reshape(tent(v!, height, rowIndex), [reads, height, 1]), tf.reshape(tent(u!, width, colIndex), [reads, 1, width]));
+      return tf.reshape(tf.matMul(tf.reshape(weights, [b, reads / b, cells]), maps), [rows, -1]); // [B·N, P·K]
     });
     return tf.matMul(samples.length === 1 ? samples[0]! : tf.concat(samples, 1), this.lookup!.kernel) as tf.Tensor2D;
   }
 
   /**
-   * Pixels [u, v] (from the image's top-left corner) of the bin floor below where each
-   * action takes the palm: state [B, S] as the network reads it, actions [B·N, A] →
-   * [B·N, 2]. Lookup networks only; what the head samples, for checks and the viewer.
+   * Pixels [u, v] (from the image's top-left corner) of the floor points each action reads:
+   * state [B, S] as the network reads it, actions [B·N, A] → [B·N·P, 2], the one below the
+   * palm first. Lookup networks only; what the head samples, for checks and the viewer.
    */
   lookupPixels(state: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
     if (!this.lookup) throw new Error('lookupPixels: the network has no lookup');
     return tf.tidy(() => {
-      const palm = tf.slice(state, [0, 3], [state.shape[0], 2]);
+      const palm = tf.slice(state, [0, 3], [state.shape[0], 3]);
       return tf.mul(this.floorPoints(palm, actions), [this.config.imageWidth, this.config.imageHeight]) as tf.Tensor2D;
     });
   }
@@ -609,6 +643,9 @@ export class QNetwork {
   dispose(): void {
     for (const v of this.variables) v.dispose();
     this.cells?.dispose();
-    if (this.lookup) tf.dispose([this.lookup.cameraXY, this.lookup.cameraOffset, ...this.lookup.maps.flatMap((m) => [m.rows, m.cols])]);
+    if (this.lookup) {
+      const { cameraXY, cameraOffset, along, across, maps } = this.lookup;
+      tf.dispose([cameraXY, cameraOffset, ...(along && across ? [along, across] : []), ...maps.flatMap((m) => [m.rows, m.cols])]);
+    }
   }
 }
