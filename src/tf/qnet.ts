@@ -270,7 +270,7 @@ export class QNetwork {
   private readonly lookup: {
     projections: tf.Variable<tf.Rank.R2>[]; // per sampled layer [C_k, K]
     kernel: tf.Variable<tf.Rank.R2>; // [P·K·layers, U]
-    /** The grasp points' along and across offsets, m, each [1, P − 1]; null with none. */
+    /** Every read point's along and across offsets, m, each [1, P], the point below the palm's 0 first; null with no grasp points. */
     along: tf.Tensor2D | null;
     across: tf.Tensor2D | null;
     /** Per sampled layer: its map's height and width, and the cell indices 0…h−1 and 0…w−1 as [1, h] and [1, w]. */
@@ -374,8 +374,8 @@ export class QNetwork {
         }),
         cameraXY: tf.tensor2d([0, 1].flatMap((col) => [at(0, col), at(1, col), at(2, col)]), [2, 3]),
         cameraOffset: tf.tensor1d([at(0, 3), at(1, 3), at(2, 3)]),
-        along: points.length > 0 ? tf.tensor2d(points.map(([a]) => a), [1, points.length]) : null,
-        across: points.length > 0 ? tf.tensor2d(points.map(([, c]) => c), [1, points.length]) : null,
+        along: points.length > 0 ? tf.tensor2d([0, ...points.map(([a]) => a)], [1, points.length + 1]) : null,
+        across: points.length > 0 ? tf.tensor2d([0, ...points.map(([, c]) => c)], [1, points.length + 1]) : null,
       };
     }
     const ordered: tf.Variable[] = [
@@ -546,12 +546,9 @@ export class QNetwork {
       // The fingers close along the palm's local x: (cos θ, sin θ) at θ = yaw + dyaw · yawScale.
       const yaw = tf.add(perImage(tf.slice(palm, [0, 2], [b, 1]) as tf.Tensor2D), tf.mul(tf.slice(actions, [0, 3], [rows, 1]), yawScale!)); // [B·N, 1]
       const [cos, sin] = [tf.cos(yaw), tf.sin(yaw)];
-      const p = along.shape[1] + 1;
-      const zero = tf.zeros([1, 1]);
-      const a = tf.concat([zero, along], 1); // [1, P]
-      const c = tf.concat([zero, across], 1);
-      const dx = tf.sub(tf.mul(a, cos), tf.mul(c, sin)); // [B·N, P]
-      const dy = tf.add(tf.mul(a, sin), tf.mul(c, cos));
+      const p = along.shape[1];
+      const dx = tf.sub(tf.mul(along, cos), tf.mul(across, sin)); // [B·N, P]
+      const dy = tf.add(tf.mul(along, sin), tf.mul(across, cos));
       floor = tf.reshape(tf.add(tf.stack([dx, dy], 2), tf.reshape(floor, [rows, 1, 2])), [rows * p, 2]) as tf.Tensor2D;
     }
     const [x, y, w] = tf.split(tf.add(tf.matMul(floor, cameraXY), cameraOffset), 3, 1); // clip coordinates, each [B·N·P, 1]
