@@ -31,8 +31,10 @@ describe('--policy parser', () => {
     expect(parsePolicySpec('random+close:0')).toEqual({ kind: 'random', down: 0, close: 0, hold: 0 });
     expect(parsePolicySpec('random+down:0.9+close:0+hold:2')).toEqual({ kind: 'random', down: 0.9, close: 0, hold: 2 });
     expect(parsePolicySpec('checkpoint:runs/a/ckpt')).toEqual({ kind: 'checkpoint', path: 'runs/a/ckpt' });
-    expect(parsePolicySpec('reach+aim:0.03')).toEqual({ kind: 'aimed-reach', spread: 0.03 });
+    expect(parsePolicySpec('reach+aim:0.03')).toEqual({ kind: 'aimed-reach', spread: 0.03, alignedYaw: 0 });
     expect(buildPolicy(parsePolicySpec('reach+aim:0.03'), scene).name).toBe('reach+aim:0.03');
+    expect(parsePolicySpec('reach+aim:0.03+yaw:0.5')).toEqual({ kind: 'aimed-reach', spread: 0.03, alignedYaw: 0.5 });
+    expect(buildPolicy(parsePolicySpec('reach+aim:0.03+yaw:0.5'), scene).name).toBe('reach+aim:0.03+yaw:0.5');
   });
 
   it('refuses malformed specs with one line naming the problem', () => {
@@ -46,7 +48,10 @@ describe('--policy parser', () => {
       ['scripted+close:0.5', /\+close applies to the random policy only/],
       ['random+down:0.5+down:0.6', /\+down given twice/],
       ['random+close:2', /close must be a number in \[0, 1\]/],
-      ['scripted+noise:0.1+eps:0.1', /only the random policy takes several modifiers/],
+      ['scripted+noise:0.1+eps:0.1', /only the random policy \(\+down, \+close, \+hold\) and the aimed reach/],
+      ['reach+yaw:0.5', /\+yaw follows \+aim/],
+      ['reach+yaw:0.5+aim:0.03', /only the random policy .* and the aimed reach \(\+aim then \+yaw\)/],
+      ['reach+aim:0.03+yaw:2', /yaw must be a number in \[0, 1\]/],
       ['scripted+hold:2', /\+hold applies to the random policy only/],
       ['random+hold:1.5', /hold must be a whole number of steps >= 0/],
       ['random+hold:2+hold:3', /\+hold given twice/],

@@ -10,7 +10,7 @@ import { ACTION_DIM, Episode, createGraspEnv, gripperState, graspFailure, listOb
 import { Rng } from '../src/random/index.js';
 import { ReplayBuffer, resolveReplayConfig } from '../src/rl/index.js';
 import { convexHull, type ObjectSpec } from '../src/objects/index.js';
-import { DescendPolicy, RandomPolicy, ReachPolicy, ScriptedPolicy } from '../src/policies/index.js';
+import { DescendPolicy, RandomPolicy, ReachPolicy, ScriptedPolicy, planForObject } from '../src/policies/index.js';
 import { defaultScene, type SceneConfig } from '../src/scene/index.js';
 
 /** A 4 cm cube of 50 g: fits the fingers whichever way it lands. */
@@ -152,6 +152,28 @@ describe('GraspEnv', () => {
     const spread = offsets(0.05);
     expect(spread.reduce((sum, d) => sum + d, 0) / spread.length).toBeGreaterThan(0.025);
     expect(new ReachPolicy(oneCube, 0.05).name).toBe('reach+aim:0.05');
+  });
+
+  it('the aligned aimed reach closes square to the object, where the unaligned one closes at a random yaw', async () => {
+    const env = await cubeEnv(oneCube);
+    // The closing yaw's distance from the scripted grasper's, over a quarter turn (a cube is square both ways).
+    const skew = (alignedYaw: number) =>
+      [0, 1, 2, 3, 4, 5].map((seed) => {
+        const episode = new Episode(env, new ReachPolicy(oneCube, 0.01, alignedYaw), seed);
+        const planned = planForObject(0, episode.info.privileged, oneCube)!.yaw;
+        let yaw = NaN;
+        while (!episode.done) {
+          yaw = episode.info.privileged.snapshot.gripper.yaw;
+          episode.step();
+        }
+        const d = (((yaw - planned) % (Math.PI / 2)) + Math.PI / 2) % (Math.PI / 2);
+        return Math.min(d, Math.PI / 2 - d);
+      });
+    for (const d of skew(1)) expect(d).toBeLessThan(0.05);
+    const random = skew(0);
+    expect(random.reduce((sum, d) => sum + d, 0) / random.length).toBeGreaterThan(0.15);
+    expect(new ReachPolicy(oneCube, 0.05, 0.5).name).toBe('reach+aim:0.05+yaw:0.5');
+    expect(() => new ReachPolicy(oneCube, null, 0.5)).toThrow(/only when aimed/);
   });
 
   it('names a finger landing on the object, closing on nothing, as blocked', async () => {

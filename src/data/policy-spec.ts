@@ -8,6 +8,7 @@
  *   random+down:0.9+close:0.1              … and closing the fingers with probability 0.1 per step (else open), not half the time
  *   random+down:0.9+hold:2                 … and holding x, y and yaw still in the episode's last 2 steps (the grasp is made where it stopped)
  *   reach+aim:0.04                         the reach baseline aimed at a random object's centre plus Gaussian noise (std 0.04 m per axis)
+ *   reach+aim:0.04+yaw:0.5                 … with the yaw squared to the aimed object (the scripted grasper's) in half the episodes
  *   mixture:scripted+noise:0.3=0.5,random+down:0.9=0.5   per episode, one of the above drawn by weight
  *   checkpoint:PATH                        a trained agent (a run folder: its best checkpoint; or a checkpoint folder), greedy CEM;
  *                                          collector processes load it (collect-worker.ts), buildPolicy does not
@@ -26,7 +27,7 @@ export type SimplePolicySpec =
   | { kind: 'epsilon'; base: PolicyName; epsilon: number }
   | { kind: 'noise'; base: PolicyName; std: number }
   | { kind: 'random'; down: number; close: number | null; hold: number }
-  | { kind: 'aimed-reach'; spread: number };
+  | { kind: 'aimed-reach'; spread: number; alignedYaw: number };
 
 export type PolicySpec = SimplePolicySpec | { kind: 'mixture'; components: { spec: SimplePolicySpec; weight: number }[] } | { kind: 'checkpoint'; path: string };
 
@@ -41,7 +42,7 @@ export class PolicySpecError extends Error {
 /** The modifiers only the random policy takes, together. */
 const RANDOM_MODIFIERS: readonly string[] = ['down', 'close', 'hold'];
 
-const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q][+hold:K], random+close:Q, reach+aim:S, mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
+const GRAMMAR = `${POLICY_NAMES.join('|')}, NAME+eps:E, NAME+noise:S, random+down:P[+close:Q][+hold:K], random+close:Q, reach+aim:S[+yaw:P], mixture:SPEC=W,SPEC=W,... or checkpoint:PATH`;
 
 function builtin(name: string, text: string): PolicyName {
   if (!(POLICY_NAMES as readonly string[]).includes(name)) {
@@ -90,15 +91,19 @@ function parseSimple(s: string, text: string): SimplePolicySpec | null {
       hold: hold ? stepCount(hold.value, 'hold', text) : 0,
     };
   }
-  if (modifiers.length > 1) throw new PolicySpecError(`only the random policy takes several modifiers (+down, +close, +hold), in '${text}'`);
+  if (base === 'reach' && modifiers.length === 2 && modifiers[0]!.modifier === 'aim' && modifiers[1]!.modifier === 'yaw') {
+    return { kind: 'aimed-reach', spread: nonNegative(modifiers[0]!.value, 'aim', text), alignedYaw: probability(modifiers[1]!.value, 'yaw', text) };
+  }
+  if (modifiers.length > 1) throw new PolicySpecError(`only the random policy (+down, +close, +hold) and the aimed reach (+aim then +yaw) take several modifiers, in '${text}'`);
   const { modifier, value } = modifiers[0]!;
   if (modifier === 'eps') return { kind: 'epsilon', base, epsilon: probability(value, 'eps', text) };
   if (modifier === 'noise') return { kind: 'noise', base, std: nonNegative(value, 'noise', text) };
   if (modifier === 'aim') {
     if (base !== 'reach') throw new PolicySpecError(`+aim applies to the reach policy only, in '${text}'`);
-    return { kind: 'aimed-reach', spread: nonNegative(value, 'aim', text) };
+    return { kind: 'aimed-reach', spread: nonNegative(value, 'aim', text), alignedYaw: 0 };
   }
-  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down, +close, +hold or +aim)`);
+  if (modifier === 'yaw') throw new PolicySpecError(`+yaw follows +aim on the reach policy (reach+aim:S+yaw:P), in '${text}'`);
+  throw new PolicySpecError(`unknown modifier '+${modifier}' in '${text}' (expected +eps, +noise, +down, +close, +hold, +aim or +yaw)`);
 }
 
 export function parsePolicySpec(text: string): PolicySpec {
@@ -225,7 +230,7 @@ function buildSimple(spec: SimplePolicySpec, scene: SceneConfig): Policy {
     case 'random':
       return new RandomPolicy(RANDOM_TERMINATE_PROBABILITY, spec.down, spec.close, spec.hold > 0 ? { steps: spec.hold, maxSteps: scene.episode.maxSteps } : null);
     case 'aimed-reach':
-      return new ReachPolicy(scene, spec.spread);
+      return new ReachPolicy(scene, spec.spread, spec.alignedYaw);
   }
 }
 

@@ -15,13 +15,18 @@
  * near an object and some on it. Like the scripted grasper it reads the objects'
  * poses, once; unlike it, it never corrects, so success and failure come from one
  * policy whose moves differ only in where they lead.
+ *
+ * Aligned (`alignedYaw`, a probability): in that share of the aimed episodes the
+ * yaw is the one the scripted grasper would close at on the aimed object (across
+ * its narrow side) instead of a random one, so the data holds grasps at the same
+ * offsets both square to the object and skewed, the contrast a slip depends on.
  */
 import type { Observation, Policy, StepInfo } from '../env/index.js';
 import { ACTION, ACTION_DIM } from '../env/index.js';
 import type { Rng } from '../random/index.js';
 import type { SceneConfig } from '../scene/index.js';
 import { gripperWorkspace } from '../sim/index.js';
-import { STALL_DISTANCE, clampUnit } from './scripted.js';
+import { STALL_DISTANCE, clampUnit, nearestEquivalentYaw, planForObject } from './scripted.js';
 
 /** Position error under which the gripper counts as arrived, m. */
 const XY_TOLERANCE = 0.006;
@@ -31,8 +36,8 @@ export class ReachPolicy implements Policy {
   /** Where the gripper centre may go: the points are drawn, and aimed points clamped, inside it. */
   private readonly workspace: ReturnType<typeof gripperWorkspace>;
   private target = { x: 0, y: 0, yaw: 0 };
-  /** Aimed: the object (a fraction of the object count) and the offset from its centre, m, applied at the first step. */
-  private aimAt: { object: number; dx: number; dy: number } | null = null;
+  /** Aimed: the object (a fraction of the object count), the offset from its centre, m, and whether to square the yaw to it, applied at the first step. */
+  private aimAt: { object: number; dx: number; dy: number; aligned: boolean } | null = null;
   private closing = false;
   /** Fingertip height at the previous step, m (to notice a stalled descent). */
   private lastZ = Infinity;
@@ -40,15 +45,19 @@ export class ReachPolicy implements Policy {
   constructor(
     private readonly scene: SceneConfig,
     private readonly aim: number | null = null,
+    private readonly alignedYaw = 0,
   ) {
-    this.name = aim === null ? 'reach' : `reach+aim:${aim}`;
+    if (alignedYaw > 0 && aim === null) throw new Error('the reach aligns its yaw only when aimed');
+    this.name = aim === null ? 'reach' : `reach+aim:${aim}${alignedYaw > 0 ? `+yaw:${alignedYaw}` : ''}`;
     this.workspace = gripperWorkspace(scene);
   }
 
   reset(rng: Rng): void {
     const ws = this.workspace;
     this.target = { x: rng.range(ws.min[0], ws.max[0]), y: rng.range(ws.min[1], ws.max[1]), yaw: rng.range(-Math.PI / 2, Math.PI / 2) };
-    this.aimAt = this.aim === null ? null : { object: rng.uniform(), dx: this.aim * rng.normal(), dy: this.aim * rng.normal() };
+    // The alignment draw comes last and only when asked for, so unaligned aimed episodes keep their seeds' draws.
+    this.aimAt =
+      this.aim === null ? null : { object: rng.uniform(), dx: this.aim * rng.normal(), dy: this.aim * rng.normal(), aligned: this.alignedYaw > 0 && rng.uniform() < this.alignedYaw };
     this.closing = false;
     this.lastZ = Infinity;
   }
@@ -56,10 +65,14 @@ export class ReachPolicy implements Policy {
   act(_obs: Observation, info: StepInfo): Float32Array {
     if (this.aimAt) {
       const objects = info.privileged.snapshot.objects;
-      const [ox, oy] = objects[Math.floor(this.aimAt.object * objects.length)]!.position;
+      const index = Math.floor(this.aimAt.object * objects.length);
+      const [ox, oy] = objects[index]!.position;
       const ws = this.workspace;
       this.target.x = Math.min(ws.max[0], Math.max(ws.min[0], ox + this.aimAt.dx));
       this.target.y = Math.min(ws.max[1], Math.max(ws.min[1], oy + this.aimAt.dy));
+      // An object no part of which fits the fingers keeps the random yaw.
+      const plan = this.aimAt.aligned ? planForObject(index, info.privileged, this.scene) : null;
+      if (plan) this.target.yaw = nearestEquivalentYaw(plan.yaw, info.privileged.snapshot.gripper.yaw);
       this.aimAt = null;
     }
     const g = info.privileged.snapshot.gripper;

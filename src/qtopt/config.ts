@@ -319,6 +319,12 @@ const TrainSchema = z.strictObject({
   /** Std of the aimed reach's aim point around the object's centre, m per axis. */
   bootstrapAimSpread: z.number().min(0).default(0.03),
   /**
+   * Share of the aimed reach's episodes whose yaw is squared to the aimed object (the scripted
+   * grasper's closing yaw, `reach+aim:S+yaw:P`) instead of random, so the data holds both
+   * square and skewed grasps at the same offsets. 0 = every yaw random.
+   */
+  bootstrapAimAlignedYaw: z.number().min(0).max(1).default(0),
+  /**
    * Gradient steps on the offline data before online collection starts. Budget (measured): a
    * learner step of the default net costs ~88 ms CPU (`pincer bench qtopt`), so the 30k steps of
    * offline + online take ~45 min of the learner's core, leaving the 2-hour budget room for

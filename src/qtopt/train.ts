@@ -433,7 +433,7 @@ async function bootstrap(
   const parts = [
     { name: 'scripted', episodes: t.bootstrapScriptedEpisodes, policy: `scripted+noise:${t.bootstrapScriptedNoise}`, stream: STREAM.bootstrapScripted },
     { name: 'random', episodes: t.bootstrapRandomEpisodes, policy: `random+down:${config.exploration.randomDownProbability}+close:${config.exploration.randomCloseProbability}`, stream: STREAM.bootstrapRandom },
-    { name: 'aimed', episodes: t.bootstrapAimedEpisodes, policy: `reach+aim:${t.bootstrapAimSpread}`, stream: STREAM.bootstrapAimed },
+    { name: 'aimed', episodes: t.bootstrapAimedEpisodes, policy: `reach+aim:${t.bootstrapAimSpread}${t.bootstrapAimAlignedYaw > 0 ? `+yaw:${t.bootstrapAimAlignedYaw}` : ''}`, stream: STREAM.bootstrapAimed },
   ].filter((p) => p.episodes > 0);
   let before = 0;
   const dirs: string[] = [];
