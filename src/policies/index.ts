@@ -11,7 +11,7 @@ import { ReachPolicy } from './reach.js';
 import { ScriptedPolicy } from './scripted.js';
 
 export { DescendPolicy } from './descend.js';
-export { ReachPolicy } from './reach.js';
+export { ReachPolicy, aimedReachSpec } from './reach.js';
 export { RandomPolicy, randomAction, RANDOM_TERMINATE_PROBABILITY } from './random.js';
 export { ScriptedPolicy, planGrasp, planForObject, plansForObject, nearestEquivalentYaw, type GraspPlan } from './scripted.js';
 

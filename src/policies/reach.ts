@@ -28,6 +28,11 @@ import type { SceneConfig } from '../scene/index.js';
 import { gripperWorkspace } from '../sim/index.js';
 import { STALL_DISTANCE, clampUnit, nearestEquivalentYaw, planForObject } from './scripted.js';
 
+/** The aimed reach's `--policy` spec, which is also its name: `reach+aim:S`, with `+yaw:P` when it squares a share P of its yaws. */
+export function aimedReachSpec(aim: number, alignedYaw = 0): string {
+  return `reach+aim:${aim}${alignedYaw > 0 ? `+yaw:${alignedYaw}` : ''}`;
+}
+
 /** Position error under which the gripper counts as arrived, m. */
 const XY_TOLERANCE = 0.006;
 
@@ -48,7 +53,7 @@ export class ReachPolicy implements Policy {
     private readonly alignedYaw = 0,
   ) {
     if (alignedYaw > 0 && aim === null) throw new Error('the reach aligns its yaw only when aimed');
-    this.name = aim === null ? 'reach' : `reach+aim:${aim}${alignedYaw > 0 ? `+yaw:${alignedYaw}` : ''}`;
+    this.name = aim === null ? 'reach' : aimedReachSpec(aim, alignedYaw);
     this.workspace = gripperWorkspace(scene);
   }
 

@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CAMERA, DatasetReader, DatasetWriter, addEpisode, collect, fillReplay, imageKey, specForScene } from '../data/index.js';
 import type { GraspEnv } from '../env/index.js';
 import { LIBRARY_VERSION, splitOf } from '../objects/index.js';
+import { aimedReachSpec } from '../policies/index.js';
 import { Rng, deriveSeed } from '../random/index.js';
 import { ConfigError, MetricsWriter, ReplayBuffer, linearSchedule, makeSchedule } from '../rl/node.js';
 import type { SceneConfig } from '../scene/index.js';
@@ -433,7 +434,7 @@ async function bootstrap(
   const parts = [
     { name: 'scripted', episodes: t.bootstrapScriptedEpisodes, policy: `scripted+noise:${t.bootstrapScriptedNoise}`, stream: STREAM.bootstrapScripted },
     { name: 'random', episodes: t.bootstrapRandomEpisodes, policy: `random+down:${config.exploration.randomDownProbability}+close:${config.exploration.randomCloseProbability}`, stream: STREAM.bootstrapRandom },
-    { name: 'aimed', episodes: t.bootstrapAimedEpisodes, policy: `reach+aim:${t.bootstrapAimSpread}${t.bootstrapAimAlignedYaw > 0 ? `+yaw:${t.bootstrapAimAlignedYaw}` : ''}`, stream: STREAM.bootstrapAimed },
+    { name: 'aimed', episodes: t.bootstrapAimedEpisodes, policy: aimedReachSpec(t.bootstrapAimSpread, t.bootstrapAimAlignedYaw), stream: STREAM.bootstrapAimed },
   ].filter((p) => p.episodes > 0);
   let before = 0;
   const dirs: string[] = [];
