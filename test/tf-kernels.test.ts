@@ -317,6 +317,55 @@ describe('native lookup reads (a lookup network\'s maps where each action leads)
   });
 });
 
+describe("a lookup network's scores in one native kernel (LOOKUP_HEAD_SCORES)", () => {
+  it.each([
+    ['the point below the palm', {}],
+    ['grasp points too', { points: [[0.03, 0], [-0.06, 0], [0, 0.025]], yawScale: Math.PI / 8 }],
+  ])("give the composed kernels' scores bit for bit, on 1 and 2 threads: %s", (_name, points) => {
+    const fused = tf.getKernel('PincerLookupHeadScores', 'wasm');
+    expect(fused).toBeDefined();
+    const rng = new Rng('fused lookup');
+    const config = {
+      ...REFERENCE_QNET,
+      convs: [
+        { filters: 32, kernelSize: 3, stride: 1, pool: 2 },
+        { filters: 32, kernelSize: 3, stride: 1, pool: 2 },
+        { filters: 32, kernelSize: 3, stride: 1, pool: 2 },
+      ],
+      stateDim: 6,
+      lookup: { channels: 8, layers: [0, 1, 2], camera: cameraClipRows(defaultScene().camera), moveScale: 0.05, positionUnit: 0.1, ...points },
+    };
+    const b = 5;
+    const n = 64;
+    const net = new QNetwork(config, 3);
+    // The last palm is outside the bin, so its reads fall off the image.
+    const state = Float32Array.from({ length: b * 6 }, (_, i) => (i % 6 < 3 ? rng.range(0, 1) : i % 6 === 5 ? rng.range(-3, 3) : rng.range(-2, 2)));
+    state.set([0, 0, 0, 9, -9, 1], (b - 1) * 6);
+    const [x, s, a] = [tf.tensor4d(uniform(rng, [b, 64, 64, 3], 0, 1), [b, 64, 64, 3]), tf.tensor2d(state, [b, 6]), tf.tensor2d(uniform(rng, [b * n, 6]), [b * n, 6])];
+    const embedding = net.encode(x, s);
+    const scores = () => net.headScores(embedding, a).dataSync() as Float32Array;
+    try {
+      const composed = (() => {
+        tf.unregisterKernel('PincerLookupHeadScores', 'wasm');
+        try {
+          return scores();
+        } finally {
+          tf.registerKernel(fused!);
+        }
+      })();
+      expect(Math.max(...composed) - Math.min(...composed)).toBeGreaterThan(0.05);
+      for (const threads of [1, 2]) {
+        setNativeThreads(threads);
+        expect(Array.from(scores())).toEqual(Array.from(composed));
+      }
+    } finally {
+      setNativeThreads(1);
+      tf.dispose([x, s, a, embedding]);
+      net.dispose();
+    }
+  });
+});
+
 describe('native max-pool gradient on wasm', () => {
   // After a ReLU many windows tie at 0: the gradient must go where tfjs's reference kernel sends it.
   it.each([

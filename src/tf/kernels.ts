@@ -393,6 +393,17 @@ export const LOOKUP_SAMPLE = 'PincerLookupSample';
 export const LOOKUP_SAMPLE_GRAD = 'PincerLookupSampleGrad';
 
 /**
+ * HEAD_SCORES of a lookup network in one kernel: its floor points, their reads of every
+ * sampled map and the lookup's dense layer, then the head, for candidate actions at inference.
+ * Inputs embedding [B, E], actions [B·N, A], and with grasp points cos and sin of each action's
+ * grasp yaw [B·N, 1] and along, across [1, P]; the lookup's camera (cameraXY [2, 3], cameraOffset
+ * [3]) and kernel [L·P·K, U]; the head's weights as HEAD_SCORES takes them. Attrs headUnits,
+ * channels, points (P), maps ([height, width, offset] each), moveScale, positionUnit.
+ * Returns Q [B·N], the same bits as the tf-op composition. Registered only by src/tf/native.ts.
+ */
+export const LOOKUP_HEAD_SCORES = 'PincerLookupHeadScores';
+
+/**
  * JsAdam's update of one weight as a kernel: inputs theta and grad, attrs m and v (the
  * optimizer's Float32Arrays, updated in place) and params [lr, β1, β2, ε, 1 − β1^t, 1 − β2^t]
  * (Float64Array); returns the new θ. Registered only by src/tf/native.ts; JsAdam loops in

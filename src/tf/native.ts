@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, HEAD_SCORES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, UNIT_IMAGES, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
+import { ADAM_UPDATE, HEAD_SCORES, LOOKUP_HEAD_SCORES, LOOKUP_SAMPLE, LOOKUP_SAMPLE_GRAD, RELU_BIAS_GRAD, UNIT_IMAGES, replaceKernel, type KernelArgs, type WasmHeap } from './kernels.js';
 
 interface NativeConv {
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, dims: Int32Array, relu: boolean): void;
@@ -33,6 +33,7 @@ interface NativeConv {
   headScores(...arrays: [...Float32Array[], Int32Array]): void;
   lookupSample(embeddings: Float32Array, points: Float32Array, out: Float32Array, dims: Int32Array): void;
   lookupSampleGrad(dy: Float32Array, points: Float32Array, dembeddings: Float32Array, dims: Int32Array): void;
+  lookupHeadScores(...arrays: [...Float32Array[], Int32Array]): void;
   unitImages(bytes: Uint8Array, out: Float32Array): void;
   adam(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, params: Float64Array): void;
   setThreads(threads: number): void;
@@ -90,6 +91,7 @@ export function registerNativeKernels(): string | null {
   tf.registerKernel({ kernelName: UNIT_IMAGES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => unitImages(conv, args)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LOOKUP_SAMPLE, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, false)) as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: LOOKUP_SAMPLE_GRAD, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupSample(conv, args, true)) as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: LOOKUP_HEAD_SCORES, backendName: 'wasm', kernelFunc: ((args: KernelArgs) => lookupHeadScores(conv, args)) as unknown as tf.KernelFunc });
   if (!tf.getGradient(LOOKUP_SAMPLE)) {
     tf.registerGradient({
       kernelName: LOOKUP_SAMPLE,
@@ -272,6 +274,31 @@ function lookupSample(conv: NativeConv, args: KernelArgs, grad: boolean): tf.Ten
   }
   const out = heap.makeOutput([r, channels], 'float32');
   conv.lookupSample(heap.typedArrayFromHeap(embeddings), heap.typedArrayFromHeap(points), heap.typedArrayFromHeap(out), dims);
+  return out;
+}
+
+/** Inputs of LOOKUP_HEAD_SCORES in the order conv.cc's lookupHeadScores reads them; cos to across are absent without grasp points. */
+const LOOKUP_HEAD_INPUTS = ['embedding', 'actions', 'cos', 'sin', 'along', 'across', 'cameraXY', 'cameraOffset', 'lookupKernel', ...HEAD_INPUTS.slice(2)] as const;
+
+function lookupHeadScores(conv: NativeConv, args: KernelArgs): tf.TensorInfo {
+  const inputs = args.inputs as Record<(typeof LOOKUP_HEAD_INPUTS)[number], tf.TensorInfo | undefined>;
+  const { headUnits, channels, points, maps, moveScale, positionUnit } = args.attrs as unknown as {
+    headUnits: number;
+    channels: number;
+    points: number;
+    maps: [number, number, number][];
+    moveScale: number;
+    positionUnit: number;
+  };
+  const [b, e] = inputs.embedding!.shape as [number, number];
+  const [r, a] = inputs.actions!.shape as [number, number];
+  const ua = inputs.actionBias!.shape[0]!;
+  const heap = args.backend as WasmHeap;
+  const out = heap.makeOutput([r], 'float32');
+  const none = new Float32Array(0);
+  const arrays = LOOKUP_HEAD_INPUTS.map((name) => (inputs[name] ? heap.typedArrayFromHeap(inputs[name]) : none));
+  const dims = Int32Array.from([b, r, a, ua, headUnits, e, channels, points, maps.length, ...maps.flat()]);
+  conv.lookupHeadScores(...arrays, Float32Array.of(moveScale, positionUnit), heap.typedArrayFromHeap(out), dims);
   return out;
 }
 

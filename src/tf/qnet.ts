@@ -34,7 +34,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTION_DIM } from '../env/index.js';
 import { Rng } from '../random/index.js';
-import { HEAD_SCORES, LOOKUP_SAMPLE } from './kernels.js';
+import { HEAD_SCORES, LOOKUP_HEAD_SCORES, LOOKUP_SAMPLE } from './kernels.js';
 import { conv2dRelu } from './layers.js';
 
 export interface ConvLayerSpec {
@@ -207,6 +207,12 @@ export function featureSize(config: QNetConfig): number {
 }
 
 /** [H'·W', 2] image coordinates (x, y) in [-1, 1] of each conv-map cell's centre, row-major. */
+/** Each image's row of t [B, D] repeated for its actions: [R, D], image b's at rows b·R/B …. */
+function perAction(t: tf.Tensor2D, rows: number): tf.Tensor2D {
+  const b = t.shape[0];
+  return tf.reshape(tf.tile(tf.reshape(t, [b, 1, -1]), [1, rows / b, 1]), [rows, -1]) as tf.Tensor2D;
+}
+
 function cellCoordinates(h: number, w: number): tf.Tensor2D {
   const xy = new Float32Array(h * w * 2);
   for (let i = 0; i < h; i++) {
@@ -534,17 +540,15 @@ export class QNetwork {
    * the grasp points. Lookup networks only.
    */
   private floorPoints(palm: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    const { moveScale, positionUnit, yawScale } = this.config.lookup!;
+    const { moveScale, positionUnit } = this.config.lookup!;
     const { cameraXY, cameraOffset, along, across } = this.lookup!;
     const b = palm.shape[0];
     const rows = actions.shape[0];
-    const perImage = (t: tf.Tensor2D) => tf.reshape(tf.tile(tf.reshape(t, [b, 1, -1]), [1, rows / b, 1]), [rows, -1]) as tf.Tensor2D;
     const palmXY = tf.mul(tf.slice(palm, [0, 0], [b, 2]), positionUnit!); // [B, 2] m
     const move = tf.mul(tf.slice(actions, [0, 0], [rows, 2]), moveScale!); // [B·N, 2] m
-    let floor = tf.add(move, perImage(palmXY as tf.Tensor2D)) as tf.Tensor2D; // [B·N, 2]
+    let floor = tf.add(move, perAction(palmXY as tf.Tensor2D, rows)) as tf.Tensor2D; // [B·N, 2]
     if (along && across) {
-      // The fingers close along the palm's local x: (cos θ, sin θ) at θ = yaw + dyaw · yawScale.
-      const yaw = tf.add(perImage(tf.slice(palm, [0, 2], [b, 1]) as tf.Tensor2D), tf.mul(tf.slice(actions, [0, 3], [rows, 1]), yawScale!)); // [B·N, 1]
+      const yaw = this.graspYaw(palm, actions);
       const [cos, sin] = [tf.cos(yaw), tf.sin(yaw)];
       const p = along.shape[1];
       const dx = tf.sub(tf.mul(along, cos), tf.mul(across, sin)); // [B·N, P]
@@ -553,6 +557,15 @@ export class QNetwork {
     }
     const [x, y, w] = tf.split(tf.add(tf.matMul(floor, cameraXY), cameraOffset), 3, 1); // clip coordinates, each [B·N·P, 1]
     return tf.concat([tf.div(tf.add(tf.div(x!, w!), 1), 2), tf.div(tf.sub(1, tf.div(y!, w!)), 2)], 1) as tf.Tensor2D;
+  }
+
+  /**
+   * The yaw the fingers close at after each action, rad [B·N, 1]: the palm's yaw [B, 3] column 2
+   * plus dyaw · yawScale. The fingers close along the palm's local x, (cos θ, sin θ).
+   */
+  private graspYaw(palm: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    const rows = actions.shape[0];
+    return tf.add(perAction(tf.slice(palm, [0, 2], [palm.shape[0], 1]) as tf.Tensor2D, rows), tf.mul(tf.slice(actions, [0, 3], [rows, 1]), this.config.lookup!.yawScale!)) as tf.Tensor2D;
   }
 
   /**
@@ -610,6 +623,7 @@ export class QNetwork {
     if (rows % b !== 0) throw new Error(`head: ${rows} action rows is not a multiple of ${b} images`);
     const { actionWeight, actionBias, actionToHead, outWeight, outBias } = this;
     if (!this.lookup) return tf.engine().runKernel(HEAD_SCORES, { embedding, actions, actionWeight, actionBias, actionToHead, outWeight, outBias }) as tf.Tensor1D;
+    if (tf.getKernel(LOOKUP_HEAD_SCORES, tf.getBackend())) return tf.tidy(() => this.lookupHeadScores(embedding, actions));
     // The lookup's term differs per action, so each row gets its own embedding (its image's plus that term).
     return tf.tidy(() => {
       const u = this.config.headUnits;
@@ -617,6 +631,36 @@ export class QNetwork {
       const perRow = tf.reshape(tf.add(tf.reshape(this.lookupTerm(embedding, actions), [b, rows / b, u]), dense), [rows, u]);
       return tf.engine().runKernel(HEAD_SCORES, { embedding: perRow, actions, actionWeight, actionBias, actionToHead, outWeight, outBias }) as tf.Tensor1D;
     });
+  }
+
+  /** headScores of a lookup network through LOOKUP_HEAD_SCORES: the grasp yaw's cos and sin come from tf ops, as floorPoints takes them. */
+  private lookupHeadScores(embedding: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D {
+    const { channels, moveScale, positionUnit } = this.config.lookup!;
+    const { along, across, cameraXY, cameraOffset, kernel, maps } = this.lookup!;
+    const u = this.config.headUnits;
+    let offset = u + 3;
+    const mapDims = maps.map(({ height, width }) => {
+      const at = offset;
+      offset += height * width * channels;
+      return [height, width, at];
+    });
+    const yaw = along ? this.graspYaw(tf.slice(embedding, [0, u], [embedding.shape[0], 3]) as tf.Tensor2D, actions) : null;
+    const { actionWeight, actionBias, actionToHead, outWeight, outBias } = this;
+    const inputs = {
+      embedding,
+      actions,
+      ...(yaw && along && across ? { cos: tf.cos(yaw), sin: tf.sin(yaw), along, across } : {}),
+      cameraXY,
+      cameraOffset,
+      lookupKernel: kernel,
+      actionWeight,
+      actionBias,
+      actionToHead,
+      outWeight,
+      outBias,
+    };
+    const attrs = { headUnits: u, channels, points: along ? along.shape[1] : 1, maps: mapDims, moveScale: moveScale!, positionUnit: positionUnit! };
+    return tf.engine().runKernel(LOOKUP_HEAD_SCORES, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor1D;
   }
 
   /** Logits for one action per image: images [B,H,W,C], state [B,S], actions [B,A] → [B]. */

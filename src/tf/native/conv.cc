@@ -927,6 +927,126 @@ napi_value LookupSampleGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------------------------------------
+// A lookup network's Q at inference, in one call (QNetwork.headScores with a lookup): what
+// CEM ranks, for the policy and the Bellman targets. As tf ops it is ~40 small kernels per
+// CEM iteration (the floor points, their projection, one read per map, a concat, a product),
+// and their dispatch and allocations took as long as the arithmetic. The same operations
+// run here in the same order: the tf ops' elementwise steps each rounded (fp-contract=off),
+// the products through matmul and the reads through the loop LookupSample runs, so the
+// scores are the unfused path's bits.
+
+// The floor points of each action before the camera, xy [R·P, 2] (QNetwork.floorPoints): the
+// palm's x, y (columns U, U + 1 of its image's embedding, network units) · position_unit plus
+// the action's dx, dy · move_scale; with P > 1, plus (along, across) turned by the yaw whose
+// cosine and sine are cos[r], sin[r]. The grasp points' loop is over one row's P points, as
+// tf's broadcasts run.
+__attribute__((optimize("fp-contract=off"), noinline)) void floor_xy(const float* e, const float* a, const float* cos, const float* sin, const float* along,
+                                                                      const float* across, float move_scale, float position_unit, float* xy, int b, int r,
+                                                                      int ad, int u, int en, int points) {
+  const int n = r / b;
+  for (int row = 0; row < r; row++) {
+    const float* palm = e + static_cast<size_t>(row / n) * en + u;
+    const float fx = a[static_cast<size_t>(row) * ad] * move_scale + palm[0] * position_unit;
+    const float fy = a[static_cast<size_t>(row) * ad + 1] * move_scale + palm[1] * position_unit;
+    float* out = xy + static_cast<size_t>(row) * points * 2;
+    if (points == 1) {
+      out[0] = fx, out[1] = fy;
+      continue;
+    }
+    for (int p = 0; p < points; p++) {
+      const float dx = along[p] * cos[row] - across[p] * sin[row];
+      const float dy = along[p] * sin[row] + across[p] * cos[row];
+      out[2 * p] = dx + fx;
+      out[2 * p + 1] = dy + fy;
+    }
+  }
+}
+
+// Clip coordinates [R·P, 3] (the camera's product, before its offset) → image positions uv [R·P, 2].
+__attribute__((optimize("fp-contract=off"), noinline)) void clip_to_uv(const float* clip, const float* offset, float* uv, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    const float x = clip[3 * i] + offset[0], y = clip[3 * i + 1] + offset[1], w = clip[3 * i + 2] + offset[2];
+    uv[2 * i] = (x / w + 1.0f) / 2.0f;
+    uv[2 * i + 1] = (1.0f - y / w) / 2.0f;
+  }
+}
+
+thread_local std::vector<float> lookup_xy, lookup_clip, lookup_uv, lookup_samples, lookup_term;
+
+// lookupHeadScores(e, a, cos, sin, along, across, cameraXY, cameraOffset, kernel, wa, ba, wah, wo, bo,
+// scalars [move_scale, position_unit], q, dims [B, R, A, Ua, U, E, K, P, L, then per map H, W, offset]).
+// e [B, E] are the embeddings (dense U | palm x, y, yaw | each map's H·W·K); cos, sin [R] and along,
+// across [P] are empty when P is 1 (the point below the palm alone); kernel [L·P·K, U].
+napi_value LookupHeadScores(napi_env env, napi_callback_info info) {
+  constexpr int ARRAYS = 16;
+  size_t argc = ARRAYS + 1;
+  napi_value args[ARRAYS + 1];
+  float* p[ARRAYS];
+  size_t len[ARRAYS];
+  napi_typedarray_type type;
+  size_t nd;
+  void* raw;
+  const char* usage = "lookupHeadScores(e, a, cos, sin, along, across, cameraXY, cameraOffset, kernel, wa, ba, wah, wo, bo, scalars, q, dims): bad arguments";
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != ARRAYS + 1) return fail(env, usage);
+  for (int i = 0; i < ARRAYS; i++)
+    if (!float_array(env, args[i], &p[i], &len[i])) return fail(env, usage);
+  if (napi_get_typedarray_info(env, args[ARRAYS], &type, &nd, &raw, nullptr, nullptr) != napi_ok || type != napi_int32_array || nd < 9) return fail(env, usage);
+  const int32_t* d = static_cast<const int32_t*>(raw);
+  const int b = d[0], r = d[1], ad = d[2], ua = d[3], u = d[4], en = d[5], k = d[6], points = d[7], maps = d[8];
+  if (b < 1 || r < 1 || ad < 2 || ua < 1 || u < 1 || k < 1 || points < 1 || maps < 1 || r % b != 0 || nd != static_cast<size_t>(9 + 3 * maps))
+    return fail(env, "lookupHeadScores: sizes must be positive, rows a multiple of the embeddings, 3 dims per map");
+  if (en < u + 3) return fail(env, "lookupHeadScores: embeddings narrower than the head's units and the palm");
+  for (int m = 0; m < maps; m++) {
+    const int64_t h = d[9 + 3 * m], w = d[10 + 3 * m], o = d[11 + 3 * m];
+    if (h < 1 || w < 1 || o < u + 3 || o + h * w * k > en) return fail(env, "lookupHeadScores: a map outside the embeddings");
+  }
+  const size_t rows = r, reads = rows * points, width = static_cast<size_t>(maps) * points * k;
+  const size_t turned = points > 1 ? rows : 0, offsets = points > 1 ? points : 0;
+  const size_t need[ARRAYS] = {static_cast<size_t>(b) * en, rows * ad, turned, turned, offsets, offsets, 6, 3, width * u,
+                               static_cast<size_t>(ad) * ua, static_cast<size_t>(ua), static_cast<size_t>(ua) * u, static_cast<size_t>(u), 1, 2, rows};
+  for (int i = 0; i < ARRAYS; i++)
+    if (len[i] < need[i]) return fail(env, "lookupHeadScores: arrays smaller than dims");
+  const float *e = p[0], *a = p[1];
+  lookup_xy.resize(reads * 2);
+  lookup_clip.resize(reads * 3);
+  lookup_uv.resize(reads * 2);
+  lookup_samples.resize(rows * width);
+  lookup_term.resize(rows * u);
+  floor_xy(e, a, p[2], p[3], p[4], p[5], p[14][0], p[14][1], lookup_xy.data(), b, r, ad, u, en, points);
+  matmul(lookup_xy.data(), p[6], nullptr, lookup_clip.data(), static_cast<int>(reads), 3, 2, false, false, false);
+  clip_to_uv(lookup_clip.data(), p[7], lookup_uv.data(), reads);
+  // Each read as LookupSample's loop makes it, into the column its map's concat gives it.
+  const int per = r / b;
+  const float* uv = lookup_uv.data();
+  float* samples = lookup_samples.data();
+  pool.for_ranges(reads, HEAD_UNIT, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; i++) {
+      const size_t row = i / points, point = i % points;
+      for (int m = 0; m < maps; m++) {
+        const int h = d[9 + 3 * m], w = d[10 + 3 * m], o = d[11 + 3 * m];
+        int cell[4];
+        float weight[4];
+        bilinear_corners(uv[2 * i], uv[2 * i + 1], h, w, cell, weight);
+        const float* map = e + (row / per) * en + o;
+        float* out = samples + row * width + (static_cast<size_t>(m) * points + point) * k;
+        for (int c = 0; c < k; c++) out[c] = 0.f;
+        for (int q = 0; q < 4; q++)
+          for (int c = 0; c < k; c++) out[c] += weight[q] * map[static_cast<size_t>(cell[q]) * k + c];
+      }
+    }
+  });
+  matmul(samples, p[8], nullptr, lookup_term.data(), r, u, static_cast<int>(width), false, false, false);
+  float* term = lookup_term.data();
+  for (size_t row = 0; row < rows; row++) {
+    const float* dense = e + (row / per) * en;
+    for (int j = 0; j < u; j++) term[row * u + j] += dense[j];
+  }
+  if (!by_channels(u, [&](auto nv) { head_scores<decltype(nv)::value>(term, a, p[9], p[10], p[11], p[12], p[13][0], p[15], r, r, ad, ua); }))
+    head_scores_any(term, a, p[9], p[10], p[11], p[12], p[13][0], p[15], r, r, ad, ua, u);
+  return nullptr;
+}
+
 // matMul(a, b, bias | null, out, dims [M, N, K, transposeA, transposeB, relu])
 napi_value MatMul(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -1007,6 +1127,7 @@ NAPI_MODULE_INIT() {
       {"headScores", nullptr, HeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lookupSample", nullptr, LookupSample, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lookupSampleGrad", nullptr, LookupSampleGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lookupHeadScores", nullptr, LookupHeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
