@@ -58,10 +58,7 @@ std::atomic<int> claimed_cores{0};
 
 class Pool {
  public:
-  ~Pool() {
-    release_core();
-    resize(1);
-  }
+  ~Pool() { resize(1); }
 
   int threads() const { return static_cast<int>(helpers_.size()) + 1; }
 
