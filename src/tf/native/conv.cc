@@ -48,12 +48,13 @@ namespace {
 // 0.6 µs on 1). So a helper spins for SPIN_NS after each job before it blocks, and the caller
 // spins until the helpers are done; the mutex and condition variable are only for the blocked.
 //
-// Cores claimed by calling threads, process-wide (a static: the addon is loaded once per process,
-// whatever the number of tfjs instances). The QT-Opt learner's Bellman updater claims one while it
-// computes targets: with the learner's kernels on two threads beside it, three threads shared two
-// cores and the gradient ran no faster than on one. A pool shares out units only while no other
-// thread holds a claim, and its helpers stop spinning as soon as one does (spinning, they would
-// take the core anyway). Which threads run the units never changes the bits.
+// Cores claimed by calling threads, process-wide (a static: the addon's file is loaded once per
+// process, whatever the number of tfjs instances). The QT-Opt learner's Bellman updater claims one
+// while it computes targets. Its gradient's kernels beside it on two threads would make three
+// threads on two cores, so the learner used to drop to one thread for every step whose targets the
+// updater computed, and the second core idled whenever the updater did. Now a pool shares out units
+// only while no other thread holds a claim, and its helpers stop spinning as soon as one does
+// (spinning, they would take the core anyway). Which threads run the units never changes the bits.
 std::atomic<int> claimed_cores{0};
 
 class Pool {
