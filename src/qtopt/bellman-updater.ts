@@ -2,7 +2,9 @@
  * QT-Opt's Bellman updater (Kalashnikov et al. 2018 §4.2, "Bellman updater jobs"),
  * on this machine's second core: a worker thread holding a copy of the target chain
  * (θ̄, θ̄₁, θ̄₂) that computes the targets of the next batches (up to the learner's
- * UPDATER_DEPTH), in step order, while this thread takes gradient steps.
+ * UPDATER_DEPTH), in step order, while this thread takes gradient steps. The worker
+ * holds a core while it computes (src/tf/native withClaimedCore), so this thread's
+ * kernels use their helper only while the worker is idle.
  *
  * A batch's rows come in chunks of CHUNK_ROWS, each with its own CEM draws. The
  * worker and this thread claim a batch's chunks from one shared counter: the worker

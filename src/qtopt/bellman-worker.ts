@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { assignFlatWeights } from '../rl/node.js';
-import { initBackend, nativeKernelsInUse, QNetwork } from '../tf/node.js';
+import { initBackend, nativeKernelsInUse, QNetwork, withClaimedCore } from '../tf/node.js';
 import { bellmanNetsOf, bellmanSettingsOf, chunkTargets, type ChunkResult, type UpdaterReply, type UpdaterRequest } from './bellman-updater.js';
 import type { QtOptConfig } from './config.js';
 
@@ -28,9 +28,13 @@ port.on('message', (request: UpdaterRequest) => {
   try {
     const { rows, chunks, claims } = request;
     const computed: ChunkResult[] = [];
-    for (let i = Atomics.add(claims, 0, 1); i < chunks.length; i = Atomics.add(claims, 0, 1)) {
-      computed.push({ index: i, targets: chunkTargets(config, rows, chunks[i]!, nets, settings) });
-    }
+    // While it computes, this thread holds a core: the learner's kernels then leave their helper
+    // idle, and take it back once the worker has caught up.
+    withClaimedCore(() => {
+      for (let i = Atomics.add(claims, 0, 1); i < chunks.length; i = Atomics.add(claims, 0, 1)) {
+        computed.push({ index: i, targets: chunkTargets(config, rows, chunks[i]!, nets, settings) });
+      }
+    });
     reply = { kind: 'targets', id: request.id, computed, numTensors: tf.memory().numTensors };
   } catch (err) {
     reply = { kind: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) };

@@ -20,7 +20,8 @@
  *
  * With two threads and the native kernels, the targets of the next UPDATER_DEPTH
  * batches (when the caller passes them) are computed by a Bellman updater in a worker
- * thread while this thread takes gradient steps (bellman-updater.ts), with the same bits.
+ * thread while this thread takes gradient steps (bellman-updater.ts), with the same bits;
+ * the gradient's kernels use the second core whenever the updater is not computing.
  *
  * Shapes: B batch, H W C image, S state dims, A action dims.
  */
@@ -310,8 +311,10 @@ export class QtOptLearner {
     } else {
       if (!ahead?.targets) this.fillTargets(rows, chunks, targets);
       this.startAhead(step, upcoming);
-      // While the updater works on later targets, this thread's kernels leave it the other core.
-      setNativeThreads(this.ahead.some((p) => p.targets) ? 1 : this.kernelThreads);
+      // On kernelThreads threads: while the updater computes, it holds a core and these kernels
+      // run on this thread alone (src/tf/native withClaimedCore); once it has caught up they
+      // take the second core back. Dropping to one thread for every step taken ahead left that
+      // core idle whenever the updater was.
       result = hostLearnerStep(this.online, this.optimizer, inputs, this.stepConfig);
     }
     this.updateTargets(step);

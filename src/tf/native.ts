@@ -37,6 +37,9 @@ interface NativeConv {
   unitImages(bytes: Uint8Array, out: Float32Array): void;
   adam(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, params: Float64Array): void;
   setThreads(threads: number): void;
+  claimCore(): void;
+  releaseCore(): void;
+  coreState(): NativeCoreState;
   /** Floats per vector the kernels were compiled for (16 AVX-512, 8 AVX2, 4 SSE or NEON). */
   readonly lanes: number;
 }
@@ -125,6 +128,40 @@ export function setNativeThreads(threads: number): boolean {
   if (!conv) return false;
   conv.setThreads(threads);
   return true;
+}
+
+/** Who holds the process's cores, as this thread's kernels see it (conv.cc `coreState`). */
+export interface NativeCoreState {
+  /** Cores claimed by calling threads, in the whole process. */
+  readonly claimed: number;
+  /** Whether this thread holds one of them. */
+  readonly mine: boolean;
+  /** This thread's kernel calls with helpers that shared their units out with them. */
+  readonly shared: number;
+  /** This thread's kernel calls with helpers that ran on this thread alone, another thread holding a core. */
+  readonly alone: number;
+}
+
+/**
+ * Run `work` holding a core of the process: meanwhile other threads' native kernels leave
+ * their helpers idle (asleep, not spinning), so that a thread computing beside them (the
+ * Bellman updater) is not one of three on two cores. Results are unchanged: a kernel gives
+ * the same bits on its caller alone as with helpers. Without the native kernels it just runs `work`.
+ */
+export function withClaimedCore<T>(work: () => T): T {
+  const { conv } = load();
+  if (!conv) return work();
+  conv.claimCore();
+  try {
+    return work();
+  } finally {
+    conv.releaseCore();
+  }
+}
+
+/** Who holds the process's cores (see withClaimedCore); null without the native kernels. */
+export function nativeCoreState(): NativeCoreState | null {
+  return load().conv?.coreState() ?? null;
 }
 
 interface ConvAttrs {

@@ -15,7 +15,7 @@ import { bellmanTargets, CemPolicy, DrawnBatches, imagesTensor, QtOptLearner, qt
 import { Rng } from '../../random/index.js';
 import { defaultScene } from '../../scene/index.js';
 import { ConfigError, ReplayBuffer, type ReplayBatch } from '../../rl/index.js';
-import { describeConvs, initBackend, nativeKernelsInUse, nativeVectorLanes } from '../../tf/node.js';
+import { describeConvs, initBackend, nativeCoreState, nativeKernelsInUse, nativeVectorLanes } from '../../tf/node.js';
 import { medianTime, round, trackLoad, type Clock } from '../bench-measure.js';
 import { UsageError } from '../errors.js';
 import { emit, log, type OutputOptions } from '../io.js';
@@ -82,6 +82,11 @@ export interface LearnerTimes {
   aheadShare: number;
   /** Mean milliseconds a timed step waited for the updater's targets (its part of the step's path). */
   updaterWaitMs: number;
+  /**
+   * Of this thread's kernel calls with helpers during the steps (warm-up included), the share that ran
+   * on this thread alone because the updater held a core; null without helpers or native kernels.
+   */
+  aloneShare: number | null;
 }
 
 /**
@@ -128,10 +133,24 @@ export async function learnerTimes(
   const stepTensors = tf.memory().numTensors;
   const aheadBefore = learner.aheadSteps;
   waitMs = 0;
+  const cores = nativeCoreState();
   const gradient = await measure(learn);
+  const coresAfter = nativeCoreState();
   const stepLeaks = tf.memory().numTensors - stepTensors;
   const timed = step - 1;
-  return { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets: learner.bellmanNets.values.length, bootstrapShare: bootstrapping / rows, aheadShare: (learner.aheadSteps - aheadBefore) / timed, updaterWaitMs: waitMs / timed };
+  const calls = cores && coresAfter ? coresAfter.shared + coresAfter.alone - cores.shared - cores.alone : 0;
+  const aloneShare = cores && coresAfter && calls > 0 ? (coresAfter.alone - cores.alone) / calls : null;
+  return {
+    targets,
+    gradient,
+    leaks: stepLeaks,
+    batchSize: n,
+    valueNets: learner.bellmanNets.values.length,
+    bootstrapShare: bootstrapping / rows,
+    aheadShare: (learner.aheadSteps - aheadBefore) / timed,
+    updaterWaitMs: waitMs / timed,
+    aloneShare,
+  };
 }
 
 /** Longer episodes would only grow the random replay (40 episodes of 64×64 frames). */
@@ -159,7 +178,7 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
 
   const threads = opts.threads ?? config.train.learnerThreads;
   await learner.setThreads(threads);
-  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare, aheadShare, updaterWaitMs } = await learnerTimes(config, learner, rng, opts.seed, measure, episodeSteps);
+  const { targets, gradient, leaks: stepLeaks, batchSize: n, valueNets, bootstrapShare, aheadShare, updaterWaitMs, aloneShare } = await learnerTimes(config, learner, rng, opts.seed, measure, episodeSteps);
   const params = learner.online.paramCount;
   await learner.setThreads(1);
   learner.dispose();
@@ -190,6 +209,8 @@ export async function benchQtOpt(opts: BenchQtOptOptions): Promise<void> {
     learner_threads: threads,
     bellman_updater_share: round(aheadShare, 3),
     bellman_updater_wait_ms: round(updaterWaitMs),
+    // This thread's kernel calls that left their helper idle while the updater held a core.
+    kernel_calls_alone_share: aloneShare === null ? null : round(aloneShare, 3),
     learner_step_ms: round(gradient.wall),
     learner_step_cpu_ms: round(gradient.cpu),
     learner_steps_per_s: round(1000 / gradient.wall, 2),

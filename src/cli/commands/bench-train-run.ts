@@ -298,6 +298,8 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
     // Steps whose targets a Bellman updater computed during earlier steps, on the other core.
     qtopt_bellman_updater_share: round(qtopt.aheadShare, 3),
     qtopt_bellman_updater_wait_ms: round(qtopt.updaterWaitMs),
+    // The learner's kernel calls that left their helper idle while the updater held a core.
+    qtopt_kernel_calls_alone_share: qtopt.aloneShare === null ? null : round(qtopt.aloneShare, 3),
     qtopt_step_phases: {
       bellman_targets_ms: round(qtopt.targets.wall),
       bellman_targets_cpu_ms: round(qtopt.targets.cpu),

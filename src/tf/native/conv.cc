@@ -9,7 +9,9 @@
 // Threads: setThreads(k) gives the calling thread k − 1 helpers (a pool per calling thread, so
 // each tfjs instance has its own). Work is split into units whose arithmetic does not depend on
 // which thread runs them or on how many there are, and reductions are added in a fixed order, so
-// every kernel gives the same bits on 1 thread as on k.
+// every kernel gives the same bits on 1 thread as on k. A calling thread may claim a core for a
+// stretch of work (claimCore … releaseCore): while another thread's claim stands, a pool's kernels
+// run on their caller alone, so the helpers leave that core to the claimer.
 //
 // Every kernel first copies its input into a zero-padded buffer covering exactly the rows and
 // columns the taps reach, so the inner loops have no bounds checks. Along a padded row, the
@@ -45,11 +47,35 @@ namespace {
 // on a condition variable took ~65 µs here (a trivial product took 132 µs on 2 threads against
 // 0.6 µs on 1). So a helper spins for SPIN_NS after each job before it blocks, and the caller
 // spins until the helpers are done; the mutex and condition variable are only for the blocked.
+//
+// Cores claimed by calling threads, process-wide (a static: the addon's file is loaded once per
+// process, whatever the number of tfjs instances). The QT-Opt learner's Bellman updater claims one
+// while it computes targets. Its gradient's kernels beside it on two threads would make three
+// threads on two cores, so the learner used to drop to one thread for every step whose targets the
+// updater computed, and the second core idled whenever the updater did. Now a pool shares out units
+// only while no other thread holds a claim, and its helpers stop spinning as soon as one does
+// (spinning, they would take the core anyway). Which threads run the units never changes the bits.
+std::atomic<int> claimed_cores{0};
+
 class Pool {
  public:
   ~Pool() { resize(1); }
 
   int threads() const { return static_cast<int>(helpers_.size()) + 1; }
+
+  // This pool's calling thread claims a core (once: a second claim changes nothing) or gives it back.
+  void claim_core() {
+    if (!claims_core_.exchange(true)) claimed_cores.fetch_add(1);
+  }
+  void release_core() {
+    if (claims_core_.exchange(false)) claimed_cores.fetch_sub(1);
+  }
+  bool claims_core() const { return claims_core_.load(); }
+
+  // Calls with helpers to share them: those shared out, and those run on the caller alone because
+  // another thread held a core.
+  uint64_t shared_calls() const { return shared_calls_; }
+  uint64_t alone_calls() const { return alone_calls_; }
 
   void resize(int threads) {
     {
@@ -74,7 +100,9 @@ class Pool {
 
   template <typename F>
   void for_each(int count, F&& f) {
-    if (helpers_.empty() || count <= 1) {
+    const bool alone = helpers_.empty() || count <= 1 || core_claimed_elsewhere();
+    if (!helpers_.empty() && count > 1) (alone ? alone_calls_ : shared_calls_)++;
+    if (alone) {
       for (int i = 0; i < count; i++) f(i);
       return;
     }
@@ -98,6 +126,9 @@ class Pool {
  private:
   static constexpr int64_t SPIN_NS = 200'000;
 
+  // Read by the caller and by its helpers: a claim by this pool's own caller does not count.
+  bool core_claimed_elsewhere() const { return claimed_cores.load(std::memory_order_relaxed) > (claims_core_.load(std::memory_order_relaxed) ? 1 : 0); }
+
   void work() {
     for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) job_(context_, i);
   }
@@ -107,7 +138,7 @@ class Pool {
       const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(SPIN_NS);
       int spins = 0;
       while (generation_.load() == seen && !stop_.load()) {
-        if (++spins % 64 == 0 && std::chrono::steady_clock::now() > until) {
+        if (core_claimed_elsewhere() || (++spins % 64 == 0 && std::chrono::steady_clock::now() > until)) {
           std::unique_lock<std::mutex> lock(mutex_);
           sleeping_.fetch_add(1);
           wake_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
@@ -132,6 +163,8 @@ class Pool {
   int count_ = 0;
   std::atomic<int> next_{0};
   std::atomic<int> busy_{0};
+  std::atomic<bool> claims_core_{false};
+  uint64_t shared_calls_ = 0, alone_calls_ = 0;
 };
 
 thread_local Pool pool;
@@ -1112,9 +1145,43 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// claimCore(): this calling thread holds a core until releaseCore(), or until its tfjs instance (a
+// worker thread's) is torn down; meanwhile other threads' kernels run without their helpers.
+napi_value ClaimCore(napi_env, napi_callback_info) {
+  pool.claim_core();
+  return nullptr;
+}
+
+// releaseCore(): gives back this thread's claim, if it holds one.
+napi_value ReleaseCore(napi_env, napi_callback_info) {
+  pool.release_core();
+  return nullptr;
+}
+
+// coreState(): { claimed: cores claimed in the process, mine: whether this thread holds one, shared,
+// alone: this thread's kernel calls with helpers that shared them out, and that ran alone beside a claim }.
+napi_value CoreState(napi_env env, napi_callback_info) {
+  napi_value out, claimed, mine, shared, alone;
+  napi_create_object(env, &out);
+  napi_create_int32(env, claimed_cores.load(), &claimed);
+  napi_get_boolean(env, pool.claims_core(), &mine);
+  napi_create_double(env, static_cast<double>(pool.shared_calls()), &shared);
+  napi_create_double(env, static_cast<double>(pool.alone_calls()), &alone);
+  napi_set_named_property(env, out, "claimed", claimed);
+  napi_set_named_property(env, out, "mine", mine);
+  napi_set_named_property(env, out, "shared", shared);
+  napi_set_named_property(env, out, "alone", alone);
+  return out;
+}
+
+// A worker thread terminated while it held a claim (its JS `finally` never ran) would leave every
+// other pool on one thread for good: its instance's teardown, on that thread, gives the claim back.
+void release_on_teardown(void*) { pool.release_core(); }
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  napi_add_env_cleanup_hook(env, release_on_teardown, nullptr);
   const napi_property_descriptor methods[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"filterGrad", nullptr, FilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -1129,6 +1196,9 @@ NAPI_MODULE_INIT() {
       {"lookupSampleGrad", nullptr, LookupSampleGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"lookupHeadScores", nullptr, LookupHeadScores, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"claimCore", nullptr, ClaimCore, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"releaseCore", nullptr, ReleaseCore, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"coreState", nullptr, CoreState, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   napi_value lanes;
