@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
 import { cli, ensureBuilt, repo } from './built-cli.js';
-import { TINY, TINY_SCENE } from './qtopt-tiny.js';
+import { addNoiseEpisodes, TINY, TINY_SCENE } from './qtopt-tiny.js';
 
 type Q = typeof import('../src/qtopt/node.js');
 type Rl = typeof import('../src/rl/node.js');
@@ -51,15 +51,7 @@ function config(learningRate = 3e-3, argmaxNet: 'target' | 'delayed' = 'target',
 /** Three-step episodes of noise frames; the last pays 1 at random. */
 function randomReplay(c: ReturnType<typeof config>) {
   const replay = new R.ReplayBuffer({ ...Q.qtoptReplayConfig(c), capacity: 400 });
-  const rng = new Rng(12);
-  const frame = () => Uint8Array.from({ length: SIDE * SIDE * 3 }, () => rng.int(0, 255));
-  const vector = () => [rng.range(0, 0.08), rng.bernoulli(0.5) ? 1 : 0, rng.range(0.02, 0.3)];
-  const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
-  for (let e = 0; e < 90; e++) {
-    replay.add({ image: frame(), vector: vector() }, action(), 0, false, false);
-    replay.add({ image: frame(), vector: vector() }, action(), 0, false, false);
-    replay.add({ image: frame(), vector: vector() }, action(), rng.bernoulli(0.4) ? 1 : 0, true, false, { image: frame(), vector: vector() });
-  }
+  addNoiseEpisodes(replay, new Rng(12), SIDE, 90, 3);
   return replay;
 }
 

@@ -24,3 +24,22 @@ export const TINY = {
     collectors: 0,
   },
 };
+
+/** What noiseEpisodes adds to: a ReplayBuffer (src/rl) from either src or dist. */
+interface Adds {
+  add(obs: { image: Uint8Array; vector: number[] }, action: Float32Array, reward: number, terminated: boolean, truncated: boolean, next?: { image: Uint8Array; vector: number[] }): void;
+}
+
+/**
+ * `episodes` episodes of `steps` steps of noise frames (side × side RGB) and gripper states into `replay`;
+ * the last step of each ends it and pays 1 with probability 0.4.
+ */
+export function addNoiseEpisodes(replay: Adds, rng: { int(lo: number, hi: number): number; range(lo: number, hi: number): number; bernoulli(p: number): boolean }, side: number, episodes: number, steps: number): void {
+  const frame = () => Uint8Array.from({ length: side * side * 3 }, () => rng.int(0, 255));
+  const vector = () => [rng.range(0, 0.08), rng.bernoulli(0.5) ? 1 : 0, rng.range(0.02, 0.3)];
+  const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
+  for (let e = 0; e < episodes; e++) {
+    for (let t = 0; t < steps - 1; t++) replay.add({ image: frame(), vector: vector() }, action(), 0, false, false);
+    replay.add({ image: frame(), vector: vector() }, action(), rng.bernoulli(0.4) ? 1 : 0, true, false, { image: frame(), vector: vector() });
+  }
+}

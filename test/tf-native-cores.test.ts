@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
 import { ensureBuilt, repo } from './built-cli.js';
+import { addNoiseEpisodes } from './qtopt-tiny.js';
 
 type Q = typeof import('../src/qtopt/node.js');
 type Rl = typeof import('../src/rl/node.js');
@@ -143,14 +144,7 @@ describe('the QT-Opt learner on two threads with its Bellman updater', () => {
   it('runs its gradient\'s kernels alone while the updater computes and on both threads otherwise, with the one-thread learner\'s bits', async () => {
     const c = config();
     const replay = new R.ReplayBuffer({ ...Q.qtoptReplayConfig(c), capacity: 200 });
-    const rng = new Rng(21);
-    const frame = () => Uint8Array.from({ length: SIDE * SIDE * 3 }, () => rng.int(0, 255));
-    const vector = () => [rng.range(0, 0.08), rng.bernoulli(0.5) ? 1 : 0, rng.range(0.02, 0.3)];
-    const action = () => Float32Array.from({ length: 6 }, () => rng.range(-1, 1));
-    for (let e = 0; e < 60; e++) {
-      replay.add({ image: frame(), vector: vector() }, action(), 0, false, false);
-      replay.add({ image: frame(), vector: vector() }, action(), rng.bernoulli(0.4) ? 1 : 0, true, false, { image: frame(), vector: vector() });
-    }
+    addNoiseEpisodes(replay, new Rng(21), SIDE, 60, 2);
     const losses: number[][] = [];
     let counts = { shared: 0, alone: 0 };
     for (const threads of [1, 2]) {
