@@ -279,8 +279,11 @@ export class QNetwork {
     /** Every read point's along and across offsets, m, each [1, P], the point below the palm's 0 first; null with no grasp points. */
     along: tf.Tensor2D | null;
     across: tf.Tensor2D | null;
-    /** Per sampled layer: its map's height and width, and the cell indices 0…h−1 and 0…w−1 as [1, h] and [1, w]. */
-    maps: { height: number; width: number; rows: tf.Tensor2D; cols: tf.Tensor2D }[];
+    /**
+     * Per sampled layer: its map's height and width, the column where its H·W·K projected values start in
+     * encode's embedding, and the cell indices 0…h−1 and 0…w−1 as [1, h] and [1, w].
+     */
+    maps: { height: number; width: number; offset: number; rows: tf.Tensor2D; cols: tf.Tensor2D }[];
     /** Camera columns of X and Y [2, 3] and of the constant 1 [3] (the floor is Z = 0), clip x, y, w. */
     cameraXY: tf.Tensor2D;
     cameraOffset: tf.Tensor1D;
@@ -373,10 +376,12 @@ export class QNetwork {
       this.lookup = {
         projections,
         kernel: variable(glorot(rng, [sampled, config.headUnits], sampled, config.headUnits), 'lookup/kernel'),
-        maps: layers.map((l) => {
+        maps: layers.map((l, i) => {
           const [height, width] = shapes[l]!;
+          // [dense U | palm x, y, yaw | each sampled layer's map], as encode concatenates them.
+          const offset = config.headUnits + 3 + layers.slice(0, i).reduce((sum, earlier) => sum + shapes[earlier]![0] * shapes[earlier]![1] * k, 0);
           // Built in a tidy: each reshape is a new tensor, and the range under it would outlive the net.
-          return tf.tidy(() => ({ height, width, rows: tf.reshape(tf.range(0, height), [1, height]) as tf.Tensor2D, cols: tf.reshape(tf.range(0, width), [1, width]) as tf.Tensor2D }));
+          return tf.tidy(() => ({ height, width, offset, rows: tf.reshape(tf.range(0, height), [1, height]) as tf.Tensor2D, cols: tf.reshape(tf.range(0, width), [1, width]) as tf.Tensor2D }));
         }),
         cameraXY: tf.tensor2d([0, 1].flatMap((col) => [at(0, col), at(1, col), at(2, col)]), [2, 3]),
         cameraOffset: tf.tensor1d([at(0, 3), at(1, 3), at(2, 3)]),
@@ -584,11 +589,8 @@ export class QNetwork {
     const reads = points.shape[0]; // B·N·P
     const native = tf.getKernel(LOOKUP_SAMPLE, tf.getBackend()) !== undefined;
     const [u, v] = native ? [] : tf.split(points, 2, 1); // each [B·N·P, 1]
-    let offset = this.config.headUnits + 3;
-    const samples = this.lookup!.maps.map(({ height, width, rows: rowIndex, cols: colIndex }) => {
+    const samples = this.lookup!.maps.map(({ height, width, offset: at, rows: rowIndex, cols: colIndex }) => {
       const cells = height * width;
-      const at = offset;
-      offset += cells * k;
       if (native) return tf.reshape(tf.engine().runKernel(LOOKUP_SAMPLE, { embeddings: embedding, points }, { height, width, channels: k, offset: at }) as tf.Tensor2D, [rows, -1]);
       const maps = tf.reshape(tf.slice(embedding, [0, at], [b, cells * k]), [b, cells, k]);
       const tent = (at: tf.Tensor, size: number, index: tf.Tensor2D) => tf.relu(tf.sub(1, tf.abs(tf.sub(tf.sub(tf.mul(at, size), 0.5), index))));
@@ -638,12 +640,7 @@ export class QNetwork {
     const { channels, moveScale, positionUnit } = this.config.lookup!;
     const { along, across, cameraXY, cameraOffset, kernel, maps } = this.lookup!;
     const u = this.config.headUnits;
-    let offset = u + 3;
-    const mapDims = maps.map(({ height, width }) => {
-      const at = offset;
-      offset += height * width * channels;
-      return [height, width, at];
-    });
+    const mapDims = maps.map(({ height, width, offset }) => [height, width, offset]);
     const yaw = along ? this.graspYaw(tf.slice(embedding, [0, u], [embedding.shape[0], 3]) as tf.Tensor2D, actions) : null;
     const { actionWeight, actionBias, actionToHead, outWeight, outBias } = this;
     const inputs = {
