@@ -206,13 +206,13 @@ export function featureSize(config: QNetConfig): number {
   return (features === 'keypoints' ? 0 : h * w * c) + (hasKeypoints(config) ? 2 * c : 0);
 }
 
-/** [H'·W', 2] image coordinates (x, y) in [-1, 1] of each conv-map cell's centre, row-major. */
 /** Each image's row of t [B, D] repeated for its actions: [R, D], image b's at rows b·R/B …. */
 function perAction(t: tf.Tensor2D, rows: number): tf.Tensor2D {
   const b = t.shape[0];
   return tf.reshape(tf.tile(tf.reshape(t, [b, 1, -1]), [1, rows / b, 1]), [rows, -1]) as tf.Tensor2D;
 }
 
+/** [H'·W', 2] image coordinates (x, y) in [-1, 1] of each conv-map cell's centre, row-major. */
 function cellCoordinates(h: number, w: number): tf.Tensor2D {
   const xy = new Float32Array(h * w * 2);
   for (let i = 0; i < h; i++) {
@@ -641,12 +641,12 @@ export class QNetwork {
     const { along, across, cameraXY, cameraOffset, kernel, maps } = this.lookup!;
     const u = this.config.headUnits;
     const mapDims = maps.map(({ height, width, offset }) => [height, width, offset]);
-    const yaw = along ? this.graspYaw(tf.slice(embedding, [0, u], [embedding.shape[0], 3]) as tf.Tensor2D, actions) : null;
+    const turned = along && across ? { along, across, yaw: this.graspYaw(tf.slice(embedding, [0, u], [embedding.shape[0], 3]) as tf.Tensor2D, actions) } : null;
     const { actionWeight, actionBias, actionToHead, outWeight, outBias } = this;
     const inputs = {
       embedding,
       actions,
-      ...(yaw && along && across ? { cos: tf.cos(yaw), sin: tf.sin(yaw), along, across } : {}),
+      ...(turned ? { cos: tf.cos(turned.yaw), sin: tf.sin(turned.yaw), along: turned.along, across: turned.across } : {}),
       cameraXY,
       cameraOffset,
       lookupKernel: kernel,
@@ -656,7 +656,7 @@ export class QNetwork {
       outWeight,
       outBias,
     };
-    const attrs = { headUnits: u, channels, points: along ? along.shape[1] : 1, maps: mapDims, moveScale: moveScale!, positionUnit: positionUnit! };
+    const attrs = { headUnits: u, channels, points: turned ? turned.along.shape[1] : 1, maps: mapDims, moveScale: moveScale!, positionUnit: positionUnit! };
     return tf.engine().runKernel(LOOKUP_HEAD_SCORES, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor1D;
   }
 
