@@ -8,7 +8,7 @@ import { runCli } from './cli-harness.js';
 import { pixelValueVariance } from './pixels.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-report-'));
-const PANELS = ['success-vs-env-steps', 'success-vs-wall-time', 'loss', 'calibration', 'predicted-vs-realized', 'throughput', 'memory', 'failures'];
+const PANELS = ['success-vs-env-steps', 'success-vs-wall-time', 'success-vs-gradient-steps', 'loss', 'calibration', 'predicted-vs-realized', 'throughput', 'memory', 'failures'];
 
 /**
  * A run folder in the layout `pincer train` writes (metrics.jsonl with its names,
@@ -135,6 +135,14 @@ describe('pincer report', () => {
     const panel = reportPanels([{ name: 'r', config: null, metrics: [], evals }]).find((p) => p.file === 'success-vs-env-steps')!;
     const values = (panel.spec as { data: { values: { series: string }[] } }).data.values;
     expect(values.map((v) => v.series)).toEqual(['validation, 200 episodes', 'validation, 1000 episodes, CEM 64/6/2', 'validation, 1000 episodes, CEM 256/16/4']);
+  });
+
+  it("spreads an offline run's evaluations over gradient steps, where the env-step axis has them in one column", () => {
+    const at = (step: number): EvalResult => ({ name: `step-${step}`, split: 'validation', step, envSteps: 160_000, episodes: 100, successes: 50, calibration: [], detector: null, failures: null, cem: null });
+    const panels = reportPanels([{ name: 'offline', config: null, metrics: [], evals: [at(500), at(1000), at(1500)] }]);
+    const xs = (file: string) => (panels.find((p) => p.file === file)!.spec as { data: { values: { x: number }[] } }).data.values.map((v) => v.x);
+    expect(xs('success-vs-env-steps')).toEqual([160_000, 160_000, 160_000]);
+    expect(xs('success-vs-gradient-steps')).toEqual([500, 1000, 1500]);
   });
 
   it('bad input: a missing run, a folder that is not a run, a malformed eval file: one line each', async () => {

@@ -94,27 +94,37 @@ function panel(file: string, title: string, hasData: boolean, need: string, body
   return { file, title, hasData, spec: { $schema: VEGA_LITE_SCHEMA, title, ...body } };
 }
 
-/** Success rate of each evaluation with its Wilson 95% interval, against env steps or wall time. */
-function successPanel(runs: RunData[], axis: 'env' | 'wall'): ReportPanel {
-  const file = axis === 'env' ? 'success-vs-env-steps' : 'success-vs-wall-time';
-  const title = `Validation and test success (Wilson 95% CI) vs ${axis === 'env' ? 'env steps' : 'wall time'}`;
+/**
+ * The success panels' x axes. Gradient steps, because an offline run's evaluations all come after the
+ * same env steps (its bootstrap's), where the env-step axis shows one column.
+ */
+const SUCCESS_AXES = {
+  env: { file: 'success-vs-env-steps', label: 'env steps', need: 'eval/*.json with env_steps (or charts/env_steps in metrics.jsonl)' },
+  wall: { file: 'success-vs-wall-time', label: 'wall time, s', need: 'eval/*.json with a step, and perf/elapsed_s in metrics.jsonl' },
+  step: { file: 'success-vs-gradient-steps', label: 'gradient steps', need: 'eval/*.json with a step' },
+} as const;
+
+/** Where evaluation `e` of `run` sits on `axis`, or null if the run does not say. */
+function successX(run: RunData, e: EvalResult, axis: keyof typeof SUCCESS_AXES): number | null {
+  if (axis === 'step') return e.step;
+  if (axis === 'env') return e.envSteps ?? (e.step !== null ? valueAt(run.metrics, 'charts/env_steps', e.step) : null);
+  return e.step !== null ? valueAt(run.metrics, 'perf/elapsed_s', e.step) : null;
+}
+
+/** Success rate of each evaluation with its Wilson 95% interval, against env steps, wall time or gradient steps. */
+function successPanel(runs: RunData[], axis: keyof typeof SUCCESS_AXES): ReportPanel {
+  const { file, label, need } = SUCCESS_AXES[axis];
+  const title = `Validation and test success (Wilson 95% CI) vs ${label.replace(', s', '')}`;
   const values = runs.flatMap((run) =>
     run.evals
       .filter((e) => e.split === 'validation' || e.split === 'test')
       .map((e) => {
-        const x =
-          axis === 'env'
-            ? (e.envSteps ?? (e.step !== null ? valueAt(run.metrics, 'charts/env_steps', e.step) : null))
-            : e.step !== null
-              ? valueAt(run.metrics, 'perf/elapsed_s', e.step)
-              : null;
         const [lo, hi] = wilsonInterval(e.successes, e.episodes);
-        return { run: run.name, series: seriesOf(e), x, rate: e.episodes > 0 ? e.successes / e.episodes : 0, lo, hi, n: e.episodes };
+        return { run: run.name, series: seriesOf(e), x: successX(run, e, axis), rate: e.episodes > 0 ? e.successes / e.episodes : 0, lo, hi, n: e.episodes };
       })
       .filter((p) => p.x !== null),
   );
-  const need = axis === 'env' ? 'eval/*.json with env_steps (or charts/env_steps in metrics.jsonl)' : 'eval/*.json with a step, and perf/elapsed_s in metrics.jsonl';
-  const x = { field: 'x', type: 'quantitative', title: axis === 'env' ? 'env steps' : 'wall time, s' };
+  const x = { field: 'x', type: 'quantitative', title: label };
   return panel(file, title, values.length > 0, need, {
     width: WIDTH,
     height: HEIGHT,
@@ -327,6 +337,7 @@ export function reportPanels(runs: RunData[]): ReportPanel[] {
   return [
     successPanel(runs, 'env'),
     successPanel(runs, 'wall'),
+    successPanel(runs, 'step'),
     metricPanel(runs, 'loss', 'Loss and TD error', [
       { name: 'losses/td_loss', label: 'TD loss' },
       { name: 'losses/td_error', label: 'mean TD error (y − Q)' },
