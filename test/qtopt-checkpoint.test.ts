@@ -256,7 +256,7 @@ describe('learner resume', () => {
     await saveCheckpoint(dir, plain.online, META);
     await expect(restoreLearner(dir, plain)).rejects.toThrow(/learner\.json: missing \(the checkpoint was saved without the learner state\)$/);
     const withState = join(root, 'one-target');
-    const single = new QtOptLearner(resolveQtOptConfig({ ...config, bellman: { ...config.bellman, clippedDoubleQ: false } }), 1);
+    const single = new QtOptLearner(resolveQtOptConfig({ ...config, bellman: { ...config.bellman, clippedDoubleQ: false, argmaxNet: 'target' } }), 1);
     await train(single, replay(), 1, 2);
     await saveCheckpoint(withState, single.online, META, { learner: single });
     const e = await restoreLearner(withState, plain).catch((err: Error) => err);

@@ -25,6 +25,13 @@ describe('QtOptConfig', () => {
     expect(c.network.actionDim).toBe(6);
   });
 
+  it("picks a* with the first delayed net (QT-Opt's two encoders) under clipped double Q, and with the target net otherwise, unless told", () => {
+    expect(QTOPT_DEFAULTS.bellman.argmaxNet).toBe('delayed');
+    expect(resolveQtOptConfig({ bellman: { clippedDoubleQ: false } }).bellman.argmaxNet).toBe('target');
+    expect(resolveQtOptConfig({ bellman: { argmaxNet: 'target' } }).bellman.argmaxNet).toBe('target');
+    expect(configDifferences(resolveQtOptConfig({ bellman: { argmaxNet: 'target' } }), QTOPT_DEFAULTS)).toEqual(['bellman.argmaxNet']);
+  });
+
   it('fills the rest of a section around a partial override', () => {
     const c = resolveQtOptConfig({ bellman: { gamma: 0.8 }, cem: { iterations: 3 } });
     expect(c.bellman.gamma).toBe(0.8);

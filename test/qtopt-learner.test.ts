@@ -229,9 +229,9 @@ describe('QtOptLearner', () => {
   });
 
   it('builds the ablations’ nets: one target net without clipping, none without target networks; stateDim 0 works', async () => {
-    const one = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false } }), 0);
+    const one = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false, argmaxNet: 'target' } }), 0);
     expect([one.target !== null, one.delayed.length]).toEqual([true, 0]);
-    const none = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false, targetNetworks: false } }), 0);
+    const none = new QtOptLearner(resolveQtOptConfig({ ...CONFIG, bellman: { ...CONFIG.bellman, clippedDoubleQ: false, targetNetworks: false, argmaxNet: 'target' } }), 0);
     expect([none.target, none.delayed.length]).toEqual([null, 0]);
     const replay = syntheticReplay(20, 8);
     const batch = replay.createBatch(32);

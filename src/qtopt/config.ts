@@ -171,11 +171,12 @@ const BellmanSchema = z.strictObject({
   /** Gradient steps between delayed₂ ← delayed₁ copies. */
   delayed2UpdatePeriod: positiveInt.default(50),
   /**
-   * Which net picks a*: 'target' (tf_agents: the target net, hard-copied from the online net, so with
-   * clippedDoubleQ the next images go through three encoders: θ̄, θ̄₁, θ̄₂) or 'delayed' (QT-Opt's paper:
-   * Q̄₁, the first of the two value nets, whose encoder then serves both: two encoders). Needs clippedDoubleQ.
+   * Which net picks a*: 'delayed' (QT-Opt's paper: Q̄₁, the first of the two value nets, whose encoder
+   * then serves both: two encoders per next image) or 'target' (tf_agents: the target net, hard-copied
+   * from the online net, so the next images go through three encoders: θ̄, θ̄₁, θ̄₂). 'delayed' needs
+   * clippedDoubleQ. null = 'delayed' with clippedDoubleQ, else 'target' (one value net: the two agree).
    */
-  argmaxNet: z.enum(['target', 'delayed']).default('target'),
+  argmaxNet: z.enum(['target', 'delayed']).nullable().default(null),
   /** How a* is found: 'cem' (QT-Opt) or 'random' (the max over randomActions uniform actions; Quillen's ablation). */
   argmax: z.enum(['cem', 'random']).default('cem'),
   /** Uniform actions scored when argmax is 'random' (Quillen 16). */
@@ -402,7 +403,8 @@ export const QtOptConfigSchema = z
     if (c.replay.capacity <= c.bellman.nStep + 1) issue(['replay', 'capacity'], `must exceed bellman.nStep + 1 (${c.bellman.nStep + 1})`);
     if (c.train.learningStarts < c.replay.batchSize) issue(['train', 'learningStarts'], `must be ≥ replay.batchSize (${c.replay.batchSize})`);
     if (c.exploration.epsilonEnd > c.exploration.epsilonStart) issue(['exploration', 'epsilonEnd'], `must be ≤ exploration.epsilonStart (${c.exploration.epsilonStart})`);
-  });
+  })
+  .transform((c) => ({ ...c, bellman: { ...c.bellman, argmaxNet: c.bellman.argmaxNet ?? (c.bellman.clippedDoubleQ ? ('delayed' as const) : ('target' as const)) } }));
 
 export type QtOptConfig = Readonly<z.output<typeof QtOptConfigSchema>>;
 export type QtOptConfigInput = z.input<typeof QtOptConfigSchema>;
