@@ -90,6 +90,8 @@ describe('bench JSON', () => {
       const json = JSON.parse(run.stdout);
       expect(json.load_average_1m).toHaveLength(2);
       for (const x of json.load_average_1m) expect(typeof x).toBe('number');
+      // The QT-Opt step over the reference step, the two timed in turns as well as apart.
+      if (name === 'train') expect([typeof json.qtopt_step_vs_reference, typeof json.qtopt_step_vs_reference_paired]).toEqual(['number', 'number']);
     });
   }
 });

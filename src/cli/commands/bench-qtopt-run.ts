@@ -74,6 +74,8 @@ export interface LearnerTimes {
   gradient: Clock;
   /** Tensors left behind by the timed steps. */
   leaks: number;
+  /** One more learner step, as timed (for timing beside another step). */
+  learn: () => Promise<void>;
   batchSize: number;
   valueNets: number;
   /** Share of the sampled rows whose target bootstraps (d > 0); the others cost no network call. */
@@ -144,6 +146,7 @@ export async function learnerTimes(
     targets,
     gradient,
     leaks: stepLeaks,
+    learn,
     batchSize: n,
     valueNets: learner.bellmanNets.values.length,
     bootstrapShare: bootstrapping / rows,

@@ -192,6 +192,27 @@ async function parallelStep(opts: BenchTrainOptions, rng: Rng, net: QNetwork, op
   }
 }
 
+/** Rounds of pairedRatios; each times a quarter of --iters steps of each kind, after at most 3 untimed. */
+const PAIRED_ROUNDS = 7;
+
+/**
+ * The QT-Opt step's median wall time over the reference step's, per round of the two timed in turn.
+ * Timed minutes apart, as the figures above are, the machine's load moves each step's time by more
+ * than the ratio the bar is about (the reference step 13.9–19.5 ms in three runs within six minutes, the
+ * QT-Opt step 24.1–25.2); in turns, both meet the same load.
+ */
+async function pairedRatios(opts: BenchTrainOptions, reference: () => void, qtopt: () => Promise<void>): Promise<number[]> {
+  const iters = Math.max(1, Math.round(opts.iters / 4));
+  const warmup = Math.min(3, opts.warmup);
+  const ratios: number[] = [];
+  for (let r = 0; r < PAIRED_ROUNDS; r++) {
+    const ref = await medianTime(iters, warmup, reference);
+    const q = await medianTime(iters, warmup, qtopt);
+    ratios.push(q.wall / ref.wall);
+  }
+  return ratios;
+}
+
 /** Run the PyTorch peer if python3 with torch is installed; returns its JSON or why it was skipped. */
 function runPeer(opts: BenchTrainOptions): { result?: Record<string, unknown>; note?: string } {
   const script = fileURLToPath(new URL('../../../scripts/bench_pytorch.py', import.meta.url));
@@ -271,6 +292,8 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
   const qtoptLearner = new QtOptLearner(qtoptConfig, opts.seed);
   await qtoptLearner.setThreads(opts.threads);
   const qtopt = await learnerTimes(qtoptConfig, qtoptLearner, rng, opts.seed, (run) => medianTime(opts.iters, opts.warmup, run));
+  // The reference step again, in turns with the QT-Opt step, where both run on this thread's kernel threads.
+  const paired = step === kernelThreads || step === oneThread ? await pairedRatios(opts, trainStep, qtopt.learn) : null;
   await qtoptLearner.setThreads(1);
   qtoptLearner.dispose();
   const soaked = opts.soak > 0 ? await soak(opts, rng, net, optimizer) : undefined;
@@ -308,6 +331,8 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<void> {
       gradient_step_cpu_ms: qtopt.aheadShare > 0 ? null : round(Math.max(0, qtopt.gradient.cpu - qtopt.targets.cpu)),
     },
     qtopt_step_vs_reference: round(qtopt.gradient.wall / step.ms, 2),
+    // Each round's QT-Opt median over its reference median, the two timed one after the other: median and range.
+    ...(paired ? { qtopt_step_vs_reference_paired: round(median(paired), 2), qtopt_step_vs_reference_paired_range: [round(Math.min(...paired), 2), round(Math.max(...paired), 2)] } : {}),
     qtopt_step_cpu_vs_reference: round(qtopt.gradient.cpu / step.cpuMs, 2),
     qtopt_tensors_leaked: qtopt.leaks,
     reference_forward_ms: round(forward.ms),
