@@ -904,6 +904,17 @@ void bilinear_corners(float u, float v, int h, int w, int cell[4], float weight[
   }
 }
 
+// out[0, k) = Σ over the corner cells of (u, v) of bilinear weight · an h×w×k map's k values there. Never
+// inlined, so LookupSample and the fused head run one compiled loop and read the same bits.
+__attribute__((noinline)) void read_point(const float* map, float u, float v, int h, int w, int k, float* out) {
+  int cell[4];
+  float weight[4];
+  bilinear_corners(u, v, h, w, cell, weight);
+  for (int c = 0; c < k; c++) out[c] = 0.f;
+  for (int q = 0; q < 4; q++)
+    for (int c = 0; c < k; c++) out[c] += weight[q] * map[static_cast<size_t>(cell[q]) * k + c];
+}
+
 // Reads (a, points, b, dims [B, R, H, W, K, E, O]): the embeddings [B, E] (each image's map, H·W·K values,
 // starts at column O) are a when `embeddings_first`, else b; the other holds the rows [R, K]; points R·2.
 bool lookup_call(napi_env env, napi_callback_info info, bool embeddings_first, float* (&p)[3], int32_t (&d)[7]) {
@@ -925,16 +936,8 @@ napi_value LookupSample(napi_env env, napi_callback_info info) {
   int32_t d[7];
   if (!lookup_call(env, info, true, p, d)) return fail(env, "lookupSample(embeddings, points, out, dims [B, R, H, W, K, E, O]): bad arguments or sizes");
   const int per = d[1] / d[0], h = d[2], w = d[3], k = d[4];
-  for (int r = 0; r < d[1]; r++) {
-    int cell[4];
-    float weight[4];
-    bilinear_corners(p[1][2 * r], p[1][2 * r + 1], h, w, cell, weight);
-    const float* map = p[0] + static_cast<size_t>(r / per) * d[5] + d[6];
-    float* out = p[2] + static_cast<size_t>(r) * k;
-    for (int c = 0; c < k; c++) out[c] = 0.f;
-    for (int q = 0; q < 4; q++)
-      for (int c = 0; c < k; c++) out[c] += weight[q] * map[static_cast<size_t>(cell[q]) * k + c];
-  }
+  for (int r = 0; r < d[1]; r++)
+    read_point(p[0] + static_cast<size_t>(r / per) * d[5] + d[6], p[1][2 * r], p[1][2 * r + 1], h, w, k, p[2] + static_cast<size_t>(r) * k);
   return nullptr;
 }
 
@@ -966,7 +969,7 @@ napi_value LookupSampleGrad(napi_env env, napi_callback_info info) {
 // CEM iteration (the floor points, their projection, one read per map, a concat, a product),
 // and their dispatch and allocations took as long as the arithmetic. The same operations
 // run here in the same order: the tf ops' elementwise steps each rounded (fp-contract=off),
-// the products through matmul and the reads through the loop LookupSample runs, so the
+// the products through matmul and the reads through LookupSample's read_point, so the
 // scores are the unfused path's bits.
 
 // The floor points of each action before the camera, xy [R·P, 2] (QNetwork.floorPoints): the
@@ -1049,24 +1052,16 @@ napi_value LookupHeadScores(napi_env env, napi_callback_info info) {
   floor_xy(e, a, p[2], p[3], p[4], p[5], p[14][0], p[14][1], lookup_xy.data(), b, r, ad, u, en, points);
   matmul(lookup_xy.data(), p[6], nullptr, lookup_clip.data(), static_cast<int>(reads), 3, 2, false, false, false);
   clip_to_uv(lookup_clip.data(), p[7], lookup_uv.data(), reads);
-  // Each read as LookupSample's loop makes it, into the column its map's concat gives it.
+  // Each read by LookupSample's read_point, into the column its map's concat gives it.
   const int per = r / b;
   const float* uv = lookup_uv.data();
   float* samples = lookup_samples.data();
   pool.for_ranges(reads, HEAD_UNIT, [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++) {
       const size_t row = i / points, point = i % points;
-      for (int m = 0; m < maps; m++) {
-        const int h = d[9 + 3 * m], w = d[10 + 3 * m], o = d[11 + 3 * m];
-        int cell[4];
-        float weight[4];
-        bilinear_corners(uv[2 * i], uv[2 * i + 1], h, w, cell, weight);
-        const float* map = e + (row / per) * en + o;
-        float* out = samples + row * width + (static_cast<size_t>(m) * points + point) * k;
-        for (int c = 0; c < k; c++) out[c] = 0.f;
-        for (int q = 0; q < 4; q++)
-          for (int c = 0; c < k; c++) out[c] += weight[q] * map[static_cast<size_t>(cell[q]) * k + c];
-      }
+      for (int m = 0; m < maps; m++)
+        read_point(e + (row / per) * en + d[11 + 3 * m], uv[2 * i], uv[2 * i + 1], d[9 + 3 * m], d[10 + 3 * m], k,
+                   samples + row * width + (static_cast<size_t>(m) * points + point) * k);
     }
   });
   matmul(samples, p[8], nullptr, lookup_term.data(), r, u, static_cast<int>(width), false, false, false);
