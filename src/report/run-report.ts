@@ -99,9 +99,9 @@ function panel(file: string, title: string, hasData: boolean, need: string, body
  * same env steps (its bootstrap's), where the env-step axis shows one column.
  */
 const SUCCESS_AXES = {
-  env: { file: 'success-vs-env-steps', label: 'env steps', need: 'eval/*.json with env_steps (or charts/env_steps in metrics.jsonl)' },
-  wall: { file: 'success-vs-wall-time', label: 'wall time, s', need: 'eval/*.json with a step, and perf/elapsed_s in metrics.jsonl' },
-  step: { file: 'success-vs-gradient-steps', label: 'gradient steps', need: 'eval/*.json with a step' },
+  env: { file: 'success-vs-env-steps', name: 'env steps', unit: '', need: 'eval/*.json with env_steps (or charts/env_steps in metrics.jsonl)' },
+  wall: { file: 'success-vs-wall-time', name: 'wall time', unit: ', s', need: 'eval/*.json with a step, and perf/elapsed_s in metrics.jsonl' },
+  step: { file: 'success-vs-gradient-steps', name: 'gradient steps', unit: '', need: 'eval/*.json with a step' },
 } as const;
 
 /** Where evaluation `e` of `run` sits on `axis`, or null if the run does not say. */
@@ -113,8 +113,8 @@ function successX(run: RunData, e: EvalResult, axis: keyof typeof SUCCESS_AXES):
 
 /** Success rate of each evaluation with its Wilson 95% interval, against env steps, wall time or gradient steps. */
 function successPanel(runs: RunData[], axis: keyof typeof SUCCESS_AXES): ReportPanel {
-  const { file, label, need } = SUCCESS_AXES[axis];
-  const title = `Validation and test success (Wilson 95% CI) vs ${label.replace(', s', '')}`;
+  const { file, name, unit, need } = SUCCESS_AXES[axis];
+  const title = `Validation and test success (Wilson 95% CI) vs ${name}`;
   const values = runs.flatMap((run) =>
     run.evals
       .filter((e) => e.split === 'validation' || e.split === 'test')
@@ -124,7 +124,7 @@ function successPanel(runs: RunData[], axis: keyof typeof SUCCESS_AXES): ReportP
       })
       .filter((p) => p.x !== null),
   );
-  const x = { field: 'x', type: 'quantitative', title: label };
+  const x = { field: 'x', type: 'quantitative', title: `${name}${unit}` };
   return panel(file, title, values.length > 0, need, {
     width: WIDTH,
     height: HEIGHT,
