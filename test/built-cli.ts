@@ -26,6 +26,23 @@ export function ensureBuilt(built: string, sources: string[]): void {
   }
 }
 
+/** The built agent: dist/'s qtopt, rl and tf modules, as the learner's worker threads load them. */
+export interface BuiltAgent {
+  Q: typeof import('../src/qtopt/node.js');
+  R: typeof import('../src/rl/node.js');
+  T: typeof import('../src/tf/node.js');
+}
+
+/** Imports dist/'s qtopt, rl and tf (rebuilt first if src/ is newer): tests of worker threads need the built files. */
+export async function importBuiltAgent(): Promise<BuiltAgent> {
+  ensureBuilt('dist/qtopt/learner.js', ['src/qtopt', 'src/rl', 'src/tf']);
+  return {
+    Q: (await import(join(repo, 'dist/qtopt/node.js'))) as BuiltAgent['Q'],
+    R: (await import(join(repo, 'dist/rl/node.js'))) as BuiltAgent['R'],
+    T: (await import(join(repo, 'dist/tf/node.js'))) as BuiltAgent['T'],
+  };
+}
+
 /** Run the built CLI to completion. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, [join(repo, 'bin/pincer.js'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env } });

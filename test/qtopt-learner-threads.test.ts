@@ -14,24 +14,18 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { cli, ensureBuilt, repo } from './built-cli.js';
+import { cli, importBuiltAgent, type BuiltAgent } from './built-cli.js';
 import { addNoiseEpisodes, TINY, TINY_SCENE } from './qtopt-tiny.js';
 
-type Q = typeof import('../src/qtopt/node.js');
-type Rl = typeof import('../src/rl/node.js');
-type Tf = typeof import('../src/tf/node.js');
-let Q: Q;
-let R: Rl;
-let T: Tf;
+let Q: BuiltAgent['Q'];
+let R: BuiltAgent['R'];
+let T: BuiltAgent['T'];
 
 const root = mkdtempSync(join(tmpdir(), 'pincer-threads-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  ensureBuilt('dist/qtopt/learner.js', ['src/qtopt', 'src/rl', 'src/tf']);
-  Q = (await import(join(repo, 'dist/qtopt/node.js'))) as Q;
-  R = (await import(join(repo, 'dist/rl/node.js'))) as Rl;
-  T = (await import(join(repo, 'dist/tf/node.js'))) as Tf;
+  ({ Q, R, T } = await importBuiltAgent());
   await T.initBackend();
 }, 120_000);
 

@@ -11,21 +11,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/index.js';
-import { ensureBuilt, repo } from './built-cli.js';
+import { importBuiltAgent, repo, type BuiltAgent } from './built-cli.js';
 import { addNoiseEpisodes } from './qtopt-tiny.js';
 
-type Q = typeof import('../src/qtopt/node.js');
-type Rl = typeof import('../src/rl/node.js');
-type Tf = typeof import('../src/tf/node.js');
-let Q: Q;
-let R: Rl;
-let T: Tf;
+let Q: BuiltAgent['Q'];
+let R: BuiltAgent['R'];
+let T: BuiltAgent['T'];
 
 beforeAll(async () => {
-  ensureBuilt('dist/qtopt/learner.js', ['src/qtopt', 'src/rl', 'src/tf']);
-  Q = (await import(join(repo, 'dist/qtopt/node.js'))) as Q;
-  R = (await import(join(repo, 'dist/rl/node.js'))) as Rl;
-  T = (await import(join(repo, 'dist/tf/node.js'))) as Tf;
+  ({ Q, R, T } = await importBuiltAgent());
   expect(await T.initBackend()).toBe('wasm');
   expect(T.nativeKernelsInUse()).toBe(true);
 }, 120_000);
